@@ -23,11 +23,12 @@ export interface Finding {
 }
 
 export interface RoutingReason {
-  /** `path`, `import`, `content`, `trigger`. */
+  /** A path glob matched, a module import was added, a content signal was seen, a trigger phrase was in the PR text. */
   kind: 'path' | 'import' | 'content' | 'trigger';
+  /** The glob, module, pattern or phrase (with where it was seen, for a trigger). */
   detail: string;
-  /** The file the reason was seen in; absent for a trigger phrase in the title or body. */
-  file?: string;
+  /** The files this reason routed; empty for a trigger phrase, which concerns the whole change. */
+  files: string[];
 }
 
 export interface ChecklistResult {
@@ -35,6 +36,8 @@ export interface ChecklistResult {
   title: string;
   verdict: Verdict;
   evidence: string;
+  /** The rules that judged this item; empty when nothing offline covers it (shown as "not checked"). */
+  checkedBy: string[];
 }
 
 export interface AgentReport {

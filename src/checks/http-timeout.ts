@@ -1,0 +1,134 @@
+import type { ChangedFile } from '../changeset/types.js';
+import type { Rule, RuleHit } from './types.js';
+import { callText, headLines, type HeadLine } from './lines.js';
+
+interface CallPattern {
+  re: RegExp;
+  /** Which argument holds the options, given the matched method; undefined: the call cannot take a timeout option. */
+  optionsAt: (method: string) => number | undefined;
+  /** Option names that bound the call's duration. */
+  bounded: RegExp;
+  remedy: string;
+}
+
+const PY_REMEDY =
+  'Pass `timeout=(3.05, 10)` (connect, read seconds) sized to the caller\'s own deadline, and decide what happens on ' +
+  '`Timeout`: retry with backoff if the call is idempotent, otherwise fail fast with a clear error.';
+const JS_REMEDY =
+  'Bound the call: `fetch(url, { signal: AbortSignal.timeout(5_000) })` or axios `{ timeout: 5_000 }`, sized to the ' +
+  'caller\'s own deadline; handle the abort (retry with backoff if idempotent, else fail fast).';
+
+const PATTERNS: Record<string, CallPattern[]> = {
+  python: [
+    {
+      re: /(?<![\w.])requests\.(get|post|put|patch|delete|head|options|request)\s*\(/g,
+      optionsAt: () => -1, // keyword argument anywhere
+      bounded: /\btimeout\s*=/,
+      remedy: PY_REMEDY,
+    },
+    { re: /(?<![\w])(?:urllib\.request\.)?urlopen\s*\(/g, optionsAt: () => -1, bounded: /\btimeout\s*=|,\s*[^,]+,\s*[^,)]+\)/, remedy: PY_REMEDY },
+  ],
+  script: [
+    { re: /(?<![\w.$])fetch\s*\(/g, optionsAt: () => 1, bounded: /\bsignal\b/, remedy: JS_REMEDY },
+    {
+      re: /(?<![\w.$])axios(?:\.(get|delete|head|options|post|put|patch|request))?\s*\(/g,
+      optionsAt: (m) => (['post', 'put', 'patch'].includes(m) ? 2 : ['get', 'delete', 'head', 'options'].includes(m) ? 1 : 0),
+      bounded: /\btimeout\b|\bsignal\b/,
+      remedy: JS_REMEDY,
+    },
+  ],
+  go: [
+    {
+      re: /(?<![\w.])http\.(Get|Post|PostForm|Head)\s*\(/g,
+      optionsAt: () => undefined,
+      bounded: /$^/,
+      remedy:
+        'Use a client with a deadline: `client := &http.Client{Timeout: 10 * time.Second}` built once and reused, or ' +
+        '`http.NewRequestWithContext(ctx, …)` with a context that has a deadline.',
+    },
+  ],
+};
+
+/** The top-level arguments of a call's text `name(a, b, {c})`. */
+function topLevelArgs(call: string): string[] {
+  const open = call.indexOf('(');
+  const args: string[] = [];
+  let depth = 0;
+  let current = '';
+  for (const ch of call.slice(open + 1)) {
+    if ('([{'.includes(ch)) depth++;
+    if (')]}'.includes(ch)) depth--;
+    if (depth < 0) break;
+    if (ch === ',' && depth === 0) {
+      args.push(current.trim());
+      current = '';
+    } else current += ch;
+  }
+  if (current.trim()) args.push(current.trim());
+  return args;
+}
+
+/** Whether the call is bounded, or cannot be judged from the diff (options passed as a variable or spread). */
+function boundedOrUnknown(call: string, pattern: CallPattern, method: string): boolean {
+  if (/\*\*\w+|\.\.\.\w+/.test(call)) return true;
+  const at = pattern.optionsAt(method);
+  if (at === undefined) return false;
+  if (at === -1) return pattern.bounded.test(call);
+  const options = topLevelArgs(call)[at];
+  if (options === undefined) return false;
+  if (!options.startsWith('{')) return true; // a variable or expression: its contents are not in the diff
+  return pattern.bounded.test(options);
+}
+
+function familyOf(file: ChangedFile): string | undefined {
+  if (file.language === 'python') return 'python';
+  if (file.language === 'go') return 'go';
+  // Browser code (.tsx/.jsx) is left out: a hung fetch there is a UX problem, not an outage.
+  if ((file.language === 'typescript' || file.language === 'javascript') && !/\.(tsx|jsx)$/.test(file.path)) return 'script';
+  return undefined;
+}
+
+function fileSetsAxiosDefault(lines: readonly HeadLine[]): boolean {
+  return lines.some((l) => /axios\.defaults\.timeout\s*=|axios\.create\s*\(\s*\{[^}]*timeout/.test(l.text));
+}
+
+function check(file: ChangedFile): RuleHit[] {
+  const family = familyOf(file);
+  if (!family) return [];
+  const hits: RuleHit[] = [];
+  for (const hunk of file.hunks) {
+    const lines = headLines(hunk);
+    const axiosDefault = family === 'script' && fileSetsAxiosDefault(lines);
+    lines.forEach((line, index) => {
+      if (!line.added || /^\s*(#|\/\/|\*)/.test(line.text)) return;
+      for (const pattern of PATTERNS[family] ?? []) {
+        for (const match of line.text.matchAll(pattern.re)) {
+          if (axiosDefault && match[0].startsWith('axios')) continue;
+          const call = callText(lines, index, match.index ?? 0);
+          if (boundedOrUnknown(call, pattern, match[1]?.toLowerCase() ?? '')) continue;
+          const name = match[0].replace(/\s*\($/, '');
+          hits.push({
+            line: line.line,
+            title: `\`${name}\` without a timeout`,
+            message:
+              `\`${name}(…)\` has no timeout. When the remote end stalls (it will: deploys, packet loss, an overloaded ` +
+              'dependency), this call waits indefinitely, holding a worker, a connection and the caller\'s request; under ' +
+              'load the pool drains and the service stops answering.',
+            remedy: pattern.remedy,
+          });
+        }
+      }
+    });
+  }
+  return hits;
+}
+
+export const httpCallWithoutTimeout: Rule = {
+  id: 'http-call-without-timeout',
+  summary: 'An outbound HTTP call with no timeout (Python requests/urlopen, fetch without an abort signal, axios, Go http.Get)',
+  severity: 'medium',
+  kind: 'problem',
+  scope: 'Python, server-side JS/TS and Go files',
+  appliesTo: (file) => familyOf(file) !== undefined,
+  check,
+};

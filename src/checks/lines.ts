@@ -1,0 +1,81 @@
+import type { ChangedFile, DiffLine, Hunk } from '../changeset/types.js';
+
+/** A head-side line of a hunk (added or context) with its position in that hunk's head-side lines. */
+export interface HeadLine {
+  text: string;
+  line: number;
+  added: boolean;
+}
+
+/** The head-side lines of a hunk, in order: what the file looks like there after the change. */
+export function headLines(hunk: Hunk): HeadLine[] {
+  const out: HeadLine[] = [];
+  for (const l of hunk.lines) {
+    if (l.kind !== 'del' && l.newLine !== undefined) out.push({ text: l.text, line: l.newLine, added: l.kind === 'add' });
+  }
+  return out;
+}
+
+export function addedLines(file: ChangedFile): DiffLine[] {
+  return file.hunks.flatMap((h) => h.lines.filter((l) => l.kind === 'add'));
+}
+
+export function removedTexts(file: ChangedFile): string[] {
+  return file.hunks.flatMap((h) => h.lines.filter((l) => l.kind === 'del').map((l) => l.text));
+}
+
+export function indentOf(text: string): number {
+  return /^[ \t]*/.exec(text)?.[0].replace(/\t/g, '    ').length ?? 0;
+}
+
+function blank(text: string): boolean {
+  return /^\s*(#.*|\/\/.*)?$/.test(text);
+}
+
+/**
+ * The lines that open the blocks enclosing `lines[index]`, innermost first, judged by indentation:
+ * each is the nearest earlier non-blank line indented less than the one before it. Works for Python
+ * and for conventionally indented JS/TS; it sees only the lines it is given.
+ */
+export function enclosingOpeners(lines: readonly HeadLine[], index: number): number[] {
+  const openers: number[] = [];
+  const start = lines[index];
+  if (!start) return openers;
+  let indent = indentOf(start.text);
+  for (let i = index - 1; i >= 0 && indent > 0; i--) {
+    const text = lines[i]?.text ?? '';
+    if (blank(text)) continue;
+    const own = indentOf(text);
+    if (own < indent) {
+      openers.push(i);
+      indent = own;
+    }
+  }
+  return openers;
+}
+
+/**
+ * The text of a call starting at `column` of `lines[index]`, up to its closing parenthesis, read
+ * across following lines (at most `maxLines`). Strings are not parsed: good enough to see keyword
+ * arguments, not to evaluate them.
+ */
+export function callText(lines: readonly HeadLine[], index: number, column: number, maxLines = 20): string {
+  let depth = 0;
+  let seenOpen = false;
+  let text = '';
+  for (let i = index; i < lines.length && i < index + maxLines; i++) {
+    const source = i === index ? (lines[i]?.text ?? '').slice(column) : (lines[i]?.text ?? '');
+    for (const ch of source) {
+      text += ch;
+      if (ch === '(') {
+        depth++;
+        seenOpen = true;
+      } else if (ch === ')') {
+        depth--;
+        if (seenOpen && depth === 0) return text;
+      }
+    }
+    text += '\n';
+  }
+  return text;
+}

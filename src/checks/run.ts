@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+import type { Agent } from '../agents/types.js';
+import type { ChangeSet, ChangedFile } from '../changeset/types.js';
+import type { Finding } from '../report/types.js';
+import { RULES } from './registry.js';
+
+/** How a rule fared on one agent's files: how many it could read, what it found. */
+export interface RuleRun {
+  rule: string;
+  checklistItem: string;
+  applicableFiles: number;
+  findings: Finding[];
+}
+
+function lineText(file: ChangedFile, line: number | undefined): string {
+  if (line === undefined) return '';
+  for (const hunk of file.hunks) {
+    for (const l of hunk.lines) if (l.kind !== 'del' && l.newLine === line) return l.text.trim();
+  }
+  return '';
+}
+
+/** A fingerprint that survives the line moving: rule, file and the text of the line, not its number. */
+export function fingerprint(rule: string, file: string, text: string, occurrence: number): string {
+  return createHash('sha256').update(`${rule}\u0000${file}\u0000${text}\u0000${occurrence}`).digest('hex').slice(0, 16);
+}
+
+/**
+ * Runs the rules an agent attaches to its checklist over the files routed to it. A rule that throws
+ * is reported in `problems` and the others still run.
+ */
+export function runAgentRules(
+  agent: Agent,
+  files: readonly ChangedFile[],
+  changeSet: ChangeSet,
+): { runs: RuleRun[]; problems: string[] } {
+  const runs: RuleRun[] = [];
+  const problems: string[] = [];
+  for (const [ruleId, item] of Object.entries(agent.review.rules)) {
+    const rule = RULES.get(ruleId);
+    if (!rule) {
+      problems.push(`${agent.file}: review.rules names "${ruleId}", which is not a built-in rule (known: ${[...RULES.keys()].join(', ')}); it was ignored.`);
+      continue;
+    }
+    const run: RuleRun = { rule: rule.id, checklistItem: item, applicableFiles: 0, findings: [] };
+    const occurrences = new Map<string, number>();
+    for (const file of files) {
+      if (!rule.appliesTo(file)) continue;
+      run.applicableFiles++;
+      try {
+        for (const hit of rule.check(file, changeSet)) {
+          const text = lineText(file, hit.line);
+          const key = `${file.path}\u0000${text}`;
+          const occurrence = occurrences.get(key) ?? 0;
+          occurrences.set(key, occurrence + 1);
+          const finding: Finding = {
+            id: fingerprint(rule.id, file.path, text, occurrence),
+            agent: agent.name,
+            rule: rule.id,
+            severity: rule.severity,
+            kind: rule.kind,
+            file: file.path,
+            title: hit.title,
+            message: hit.message,
+            remedy: hit.remedy,
+            checklistItem: item,
+            source: 'check',
+          };
+          if (hit.line !== undefined) finding.line = hit.line;
+          run.findings.push(finding);
+        }
+      } catch (error) {
+        problems.push(`Rule ${rule.id} failed on ${file.path} for agent ${agent.name}: ${(error as Error).message}. The rest of the review went on.`);
+      }
+    }
+    runs.push(run);
+  }
+  return { runs, problems };
+}

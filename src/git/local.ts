@@ -1,0 +1,53 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { ChangeSet } from '../changeset/types.js';
+import { parseUnifiedDiff } from '../changeset/diff.js';
+
+const exec = promisify(execFile);
+const MAX_BUFFER = 1024 * 1024 * 1024;
+
+async function git(repo: string, args: string[]): Promise<string> {
+  try {
+    const { stdout } = await exec('git', ['-C', repo, ...args], { maxBuffer: MAX_BUFFER, encoding: 'utf8' });
+    return stdout;
+  } catch (error) {
+    const stderr = String((error as { stderr?: unknown }).stderr ?? '').trim().split('\n')[0];
+    throw new Error(`git ${args[0]} failed in ${repo}: ${stderr || (error as Error).message}`, { cause: error });
+  }
+}
+
+async function verifyCommit(repo: string, ref: string): Promise<string> {
+  try {
+    return (await git(repo, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])).trim();
+  } catch (error) {
+    throw new Error(`"${ref}" is not a commit in ${repo}: check the ref name (and fetch it, in a shallow clone).`, { cause: error });
+  }
+}
+
+/**
+ * The change from `base` to `head` as a pull request would show it: the diff from their merge base
+ * to `head`. Read from git objects only, so it works in a bare clone; user diff settings are overridden.
+ */
+export async function changeSetFromGit(
+  repo: string,
+  base: string,
+  head: string,
+  text: { title?: string; body?: string },
+): Promise<ChangeSet> {
+  const [baseSha, headSha] = await Promise.all([verifyCommit(repo, base), verifyCommit(repo, head)]);
+  const diff = await git(repo, [
+    '-c', 'core.quotepath=off', '-c', 'diff.noprefix=false', '-c', 'diff.mnemonicprefix=false',
+    'diff', '--no-color', '--no-ext-diff', '--no-textconv', '--find-renames', '--src-prefix=a/', '--dst-prefix=b/',
+    `${baseSha}...${headSha}`,
+  ]);
+  const { files, skipped } = parseUnifiedDiff(diff);
+  let title = text.title;
+  let body = text.body;
+  if (title === undefined || body === undefined) {
+    const message = await git(repo, ['log', '-1', '--format=%s%n%b', headSha]);
+    const [subject = '', ...rest] = message.split('\n');
+    title ??= subject;
+    body ??= rest.join('\n').trim();
+  }
+  return { pr: { title, body, labels: [], baseSha, headSha, fork: false }, files, skipped };
+}

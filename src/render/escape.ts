@@ -1,0 +1,29 @@
+/**
+ * Markdown that cannot carry HTML or mentions from untrusted text (file paths, PR text, model output):
+ * outside code spans `<`, `>` and `&` become entities and `@name` gets a zero-width joiner so GitHub
+ * does not notify anyone; code spans are kept, since GitHub shows their content literally.
+ */
+export function safeMarkdown(text: string): string {
+  return text
+    .split(/(`[^`\n]*`)/)
+    .map((part, i) => (i % 2 === 1 ? part : escapeText(part)))
+    .join('');
+}
+
+function escapeText(text: string): string {
+  return text
+    .replace(/&(?![a-z]+;|#\d+;)/gi, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/@(?=[\w-])/g, '@\u2060');
+}
+
+/** Text as an inline code span that cannot break out of it. */
+export function code(text: string): string {
+  return `\`${text.replace(/[`\r\n]/g, ' ')}\``;
+}
+
+/** A table cell: safe Markdown with pipes and line breaks neutralised. */
+export function cell(text: string): string {
+  return safeMarkdown(text).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
