@@ -1,0 +1,178 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/main.js';
+import { REPO_ROOT } from '../support/run-action.js';
+
+const EXAMPLE = join(REPO_ROOT, 'examples/serving-pr');
+const CLI = join(REPO_ROOT, 'dist/cli.js');
+
+async function cli(args: string[], stdin = ''): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runCli(args, {
+    stdout: (t) => (out += `${t}\n`),
+    stderr: (t) => (err += `${t}\n`),
+    readStdin: async () => stdin,
+  });
+  return { code, out, err };
+}
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'init.defaultBranch=main', ...args], {
+    cwd,
+    encoding: 'utf8',
+  });
+}
+
+/** A repository whose `feature` branch adds a model server that loads the model per request. */
+function makeRepo(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'architect-review-cli-'));
+  git(dir, 'init', '-q');
+  mkdirSync(join(dir, 'serving'));
+  writeFileSync(join(dir, 'serving/app.py'), 'from fastapi import FastAPI\n\napp = FastAPI()\n');
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-qm', 'base');
+  git(dir, 'checkout', '-qb', 'feature');
+  writeFileSync(
+    join(dir, 'serving/app.py'),
+    [
+      'import torch',
+      'from fastapi import FastAPI',
+      '',
+      'app = FastAPI()',
+      '',
+      '',
+      '@app.post("/embed")',
+      'def embed(text: str):',
+      '    model = torch.load("weights/encoder.pt")',
+      '    return {"vector": model.encode(text).tolist()}',
+      '',
+    ].join('\n'),
+  );
+  git(dir, 'commit', '-qam', 'Add embedding endpoint', '-m', 'Serves the encoder over HTTP.');
+  return dir;
+}
+
+let repo: string;
+beforeAll(() => {
+  repo = makeRepo();
+});
+
+describe('architect-review review', () => {
+  it('reviews a diff file and prints Markdown', async () => {
+    const r = await cli(['review', '--diff', join(EXAMPLE, 'pr.diff'), '--title-file', join(EXAMPLE, 'title.txt')]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('## 🏛️ Architect Review — 🔴 blocked');
+    expect(r.out).toContain('`serving/app.py:23`');
+    expect(r.out).not.toContain('<!-- architect-review:summary -->');
+  });
+
+  it('prints the JSON report with schemaVersion 1 and the shape of the design', async () => {
+    const r = await cli(['review', '--diff', join(EXAMPLE, 'pr.diff'), '--format', 'json']);
+    const report = JSON.parse(r.out);
+    expect(report.schemaVersion).toBe(1);
+    expect(report.status).toBe('blocked');
+    expect(Object.keys(report).sort()).toEqual(['agents', 'coverage', 'findings', 'notices', 'pr', 'schemaVersion', 'status', 'usage']);
+    expect(report.agents[0]).toEqual(
+      expect.objectContaining({ name: expect.any(String), status: expect.any(String), files: expect.any(Array), reasons: expect.any(Array), checklist: expect.any(Array) }),
+    );
+    expect(report.findings[0]).toEqual(
+      expect.objectContaining({ id: expect.any(String), agent: 'ml-systems-architect', rule: 'model-load-in-request-path', severity: 'high', file: 'serving/app.py', line: 23, source: 'check' }),
+    );
+    expect(report.usage).toEqual({ llmCalls: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0 });
+  });
+
+  it('reads the diff from standard input with --diff -', async () => {
+    const r = await cli(['review', '--diff', '-', '--format', 'json'], readFileSync(join(EXAMPLE, 'pr.diff'), 'utf8'));
+    expect(JSON.parse(r.out).findings).toHaveLength(3);
+  });
+
+  it('reviews local git refs, using the head commit message as title and body', async () => {
+    const r = await cli(['review', '--repo', repo, '--base', 'main', '--head', 'feature', '--format', 'json']);
+    expect(r.code, r.err).toBe(0);
+    const report = JSON.parse(r.out);
+    expect(report.pr.title).toBe('Add embedding endpoint');
+    expect(report.findings.map((f: { rule: string; line: number }) => [f.rule, f.line])).toEqual([['model-load-in-request-path', 9]]);
+  });
+
+  it('reviews from a bare clone, reading git objects only', async () => {
+    const bare = mkdtempSync(join(tmpdir(), 'architect-review-bare-'));
+    git(bare, 'clone', '-q', '--bare', repo, 'repo.git');
+    const r = await cli(['review', '--repo', join(bare, 'repo.git'), '--base', 'main', '--head', 'feature', '--format', 'json']);
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out).findings).toHaveLength(1);
+  });
+
+  it('exits 1 when --fail-on is met and 0 when it is not', async () => {
+    const diff = join(EXAMPLE, 'pr.diff');
+    expect((await cli(['review', '--diff', diff, '--fail-on', 'blocked'])).code).toBe(1);
+    expect((await cli(['review', '--diff', diff, '--fail-on', 'needs_info'])).code).toBe(1);
+    expect((await cli(['review', '--diff', diff, '--fail-on', 'none'])).code).toBe(0);
+  });
+
+  it('writes the JSON report with --output as well as printing Markdown', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'architect-review-out-')), 'report.json');
+    const r = await cli(['review', '--diff', join(EXAMPLE, 'pr.diff'), '--output', out]);
+    expect(r.out).toContain('## 🏛️ Architect Review');
+    expect(JSON.parse(readFileSync(out, 'utf8')).schemaVersion).toBe(1);
+  });
+
+  it("loads the repository's own agents and reports a malformed one by file and field, still reviewing", async () => {
+    const agents = mkdtempSync(join(tmpdir(), 'architect-review-agents-'));
+    writeFileSync(join(agents, 'bad.md'), '---\nname: bad\ndescription: x\nreview:\n  paths: "**/*.py"\n---\nbody\n');
+    const r = await cli(['review', '--diff', join(EXAMPLE, 'pr.diff'), '--agents', agents, '--format', 'json']);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/bad\.md: review\.paths: /);
+    expect(JSON.parse(r.out).notices.join('\n')).toMatch(/bad\.md: review\.paths/);
+    expect(JSON.parse(r.out).findings).toHaveLength(3);
+  });
+});
+
+describe('usage errors exit 2 with one line', () => {
+  const cases: [string[], RegExp][] = [
+    [['review'], /say what to review/],
+    [['review', '--diff', 'x.diff', '--base', 'main'], /either --diff or --base/],
+    [['review', '--diff', 'x.diff', '--format', 'xml'], /--format must be markdown or json/],
+    [['review', '--diff', 'x.diff', '--fail-on', 'always'], /--fail-on must be one of/],
+    [['review', '--bogus'], /Unknown option '--bogus'/],
+    [['lint'], /unknown command "lint"/],
+    [['review', '--diff', '/nonexistent/x.diff'], /cannot read diff \/nonexistent\/x\.diff: ENOENT/],
+  ];
+  for (const [args, message] of cases) {
+    it(args.join(' '), async () => {
+      const r = await cli(args);
+      expect(r.code).toBe(2);
+      expect(r.err.trim().split('\n')).toHaveLength(1);
+      expect(r.err).toMatch(message);
+    });
+  }
+
+  it('a file that is not a diff', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'architect-review-nd-')), 'notes.txt');
+    writeFileSync(file, 'just some notes\n');
+    const r = await cli(['review', '--diff', file]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/is not a unified diff/);
+  });
+
+  it('a ref that does not exist', async () => {
+    const r = await cli(['review', '--repo', repo, '--base', 'no-such-branch']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/"no-such-branch" is not a commit/);
+  });
+});
+
+describe('the bundled CLI (dist/cli.js)', () => {
+  it('runs as the package bin: review, exit code, help', () => {
+    const review = spawnSync(process.execPath, [CLI, 'review', '--diff', join(EXAMPLE, 'pr.diff'), '--fail-on', 'blocked'], { encoding: 'utf8' });
+    expect(review.status).toBe(1);
+    expect(review.stdout).toContain('Model loaded on every request in `predict`');
+    const help = spawnSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('Usage: architect-review review');
+    expect(readFileSync(CLI, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+  });
+});
