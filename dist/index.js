@@ -53181,6 +53181,8 @@ const PY_FROM = /^\s*from\s+([\w.]+)\s+import\b/;
 const JS_FROM = /(?:^|\s)(?:import|export)\s[^'"`]*?\bfrom\s*['"]([^'"]+)['"]/;
 const JS_BARE = /^\s*import\s*['"]([^'"]+)['"]/;
 const JS_CALL = /\b(?:require|import)\s*\(\s*['"]([^'"]+)['"]\s*\)/g;
+/** A line that is only a comment: `// import x from 'y'` or a block-comment line names no import. */
+const JS_COMMENT = /^\s*(?:\/\/|\/\*|\*)/;
 /** Modules imported by the lines a change adds (Python `import`/`from`, JS/TS `import`/`require`). */
 function importedModules(file) {
     const modules = new Set();
@@ -53202,7 +53204,7 @@ function importedModules(file) {
                         modules.add(part.trim().split(/\s+/)[0] ?? '');
                 }
             }
-            else {
+            else if (!JS_COMMENT.test(line.text)) {
                 const from = JS_FROM.exec(line.text) ?? JS_BARE.exec(line.text);
                 if (from?.[1])
                     modules.add(from[1]);
@@ -53342,12 +53344,21 @@ function removedTexts(file) {
 function indentOf(text) {
     return /^[ \t]*/.exec(text)?.[0].replace(/\t/g, '    ').length ?? 0;
 }
+/** A line that is only a comment: `# ...` in Python, `// ...`, `/* ...` or a ` * ...` block line elsewhere. */
+function commentLine(text, python) {
+    return python ? /^\s*#/.test(text) : /^\s*(?:\/\/|\/\*|\*)/.test(text);
+}
 function blank(text) {
     return /^\s*(#.*|\/\/.*)?$/.test(text);
 }
+/** `) -> Response:` or `): Promise<void> {`: the end of a wrapped signature, not a block of its own. */
+function closesBracket(text) {
+    return /^\s*[)\]]/.test(text);
+}
 /**
  * The lines that open the blocks enclosing `lines[index]`, innermost first, judged by indentation:
- * each is the nearest earlier non-blank line indented less than the one before it. Works for Python
+ * each is the nearest earlier non-blank line indented less than the one before it (the closing line of a
+ * wrapped signature is skipped, so its `def`/`function` line is found). Works for Python
  * and for conventionally indented JS/TS; it sees only the lines it is given.
  */
 function enclosingOpeners(lines, index) {
@@ -53358,7 +53369,7 @@ function enclosingOpeners(lines, index) {
     let indent = indentOf(start.text);
     for (let i = index - 1; i >= 0 && indent > 0; i--) {
         const text = lines[i]?.text ?? '';
-        if (blank(text))
+        if (blank(text) || closesBracket(text))
             continue;
         const own = indentOf(text);
         if (own < indent) {
@@ -53479,6 +53490,18 @@ function familyOf(file) {
         return 'script';
     return undefined;
 }
+/**
+ * Whether the name at `column` is being declared, not called: `def urlopen(`, `function fetch(`, or a
+ * method `private async fetch(id: string) {` (modifiers before it, or a body right after it).
+ */
+function declaredAt(text, column) {
+    const before = text.slice(0, column);
+    if (/\b(?:def|function\s*\*?)\s*$/.test(before))
+        return true;
+    if (/^\s*(?:(?:public|private|protected|static|async|override)\s+)+$/.test(before))
+        return true;
+    return /^\s*$/.test(before) && /^[\w$]+\s*\([^)]*\)\s*(?::[^=;{]+)?\{\s*$/.test(text.slice(column));
+}
 function fileSetsAxiosDefault(lines) {
     return lines.some((l) => /axios\.defaults\.timeout\s*=|axios\.create\s*\(\s*\{[^}]*timeout/.test(l.text));
 }
@@ -53491,11 +53514,13 @@ function check$2(file) {
         const lines = headLines(hunk);
         const axiosDefault = family === 'script' && fileSetsAxiosDefault(lines);
         lines.forEach((line, index) => {
-            if (!line.added || /^\s*(#|\/\/|\*)/.test(line.text))
+            if (!line.added || commentLine(line.text, family === 'python'))
                 return;
             for (const pattern of PATTERNS[family] ?? []) {
                 for (const match of line.text.matchAll(pattern.re)) {
                     if (axiosDefault && match[0].startsWith('axios'))
+                        continue;
+                    if (declaredAt(line.text, match.index ?? 0))
                         continue;
                     const call = callText(lines, index, match.index ?? 0);
                     if (boundedOrUnknown(call, pattern, match[1]?.toLowerCase() ?? ''))
@@ -53559,6 +53584,7 @@ const PY_LOADS = [
     /\b(?:tf\.keras|keras)\.models\.load_model\s*\(/,
     /\btf\.saved_model\.load\s*\(/,
     /\b(?:onnxruntime|ort)\.InferenceSession\s*\(/,
+    /(?<![\w.])(?:transformers\.)?pipeline\s*\(\s*['"]/,
 ];
 const JS_LOADS = [
     /\btf\.(?:loadLayersModel|loadGraphModel|node\.loadSavedModel)\s*\(/,
@@ -53568,21 +53594,45 @@ const JS_LOADS = [
 ];
 const PY_DEF = /^\s*(?:async\s+)?def\s+(\w+)\s*\(/;
 const PY_ROUTE = /^\s*@[\w.]*\.(get|post|put|patch|delete|route|api_route|websocket|api)\s*\(\s*(?:['"]([^'"]*)['"])?/i;
+/** Flask `route`, FastAPI `api_route`: the verb is in `methods=[...]`, not the decorator's name. */
+const PY_METHODS = /\bmethods\s*=\s*[[(]\s*['"](\w+)['"]/;
 const PY_CACHED = /^\s*@(?:functools\.)?(?:lru_cache|cache|cached_property|cached)\b/;
 /** Names that frameworks call per request: AWS Lambda, KServe/Seldon/MLServer `predict`, Ray Serve `__call__`. */
 const PY_HANDLER_NAMES = new Set(['lambda_handler', 'handler', 'predict', '__call__', 'infer']);
-const MEMO_GUARD = /\bis None\b|\bif not \w+\s*:|^\s*global\s|\?\?=|\|\|=|if\s*\(\s*!\s*\w+\s*\)/;
+/** A block entered only while nothing is cached yet: `if _model is None:`, `if name not in _models:`, `if (!session) {`. */
+const MEMO_BLOCK = /^\s*(?:el)?if\b.*(?:\bis None\b|\bnot in\b)|^\s*(?:el)?if\s+not\s+[\w.]+\s*:|\bif\s*\(\s*!\s*[\w.$]+\s*\)|\bif\s*\(\s*[\w.$]+\s*===?\s*(?:null|undefined)\s*\)/;
+/** Assigned only when empty (`session ??= create()`), or a function that keeps its result in a `global`. */
+const MEMO_LINE = /\?\?=|\|\|=|^\s*global\s/;
 const JS_HANDLER = /\b(?:app|router|server|fastify|api|routes)\.(get|post|put|patch|delete|all|route)\s*\(\s*(?:['"`]([^'"`]*)['"`])?|export\s+(?:async\s+)?function\s+(GET|POST|PUT|PATCH|DELETE|handler)\b|export\s+default\s+(?:async\s+)?function/;
+/** The decorators of the `def` at `defIndex`, each joined into one line even when black wrapped it. */
 function decoratorsAbove(lines, defIndex) {
     const indent = indentOf(lines[defIndex]?.text ?? '');
     const out = [];
+    let continuation = [];
     for (let i = defIndex - 1; i >= 0; i--) {
         const text = lines[i]?.text ?? '';
-        if (!/^\s*@/.test(text) || indentOf(text) !== indent)
+        const own = indentOf(text);
+        if (own === indent && /^\s*@/.test(text)) {
+            out.push([text, ...continuation].map((t) => t.trim()).join(' '));
+            continuation = [];
+        }
+        else if (own > indent || (own === indent && /^\s*[)\]]/.test(text))) {
+            continuation.unshift(text); // an argument line or the closing bracket of a wrapped decorator
+        }
+        else
             break;
-        out.push(text);
     }
     return out;
+}
+function routeOf(decorator) {
+    const m = PY_ROUTE.exec(decorator);
+    if (!m)
+        return undefined;
+    const verb = (m[1] ?? '').toLowerCase();
+    const method = ['route', 'api_route', 'api'].includes(verb) ? PY_METHODS.exec(decorator)?.[1] : verb;
+    if (m[2] === undefined)
+        return '';
+    return method ? `${method.toUpperCase()} ${m[2]}` : m[2];
 }
 /** Whether a Python `def` at `defIndex` is called once per request, and under what name. */
 function pythonHandler(lines, defIndex) {
@@ -53590,14 +53640,26 @@ function pythonHandler(lines, defIndex) {
     if (!name)
         return undefined;
     for (const decorator of decoratorsAbove(lines, defIndex)) {
-        const route = PY_ROUTE.exec(decorator);
-        if (route)
-            return { name, route: route[2] === undefined ? undefined : `${(route[1] ?? '').toUpperCase()} ${route[2]}` };
+        const route = routeOf(decorator);
+        if (route !== undefined)
+            return route ? { name, route } : { name };
     }
     const inClass = enclosingOpeners(lines, defIndex).some((i) => /^\s*class\s/.test(lines[i]?.text ?? ''));
     if (PY_HANDLER_NAMES.has(name) && (inClass || name === 'lambda_handler' || name === 'handler'))
         return { name };
     return undefined;
+}
+/**
+ * Whether the load at `index` only runs while nothing is cached: inside a guard block that opens
+ * below `top` (the function's own line), or in a `??=` assignment or a function that keeps the model
+ * in a `global`. An input check (`if req is None: raise`) that closes before the load is no guard.
+ */
+function memoised(lines, index, top) {
+    if (MEMO_LINE.test(lines[index]?.text ?? ''))
+        return true;
+    if (enclosingOpeners(lines, index).some((i) => i > top && MEMO_BLOCK.test(lines[i]?.text ?? '')))
+        return true;
+    return lines.slice(top + 1, index).some((l) => MEMO_LINE.test(l.text));
 }
 /** The Python request handler a load at `index` runs in: its own function, or a handler that calls it. */
 function pythonRequestPath(lines, index) {
@@ -53606,7 +53668,7 @@ function pythonRequestPath(lines, index) {
         return undefined; // module level: loaded once at import
     if (decoratorsAbove(lines, defIndex).some((d) => PY_CACHED.test(d)))
         return undefined;
-    if (lines.slice(defIndex + 1, index).some((l) => MEMO_GUARD.test(l.text)))
+    if (memoised(lines, index, defIndex))
         return undefined;
     const handler = pythonHandler(lines, defIndex);
     if (handler)
@@ -53624,18 +53686,17 @@ function pythonRequestPath(lines, index) {
     return undefined;
 }
 function scriptRequestPath(lines, index) {
-    const openers = enclosingOpeners(lines, index);
-    if (lines.slice(openers[0] ?? index, index + 1).some((l) => MEMO_GUARD.test(l.text)))
+    const top = enclosingOpeners(lines, index).find((i) => JS_HANDLER.test(lines[i]?.text ?? ''));
+    if (top === undefined)
         return undefined;
-    for (const i of openers) {
-        const m = JS_HANDLER.exec(lines[i]?.text ?? '');
-        if (!m)
-            continue;
-        if (m[1])
-            return { handler: { name: 'route handler', route: m[2] === undefined ? undefined : `${m[1].toUpperCase()} ${m[2]}` } };
-        return { handler: { name: m[3] ?? 'default export handler' } };
-    }
-    return undefined;
+    if (memoised(lines, index, top))
+        return undefined;
+    const m = JS_HANDLER.exec(lines[top]?.text ?? '');
+    if (!m)
+        return undefined;
+    if (m[1])
+        return { handler: { name: 'route handler', route: m[2] === undefined ? undefined : `${m[1].toUpperCase()} ${m[2]}` } };
+    return { handler: { name: m[3] ?? 'default export handler' } };
 }
 function describe(handler) {
     return handler.route ? `${code(handler.name)} (${code(handler.route)})` : code(handler.name);
@@ -53647,7 +53708,7 @@ function check$1(file) {
     for (const hunk of file.hunks) {
         const lines = headLines(hunk);
         lines.forEach((line, index) => {
-            if (!line.added || /^\s*(#|\/\/)/.test(line.text))
+            if (!line.added || commentLine(line.text, python))
                 return;
             const match = patterns.map((re) => re.exec(line.text)).find((m) => m !== null);
             if (!match)
@@ -53655,7 +53716,7 @@ function check$1(file) {
             const path = python ? pythonRequestPath(lines, index) : scriptRequestPath(lines, index);
             if (!path)
                 return;
-            const call = match[0].replace(/\s*\($/, '').replace(/\s*\(\s*['"]$/, '');
+            const call = match[0].replace(/\s*\(.*$/, '');
             const via = 'via' in path && path.via ? ` through ${code(`${path.via}()`)}` : '';
             hits.push({
                 line: line.line,
@@ -53801,49 +53862,115 @@ function lookup(manifest, name) {
         }
     }
 }
-/** In package.json, whether the line sits in devDependencies (as far as the hunk shows). */
-function inDevSection(hunk, lineIndex) {
-    for (let i = lineIndex - 1; i >= 0; i--) {
-        const text = hunk.lines[i]?.text ?? '';
-        const section = /^\s*"(\w*[dD]ependencies)"\s*:/.exec(text)?.[1];
-        if (section)
-            return section !== 'dependencies';
+/** Dev-only groups: `[project.optional-dependencies] dev = [...]`, `requirements-test.txt`, a Poetry `dev` group. */
+const DEV_GROUP = /^(?:dev|develop|development|test|tests|testing|lint|docs|typing|ci)$/i;
+const DEV_REQUIREMENTS = /^requirements[-_.](?:dev|develop|test|tests|testing|lint|docs|ci)\b/i;
+/** The nearest earlier hunk line indented less than `index`'s, or undefined when the hunk does not show it. */
+function parentLine(hunk, index) {
+    const indent = indentOf(hunk.lines[index]?.text ?? '');
+    for (let i = index - 1; i >= 0; i--) {
+        const line = hunk.lines[i];
+        if (!line || line.kind === 'del' || !line.text.trim())
+            continue;
+        if (indentOf(line.text) < indent)
+            return line.text;
     }
-    return false;
+    return undefined;
+}
+/** In pyproject.toml, whether the entry is a runtime dependency, judged by its TOML table and array. */
+function pyprojectRuntime(hunk, index, quoted) {
+    let array;
+    for (let i = index - 1; i >= 0; i--) {
+        const line = hunk.lines[i];
+        if (!line || line.kind === 'del')
+            continue;
+        const table = /^\s*\[([^\]]+)\]\s*$/.exec(line.text)?.[1]?.trim();
+        if (table !== undefined) {
+            if (array !== undefined) {
+                if (table === 'project')
+                    return array === 'dependencies';
+                if (table === 'project.optional-dependencies')
+                    return !DEV_GROUP.test(array);
+                return false; // [dependency-groups], [build-system] requires, tool settings
+            }
+            if (quoted)
+                return false; // a string outside any array: not a dependency list
+            if (table === 'tool.poetry.dependencies')
+                return true;
+            const group = /^tool\.poetry\.group\.([\w-]+)\.dependencies$/.exec(table)?.[1];
+            return group !== undefined && !DEV_GROUP.test(group);
+        }
+        const opener = quoted && array === undefined ? /^\s*([\w.-]+)\s*=\s*\[/.exec(line.text)?.[1] : undefined;
+        if (opener !== undefined)
+            array = opener;
+    }
+    // The hunk shows no table: only the array name can tell; with nothing at all, assume runtime.
+    return array === undefined ? true : array === 'dependencies';
+}
+/** Whether an added manifest line is a runtime dependency, as far as the hunk shows (not dev, test or indirect). */
+function isRuntime(manifest, path, hunk, index) {
+    const text = hunk.lines[index]?.text ?? '';
+    switch (manifest) {
+        case 'requirements':
+            return !DEV_REQUIREMENTS.test(path.slice(path.lastIndexOf('/') + 1));
+        case 'pyproject':
+            return pyprojectRuntime(hunk, index, /^\s*"/.test(text));
+        case 'package.json': {
+            const parent = parentLine(hunk, index);
+            if (parent === undefined)
+                return true;
+            return /^\s*"dependencies"\s*:\s*\{/.test(parent); // devDependencies, scripts, overrides...: not shipped
+        }
+        case 'go.mod':
+            return !/\/\/\s*indirect\b/.test(text);
+        case 'compose':
+            return true;
+    }
 }
 function hasDecisionRecord(changeSet) {
     return changeSet.files.some((f) => ADR_FILES(f.path) && f.status !== 'removed') || ADR_MENTION.test(changeSet.pr.body);
 }
-function check(file, changeSet) {
+/** The services a manifest's added lines bring in, once each; a bump or a swap of clients for the same service is not new. */
+function newServices(file) {
     const manifest = manifestOf(file.path);
-    if (!manifest || hasDecisionRecord(changeSet))
+    if (!manifest)
         return [];
-    const before = new Set(removedTexts(file).map((t) => nameOn(manifest, t)).filter((n) => n !== undefined));
-    const hits = [];
-    const seen = new Set();
+    const removed = removedTexts(file).map((t) => nameOn(manifest, t)).filter((n) => n !== undefined);
+    const before = new Set([...removed, ...removed.map((n) => lookup(manifest, n)?.service).filter((s) => s !== undefined)]);
+    const found = [];
     for (const hunk of file.hunks) {
         hunk.lines.forEach((line, i) => {
             if (line.kind !== 'add' || line.newLine === undefined)
                 return;
             const name = nameOn(manifest, line.text);
-            if (!name || before.has(name) || seen.has(name))
-                return; // a version bump is not a new dependency
-            const dependency = lookup(manifest, name);
-            if (!dependency || (manifest === 'package.json' && inDevSection(hunk, i)))
+            const dependency = name === undefined ? undefined : lookup(manifest, name);
+            if (!name || !dependency || before.has(name) || before.has(dependency.service))
                 return;
-            seen.add(name);
-            hits.push({
-                line: line.newLine,
-                title: `New ${dependency.service} dependency without a decision record`,
-                message: `This change brings in \`${name}\`: ${dependency.service}, a ${dependency.role}. A new stateful or external ` +
-                    'service is an architectural commitment (operations, backups, failure modes, cost, lock-in) and the PR ' +
-                    `neither adds nor links an ADR. Is there a decision record for adopting ${dependency.service}, with the alternatives considered?`,
-                remedy: `Add an ADR (e.g. \`docs/adr/NNNN-adopt-${dependency.service.toLowerCase().replace(/[^a-z0-9]+/g, '-')}.md\`: context, ` +
-                    'decision, alternatives, consequences) in this PR, or link the existing one in the PR description.',
-            });
+            if (found.some((f) => f.dependency.service === dependency.service))
+                return;
+            if (isRuntime(manifest, file.path, hunk, i))
+                found.push({ name, dependency, line: line.newLine });
         });
     }
-    return hits;
+    return found;
+}
+function check(file, changeSet) {
+    if (!manifestOf(file.path) || hasDecisionRecord(changeSet))
+        return [];
+    // One question per service per change: a manifest earlier in the change already asks about it.
+    const index = changeSet.files.indexOf(file);
+    const asked = new Set(changeSet.files.slice(0, Math.max(index, 0)).flatMap(newServices).map((s) => s.dependency.service));
+    return newServices(file)
+        .filter(({ dependency }) => !asked.has(dependency.service))
+        .map(({ name, dependency, line }) => ({
+        line,
+        title: `New ${dependency.service} dependency without a decision record`,
+        message: `This change brings in \`${name}\`: ${dependency.service}, a ${dependency.role}. A new stateful or external ` +
+            'service is an architectural commitment (operations, backups, failure modes, cost, lock-in) and the PR ' +
+            `neither adds nor links an ADR. Is there a decision record for adopting ${dependency.service}, with the alternatives considered?`,
+        remedy: `Add an ADR (e.g. \`docs/adr/NNNN-adopt-${dependency.service.toLowerCase().replace(/[^a-z0-9]+/g, '-')}.md\`: context, ` +
+            'decision, alternatives, consequences) in this PR, or link the existing one in the PR description.',
+    }));
 }
 const newDependencyWithoutAdr = {
     id: 'new-dependency-without-adr',
@@ -53950,9 +54077,9 @@ function plural$1(n, word) {
 function checklistVerdicts(agent, runs, scopes) {
     return agent.checklist.map((item) => {
         const mine = runs.filter((r) => r.checklistItem === item.id);
-        const base = { id: item.id, title: item.title };
+        const base = { id: item.id, title: item.title, checkedBy: mine.map((r) => r.rule) };
         if (mine.length === 0) {
-            return { ...base, verdict: 'not_applicable', evidence: 'Not checked offline: no built-in rule covers this item yet.' };
+            return { ...base, verdict: 'not_applicable', evidence: 'No built-in rule covers this item yet.' };
         }
         const findings = mine.flatMap((r) => r.findings);
         if (findings.length > 0) {
@@ -60596,7 +60723,10 @@ function findingBlock(f) {
     ].join('\n');
 }
 function checklistBlock(agent) {
-    const rows = agent.checklist.map((c) => `| ${cell(c.title)} | ${VERDICT_ICON[c.verdict]} | ${cell(c.evidence)} |`);
+    const rows = agent.checklist.map((c) => {
+        const verdict = c.checkedBy.length === 0 ? '⬜ not checked' : VERDICT_ICON[c.verdict];
+        return `| ${cell(c.title)} | ${verdict} | ${cell(c.evidence)} |`;
+    });
     return [
         `<details><summary><b>${cell(agent.name)}</b> — ${STATUS_ICON[agent.status]} — checklist</summary>`,
         '',

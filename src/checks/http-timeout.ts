@@ -1,6 +1,6 @@
 import type { ChangedFile } from '../changeset/types.js';
 import type { Rule, RuleHit } from './types.js';
-import { callText, headLines, type HeadLine } from './lines.js';
+import { callText, commentLine, headLines, type HeadLine } from './lines.js';
 
 interface CallPattern {
   re: RegExp;
@@ -88,6 +88,17 @@ function familyOf(file: ChangedFile): string | undefined {
   return undefined;
 }
 
+/**
+ * Whether the name at `column` is being declared, not called: `def urlopen(`, `function fetch(`, or a
+ * method `private async fetch(id: string) {` (modifiers before it, or a body right after it).
+ */
+function declaredAt(text: string, column: number): boolean {
+  const before = text.slice(0, column);
+  if (/\b(?:def|function\s*\*?)\s*$/.test(before)) return true;
+  if (/^\s*(?:(?:public|private|protected|static|async|override)\s+)+$/.test(before)) return true;
+  return /^\s*$/.test(before) && /^[\w$]+\s*\([^)]*\)\s*(?::[^=;{]+)?\{\s*$/.test(text.slice(column));
+}
+
 function fileSetsAxiosDefault(lines: readonly HeadLine[]): boolean {
   return lines.some((l) => /axios\.defaults\.timeout\s*=|axios\.create\s*\(\s*\{[^}]*timeout/.test(l.text));
 }
@@ -100,10 +111,11 @@ function check(file: ChangedFile): RuleHit[] {
     const lines = headLines(hunk);
     const axiosDefault = family === 'script' && fileSetsAxiosDefault(lines);
     lines.forEach((line, index) => {
-      if (!line.added || /^\s*(#|\/\/|\*)/.test(line.text)) return;
+      if (!line.added || commentLine(line.text, family === 'python')) return;
       for (const pattern of PATTERNS[family] ?? []) {
         for (const match of line.text.matchAll(pattern.re)) {
           if (axiosDefault && match[0].startsWith('axios')) continue;
+          if (declaredAt(line.text, match.index ?? 0)) continue;
           const call = callText(lines, index, match.index ?? 0);
           if (boundedOrUnknown(call, pattern, match[1]?.toLowerCase() ?? '')) continue;
           const name = match[0].replace(/\s*\($/, '');

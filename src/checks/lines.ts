@@ -28,13 +28,24 @@ export function indentOf(text: string): number {
   return /^[ \t]*/.exec(text)?.[0].replace(/\t/g, '    ').length ?? 0;
 }
 
+/** A line that is only a comment: `# ...` in Python, `// ...`, `/* ...` or a ` * ...` block line elsewhere. */
+export function commentLine(text: string, python: boolean): boolean {
+  return python ? /^\s*#/.test(text) : /^\s*(?:\/\/|\/\*|\*)/.test(text);
+}
+
 function blank(text: string): boolean {
   return /^\s*(#.*|\/\/.*)?$/.test(text);
 }
 
+/** `) -> Response:` or `): Promise<void> {`: the end of a wrapped signature, not a block of its own. */
+function closesBracket(text: string): boolean {
+  return /^\s*[)\]]/.test(text);
+}
+
 /**
  * The lines that open the blocks enclosing `lines[index]`, innermost first, judged by indentation:
- * each is the nearest earlier non-blank line indented less than the one before it. Works for Python
+ * each is the nearest earlier non-blank line indented less than the one before it (the closing line of a
+ * wrapped signature is skipped, so its `def`/`function` line is found). Works for Python
  * and for conventionally indented JS/TS; it sees only the lines it is given.
  */
 export function enclosingOpeners(lines: readonly HeadLine[], index: number): number[] {
@@ -44,7 +55,7 @@ export function enclosingOpeners(lines: readonly HeadLine[], index: number): num
   let indent = indentOf(start.text);
   for (let i = index - 1; i >= 0 && indent > 0; i--) {
     const text = lines[i]?.text ?? '';
-    if (blank(text)) continue;
+    if (blank(text) || closesBracket(text)) continue;
     const own = indentOf(text);
     if (own < indent) {
       openers.push(i);

@@ -2,7 +2,7 @@ import picomatch from 'picomatch';
 import type { ChangeSet, ChangedFile, Hunk } from '../changeset/types.js';
 import type { Rule, RuleHit } from './types.js';
 import { GO_MODULES, IMAGES, NPM_PACKAGES, PYTHON_PACKAGES, type ServiceDependency } from './dependencies.js';
-import { removedTexts } from './lines.js';
+import { indentOf, removedTexts } from './lines.js';
 
 type Manifest = 'requirements' | 'pyproject' | 'package.json' | 'go.mod' | 'compose';
 
@@ -58,48 +58,114 @@ function lookup(manifest: Manifest, name: string): ServiceDependency | undefined
   }
 }
 
-/** In package.json, whether the line sits in devDependencies (as far as the hunk shows). */
-function inDevSection(hunk: Hunk, lineIndex: number): boolean {
-  for (let i = lineIndex - 1; i >= 0; i--) {
-    const text = hunk.lines[i]?.text ?? '';
-    const section = /^\s*"(\w*[dD]ependencies)"\s*:/.exec(text)?.[1];
-    if (section) return section !== 'dependencies';
+/** Dev-only groups: `[project.optional-dependencies] dev = [...]`, `requirements-test.txt`, a Poetry `dev` group. */
+const DEV_GROUP = /^(?:dev|develop|development|test|tests|testing|lint|docs|typing|ci)$/i;
+const DEV_REQUIREMENTS = /^requirements[-_.](?:dev|develop|test|tests|testing|lint|docs|ci)\b/i;
+
+/** The nearest earlier hunk line indented less than `index`'s, or undefined when the hunk does not show it. */
+function parentLine(hunk: Hunk, index: number): string | undefined {
+  const indent = indentOf(hunk.lines[index]?.text ?? '');
+  for (let i = index - 1; i >= 0; i--) {
+    const line = hunk.lines[i];
+    if (!line || line.kind === 'del' || !line.text.trim()) continue;
+    if (indentOf(line.text) < indent) return line.text;
   }
-  return false;
+  return undefined;
+}
+
+/** In pyproject.toml, whether the entry is a runtime dependency, judged by its TOML table and array. */
+function pyprojectRuntime(hunk: Hunk, index: number, quoted: boolean): boolean {
+  let array: string | undefined;
+  for (let i = index - 1; i >= 0; i--) {
+    const line = hunk.lines[i];
+    if (!line || line.kind === 'del') continue;
+    const table = /^\s*\[([^\]]+)\]\s*$/.exec(line.text)?.[1]?.trim();
+    if (table !== undefined) {
+      if (array !== undefined) {
+        if (table === 'project') return array === 'dependencies';
+        if (table === 'project.optional-dependencies') return !DEV_GROUP.test(array);
+        return false; // [dependency-groups], [build-system] requires, tool settings
+      }
+      if (quoted) return false; // a string outside any array: not a dependency list
+      if (table === 'tool.poetry.dependencies') return true;
+      const group = /^tool\.poetry\.group\.([\w-]+)\.dependencies$/.exec(table)?.[1];
+      return group !== undefined && !DEV_GROUP.test(group);
+    }
+    const opener = quoted && array === undefined ? /^\s*([\w.-]+)\s*=\s*\[/.exec(line.text)?.[1] : undefined;
+    if (opener !== undefined) array = opener;
+  }
+  // The hunk shows no table: only the array name can tell; with nothing at all, assume runtime.
+  return array === undefined ? true : array === 'dependencies';
+}
+
+/** Whether an added manifest line is a runtime dependency, as far as the hunk shows (not dev, test or indirect). */
+function isRuntime(manifest: Manifest, path: string, hunk: Hunk, index: number): boolean {
+  const text = hunk.lines[index]?.text ?? '';
+  switch (manifest) {
+    case 'requirements':
+      return !DEV_REQUIREMENTS.test(path.slice(path.lastIndexOf('/') + 1));
+    case 'pyproject':
+      return pyprojectRuntime(hunk, index, /^\s*"/.test(text));
+    case 'package.json': {
+      const parent = parentLine(hunk, index);
+      if (parent === undefined) return true;
+      return /^\s*"dependencies"\s*:\s*\{/.test(parent); // devDependencies, scripts, overrides...: not shipped
+    }
+    case 'go.mod':
+      return !/\/\/\s*indirect\b/.test(text);
+    case 'compose':
+      return true;
+  }
 }
 
 function hasDecisionRecord(changeSet: ChangeSet): boolean {
   return changeSet.files.some((f) => ADR_FILES(f.path) && f.status !== 'removed') || ADR_MENTION.test(changeSet.pr.body);
 }
 
-function check(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
+interface NewService {
+  name: string;
+  dependency: ServiceDependency;
+  line: number;
+}
+
+/** The services a manifest's added lines bring in, once each; a bump or a swap of clients for the same service is not new. */
+function newServices(file: ChangedFile): NewService[] {
   const manifest = manifestOf(file.path);
-  if (!manifest || hasDecisionRecord(changeSet)) return [];
-  const before = new Set(removedTexts(file).map((t) => nameOn(manifest, t)).filter((n) => n !== undefined));
-  const hits: RuleHit[] = [];
-  const seen = new Set<string>();
+  if (!manifest) return [];
+  const removed = removedTexts(file).map((t) => nameOn(manifest, t)).filter((n) => n !== undefined);
+  const before = new Set([...removed, ...removed.map((n) => lookup(manifest, n)?.service).filter((s) => s !== undefined)]);
+  const found: NewService[] = [];
   for (const hunk of file.hunks) {
     hunk.lines.forEach((line, i) => {
       if (line.kind !== 'add' || line.newLine === undefined) return;
       const name = nameOn(manifest, line.text);
-      if (!name || before.has(name) || seen.has(name)) return; // a version bump is not a new dependency
-      const dependency = lookup(manifest, name);
-      if (!dependency || (manifest === 'package.json' && inDevSection(hunk, i))) return;
-      seen.add(name);
-      hits.push({
-        line: line.newLine,
-        title: `New ${dependency.service} dependency without a decision record`,
-        message:
-          `This change brings in \`${name}\`: ${dependency.service}, a ${dependency.role}. A new stateful or external ` +
-          'service is an architectural commitment (operations, backups, failure modes, cost, lock-in) and the PR ' +
-          `neither adds nor links an ADR. Is there a decision record for adopting ${dependency.service}, with the alternatives considered?`,
-        remedy:
-          `Add an ADR (e.g. \`docs/adr/NNNN-adopt-${dependency.service.toLowerCase().replace(/[^a-z0-9]+/g, '-')}.md\`: context, ` +
-          'decision, alternatives, consequences) in this PR, or link the existing one in the PR description.',
-      });
+      const dependency = name === undefined ? undefined : lookup(manifest, name);
+      if (!name || !dependency || before.has(name) || before.has(dependency.service)) return;
+      if (found.some((f) => f.dependency.service === dependency.service)) return;
+      if (isRuntime(manifest, file.path, hunk, i)) found.push({ name, dependency, line: line.newLine });
     });
   }
-  return hits;
+  return found;
+}
+
+function check(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
+  if (!manifestOf(file.path) || hasDecisionRecord(changeSet)) return [];
+  // One question per service per change: a manifest earlier in the change already asks about it.
+  const index = changeSet.files.indexOf(file);
+  const asked = new Set(changeSet.files.slice(0, Math.max(index, 0)).flatMap(newServices).map((s) => s.dependency.service));
+  return newServices(file)
+    .filter(({ dependency }) => !asked.has(dependency.service))
+    .map(({ name, dependency, line }) => ({
+      line,
+      title: `New ${dependency.service} dependency without a decision record`,
+      message:
+        `This change brings in \`${name}\`: ${dependency.service}, a ${dependency.role}. A new stateful or external ` +
+        'service is an architectural commitment (operations, backups, failure modes, cost, lock-in) and the PR ' +
+        `neither adds nor links an ADR. Is there a decision record for adopting ${dependency.service}, with the alternatives considered?`,
+      remedy:
+        `Add an ADR (e.g. \`docs/adr/NNNN-adopt-${dependency.service.toLowerCase().replace(/[^a-z0-9]+/g, '-')}.md\`: context, ` +
+        'decision, alternatives, consequences) in this PR, or link the existing one in the PR description.',
+    }));
 }
 
 export const newDependencyWithoutAdr: Rule = {

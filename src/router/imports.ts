@@ -5,6 +5,8 @@ const PY_FROM = /^\s*from\s+([\w.]+)\s+import\b/;
 const JS_FROM = /(?:^|\s)(?:import|export)\s[^'"`]*?\bfrom\s*['"]([^'"]+)['"]/;
 const JS_BARE = /^\s*import\s*['"]([^'"]+)['"]/;
 const JS_CALL = /\b(?:require|import)\s*\(\s*['"]([^'"]+)['"]\s*\)/g;
+/** A line that is only a comment: `// import x from 'y'` or a block-comment line names no import. */
+const JS_COMMENT = /^\s*(?:\/\/|\/\*|\*)/;
 
 /** Modules imported by the lines a change adds (Python `import`/`from`, JS/TS `import`/`require`). */
 export function importedModules(file: ChangedFile): string[] {
@@ -22,7 +24,7 @@ export function importedModules(file: ChangedFile): string[] {
         if (plain?.[1]) {
           for (const part of plain[1].split(',')) modules.add(part.trim().split(/\s+/)[0] ?? '');
         }
-      } else {
+      } else if (!JS_COMMENT.test(line.text)) {
         const from = JS_FROM.exec(line.text) ?? JS_BARE.exec(line.text);
         if (from?.[1]) modules.add(from[1]);
         for (const call of line.text.matchAll(JS_CALL)) if (call[1]) modules.add(call[1]);
