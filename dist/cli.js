@@ -1,13 +1,71 @@
 #!/usr/bin/env node
 import { readdir, stat, readFile, writeFile } from 'node:fs/promises';
 import path, { resolve, join } from 'node:path';
-import require$$0 from 'process';
-import require$$0$1 from 'buffer';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import require$$0 from 'process';
+import require$$0$1 from 'buffer';
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { promisify, parseArgs } from 'node:util';
+
+/**
+ * Reads the `.md` files directly inside `dir` (not its subfolders), sorted by name. A missing
+ * directory gives `[]`: a repository without its own agents is normal. `displayDir`, when given,
+ * replaces `dir` in the `file` of each source, so messages show `agents/x.md`, not an absolute path.
+ */
+async function readAgentDir(dir, origin, options = {}) {
+    let names;
+    try {
+        names = await readdir(dir);
+    }
+    catch (error) {
+        if (isErrno(error, 'ENOENT'))
+            return [];
+        throw new Error(`cannot list the agents folder ${dir}: ${String(error)}`, { cause: error });
+    }
+    const sources = [];
+    for (const name of names.filter((entry) => entry.toLowerCase().endsWith('.md')).sort()) {
+        const full = path.join(dir, name);
+        // stat follows symlinks, so a linked agent file counts and a folder named x.md does not.
+        const info = await stat(full).catch((error) => {
+            if (isErrno(error, 'ENOENT'))
+                return undefined; // a dangling symlink
+            throw error;
+        });
+        if (!info?.isFile())
+            continue;
+        const text = await readFile(full, 'utf8');
+        sources.push({ file: path.join(options.displayDir ?? dir, name), text, origin });
+    }
+    return sources;
+}
+const MARKER = 'system-architect.md';
+const MAX_LEVELS = 4;
+/**
+ * The folder of the agents shipped with the action. The code runs from `dist/index.js` or
+ * `dist/cli.js` (bundled; the folder is `../agents`) or from `src/agents/load.ts` under vitest
+ * (`../../agents`), so walk up from this file until an `agents` folder holding `system-architect.md`.
+ */
+function bundledAgentsDir(from = fileURLToPath(import.meta.url)) {
+    const start = path.dirname(from);
+    let current = start;
+    for (let level = 0; level <= MAX_LEVELS; level++) {
+        const candidate = path.join(current, 'agents');
+        if (existsSync(path.join(candidate, MARKER)))
+            return candidate;
+        const parent = path.dirname(current);
+        if (parent === current)
+            break;
+        current = parent;
+    }
+    throw new Error(`cannot find the bundled agents: no "agents" folder with ${MARKER} in ${start} ` +
+        `or its ${MAX_LEVELS} parent folders ` +
+        '(the action must ship its agents/ folder next to dist/)');
+}
+function isErrno(error, code) {
+    return error instanceof Error && error.code === code;
+}
 
 function getEnumValues(entries) {
     const numericValues = Object.values(entries).filter((v) => typeof v === "number");
@@ -20999,20 +21057,36 @@ function fieldPath(path) {
 }
 
 const SKIPPED = ' — this agent was skipped; fix the file or remove it';
+/** A rule id in `review.rules` that is not among `known` is reported and dropped; the agent still loads. */
+function dropUnknownRules(agent, known, problems) {
+    const unknown = Object.keys(agent.review.rules).filter((id) => !known.has(id));
+    if (unknown.length === 0)
+        return agent;
+    for (const id of unknown) {
+        problems.push(`${agent.file}: review.rules: "${id}" is not a built-in rule (known: ${[...known].sort().join(', ')}); that line was ignored`);
+    }
+    const rules = Object.fromEntries(Object.entries(agent.review.rules).filter(([id]) => known.has(id)));
+    return { ...agent, review: { ...agent.review, rules } };
+}
 /**
  * Parses every `.md` source into one catalog. A malformed file is reported and skipped; a
  * repository agent with the name of a bundled one replaces it (whatever the order of `sources`).
+ * A `README.md` in an agents folder is documentation, not an agent. With `knownRules`, rule ids in
+ * `review.rules` are checked against it.
  */
-function buildCatalog(sources) {
+function buildCatalog(sources, knownRules) {
     const problems = [];
     const notes = [];
     const byName = new Map();
     for (const source of sources) {
-        if (!source.file.toLowerCase().endsWith('.md'))
+        const base = source.file.slice(source.file.lastIndexOf('/') + 1).toLowerCase();
+        if (!base.endsWith('.md') || base === 'readme.md')
             continue;
         let agent;
         try {
             agent = parseAgent(source.text, source.file);
+            if (knownRules)
+                agent = dropUnknownRules(agent, knownRules, problems);
         }
         catch (error) {
             const message = error instanceof AgentFileError ? error.message : `${source.file}: ${String(error)}`;
@@ -21039,192 +21113,418 @@ function buildCatalog(sources) {
     return { agents, problems, notes };
 }
 
+/** The head-side lines of a hunk, in order: what the file looks like there after the change. */
+function headLines(hunk) {
+    const out = [];
+    for (const l of hunk.lines) {
+        if (l.kind !== 'del' && l.newLine !== undefined)
+            out.push({ text: l.text, line: l.newLine, added: l.kind === 'add' });
+    }
+    return out;
+}
+function removedTexts(file) {
+    return file.hunks.flatMap((h) => h.lines.filter((l) => l.kind === 'del').map((l) => l.text));
+}
+function indentOf(text) {
+    return /^[ \t]*/.exec(text)?.[0].replace(/\t/g, '    ').length ?? 0;
+}
+/** A line that is only a comment: `# ...` in Python, `// ...`, `/* ...` or a ` * ...` block line elsewhere. */
+function commentLine(text, python) {
+    return python ? /^\s*#/.test(text) : /^\s*(?:\/\/|\/\*|\*)/.test(text);
+}
+function blank(text) {
+    return /^\s*(#.*|\/\/.*)?$/.test(text);
+}
+/** `) -> Response:` or `): Promise<void> {`: the end of a wrapped signature, not a block of its own. */
+function closesBracket(text) {
+    return /^\s*[)\]]/.test(text);
+}
 /**
- * Reads the `.md` files directly inside `dir` (not its subfolders), sorted by name. A missing
- * directory gives `[]`: a repository without its own agents is normal. `displayDir`, when given,
- * replaces `dir` in the `file` of each source, so messages show `agents/x.md`, not an absolute path.
+ * The lines that open the blocks enclosing `lines[index]`, innermost first, judged by indentation:
+ * each is the nearest earlier non-blank line indented less than the one before it (the closing line of a
+ * wrapped signature is skipped, so its `def`/`function` line is found). Works for Python
+ * and for conventionally indented JS/TS; it sees only the lines it is given.
  */
-async function readAgentDir(dir, origin, options = {}) {
-    let names;
-    try {
-        names = await readdir(dir);
-    }
-    catch (error) {
-        if (isErrno(error, 'ENOENT'))
-            return [];
-        throw new Error(`cannot list the agents folder ${dir}: ${String(error)}`, { cause: error });
-    }
-    const sources = [];
-    for (const name of names.filter((entry) => entry.toLowerCase().endsWith('.md')).sort()) {
-        const full = path.join(dir, name);
-        // stat follows symlinks, so a linked agent file counts and a folder named x.md does not.
-        const info = await stat(full).catch((error) => {
-            if (isErrno(error, 'ENOENT'))
-                return undefined; // a dangling symlink
-            throw error;
-        });
-        if (!info?.isFile())
+function enclosingOpeners(lines, index) {
+    const openers = [];
+    const start = lines[index];
+    if (!start)
+        return openers;
+    let indent = indentOf(start.text);
+    for (let i = index - 1; i >= 0 && indent > 0; i--) {
+        const text = lines[i]?.text ?? '';
+        if (blank(text) || closesBracket(text))
             continue;
-        const text = await readFile(full, 'utf8');
-        sources.push({ file: path.join(options.displayDir ?? dir, name), text, origin });
+        const own = indentOf(text);
+        if (own < indent) {
+            openers.push(i);
+            indent = own;
+        }
     }
-    return sources;
+    return openers;
 }
-const MARKER = 'system-architect.md';
-const MAX_LEVELS = 4;
 /**
- * The folder of the agents shipped with the action. The code runs from `dist/index.js` or
- * `dist/cli.js` (bundled; the folder is `../agents`) or from `src/agents/load.ts` under vitest
- * (`../../agents`), so walk up from this file until an `agents` folder holding `system-architect.md`.
+ * The text of a call starting at `column` of `lines[index]`, up to its closing parenthesis, read
+ * across following lines (at most `maxLines`). Strings are not parsed: good enough to see keyword
+ * arguments, not to evaluate them.
  */
-function bundledAgentsDir(from = fileURLToPath(import.meta.url)) {
-    const start = path.dirname(from);
-    let current = start;
-    for (let level = 0; level <= MAX_LEVELS; level++) {
-        const candidate = path.join(current, 'agents');
-        if (existsSync(path.join(candidate, MARKER)))
-            return candidate;
-        const parent = path.dirname(current);
-        if (parent === current)
-            break;
-        current = parent;
+function callText(lines, index, column, maxLines = 20) {
+    let depth = 0;
+    let seenOpen = false;
+    let text = '';
+    for (let i = index; i < lines.length && i < index + maxLines; i++) {
+        const source = i === index ? (lines[i]?.text ?? '').slice(column) : (lines[i]?.text ?? '');
+        for (const ch of source) {
+            text += ch;
+            if (ch === '(') {
+                depth++;
+                seenOpen = true;
+            }
+            else if (ch === ')') {
+                depth--;
+                if (seenOpen && depth === 0)
+                    return text;
+            }
+        }
+        text += '\n';
     }
-    throw new Error(`cannot find the bundled agents: no "agents" folder with ${MARKER} in ${start} ` +
-        `or its ${MAX_LEVELS} parent folders ` +
-        '(the action must ship its agents/ folder next to dist/)');
-}
-function isErrno(error, code) {
-    return error instanceof Error && error.code === code;
+    return text;
 }
 
-var parseDiff$1;
-var hasRequiredParseDiff;
-
-function requireParseDiff () {
-	if (hasRequiredParseDiff) return parseDiff$1;
-	hasRequiredParseDiff = 1;
-	parseDiff$1=n=>{if(!n)return [];if(typeof n!="string"||n.match(/^\s+$/))return [];const s=n.split(`
-`);if(s.length===0)return [];const a=[];let o=null,d=null,u=0,m=0,l=null;const g=e=>{d?.changes.push({type:"normal",normal:true,ln1:u++,ln2:m++,content:e}),l.oldLines--,l.newLines--;},p=e=>{const[t,r]=parseFiles(e)??[];o={chunks:[],deletions:0,additions:0,from:t,to:r},a.push(o);},i=()=>{(!o||o.chunks.length)&&p();},$=(e,t)=>{i(),o.new=true,o.newMode=t[1],o.from="/dev/null";},N=(e,t)=>{i(),o.deleted=true,o.oldMode=t[1],o.to="/dev/null";},x=(e,t)=>{i(),o.oldMode=t[1];},F=(e,t)=>{i(),o.newMode=t[1];},S=(e,t)=>{i(),o.index=e.split(" ").slice(1),t[1]&&(o.oldMode=o.newMode=t[1].trim());},k=e=>{i(),o.from=parseOldOrNewFile(e);},y=e=>{i(),o.to=parseOldOrNewFile(e);},f=e=>+(e||1),M=(e,t)=>{o||p(e);const[r,c,w,L]=t.slice(1);u=+r,m=+w,d={content:e,changes:[],oldStart:+r,oldLines:f(c),newStart:+w,newLines:f(L)},l={oldLines:f(c),newLines:f(L)},o.chunks.push(d);},R=e=>{d&&(d.changes.push({type:"del",del:true,ln:u++,content:e}),o.deletions++,l.oldLines--);},b=e=>{d&&(d.changes.push({type:"add",add:true,ln:m++,content:e}),o.additions++,l.newLines--);},h=e=>{if(!d)return;const[t]=d.changes.slice(-1);d.changes.push({type:t.type,[t.type]:true,ln1:t.ln1,ln2:t.ln2,ln:t.ln,content:e});},_=[[/^diff\s/,p],[/^new file mode (\d+)$/,$],[/^deleted file mode (\d+)$/,N],[/^old mode (\d+)$/,x],[/^new mode (\d+)$/,F],[/^index\s[\da-zA-Z]+\.\.[\da-zA-Z]+(\s(\d+))?$/,S],[/^---\s/,k],[/^\+\+\+\s/,y],[/^@@\s+-(\d+),?(\d+)?\s+\+(\d+),?(\d+)?\s@@/,M],[/^\\ No newline at end of file$/,h]],v=[[/^\\ No newline at end of file$/,h],[/^-/,R],[/^\+/,b],[/^\s*/,g]],C=e=>{for(const[t,r]of v){const c=e.match(t);if(c){r(e,c);break}}l.oldLines===0&&l.newLines===0&&(l=null);},H=e=>{for(const[t,r]of _){const c=e.match(t);if(c){r(e,c);break}}},O=e=>{l?C(e):H(e);};for(const e of s)O(e);return a};const fileNameDiffRegex=/(a|i|w|c|o|1|2)\/.*(?=["']? ["']?(b|i|w|c|o|1|2)\/)|(b|i|w|c|o|1|2)\/.*$/g,gitFileHeaderRegex=/^(a|b|i|w|c|o|1|2)\//,parseFiles=n=>n?.match(fileNameDiffRegex)?.map(a=>a.replace(gitFileHeaderRegex,"").replace(/("|')$/,"")),qoutedFileNameRegex=/^\\?['"]|\\?['"]$/g,parseOldOrNewFile=n=>{let s=leftTrimChars(n,"-+").trim();return s=removeTimeStamp(s),s.replace(qoutedFileNameRegex,"").replace(gitFileHeaderRegex,"")},leftTrimChars=(n,s)=>{if(n=makeString(n),!s);const a=formTrimmingString(s);return n.replace(new RegExp(`^${a}+`),"")},timeStampRegex=/\t.*|\d{4}-\d\d-\d\d\s\d\d:\d\d:\d\d(.\d+)?\s(\+|-)\d\d\d\d/,removeTimeStamp=n=>{const s=timeStampRegex.exec(n);return s&&(n=n.substring(0,s.index).trim()),n},formTrimmingString=n=>n instanceof RegExp?n.source:`[${makeString(n).replace(/([.*+?^=!:${}()|[\]/\\])/g,"\\$1")}]`,makeString=n=>`${n??""}`;
-	return parseDiff$1;
-}
-
-var parseDiffExports = requireParseDiff();
-var parseDiff = /*@__PURE__*/getDefaultExportFromCjs(parseDiffExports);
-
-/** The language of a file, by name: what the router and the checks switch on. */
-const BY_EXTENSION = {
-    py: 'python', pyi: 'python',
-    ts: 'typescript', tsx: 'typescript', mts: 'typescript', cts: 'typescript',
-    js: 'javascript', jsx: 'javascript', mjs: 'javascript', cjs: 'javascript',
-    go: 'go', java: 'java', kt: 'kotlin', rb: 'ruby', rs: 'rust', cs: 'csharp',
-    tf: 'terraform', hcl: 'terraform',
-    yml: 'yaml', yaml: 'yaml', json: 'json', toml: 'toml',
-    md: 'markdown', mdx: 'markdown', rst: 'restructuredtext', txt: 'text',
-    sh: 'shell', bash: 'shell', sql: 'sql', proto: 'protobuf',
+const PY_REMEDY = 'Pass `timeout=(3.05, 10)` (connect, read seconds) sized to the caller\'s own deadline, and decide what happens on ' +
+    '`Timeout`: retry with backoff if the call is idempotent, otherwise fail fast with a clear error.';
+const JS_REMEDY = 'Bound the call: `fetch(url, { signal: AbortSignal.timeout(5_000) })` or axios `{ timeout: 5_000 }`, sized to the ' +
+    'caller\'s own deadline; handle the abort (retry with backoff if idempotent, else fail fast).';
+const PATTERNS = {
+    python: [
+        {
+            re: /(?<![\w.])requests\.(get|post|put|patch|delete|head|options|request)\s*\(/g,
+            optionsAt: () => -1, // keyword argument anywhere
+            bounded: /\btimeout\s*=/,
+            remedy: PY_REMEDY,
+        },
+        { re: /(?<![\w])(?:urllib\.request\.)?urlopen\s*\(/g, optionsAt: () => -1, bounded: /\btimeout\s*=|,\s*[^,]+,\s*[^,)]+\)/, remedy: PY_REMEDY },
+    ],
+    script: [
+        { re: /(?<![\w.$])fetch\s*\(/g, optionsAt: () => 1, bounded: /\bsignal\b/, remedy: JS_REMEDY },
+        {
+            re: /(?<![\w.$])axios(?:\.(get|delete|head|options|post|put|patch|request))?\s*\(/g,
+            optionsAt: (m) => (['post', 'put', 'patch'].includes(m) ? 2 : ['get', 'delete', 'head', 'options'].includes(m) ? 1 : 0),
+            bounded: /\btimeout\b|\bsignal\b/,
+            remedy: JS_REMEDY,
+        },
+    ],
+    go: [
+        {
+            re: /(?<![\w.])http\.(Get|Post|PostForm|Head)\s*\(/g,
+            optionsAt: () => undefined,
+            bounded: /$^/,
+            remedy: 'Use a client with a deadline: `client := &http.Client{Timeout: 10 * time.Second}` built once and reused, or ' +
+                '`http.NewRequestWithContext(ctx, …)` with a context that has a deadline.',
+        },
+    ],
 };
-function languageOf(path) {
-    const name = path.slice(path.lastIndexOf('/') + 1);
-    if (/^Dockerfile(\..+)?$/i.test(name) || /\.dockerfile$/i.test(name))
-        return 'dockerfile';
-    if (/^requirements.*\.(txt|in)$/i.test(name))
-        return 'requirements';
-    const dot = name.lastIndexOf('.');
-    if (dot <= 0)
-        return 'other';
-    return BY_EXTENSION[name.slice(dot + 1).toLowerCase()] ?? 'other';
+/** The top-level arguments of a call's text `name(a, b, {c})`. */
+function topLevelArgs(call) {
+    const open = call.indexOf('(');
+    const args = [];
+    let depth = 0;
+    let current = '';
+    for (const ch of call.slice(open + 1)) {
+        if ('([{'.includes(ch))
+            depth++;
+        if (')]}'.includes(ch))
+            depth--;
+        if (depth < 0)
+            break;
+        if (ch === ',' && depth === 0) {
+            args.push(current.trim());
+            current = '';
+        }
+        else
+            current += ch;
+    }
+    if (current.trim())
+        args.push(current.trim());
+    return args;
+}
+/** Whether the call is bounded, or cannot be judged from the diff (options passed as a variable or spread). */
+function boundedOrUnknown(call, pattern, method) {
+    if (/\*\*\w+|\.\.\.\w+/.test(call))
+        return true;
+    const at = pattern.optionsAt(method);
+    if (at === undefined)
+        return false;
+    if (at === -1)
+        return pattern.bounded.test(call);
+    const options = topLevelArgs(call)[at];
+    if (options === undefined)
+        return false;
+    if (!options.startsWith('{'))
+        return true; // a variable or expression: its contents are not in the diff
+    return pattern.bounded.test(options);
+}
+function familyOf(file) {
+    if (file.language === 'python')
+        return 'python';
+    if (file.language === 'go')
+        return 'go';
+    // Browser code (.tsx/.jsx) is left out: a hung fetch there is a UX problem, not an outage.
+    if ((file.language === 'typescript' || file.language === 'javascript') && !/\.(tsx|jsx)$/.test(file.path))
+        return 'script';
+    return undefined;
+}
+/**
+ * Whether the name at `column` is being declared, not called: `def urlopen(`, `function fetch(`, or a
+ * method `private async fetch(id: string) {` (modifiers before it, or a body right after it).
+ */
+function declaredAt(text, column) {
+    const before = text.slice(0, column);
+    if (/\b(?:def|function\s*\*?)\s*$/.test(before))
+        return true;
+    if (/^\s*(?:(?:public|private|protected|static|async|override)\s+)+$/.test(before))
+        return true;
+    return /^\s*$/.test(before) && /^[\w$]+\s*\([^)]*\)\s*(?::[^=;{]+)?\{\s*$/.test(text.slice(column));
+}
+/** `axios.defaults.timeout = …` bounds the global axios; an `axios.create({ timeout })` instance does not. */
+function fileSetsAxiosDefault(lines) {
+    return lines.some((l) => /axios\.defaults\.timeout\s*=/.test(l.text));
+}
+function check$2(file) {
+    const family = familyOf(file);
+    if (!family)
+        return [];
+    const hits = [];
+    for (const hunk of file.hunks) {
+        const lines = headLines(hunk);
+        const axiosDefault = family === 'script' && fileSetsAxiosDefault(lines);
+        lines.forEach((line, index) => {
+            if (!line.added || commentLine(line.text, family === 'python'))
+                return;
+            for (const pattern of PATTERNS[family] ?? []) {
+                for (const match of line.text.matchAll(pattern.re)) {
+                    if (axiosDefault && match[0].startsWith('axios'))
+                        continue;
+                    if (declaredAt(line.text, match.index ?? 0))
+                        continue;
+                    const call = callText(lines, index, match.index ?? 0);
+                    if (boundedOrUnknown(call, pattern, match[1]?.toLowerCase() ?? ''))
+                        continue;
+                    const name = match[0].replace(/\s*\($/, '');
+                    hits.push({
+                        line: line.line,
+                        title: `\`${name}\` without a timeout`,
+                        message: `\`${name}(…)\` has no timeout. When the remote end stalls (it will: deploys, packet loss, an overloaded ` +
+                            'dependency), this call waits indefinitely, holding a worker, a connection and the caller\'s request; under ' +
+                            'load the pool drains and the service stops answering.',
+                        remedy: pattern.remedy,
+                    });
+                }
+            }
+        });
+    }
+    return hits;
+}
+const httpCallWithoutTimeout = {
+    id: 'http-call-without-timeout',
+    summary: 'An outbound HTTP call with no timeout (Python requests/urlopen, fetch without an abort signal, axios, Go http.Get)',
+    severity: 'medium',
+    kind: 'problem',
+    scope: 'Python, server-side JS/TS or Go files',
+    appliesTo: (file) => familyOf(file) !== undefined,
+    check: check$2,
+};
+
+/**
+ * Markdown that cannot carry HTML or mentions from untrusted text (file paths, PR text, model output):
+ * outside code spans `<`, `>` and `&` become entities and `@name` gets a zero-width joiner so GitHub
+ * does not notify anyone; code spans are kept, since GitHub shows their content literally.
+ */
+function safeMarkdown(text) {
+    return text
+        .split(/(`[^`\n]*`)/)
+        .map((part, i) => (i % 2 === 1 ? part : escapeText(part)))
+        .join('');
+}
+function escapeText(text) {
+    return text
+        .replace(/&(?![a-z]+;|#\d+;)/gi, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/@(?=[\w-])/g, '@\u2060');
+}
+/** Text as an inline code span that cannot break out of it. */
+function code$1(text) {
+    return `\`${text.replace(/[`\r\n]/g, ' ')}\``;
+}
+/** A table cell: safe Markdown with pipes and line breaks neutralised. */
+function cell(text) {
+    return safeMarkdown(text).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 
-/** Hunks of one file's patch: a `diff --git` section, or GitHub's `patch` field (hunks only). */
-function toHunks(chunks) {
-    return chunks.map((chunk) => {
-        const lines = [];
-        for (const change of chunk.changes) {
-            if (change.content.startsWith('\\'))
-                continue; // "\ No newline at end of file"
-            const text = change.content.slice(1);
-            if (change.type === 'add')
-                lines.push({ kind: 'add', text, newLine: change.ln });
-            else if (change.type === 'del')
-                lines.push({ kind: 'del', text, oldLine: change.ln });
-            else
-                lines.push({ kind: 'context', text, oldLine: change.ln1, newLine: change.ln2 });
+const PY_LOADS = [
+    /\b(?:joblib|pickle|cloudpickle|dill|torch|torch\.jit)\.load\s*\(/,
+    /\.from_pretrained\s*\(/,
+    /\bmlflow\.(?:\w+\.)?load_model\s*\(/,
+    /\b(?:tf\.keras|keras)\.models\.load_model\s*\(/,
+    /\btf\.saved_model\.load\s*\(/,
+    /\b(?:onnxruntime|ort)\.InferenceSession\s*\(/,
+    /(?<![\w.])(?:transformers\.)?pipeline\s*\(\s*['"]/,
+];
+const JS_LOADS = [
+    /\btf\.(?:loadLayersModel|loadGraphModel|node\.loadSavedModel)\s*\(/,
+    /\bInferenceSession\.create\s*\(/,
+    /\bAutoModel\w*\.from_pretrained\s*\(/,
+    /\bpipeline\s*\(\s*['"]/,
+];
+const PY_DEF = /^\s*(?:async\s+)?def\s+(\w+)\s*\(/;
+const PY_ROUTE = /^\s*@[\w.]*\.(get|post|put|patch|delete|route|api_route|websocket|api)\s*\(\s*(?:['"]([^'"]*)['"])?/i;
+/** Flask `route`, FastAPI `api_route`: the verb is in `methods=[...]`, not the decorator's name. */
+const PY_METHODS = /\bmethods\s*=\s*[[(]\s*['"](\w+)['"]/;
+const PY_CACHED = /^\s*@(?:functools\.)?(?:lru_cache|cache|cached_property|cached)\b/;
+/** Names that frameworks call per request: AWS Lambda, KServe/Seldon/MLServer `predict`, Ray Serve `__call__`. */
+const PY_HANDLER_NAMES = new Set(['lambda_handler', 'handler', 'predict', '__call__', 'infer']);
+/** A block entered only while nothing is cached yet: `if _model is None:`, `if name not in _models:`, `if (!session) {`. */
+const MEMO_BLOCK = /^\s*(?:el)?if\b.*(?:\bis None\b|\bnot in\b)|^\s*(?:el)?if\s+not\s+[\w.]+\s*:|\bif\s*\(\s*!\s*[\w.$]+\s*\)|\bif\s*\(\s*[\w.$]+\s*===?\s*(?:null|undefined)\s*\)/;
+/** Assigned only when empty (`session ??= create()`), or a function that keeps its result in a `global`. */
+const MEMO_LINE = /\?\?=|\|\|=|^\s*global\s/;
+const JS_HANDLER = /\b(?:app|router|server|fastify|api|routes)\.(get|post|put|patch|delete|all|route)\s*\(\s*(?:['"`]([^'"`]*)['"`])?|export\s+(?:async\s+)?function\s+(GET|POST|PUT|PATCH|DELETE|handler)\b|export\s+default\s+(?:async\s+)?function/;
+/** The decorators of the `def` at `defIndex`, each joined into one line even when black wrapped it. */
+function decoratorsAbove(lines, defIndex) {
+    const indent = indentOf(lines[defIndex]?.text ?? '');
+    const out = [];
+    let continuation = [];
+    for (let i = defIndex - 1; i >= 0; i--) {
+        const text = lines[i]?.text ?? '';
+        const own = indentOf(text);
+        if (own === indent && /^\s*@/.test(text)) {
+            out.push([text, ...continuation].map((t) => t.trim()).join(' '));
+            continuation = [];
         }
-        const header = /^@@[^@]*@@ ?(.*)$/.exec(chunk.content)?.[1] ?? '';
-        return {
-            oldStart: chunk.oldStart,
-            oldLines: chunk.oldLines,
-            newStart: chunk.newStart,
-            newLines: chunk.newLines,
-            header,
-            lines,
-        };
-    });
-}
-function countLines(hunks, kind) {
-    let n = 0;
-    for (const hunk of hunks)
-        for (const line of hunk.lines)
-            if (line.kind === kind)
-                n++;
-    return n;
-}
-function buildChangedFile(path, status, hunks, previousPath) {
-    const file = {
-        path,
-        status,
-        language: languageOf(path),
-        hunks,
-        additions: countLines(hunks, 'add'),
-        deletions: countLines(hunks, 'del'),
-    };
-    if (previousPath !== undefined && previousPath !== path)
-        file.previousPath = previousPath;
-    return file;
-}
-/** Indices (in file order) of the `diff --git` sections that are binary. */
-function binarySections(text) {
-    const binary = new Set();
-    let index = -1;
-    for (const line of text.split('\n')) {
-        if (line.startsWith('diff --git '))
-            index++;
-        else if (index >= 0 && (/^Binary files .* differ\r?$/.test(line) || line.startsWith('GIT binary patch'))) {
-            binary.add(index);
+        else if (own > indent || (own === indent && /^\s*[)\]]/.test(text))) {
+            continuation.unshift(text); // an argument line or the closing bracket of a wrapped decorator
         }
+        else
+            break;
     }
-    return binary;
+    return out;
 }
-function cleanPath(path) {
-    if (path === undefined || path === '/dev/null')
+function routeOf(decorator) {
+    const m = PY_ROUTE.exec(decorator);
+    if (!m)
         return undefined;
-    return path.replace(/^"(.*)"$/, '$1');
+    const verb = (m[1] ?? '').toLowerCase();
+    const method = ['route', 'api_route', 'api'].includes(verb) ? PY_METHODS.exec(decorator)?.[1] : verb;
+    if (m[2] === undefined)
+        return '';
+    return method ? `${method.toUpperCase()} ${m[2]}` : m[2];
 }
-/** A unified diff (git's, or plain `diff -u`) as changed files, with binary files listed as skipped. */
-function parseUnifiedDiff(text) {
-    const files = [];
-    const skipped = [];
-    const binary = binarySections(text);
-    parseDiff(text).forEach((parsed, index) => {
-        const from = cleanPath(parsed.from);
-        const to = cleanPath(parsed.to);
-        const path = to ?? from;
-        if (path === undefined)
-            return;
-        if (binary.has(index)) {
-            skipped.push({ path, reason: 'binary file' });
-            return;
-        }
-        const status = parsed.new || from === undefined
-            ? 'added'
-            : parsed.deleted || to === undefined
-                ? 'removed'
-                : from !== to
-                    ? 'renamed'
-                    : 'modified';
-        files.push(buildChangedFile(path, status, toHunks(parsed.chunks), status === 'renamed' ? from : undefined));
-    });
-    return { files, skipped };
+/** Whether a Python `def` at `defIndex` is called once per request, and under what name. */
+function pythonHandler(lines, defIndex) {
+    const name = PY_DEF.exec(lines[defIndex]?.text ?? '')?.[1];
+    if (!name)
+        return undefined;
+    for (const decorator of decoratorsAbove(lines, defIndex)) {
+        const route = routeOf(decorator);
+        if (route !== undefined)
+            return route ? { name, route } : { name };
+    }
+    const inClass = enclosingOpeners(lines, defIndex).some((i) => /^\s*class\s/.test(lines[i]?.text ?? ''));
+    if (PY_HANDLER_NAMES.has(name) && (inClass || name === 'lambda_handler' || name === 'handler'))
+        return { name };
+    return undefined;
 }
+/**
+ * Whether the load at `index` only runs while nothing is cached: inside a guard block that opens
+ * below `top` (the function's own line), or in a `??=` assignment or a function that keeps the model
+ * in a `global`. An input check (`if req is None: raise`) that closes before the load is no guard.
+ */
+function memoised(lines, index, top) {
+    if (MEMO_LINE.test(lines[index]?.text ?? ''))
+        return true;
+    if (enclosingOpeners(lines, index).some((i) => i > top && MEMO_BLOCK.test(lines[i]?.text ?? '')))
+        return true;
+    return lines.slice(top + 1, index).some((l) => MEMO_LINE.test(l.text));
+}
+/** The Python request handler a load at `index` runs in: its own function, or a handler that calls it. */
+function pythonRequestPath(lines, index) {
+    const defIndex = enclosingOpeners(lines, index).find((i) => PY_DEF.test(lines[i]?.text ?? ''));
+    if (defIndex === undefined)
+        return undefined; // module level: loaded once at import
+    if (decoratorsAbove(lines, defIndex).some((d) => PY_CACHED.test(d)))
+        return undefined;
+    if (memoised(lines, index, defIndex))
+        return undefined;
+    const handler = pythonHandler(lines, defIndex);
+    if (handler)
+        return { handler };
+    const helper = PY_DEF.exec(lines[defIndex]?.text ?? '')?.[1] ?? '';
+    const call = new RegExp(`(?<![\\w.])${helper}\\s*\\(`);
+    for (let i = 0; i < lines.length; i++) {
+        if (i === defIndex || !call.test(lines[i]?.text ?? ''))
+            continue;
+        const callerDef = enclosingOpeners(lines, i).find((j) => PY_DEF.test(lines[j]?.text ?? ''));
+        const caller = callerDef === undefined ? undefined : pythonHandler(lines, callerDef);
+        if (caller)
+            return { handler: caller, via: helper };
+    }
+    return undefined;
+}
+function scriptRequestPath(lines, index) {
+    const top = enclosingOpeners(lines, index).find((i) => JS_HANDLER.test(lines[i]?.text ?? ''));
+    if (top === undefined)
+        return undefined;
+    if (memoised(lines, index, top))
+        return undefined;
+    const m = JS_HANDLER.exec(lines[top]?.text ?? '');
+    if (!m)
+        return undefined;
+    if (m[1])
+        return { handler: { name: 'route handler', route: m[2] === undefined ? undefined : `${m[1].toUpperCase()} ${m[2]}` } };
+    return { handler: { name: m[3] ?? 'default export handler' } };
+}
+function describe(handler) {
+    return handler.route ? `${code$1(handler.name)} (${code$1(handler.route)})` : code$1(handler.name);
+}
+function check$1(file) {
+    const python = file.language === 'python';
+    const patterns = python ? PY_LOADS : JS_LOADS;
+    const hits = [];
+    for (const hunk of file.hunks) {
+        const lines = headLines(hunk);
+        lines.forEach((line, index) => {
+            if (!line.added || commentLine(line.text, python))
+                return;
+            const match = patterns.map((re) => re.exec(line.text)).find((m) => m !== null);
+            if (!match)
+                return;
+            const path = python ? pythonRequestPath(lines, index) : scriptRequestPath(lines, index);
+            if (!path)
+                return;
+            const call = match[0].replace(/\s*\(.*$/, '');
+            const via = 'via' in path && path.via ? ` through ${code$1(`${path.via}()`)}` : '';
+            hits.push({
+                line: line.line,
+                title: `Model loaded on every request in ${describe(path.handler)}`,
+                message: `${code$1(`${call}(…)`)} runs inside request handler ${describe(path.handler)}${via}, so every request loads the model again: ` +
+                    'latency grows by the load time (often seconds), memory multiplies under concurrent requests, and the first ' +
+                    'requests after a deploy or scale-out time out.',
+                remedy: 'Load the model once at start-up (module level, a FastAPI lifespan/startup hook, or a cached loader such as ' +
+                    '`functools.lru_cache`), warm it up with one prediction, and report ready only after that; handlers then reuse it.',
+            });
+        });
+    }
+    return hits;
+}
+const modelLoadInRequestPath = {
+    id: 'model-load-in-request-path',
+    summary: 'A model loaded (joblib/pickle/torch.load, from_pretrained, mlflow load_model, ONNX session) inside a request handler or a helper it calls',
+    severity: 'high',
+    kind: 'problem',
+    scope: 'Python or JS/TS files',
+    appliesTo: (file) => ['python', 'typescript', 'javascript'].includes(file.language),
+    check: check$1,
+};
 
 var utils = {};
 
@@ -23743,590 +24043,6 @@ function requirePicomatch () {
 var picomatchExports = /*@__PURE__*/ requirePicomatch();
 var picomatch = /*@__PURE__*/getDefaultExportFromCjs(picomatchExports);
 
-const DOCS = picomatch(['**/*.{md,mdx,rst,adoc,txt}', '**/docs/**', '**/doc/**', '**/{LICENSE,LICENCE,NOTICE,AUTHORS,CODEOWNERS}{,.*}', '**/.github/ISSUE_TEMPLATE/**'], { dot: true, nocase: true });
-// requirements*.txt is a manifest, not prose.
-const MANIFEST_TEXT = picomatch(['**/requirements*.txt', '**/constraints*.txt'], { dot: true });
-const TEST = picomatch([
-    '**/test/**', '**/tests/**', '**/__tests__/**', '**/spec/**', '**/testdata/**', '**/fixtures/**',
-    '**/test_*.py', '**/*_test.py', '**/conftest.py', '**/*.{test,spec}.{ts,tsx,js,jsx,mjs,cjs,mts,cts}',
-    '**/*_test.go', '**/*Test.{java,kt}',
-], { dot: true });
-const LOCKFILE = picomatch(['**/{package-lock.json,npm-shrinkwrap.json,yarn.lock,pnpm-lock.yaml,bun.lockb,poetry.lock,Pipfile.lock,uv.lock,go.sum,Cargo.lock,Gemfile.lock,composer.lock}'], { dot: true });
-function kindOf(path) {
-    if (LOCKFILE(path))
-        return 'lockfile';
-    if (TEST(path))
-        return 'test';
-    if (DOCS(path) && !MANIFEST_TEXT(path))
-        return 'docs';
-    return 'source';
-}
-
-const PY_IMPORT = /^\s*import\s+([\w.]+(?:\s+as\s+\w+)?(?:\s*,\s*[\w.]+(?:\s+as\s+\w+)?)*)/;
-const PY_FROM = /^\s*from\s+([\w.]+)\s+import\b/;
-const JS_FROM = /(?:^|\s)(?:import|export)\s[^'"`]*?\bfrom\s*['"]([^'"]+)['"]/;
-const JS_BARE = /^\s*import\s*['"]([^'"]+)['"]/;
-const JS_CALL = /\b(?:require|import)\s*\(\s*['"]([^'"]+)['"]\s*\)/g;
-/** A line that is only a comment: `// import x from 'y'` or a block-comment line names no import. */
-const JS_COMMENT = /^\s*(?:\/\/|\/\*|\*)/;
-/** Modules imported by the lines a change adds (Python `import`/`from`, JS/TS `import`/`require`). */
-function importedModules(file) {
-    const modules = new Set();
-    const python = file.language === 'python';
-    const script = file.language === 'typescript' || file.language === 'javascript';
-    if (!python && !script)
-        return [];
-    for (const hunk of file.hunks) {
-        for (const line of hunk.lines) {
-            if (line.kind !== 'add')
-                continue;
-            if (python) {
-                const from = PY_FROM.exec(line.text);
-                if (from?.[1])
-                    modules.add(from[1]);
-                const plain = PY_IMPORT.exec(line.text);
-                if (plain?.[1]) {
-                    for (const part of plain[1].split(','))
-                        modules.add(part.trim().split(/\s+/)[0] ?? '');
-                }
-            }
-            else if (!JS_COMMENT.test(line.text)) {
-                const from = JS_FROM.exec(line.text) ?? JS_BARE.exec(line.text);
-                if (from?.[1])
-                    modules.add(from[1]);
-                for (const call of line.text.matchAll(JS_CALL))
-                    if (call[1])
-                        modules.add(call[1]);
-            }
-        }
-    }
-    modules.delete('');
-    return [...modules];
-}
-
-const KIND_REASON = {
-    docs: 'documentation: no agent reviews prose',
-    test: 'test code: no agent reviews tests',
-    lockfile: 'lockfile: reviewed through its manifest',
-};
-function compile(agent) {
-    const options = { dot: true };
-    return {
-        agent,
-        paths: agent.review.paths.map((glob) => ({ glob, test: picomatch(glob, options) })),
-        exclude: agent.review.exclude.length > 0 ? picomatch(agent.review.exclude, options) : () => false,
-        imports: agent.review.imports,
-        content: agent.review.content.map((source) => ({ source, re: new RegExp(source) })),
-    };
-}
-function moduleMatches(imported, wanted) {
-    return imported === wanted || imported.startsWith(`${wanted}.`) || imported.startsWith(`${wanted}/`);
-}
-/** Trigger phrases found in the PR text, matched case-insensitively on word boundaries. */
-function triggerHits(agent, title, body) {
-    const hits = [];
-    for (const phrase of agent.triggers) {
-        const words = phrase.trim().split(/\s+/).map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-        if (words.length === 0 || words[0] === '')
-            continue;
-        const re = new RegExp(`(^|[^\\w])${words.join('\\s+')}($|[^\\w])`, 'i');
-        const where = re.test(title) ? 'title' : re.test(body) ? 'description' : undefined;
-        if (where)
-            hits.push({ kind: 'trigger', detail: `"${phrase}" in the PR ${where}`, files: [] });
-    }
-    return hits;
-}
-class ReasonSet {
-    byKey = new Map();
-    add(kind, detail, file) {
-        const key = `${kind}\u0000${detail}`;
-        const reason = this.byKey.get(key);
-        if (reason)
-            reason.files.push(file);
-        else
-            this.byKey.set(key, { kind, detail, files: [file] });
-    }
-    list() {
-        return [...this.byKey.values()];
-    }
-}
-/** Why `matcher` takes `file`: its first matching glob, every new import it names, its first content signal. */
-function fileReasons(matcher, file, modules, reasons) {
-    let routed = false;
-    const glob = matcher.paths.find((p) => p.test(file.path));
-    if (glob) {
-        reasons.add('path', glob.glob, file.path);
-        routed = true;
-    }
-    for (const wanted of matcher.imports) {
-        if (modules.some((m) => moduleMatches(m, wanted))) {
-            reasons.add('import', wanted, file.path);
-            routed = true;
-        }
-    }
-    if (matcher.content.length > 0) {
-        const signal = matcher.content.find(({ re }) => file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && re.test(l.text))));
-        if (signal) {
-            reasons.add('content', signal.source, file.path);
-            routed = true;
-        }
-    }
-    return routed;
-}
-/**
- * Which agents review which files, and why. Deterministic: the same change and agents give the same
- * routing. Documentation, tests and lockfiles are never routed, so a change made only of them
- * draws no review. A trigger phrase in the PR text routes every reviewable file to its agent.
- */
-function route(changeSet, agents) {
-    const matchers = agents.map(compile);
-    const reviewable = [];
-    const unrouted = [];
-    for (const file of changeSet.files) {
-        const kind = kindOf(file.path);
-        if (kind === 'source')
-            reviewable.push(file);
-        else
-            unrouted.push({ path: file.path, reason: KIND_REASON[kind] });
-    }
-    const taken = new Set();
-    const assignments = [];
-    for (const matcher of matchers) {
-        const reasons = new ReasonSet();
-        const triggers = triggerHits(matcher.agent, changeSet.pr.title, changeSet.pr.body);
-        const files = [];
-        for (const file of reviewable) {
-            if (matcher.exclude(file.path))
-                continue;
-            const routed = fileReasons(matcher, file, importedModules(file), reasons);
-            if (routed || triggers.length > 0)
-                files.push(file);
-        }
-        if (files.length === 0)
-            continue;
-        for (const file of files)
-            taken.add(file.path);
-        assignments.push({ agent: matcher.agent, files, reasons: [...triggers, ...reasons.list()] });
-    }
-    for (const file of reviewable) {
-        if (!taken.has(file.path))
-            unrouted.push({ path: file.path, reason: 'no agent matched this file' });
-    }
-    return { assignments, unrouted };
-}
-
-/** The head-side lines of a hunk, in order: what the file looks like there after the change. */
-function headLines(hunk) {
-    const out = [];
-    for (const l of hunk.lines) {
-        if (l.kind !== 'del' && l.newLine !== undefined)
-            out.push({ text: l.text, line: l.newLine, added: l.kind === 'add' });
-    }
-    return out;
-}
-function removedTexts(file) {
-    return file.hunks.flatMap((h) => h.lines.filter((l) => l.kind === 'del').map((l) => l.text));
-}
-function indentOf(text) {
-    return /^[ \t]*/.exec(text)?.[0].replace(/\t/g, '    ').length ?? 0;
-}
-/** A line that is only a comment: `# ...` in Python, `// ...`, `/* ...` or a ` * ...` block line elsewhere. */
-function commentLine(text, python) {
-    return python ? /^\s*#/.test(text) : /^\s*(?:\/\/|\/\*|\*)/.test(text);
-}
-function blank(text) {
-    return /^\s*(#.*|\/\/.*)?$/.test(text);
-}
-/** `) -> Response:` or `): Promise<void> {`: the end of a wrapped signature, not a block of its own. */
-function closesBracket(text) {
-    return /^\s*[)\]]/.test(text);
-}
-/**
- * The lines that open the blocks enclosing `lines[index]`, innermost first, judged by indentation:
- * each is the nearest earlier non-blank line indented less than the one before it (the closing line of a
- * wrapped signature is skipped, so its `def`/`function` line is found). Works for Python
- * and for conventionally indented JS/TS; it sees only the lines it is given.
- */
-function enclosingOpeners(lines, index) {
-    const openers = [];
-    const start = lines[index];
-    if (!start)
-        return openers;
-    let indent = indentOf(start.text);
-    for (let i = index - 1; i >= 0 && indent > 0; i--) {
-        const text = lines[i]?.text ?? '';
-        if (blank(text) || closesBracket(text))
-            continue;
-        const own = indentOf(text);
-        if (own < indent) {
-            openers.push(i);
-            indent = own;
-        }
-    }
-    return openers;
-}
-/**
- * The text of a call starting at `column` of `lines[index]`, up to its closing parenthesis, read
- * across following lines (at most `maxLines`). Strings are not parsed: good enough to see keyword
- * arguments, not to evaluate them.
- */
-function callText(lines, index, column, maxLines = 20) {
-    let depth = 0;
-    let seenOpen = false;
-    let text = '';
-    for (let i = index; i < lines.length && i < index + maxLines; i++) {
-        const source = i === index ? (lines[i]?.text ?? '').slice(column) : (lines[i]?.text ?? '');
-        for (const ch of source) {
-            text += ch;
-            if (ch === '(') {
-                depth++;
-                seenOpen = true;
-            }
-            else if (ch === ')') {
-                depth--;
-                if (seenOpen && depth === 0)
-                    return text;
-            }
-        }
-        text += '\n';
-    }
-    return text;
-}
-
-const PY_REMEDY = 'Pass `timeout=(3.05, 10)` (connect, read seconds) sized to the caller\'s own deadline, and decide what happens on ' +
-    '`Timeout`: retry with backoff if the call is idempotent, otherwise fail fast with a clear error.';
-const JS_REMEDY = 'Bound the call: `fetch(url, { signal: AbortSignal.timeout(5_000) })` or axios `{ timeout: 5_000 }`, sized to the ' +
-    'caller\'s own deadline; handle the abort (retry with backoff if idempotent, else fail fast).';
-const PATTERNS = {
-    python: [
-        {
-            re: /(?<![\w.])requests\.(get|post|put|patch|delete|head|options|request)\s*\(/g,
-            optionsAt: () => -1, // keyword argument anywhere
-            bounded: /\btimeout\s*=/,
-            remedy: PY_REMEDY,
-        },
-        { re: /(?<![\w])(?:urllib\.request\.)?urlopen\s*\(/g, optionsAt: () => -1, bounded: /\btimeout\s*=|,\s*[^,]+,\s*[^,)]+\)/, remedy: PY_REMEDY },
-    ],
-    script: [
-        { re: /(?<![\w.$])fetch\s*\(/g, optionsAt: () => 1, bounded: /\bsignal\b/, remedy: JS_REMEDY },
-        {
-            re: /(?<![\w.$])axios(?:\.(get|delete|head|options|post|put|patch|request))?\s*\(/g,
-            optionsAt: (m) => (['post', 'put', 'patch'].includes(m) ? 2 : ['get', 'delete', 'head', 'options'].includes(m) ? 1 : 0),
-            bounded: /\btimeout\b|\bsignal\b/,
-            remedy: JS_REMEDY,
-        },
-    ],
-    go: [
-        {
-            re: /(?<![\w.])http\.(Get|Post|PostForm|Head)\s*\(/g,
-            optionsAt: () => undefined,
-            bounded: /$^/,
-            remedy: 'Use a client with a deadline: `client := &http.Client{Timeout: 10 * time.Second}` built once and reused, or ' +
-                '`http.NewRequestWithContext(ctx, …)` with a context that has a deadline.',
-        },
-    ],
-};
-/** The top-level arguments of a call's text `name(a, b, {c})`. */
-function topLevelArgs(call) {
-    const open = call.indexOf('(');
-    const args = [];
-    let depth = 0;
-    let current = '';
-    for (const ch of call.slice(open + 1)) {
-        if ('([{'.includes(ch))
-            depth++;
-        if (')]}'.includes(ch))
-            depth--;
-        if (depth < 0)
-            break;
-        if (ch === ',' && depth === 0) {
-            args.push(current.trim());
-            current = '';
-        }
-        else
-            current += ch;
-    }
-    if (current.trim())
-        args.push(current.trim());
-    return args;
-}
-/** Whether the call is bounded, or cannot be judged from the diff (options passed as a variable or spread). */
-function boundedOrUnknown(call, pattern, method) {
-    if (/\*\*\w+|\.\.\.\w+/.test(call))
-        return true;
-    const at = pattern.optionsAt(method);
-    if (at === undefined)
-        return false;
-    if (at === -1)
-        return pattern.bounded.test(call);
-    const options = topLevelArgs(call)[at];
-    if (options === undefined)
-        return false;
-    if (!options.startsWith('{'))
-        return true; // a variable or expression: its contents are not in the diff
-    return pattern.bounded.test(options);
-}
-function familyOf(file) {
-    if (file.language === 'python')
-        return 'python';
-    if (file.language === 'go')
-        return 'go';
-    // Browser code (.tsx/.jsx) is left out: a hung fetch there is a UX problem, not an outage.
-    if ((file.language === 'typescript' || file.language === 'javascript') && !/\.(tsx|jsx)$/.test(file.path))
-        return 'script';
-    return undefined;
-}
-/**
- * Whether the name at `column` is being declared, not called: `def urlopen(`, `function fetch(`, or a
- * method `private async fetch(id: string) {` (modifiers before it, or a body right after it).
- */
-function declaredAt(text, column) {
-    const before = text.slice(0, column);
-    if (/\b(?:def|function\s*\*?)\s*$/.test(before))
-        return true;
-    if (/^\s*(?:(?:public|private|protected|static|async|override)\s+)+$/.test(before))
-        return true;
-    return /^\s*$/.test(before) && /^[\w$]+\s*\([^)]*\)\s*(?::[^=;{]+)?\{\s*$/.test(text.slice(column));
-}
-function fileSetsAxiosDefault(lines) {
-    return lines.some((l) => /axios\.defaults\.timeout\s*=|axios\.create\s*\(\s*\{[^}]*timeout/.test(l.text));
-}
-function check$2(file) {
-    const family = familyOf(file);
-    if (!family)
-        return [];
-    const hits = [];
-    for (const hunk of file.hunks) {
-        const lines = headLines(hunk);
-        const axiosDefault = family === 'script' && fileSetsAxiosDefault(lines);
-        lines.forEach((line, index) => {
-            if (!line.added || commentLine(line.text, family === 'python'))
-                return;
-            for (const pattern of PATTERNS[family] ?? []) {
-                for (const match of line.text.matchAll(pattern.re)) {
-                    if (axiosDefault && match[0].startsWith('axios'))
-                        continue;
-                    if (declaredAt(line.text, match.index ?? 0))
-                        continue;
-                    const call = callText(lines, index, match.index ?? 0);
-                    if (boundedOrUnknown(call, pattern, match[1]?.toLowerCase() ?? ''))
-                        continue;
-                    const name = match[0].replace(/\s*\($/, '');
-                    hits.push({
-                        line: line.line,
-                        title: `\`${name}\` without a timeout`,
-                        message: `\`${name}(…)\` has no timeout. When the remote end stalls (it will: deploys, packet loss, an overloaded ` +
-                            'dependency), this call waits indefinitely, holding a worker, a connection and the caller\'s request; under ' +
-                            'load the pool drains and the service stops answering.',
-                        remedy: pattern.remedy,
-                    });
-                }
-            }
-        });
-    }
-    return hits;
-}
-const httpCallWithoutTimeout = {
-    id: 'http-call-without-timeout',
-    summary: 'An outbound HTTP call with no timeout (Python requests/urlopen, fetch without an abort signal, axios, Go http.Get)',
-    severity: 'medium',
-    kind: 'problem',
-    scope: 'Python, server-side JS/TS and Go files',
-    appliesTo: (file) => familyOf(file) !== undefined,
-    check: check$2,
-};
-
-/**
- * Markdown that cannot carry HTML or mentions from untrusted text (file paths, PR text, model output):
- * outside code spans `<`, `>` and `&` become entities and `@name` gets a zero-width joiner so GitHub
- * does not notify anyone; code spans are kept, since GitHub shows their content literally.
- */
-function safeMarkdown(text) {
-    return text
-        .split(/(`[^`\n]*`)/)
-        .map((part, i) => (i % 2 === 1 ? part : escapeText(part)))
-        .join('');
-}
-function escapeText(text) {
-    return text
-        .replace(/&(?![a-z]+;|#\d+;)/gi, '&amp;')
-        .replace(/</g, '&lt;')
-        .replace(/>/g, '&gt;')
-        .replace(/@(?=[\w-])/g, '@\u2060');
-}
-/** Text as an inline code span that cannot break out of it. */
-function code$1(text) {
-    return `\`${text.replace(/[`\r\n]/g, ' ')}\``;
-}
-/** A table cell: safe Markdown with pipes and line breaks neutralised. */
-function cell(text) {
-    return safeMarkdown(text).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-}
-
-const PY_LOADS = [
-    /\b(?:joblib|pickle|cloudpickle|dill|torch|torch\.jit)\.load\s*\(/,
-    /\.from_pretrained\s*\(/,
-    /\bmlflow\.(?:\w+\.)?load_model\s*\(/,
-    /\b(?:tf\.keras|keras)\.models\.load_model\s*\(/,
-    /\btf\.saved_model\.load\s*\(/,
-    /\b(?:onnxruntime|ort)\.InferenceSession\s*\(/,
-    /(?<![\w.])(?:transformers\.)?pipeline\s*\(\s*['"]/,
-];
-const JS_LOADS = [
-    /\btf\.(?:loadLayersModel|loadGraphModel|node\.loadSavedModel)\s*\(/,
-    /\bInferenceSession\.create\s*\(/,
-    /\bAutoModel\w*\.from_pretrained\s*\(/,
-    /\bpipeline\s*\(\s*['"]/,
-];
-const PY_DEF = /^\s*(?:async\s+)?def\s+(\w+)\s*\(/;
-const PY_ROUTE = /^\s*@[\w.]*\.(get|post|put|patch|delete|route|api_route|websocket|api)\s*\(\s*(?:['"]([^'"]*)['"])?/i;
-/** Flask `route`, FastAPI `api_route`: the verb is in `methods=[...]`, not the decorator's name. */
-const PY_METHODS = /\bmethods\s*=\s*[[(]\s*['"](\w+)['"]/;
-const PY_CACHED = /^\s*@(?:functools\.)?(?:lru_cache|cache|cached_property|cached)\b/;
-/** Names that frameworks call per request: AWS Lambda, KServe/Seldon/MLServer `predict`, Ray Serve `__call__`. */
-const PY_HANDLER_NAMES = new Set(['lambda_handler', 'handler', 'predict', '__call__', 'infer']);
-/** A block entered only while nothing is cached yet: `if _model is None:`, `if name not in _models:`, `if (!session) {`. */
-const MEMO_BLOCK = /^\s*(?:el)?if\b.*(?:\bis None\b|\bnot in\b)|^\s*(?:el)?if\s+not\s+[\w.]+\s*:|\bif\s*\(\s*!\s*[\w.$]+\s*\)|\bif\s*\(\s*[\w.$]+\s*===?\s*(?:null|undefined)\s*\)/;
-/** Assigned only when empty (`session ??= create()`), or a function that keeps its result in a `global`. */
-const MEMO_LINE = /\?\?=|\|\|=|^\s*global\s/;
-const JS_HANDLER = /\b(?:app|router|server|fastify|api|routes)\.(get|post|put|patch|delete|all|route)\s*\(\s*(?:['"`]([^'"`]*)['"`])?|export\s+(?:async\s+)?function\s+(GET|POST|PUT|PATCH|DELETE|handler)\b|export\s+default\s+(?:async\s+)?function/;
-/** The decorators of the `def` at `defIndex`, each joined into one line even when black wrapped it. */
-function decoratorsAbove(lines, defIndex) {
-    const indent = indentOf(lines[defIndex]?.text ?? '');
-    const out = [];
-    let continuation = [];
-    for (let i = defIndex - 1; i >= 0; i--) {
-        const text = lines[i]?.text ?? '';
-        const own = indentOf(text);
-        if (own === indent && /^\s*@/.test(text)) {
-            out.push([text, ...continuation].map((t) => t.trim()).join(' '));
-            continuation = [];
-        }
-        else if (own > indent || (own === indent && /^\s*[)\]]/.test(text))) {
-            continuation.unshift(text); // an argument line or the closing bracket of a wrapped decorator
-        }
-        else
-            break;
-    }
-    return out;
-}
-function routeOf(decorator) {
-    const m = PY_ROUTE.exec(decorator);
-    if (!m)
-        return undefined;
-    const verb = (m[1] ?? '').toLowerCase();
-    const method = ['route', 'api_route', 'api'].includes(verb) ? PY_METHODS.exec(decorator)?.[1] : verb;
-    if (m[2] === undefined)
-        return '';
-    return method ? `${method.toUpperCase()} ${m[2]}` : m[2];
-}
-/** Whether a Python `def` at `defIndex` is called once per request, and under what name. */
-function pythonHandler(lines, defIndex) {
-    const name = PY_DEF.exec(lines[defIndex]?.text ?? '')?.[1];
-    if (!name)
-        return undefined;
-    for (const decorator of decoratorsAbove(lines, defIndex)) {
-        const route = routeOf(decorator);
-        if (route !== undefined)
-            return route ? { name, route } : { name };
-    }
-    const inClass = enclosingOpeners(lines, defIndex).some((i) => /^\s*class\s/.test(lines[i]?.text ?? ''));
-    if (PY_HANDLER_NAMES.has(name) && (inClass || name === 'lambda_handler' || name === 'handler'))
-        return { name };
-    return undefined;
-}
-/**
- * Whether the load at `index` only runs while nothing is cached: inside a guard block that opens
- * below `top` (the function's own line), or in a `??=` assignment or a function that keeps the model
- * in a `global`. An input check (`if req is None: raise`) that closes before the load is no guard.
- */
-function memoised(lines, index, top) {
-    if (MEMO_LINE.test(lines[index]?.text ?? ''))
-        return true;
-    if (enclosingOpeners(lines, index).some((i) => i > top && MEMO_BLOCK.test(lines[i]?.text ?? '')))
-        return true;
-    return lines.slice(top + 1, index).some((l) => MEMO_LINE.test(l.text));
-}
-/** The Python request handler a load at `index` runs in: its own function, or a handler that calls it. */
-function pythonRequestPath(lines, index) {
-    const defIndex = enclosingOpeners(lines, index).find((i) => PY_DEF.test(lines[i]?.text ?? ''));
-    if (defIndex === undefined)
-        return undefined; // module level: loaded once at import
-    if (decoratorsAbove(lines, defIndex).some((d) => PY_CACHED.test(d)))
-        return undefined;
-    if (memoised(lines, index, defIndex))
-        return undefined;
-    const handler = pythonHandler(lines, defIndex);
-    if (handler)
-        return { handler };
-    const helper = PY_DEF.exec(lines[defIndex]?.text ?? '')?.[1] ?? '';
-    const call = new RegExp(`(?<![\\w.])${helper}\\s*\\(`);
-    for (let i = 0; i < lines.length; i++) {
-        if (i === defIndex || !call.test(lines[i]?.text ?? ''))
-            continue;
-        const callerDef = enclosingOpeners(lines, i).find((j) => PY_DEF.test(lines[j]?.text ?? ''));
-        const caller = callerDef === undefined ? undefined : pythonHandler(lines, callerDef);
-        if (caller)
-            return { handler: caller, via: helper };
-    }
-    return undefined;
-}
-function scriptRequestPath(lines, index) {
-    const top = enclosingOpeners(lines, index).find((i) => JS_HANDLER.test(lines[i]?.text ?? ''));
-    if (top === undefined)
-        return undefined;
-    if (memoised(lines, index, top))
-        return undefined;
-    const m = JS_HANDLER.exec(lines[top]?.text ?? '');
-    if (!m)
-        return undefined;
-    if (m[1])
-        return { handler: { name: 'route handler', route: m[2] === undefined ? undefined : `${m[1].toUpperCase()} ${m[2]}` } };
-    return { handler: { name: m[3] ?? 'default export handler' } };
-}
-function describe(handler) {
-    return handler.route ? `${code$1(handler.name)} (${code$1(handler.route)})` : code$1(handler.name);
-}
-function check$1(file) {
-    const python = file.language === 'python';
-    const patterns = python ? PY_LOADS : JS_LOADS;
-    const hits = [];
-    for (const hunk of file.hunks) {
-        const lines = headLines(hunk);
-        lines.forEach((line, index) => {
-            if (!line.added || commentLine(line.text, python))
-                return;
-            const match = patterns.map((re) => re.exec(line.text)).find((m) => m !== null);
-            if (!match)
-                return;
-            const path = python ? pythonRequestPath(lines, index) : scriptRequestPath(lines, index);
-            if (!path)
-                return;
-            const call = match[0].replace(/\s*\(.*$/, '');
-            const via = 'via' in path && path.via ? ` through ${code$1(`${path.via}()`)}` : '';
-            hits.push({
-                line: line.line,
-                title: `Model loaded on every request in ${describe(path.handler)}`,
-                message: `${code$1(`${call}(…)`)} runs inside request handler ${describe(path.handler)}${via}, so every request loads the model again: ` +
-                    'latency grows by the load time (often seconds), memory multiplies under concurrent requests, and the first ' +
-                    'requests after a deploy or scale-out time out.',
-                remedy: 'Load the model once at start-up (module level, a FastAPI lifespan/startup hook, or a cached loader such as ' +
-                    '`functools.lru_cache`), warm it up with one prediction, and report ready only after that; handlers then reuse it.',
-            });
-        });
-    }
-    return hits;
-}
-const modelLoadInRequestPath = {
-    id: 'model-load-in-request-path',
-    summary: 'A model loaded (joblib/pickle/torch.load, from_pretrained, mlflow load_model, ONNX session) inside a request handler or a helper it calls',
-    severity: 'high',
-    kind: 'problem',
-    scope: 'Python and JS/TS files',
-    appliesTo: (file) => ['python', 'typescript', 'javascript'].includes(file.language),
-    check: check$1,
-};
-
 /** Packages and images that bring a new datastore, queue, cache, search index or external service into the system. */
 const dep = (service, role) => ({ service, role });
 const POSTGRES = dep('PostgreSQL', 'relational datastore');
@@ -24514,7 +24230,7 @@ function isRuntime(manifest, path, hunk, index) {
     }
 }
 function hasDecisionRecord(changeSet) {
-    return changeSet.files.some((f) => ADR_FILES(f.path) && f.status !== 'removed') || ADR_MENTION.test(changeSet.pr.body);
+    return changeSet.files.some((f) => ADR_FILES(f.path) && f.status !== 'removed') || ADR_MENTION.test(`${changeSet.pr.title}\n${changeSet.pr.body}`);
 }
 /** The services a manifest's added lines bring in, once each; a bump or a swap of clients for the same service is not new. */
 function newServices(file) {
@@ -24551,7 +24267,7 @@ function check(file, changeSet) {
         .map(({ name, dependency, line }) => ({
         line,
         title: `New ${dependency.service} dependency without a decision record`,
-        message: `This change brings in \`${name}\`: ${dependency.service}, a ${dependency.role}. A new stateful or external ` +
+        message: `This change brings in \`${name}\`: ${dependency.service}, ${/^[aeiou]/i.test(dependency.role) ? 'an' : 'a'} ${dependency.role}. A new stateful or external ` +
             'service is an architectural commitment (operations, backups, failure modes, cost, lock-in) and the PR ' +
             `neither adds nor links an ADR. Is there a decision record for adopting ${dependency.service}, with the alternatives considered?`,
         remedy: `Add an ADR (e.g. \`docs/adr/NNNN-adopt-${dependency.service.toLowerCase().replace(/[^a-z0-9]+/g, '-')}.md\`: context, ` +
@@ -24563,13 +24279,337 @@ const newDependencyWithoutAdr = {
     summary: 'A new datastore, queue, cache, search index or external service (manifests, compose images) with no ADR in or linked from the PR',
     severity: 'medium',
     kind: 'question',
-    scope: 'dependency manifests and compose files',
+    scope: 'dependency manifests or compose files',
     appliesTo: (file) => manifestOf(file.path) !== undefined,
     check,
 };
 
 /** Every built-in rule, by id. Agents attach rules to their checklist items in their `review.rules` block. */
 const RULES = new Map([modelLoadInRequestPath, httpCallWithoutTimeout, newDependencyWithoutAdr].map((rule) => [rule.id, rule]));
+
+/** The default folder of a repository's own agents. */
+const DEFAULT_AGENTS_PATH = '.github/architect-review/agents';
+/**
+ * The agents of a run: the bundled ones (unless turned off) and the repository's own, with rule ids
+ * checked against the built-in rules. Problems are lines for the log and the report, never fatal.
+ */
+async function assembleCatalog(own, builtin) {
+    const bundled = builtin ? await readAgentDir(bundledAgentsDir(), 'bundled', { displayDir: 'agents' }) : [];
+    const catalog = buildCatalog([...bundled, ...own], new Set(RULES.keys()));
+    if (catalog.agents.length === 0) {
+        catalog.problems.push('No agents loaded: turn the built-in agents back on, or add agent files to the agents folder; nothing was reviewed.');
+    }
+    return catalog;
+}
+/** A note when the change edits the agents folder: the review uses the agents as they were at the base. */
+function agentEditNotice(changeSet, agentsPath) {
+    const dir = `${agentsPath.replace(/\/+$/, '')}/`;
+    const edited = changeSet.files.filter((f) => f.path.startsWith(dir) || f.previousPath?.startsWith(dir));
+    if (edited.length === 0)
+        return [];
+    return [`This change edits agent definitions in ${dir} (${edited.map((f) => f.path).join(', ')}); this review used them as they are on the base, so the edits take effect once merged.`];
+}
+
+var parseDiff$1;
+var hasRequiredParseDiff;
+
+function requireParseDiff () {
+	if (hasRequiredParseDiff) return parseDiff$1;
+	hasRequiredParseDiff = 1;
+	parseDiff$1=n=>{if(!n)return [];if(typeof n!="string"||n.match(/^\s+$/))return [];const s=n.split(`
+`);if(s.length===0)return [];const a=[];let o=null,d=null,u=0,m=0,l=null;const g=e=>{d?.changes.push({type:"normal",normal:true,ln1:u++,ln2:m++,content:e}),l.oldLines--,l.newLines--;},p=e=>{const[t,r]=parseFiles(e)??[];o={chunks:[],deletions:0,additions:0,from:t,to:r},a.push(o);},i=()=>{(!o||o.chunks.length)&&p();},$=(e,t)=>{i(),o.new=true,o.newMode=t[1],o.from="/dev/null";},N=(e,t)=>{i(),o.deleted=true,o.oldMode=t[1],o.to="/dev/null";},x=(e,t)=>{i(),o.oldMode=t[1];},F=(e,t)=>{i(),o.newMode=t[1];},S=(e,t)=>{i(),o.index=e.split(" ").slice(1),t[1]&&(o.oldMode=o.newMode=t[1].trim());},k=e=>{i(),o.from=parseOldOrNewFile(e);},y=e=>{i(),o.to=parseOldOrNewFile(e);},f=e=>+(e||1),M=(e,t)=>{o||p(e);const[r,c,w,L]=t.slice(1);u=+r,m=+w,d={content:e,changes:[],oldStart:+r,oldLines:f(c),newStart:+w,newLines:f(L)},l={oldLines:f(c),newLines:f(L)},o.chunks.push(d);},R=e=>{d&&(d.changes.push({type:"del",del:true,ln:u++,content:e}),o.deletions++,l.oldLines--);},b=e=>{d&&(d.changes.push({type:"add",add:true,ln:m++,content:e}),o.additions++,l.newLines--);},h=e=>{if(!d)return;const[t]=d.changes.slice(-1);d.changes.push({type:t.type,[t.type]:true,ln1:t.ln1,ln2:t.ln2,ln:t.ln,content:e});},_=[[/^diff\s/,p],[/^new file mode (\d+)$/,$],[/^deleted file mode (\d+)$/,N],[/^old mode (\d+)$/,x],[/^new mode (\d+)$/,F],[/^index\s[\da-zA-Z]+\.\.[\da-zA-Z]+(\s(\d+))?$/,S],[/^---\s/,k],[/^\+\+\+\s/,y],[/^@@\s+-(\d+),?(\d+)?\s+\+(\d+),?(\d+)?\s@@/,M],[/^\\ No newline at end of file$/,h]],v=[[/^\\ No newline at end of file$/,h],[/^-/,R],[/^\+/,b],[/^\s*/,g]],C=e=>{for(const[t,r]of v){const c=e.match(t);if(c){r(e,c);break}}l.oldLines===0&&l.newLines===0&&(l=null);},H=e=>{for(const[t,r]of _){const c=e.match(t);if(c){r(e,c);break}}},O=e=>{l?C(e):H(e);};for(const e of s)O(e);return a};const fileNameDiffRegex=/(a|i|w|c|o|1|2)\/.*(?=["']? ["']?(b|i|w|c|o|1|2)\/)|(b|i|w|c|o|1|2)\/.*$/g,gitFileHeaderRegex=/^(a|b|i|w|c|o|1|2)\//,parseFiles=n=>n?.match(fileNameDiffRegex)?.map(a=>a.replace(gitFileHeaderRegex,"").replace(/("|')$/,"")),qoutedFileNameRegex=/^\\?['"]|\\?['"]$/g,parseOldOrNewFile=n=>{let s=leftTrimChars(n,"-+").trim();return s=removeTimeStamp(s),s.replace(qoutedFileNameRegex,"").replace(gitFileHeaderRegex,"")},leftTrimChars=(n,s)=>{if(n=makeString(n),!s);const a=formTrimmingString(s);return n.replace(new RegExp(`^${a}+`),"")},timeStampRegex=/\t.*|\d{4}-\d\d-\d\d\s\d\d:\d\d:\d\d(.\d+)?\s(\+|-)\d\d\d\d/,removeTimeStamp=n=>{const s=timeStampRegex.exec(n);return s&&(n=n.substring(0,s.index).trim()),n},formTrimmingString=n=>n instanceof RegExp?n.source:`[${makeString(n).replace(/([.*+?^=!:${}()|[\]/\\])/g,"\\$1")}]`,makeString=n=>`${n??""}`;
+	return parseDiff$1;
+}
+
+var parseDiffExports = requireParseDiff();
+var parseDiff = /*@__PURE__*/getDefaultExportFromCjs(parseDiffExports);
+
+/** The language of a file, by name: what the router and the checks switch on. */
+const BY_EXTENSION = {
+    py: 'python', pyi: 'python',
+    ts: 'typescript', tsx: 'typescript', mts: 'typescript', cts: 'typescript',
+    js: 'javascript', jsx: 'javascript', mjs: 'javascript', cjs: 'javascript',
+    go: 'go', java: 'java', kt: 'kotlin', rb: 'ruby', rs: 'rust', cs: 'csharp',
+    tf: 'terraform', hcl: 'terraform',
+    yml: 'yaml', yaml: 'yaml', json: 'json', toml: 'toml',
+    md: 'markdown', mdx: 'markdown', rst: 'restructuredtext', txt: 'text',
+    sh: 'shell', bash: 'shell', sql: 'sql', proto: 'protobuf',
+};
+function languageOf(path) {
+    const name = path.slice(path.lastIndexOf('/') + 1);
+    if (/^Dockerfile(\..+)?$/i.test(name) || /\.dockerfile$/i.test(name))
+        return 'dockerfile';
+    if (/^requirements.*\.(txt|in)$/i.test(name))
+        return 'requirements';
+    const dot = name.lastIndexOf('.');
+    if (dot <= 0)
+        return 'other';
+    return BY_EXTENSION[name.slice(dot + 1).toLowerCase()] ?? 'other';
+}
+
+/** Hunks of one file's patch: a `diff --git` section, or GitHub's `patch` field (hunks only). */
+function toHunks(chunks) {
+    return chunks.map((chunk) => {
+        const lines = [];
+        for (const change of chunk.changes) {
+            if (change.content.startsWith('\\'))
+                continue; // "\ No newline at end of file"
+            const text = change.content.slice(1);
+            if (change.type === 'add')
+                lines.push({ kind: 'add', text, newLine: change.ln });
+            else if (change.type === 'del')
+                lines.push({ kind: 'del', text, oldLine: change.ln });
+            else
+                lines.push({ kind: 'context', text, oldLine: change.ln1, newLine: change.ln2 });
+        }
+        const header = /^@@[^@]*@@ ?(.*)$/.exec(chunk.content)?.[1] ?? '';
+        return {
+            oldStart: chunk.oldStart,
+            oldLines: chunk.oldLines,
+            newStart: chunk.newStart,
+            newLines: chunk.newLines,
+            header,
+            lines,
+        };
+    });
+}
+function countLines(hunks, kind) {
+    let n = 0;
+    for (const hunk of hunks)
+        for (const line of hunk.lines)
+            if (line.kind === kind)
+                n++;
+    return n;
+}
+function buildChangedFile(path, status, hunks, previousPath) {
+    const file = {
+        path,
+        status,
+        language: languageOf(path),
+        hunks,
+        additions: countLines(hunks, 'add'),
+        deletions: countLines(hunks, 'del'),
+    };
+    if (previousPath !== undefined && previousPath !== path)
+        file.previousPath = previousPath;
+    return file;
+}
+/** Indices (in file order) of the `diff --git` sections that are binary. */
+function binarySections(text) {
+    const binary = new Set();
+    let index = -1;
+    for (const line of text.split('\n')) {
+        if (line.startsWith('diff --git '))
+            index++;
+        else if (index >= 0 && (/^Binary files .* differ\r?$/.test(line) || line.startsWith('GIT binary patch'))) {
+            binary.add(index);
+        }
+    }
+    return binary;
+}
+function cleanPath(path) {
+    if (path === undefined || path === '/dev/null')
+        return undefined;
+    return path.replace(/^"(.*)"$/, '$1');
+}
+/** A unified diff (git's, or plain `diff -u`) as changed files, with binary files listed as skipped. */
+function parseUnifiedDiff(text) {
+    const files = [];
+    const skipped = [];
+    const binary = binarySections(text);
+    parseDiff(text).forEach((parsed, index) => {
+        const from = cleanPath(parsed.from);
+        const to = cleanPath(parsed.to);
+        const path = to ?? from;
+        if (path === undefined)
+            return;
+        if (binary.has(index)) {
+            skipped.push({ path, reason: 'binary file' });
+            return;
+        }
+        const status = parsed.new || from === undefined
+            ? 'added'
+            : parsed.deleted || to === undefined
+                ? 'removed'
+                : from !== to
+                    ? 'renamed'
+                    : 'modified';
+        files.push(buildChangedFile(path, status, toHunks(parsed.chunks), status === 'renamed' ? from : undefined));
+    });
+    return { files, skipped };
+}
+
+const DOCS = picomatch(['**/*.{md,mdx,rst,adoc,txt}', '**/docs/**', '**/doc/**', '**/{LICENSE,LICENCE,NOTICE,AUTHORS,CODEOWNERS}{,.*}', '**/.github/ISSUE_TEMPLATE/**'], { dot: true, nocase: true });
+// requirements*.txt is a manifest, not prose.
+const MANIFEST_TEXT = picomatch(['**/requirements*.txt', '**/constraints*.txt'], { dot: true });
+const TEST = picomatch([
+    '**/test/**', '**/tests/**', '**/__tests__/**', '**/spec/**', '**/testdata/**', '**/fixtures/**',
+    '**/test_*.py', '**/*_test.py', '**/conftest.py', '**/*.{test,spec}.{ts,tsx,js,jsx,mjs,cjs,mts,cts}',
+    '**/*_test.go', '**/*Test.{java,kt}',
+], { dot: true });
+const LOCKFILE = picomatch(['**/{package-lock.json,npm-shrinkwrap.json,yarn.lock,pnpm-lock.yaml,bun.lockb,poetry.lock,Pipfile.lock,uv.lock,go.sum,Cargo.lock,Gemfile.lock,composer.lock}'], { dot: true });
+function kindOf(path) {
+    if (LOCKFILE(path))
+        return 'lockfile';
+    if (TEST(path))
+        return 'test';
+    if (DOCS(path) && !MANIFEST_TEXT(path))
+        return 'docs';
+    return 'source';
+}
+
+const PY_IMPORT = /^\s*import\s+([\w.]+(?:\s+as\s+\w+)?(?:\s*,\s*[\w.]+(?:\s+as\s+\w+)?)*)/;
+const PY_FROM = /^\s*from\s+([\w.]+)\s+import\b/;
+const JS_FROM = /(?:^|\s)(?:import|export)\s[^'"`]*?\bfrom\s*['"]([^'"]+)['"]/;
+const JS_BARE = /^\s*import\s*['"]([^'"]+)['"]/;
+const JS_CALL = /\b(?:require|import)\s*\(\s*['"]([^'"]+)['"]\s*\)/g;
+/** A line that is only a comment: `// import x from 'y'` or a block-comment line names no import. */
+const JS_COMMENT = /^\s*(?:\/\/|\/\*|\*)/;
+/** Modules imported by the lines a change adds (Python `import`/`from`, JS/TS `import`/`require`). */
+function importedModules(file) {
+    const modules = new Set();
+    const python = file.language === 'python';
+    const script = file.language === 'typescript' || file.language === 'javascript';
+    if (!python && !script)
+        return [];
+    for (const hunk of file.hunks) {
+        for (const line of hunk.lines) {
+            if (line.kind !== 'add')
+                continue;
+            if (python) {
+                const from = PY_FROM.exec(line.text);
+                if (from?.[1])
+                    modules.add(from[1]);
+                const plain = PY_IMPORT.exec(line.text);
+                if (plain?.[1]) {
+                    for (const part of plain[1].split(','))
+                        modules.add(part.trim().split(/\s+/)[0] ?? '');
+                }
+            }
+            else if (!JS_COMMENT.test(line.text)) {
+                const from = JS_FROM.exec(line.text) ?? JS_BARE.exec(line.text);
+                if (from?.[1])
+                    modules.add(from[1]);
+                for (const call of line.text.matchAll(JS_CALL))
+                    if (call[1])
+                        modules.add(call[1]);
+            }
+        }
+    }
+    modules.delete('');
+    return [...modules];
+}
+
+const KIND_REASON = {
+    docs: 'documentation: no agent reviews prose',
+    test: 'test code: no agent reviews tests',
+    lockfile: 'lockfile: reviewed through its manifest',
+};
+function compile(agent) {
+    const options = { dot: true };
+    return {
+        agent,
+        paths: agent.review.paths.map((glob) => ({ glob, test: picomatch(glob, options) })),
+        exclude: agent.review.exclude.length > 0 ? picomatch(agent.review.exclude, options) : () => false,
+        imports: agent.review.imports,
+        content: agent.review.content.map((source) => ({ source, re: new RegExp(source) })),
+    };
+}
+function moduleMatches(imported, wanted) {
+    return imported === wanted || imported.startsWith(`${wanted}.`) || imported.startsWith(`${wanted}/`);
+}
+/** Trigger phrases found in the PR text, matched case-insensitively on word boundaries. */
+function triggerHits(agent, title, body) {
+    const hits = [];
+    for (const phrase of agent.triggers) {
+        const words = phrase.trim().split(/\s+/).map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+        if (words.length === 0 || words[0] === '')
+            continue;
+        const re = new RegExp(`(^|[^\\w])${words.join('\\s+')}($|[^\\w])`, 'i');
+        const where = re.test(title) ? 'title' : re.test(body) ? 'description' : undefined;
+        if (where)
+            hits.push({ kind: 'trigger', detail: `"${phrase}" in the PR ${where}`, files: [] });
+    }
+    return hits;
+}
+class ReasonSet {
+    byKey = new Map();
+    add(kind, detail, file) {
+        const key = `${kind}\u0000${detail}`;
+        const reason = this.byKey.get(key);
+        if (reason)
+            reason.files.push(file);
+        else
+            this.byKey.set(key, { kind, detail, files: [file] });
+    }
+    list() {
+        return [...this.byKey.values()];
+    }
+}
+/** Why `matcher` takes `file`: its first matching glob, every new import it names, its first content signal. */
+function fileReasons(matcher, file, modules, reasons) {
+    let routed = false;
+    const glob = matcher.paths.find((p) => p.test(file.path));
+    if (glob) {
+        reasons.add('path', glob.glob, file.path);
+        routed = true;
+    }
+    for (const wanted of matcher.imports) {
+        if (modules.some((m) => moduleMatches(m, wanted))) {
+            reasons.add('import', wanted, file.path);
+            routed = true;
+        }
+    }
+    if (matcher.content.length > 0) {
+        const signal = matcher.content.find(({ re }) => file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && re.test(l.text))));
+        if (signal) {
+            reasons.add('content', signal.source, file.path);
+            routed = true;
+        }
+    }
+    return routed;
+}
+/**
+ * Which agents review which files, and why. Deterministic: the same change and agents give the same
+ * routing. Documentation, tests and lockfiles are never routed, so a change made only of them
+ * draws no review. A trigger phrase in the PR text routes every reviewable file to its agent.
+ */
+function route(changeSet, agents) {
+    const matchers = agents.map(compile);
+    const reviewable = [];
+    const unrouted = [];
+    for (const file of changeSet.files) {
+        const kind = kindOf(file.path);
+        if (kind === 'source')
+            reviewable.push(file);
+        else
+            unrouted.push({ path: file.path, reason: KIND_REASON[kind] });
+    }
+    const taken = new Set();
+    const assignments = [];
+    for (const matcher of matchers) {
+        const reasons = new ReasonSet();
+        const triggers = triggerHits(matcher.agent, changeSet.pr.title, changeSet.pr.body);
+        const files = [];
+        for (const file of reviewable) {
+            if (matcher.exclude(file.path))
+                continue;
+            const routed = fileReasons(matcher, file, importedModules(file), reasons);
+            if (routed || triggers.length > 0)
+                files.push(file);
+        }
+        if (files.length === 0)
+            continue;
+        for (const file of files)
+            taken.add(file.path);
+        assignments.push({ agent: matcher.agent, files, reasons: [...triggers, ...reasons.list()] });
+    }
+    for (const file of reviewable) {
+        if (!taken.has(file.path))
+            unrouted.push({ path: file.path, reason: 'no agent matched this file' });
+    }
+    return { assignments, unrouted };
+}
 
 function lineText(file, line) {
     if (line === undefined)
@@ -24795,6 +24835,24 @@ async function changeSetFromGit(repo, base, head, text) {
     }
     return { pr: { title, body, labels: [], baseSha, headSha, fork: false }, files, skipped };
 }
+/** Whether `dir` is inside a git repository (a work tree or a bare one). */
+async function assertGitRepository(repo) {
+    try {
+        await git(repo, ['rev-parse', '--git-dir']);
+    }
+    catch (error) {
+        throw new Error(`${repo} is not a git repository (or does not exist): pass --repo DIR, or review a diff with --diff FILE.`, { cause: error });
+    }
+}
+/**
+ * The agent files in `dir` as they are at `commit`, read from git objects: the change under review
+ * cannot alter the agents that review it, as in the action.
+ */
+async function agentsAtCommit(repo, commit, dir) {
+    const listing = await git(repo, ['ls-tree', '-z', '--name-only', `${commit}`, '--', `${dir}/`]);
+    const paths = listing.split('\0').filter((p) => p.toLowerCase().endsWith('.md')).sort();
+    return Promise.all(paths.map(async (file) => ({ file, text: await git(repo, ['cat-file', 'blob', `${commit}:${file}`]) })));
+}
 
 const STATUS_ICON = { ok: '✅ ok', needs_info: '🟡 needs_info', blocked: '🔴 blocked' };
 const VERDICT_ICON = { pass: '✅ pass', fail: '❌ fail', needs_info: '❓ needs_info', not_applicable: '➖ n/a' };
@@ -24958,7 +25016,8 @@ Options:
   --repo DIR                the git repository (default: the current directory)
   --title TEXT, --body TEXT the pull request's title and description (default: the head commit's message)
   --title-file F, --body-file F   the same, read from files
-  --agents DIR              a folder of extra agents (default: DIR/.github/architect-review/agents)
+  --agents DIR              a folder of the repository's own agents (default: .github/architect-review/agents
+                            as it is at the --base commit; with --diff, as it is in --repo's working tree)
   --no-builtin-agents       use only the agents from --agents
   --format markdown|json    the output (default markdown)
   --output FILE             also write the JSON report to FILE
@@ -24984,7 +25043,8 @@ function parseCliArgs(argv) {
         });
     }
     catch (error) {
-        throw new UsageError(error.message.split('\n')[0]);
+        // Node's parseArgs adds advice about positionals after the first sentence; keep the first.
+        throw new UsageError((error.message.split('\n')[0] ?? '').replace(/\. To specify a positional.*$/, ''));
     }
     const { values, positionals } = parsed;
     if (values.help || positionals.length === 0 || positionals[0] === 'help')
@@ -25038,31 +25098,57 @@ async function loadChangeSet(args, io, repo) {
     const title = args.titleFile ? (await readText(args.titleFile, 'title file')).trim() : args.title;
     const body = args.bodyFile ? await readText(args.bodyFile, 'body file') : args.body;
     if (args.source.kind === 'git') {
+        await assertGitRepository(repo);
         return changeSetFromGit(repo, args.source.base, args.source.head, {
             ...(title === undefined ? {} : { title }),
             ...(body === undefined ? {} : { body }),
         });
     }
     const text = args.source.file === '-' ? await io.readStdin() : await readText(args.source.file, 'diff');
+    const where = args.source.file === '-' ? 'standard input' : args.source.file;
+    if (text.trim() === '')
+        throw new UsageError(`the diff on ${where} is empty: nothing to review (check the refs that produced it)`);
     const { files, skipped } = parseUnifiedDiff(text);
-    if (files.length === 0 && skipped.length === 0 && text.trim() !== '') {
-        throw new UsageError(`${args.source.file === '-' ? 'standard input' : args.source.file} is not a unified diff (no file headers or hunks found)`);
-    }
+    if (files.length === 0 && skipped.length === 0)
+        throw new UsageError(`${where} is not a unified diff (no file headers or hunks found)`);
     return { pr: { title: title ?? '', body: body ?? '', labels: [], fork: false }, files, skipped };
+}
+/**
+ * The repository's own agents: an explicit --agents folder; else, for git refs, the agents folder at
+ * the base commit (the change cannot alter its reviewers); else the working tree's agents folder.
+ */
+async function ownAgents(args, repo, changeSet) {
+    if (args.agents !== undefined) {
+        const dir = resolve(args.agents);
+        const info = await stat(dir).catch(() => undefined);
+        if (!info?.isDirectory())
+            throw new UsageError(`--agents ${args.agents} is not a folder`);
+        return readAgentDir(dir, 'repository', { displayDir: args.agents });
+    }
+    if (args.source.kind === 'git' && changeSet.pr.baseSha) {
+        const files = await agentsAtCommit(repo, changeSet.pr.baseSha, DEFAULT_AGENTS_PATH);
+        return files.map((f) => ({ ...f, origin: 'repository' }));
+    }
+    return readAgentDir(join(repo, DEFAULT_AGENTS_PATH), 'repository', { displayDir: DEFAULT_AGENTS_PATH });
+}
+async function writeReportFile(path, text) {
+    try {
+        await writeFile(path, text);
+    }
+    catch (error) {
+        throw new UsageError(`cannot write the report to ${path}: ${error.code ?? error.message}`);
+    }
 }
 async function reviewCommand(args, io) {
     const repo = resolve(args.repo);
-    const [changeSet, bundled, own] = await Promise.all([
-        loadChangeSet(args, io, repo),
-        args.builtinAgents ? readAgentDir(bundledAgentsDir(), 'bundled') : Promise.resolve([]),
-        readAgentDir(args.agents ?? join(repo, '.github/architect-review/agents'), 'repository'),
-    ]);
-    const catalog = buildCatalog([...bundled, ...own]);
+    const changeSet = await loadChangeSet(args, io, repo);
+    const catalog = await assembleCatalog(await ownAgents(args, repo, changeSet), args.builtinAgents);
     for (const problem of catalog.problems)
         io.stderr(`warning: ${problem}`);
-    const report = review(changeSet, catalog.agents, catalog.problems);
+    const notices = [...catalog.problems, ...(args.agents === undefined ? agentEditNotice(changeSet, DEFAULT_AGENTS_PATH) : [])];
+    const report = review(changeSet, catalog.agents, notices);
     if (args.output)
-        await writeFile(args.output, `${JSON.stringify(report, null, 2)}\n`);
+        await writeReportFile(args.output, `${JSON.stringify(report, null, 2)}\n`);
     io.stdout(args.format === 'json' ? JSON.stringify(report, null, 2) : renderMarkdown(report, { maxLength: Number.MAX_SAFE_INTEGER}));
     return gateFails(args.failOn, report.status) ? 1 : 0;
 }

@@ -50542,20 +50542,36 @@ function fieldPath(path) {
 }
 
 const SKIPPED = ' — this agent was skipped; fix the file or remove it';
+/** A rule id in `review.rules` that is not among `known` is reported and dropped; the agent still loads. */
+function dropUnknownRules(agent, known, problems) {
+    const unknown = Object.keys(agent.review.rules).filter((id) => !known.has(id));
+    if (unknown.length === 0)
+        return agent;
+    for (const id of unknown) {
+        problems.push(`${agent.file}: review.rules: "${id}" is not a built-in rule (known: ${[...known].sort().join(', ')}); that line was ignored`);
+    }
+    const rules = Object.fromEntries(Object.entries(agent.review.rules).filter(([id]) => known.has(id)));
+    return { ...agent, review: { ...agent.review, rules } };
+}
 /**
  * Parses every `.md` source into one catalog. A malformed file is reported and skipped; a
  * repository agent with the name of a bundled one replaces it (whatever the order of `sources`).
+ * A `README.md` in an agents folder is documentation, not an agent. With `knownRules`, rule ids in
+ * `review.rules` are checked against it.
  */
-function buildCatalog(sources) {
+function buildCatalog(sources, knownRules) {
     const problems = [];
     const notes = [];
     const byName = new Map();
     for (const source of sources) {
-        if (!source.file.toLowerCase().endsWith('.md'))
+        const base = source.file.slice(source.file.lastIndexOf('/') + 1).toLowerCase();
+        if (!base.endsWith('.md') || base === 'readme.md')
             continue;
         let agent;
         try {
             agent = parseAgent(source.text, source.file);
+            if (knownRules)
+                agent = dropUnknownRules(agent, knownRules, problems);
         }
         catch (error) {
             const message = error instanceof AgentFileError ? error.message : `${source.file}: ${String(error)}`;
@@ -50639,6 +50655,419 @@ function bundledAgentsDir(from = fileURLToPath(import.meta.url)) {
 function isErrno(error, code) {
     return error instanceof Error && error.code === code;
 }
+
+/** The head-side lines of a hunk, in order: what the file looks like there after the change. */
+function headLines(hunk) {
+    const out = [];
+    for (const l of hunk.lines) {
+        if (l.kind !== 'del' && l.newLine !== undefined)
+            out.push({ text: l.text, line: l.newLine, added: l.kind === 'add' });
+    }
+    return out;
+}
+function removedTexts(file) {
+    return file.hunks.flatMap((h) => h.lines.filter((l) => l.kind === 'del').map((l) => l.text));
+}
+function indentOf(text) {
+    return /^[ \t]*/.exec(text)?.[0].replace(/\t/g, '    ').length ?? 0;
+}
+/** A line that is only a comment: `# ...` in Python, `// ...`, `/* ...` or a ` * ...` block line elsewhere. */
+function commentLine(text, python) {
+    return python ? /^\s*#/.test(text) : /^\s*(?:\/\/|\/\*|\*)/.test(text);
+}
+function blank(text) {
+    return /^\s*(#.*|\/\/.*)?$/.test(text);
+}
+/** `) -> Response:` or `): Promise<void> {`: the end of a wrapped signature, not a block of its own. */
+function closesBracket(text) {
+    return /^\s*[)\]]/.test(text);
+}
+/**
+ * The lines that open the blocks enclosing `lines[index]`, innermost first, judged by indentation:
+ * each is the nearest earlier non-blank line indented less than the one before it (the closing line of a
+ * wrapped signature is skipped, so its `def`/`function` line is found). Works for Python
+ * and for conventionally indented JS/TS; it sees only the lines it is given.
+ */
+function enclosingOpeners(lines, index) {
+    const openers = [];
+    const start = lines[index];
+    if (!start)
+        return openers;
+    let indent = indentOf(start.text);
+    for (let i = index - 1; i >= 0 && indent > 0; i--) {
+        const text = lines[i]?.text ?? '';
+        if (blank(text) || closesBracket(text))
+            continue;
+        const own = indentOf(text);
+        if (own < indent) {
+            openers.push(i);
+            indent = own;
+        }
+    }
+    return openers;
+}
+/**
+ * The text of a call starting at `column` of `lines[index]`, up to its closing parenthesis, read
+ * across following lines (at most `maxLines`). Strings are not parsed: good enough to see keyword
+ * arguments, not to evaluate them.
+ */
+function callText(lines, index, column, maxLines = 20) {
+    let depth = 0;
+    let seenOpen = false;
+    let text = '';
+    for (let i = index; i < lines.length && i < index + maxLines; i++) {
+        const source = i === index ? (lines[i]?.text ?? '').slice(column) : (lines[i]?.text ?? '');
+        for (const ch of source) {
+            text += ch;
+            if (ch === '(') {
+                depth++;
+                seenOpen = true;
+            }
+            else if (ch === ')') {
+                depth--;
+                if (seenOpen && depth === 0)
+                    return text;
+            }
+        }
+        text += '\n';
+    }
+    return text;
+}
+
+const PY_REMEDY = 'Pass `timeout=(3.05, 10)` (connect, read seconds) sized to the caller\'s own deadline, and decide what happens on ' +
+    '`Timeout`: retry with backoff if the call is idempotent, otherwise fail fast with a clear error.';
+const JS_REMEDY = 'Bound the call: `fetch(url, { signal: AbortSignal.timeout(5_000) })` or axios `{ timeout: 5_000 }`, sized to the ' +
+    'caller\'s own deadline; handle the abort (retry with backoff if idempotent, else fail fast).';
+const PATTERNS = {
+    python: [
+        {
+            re: /(?<![\w.])requests\.(get|post|put|patch|delete|head|options|request)\s*\(/g,
+            optionsAt: () => -1, // keyword argument anywhere
+            bounded: /\btimeout\s*=/,
+            remedy: PY_REMEDY,
+        },
+        { re: /(?<![\w])(?:urllib\.request\.)?urlopen\s*\(/g, optionsAt: () => -1, bounded: /\btimeout\s*=|,\s*[^,]+,\s*[^,)]+\)/, remedy: PY_REMEDY },
+    ],
+    script: [
+        { re: /(?<![\w.$])fetch\s*\(/g, optionsAt: () => 1, bounded: /\bsignal\b/, remedy: JS_REMEDY },
+        {
+            re: /(?<![\w.$])axios(?:\.(get|delete|head|options|post|put|patch|request))?\s*\(/g,
+            optionsAt: (m) => (['post', 'put', 'patch'].includes(m) ? 2 : ['get', 'delete', 'head', 'options'].includes(m) ? 1 : 0),
+            bounded: /\btimeout\b|\bsignal\b/,
+            remedy: JS_REMEDY,
+        },
+    ],
+    go: [
+        {
+            re: /(?<![\w.])http\.(Get|Post|PostForm|Head)\s*\(/g,
+            optionsAt: () => undefined,
+            bounded: /$^/,
+            remedy: 'Use a client with a deadline: `client := &http.Client{Timeout: 10 * time.Second}` built once and reused, or ' +
+                '`http.NewRequestWithContext(ctx, …)` with a context that has a deadline.',
+        },
+    ],
+};
+/** The top-level arguments of a call's text `name(a, b, {c})`. */
+function topLevelArgs(call) {
+    const open = call.indexOf('(');
+    const args = [];
+    let depth = 0;
+    let current = '';
+    for (const ch of call.slice(open + 1)) {
+        if ('([{'.includes(ch))
+            depth++;
+        if (')]}'.includes(ch))
+            depth--;
+        if (depth < 0)
+            break;
+        if (ch === ',' && depth === 0) {
+            args.push(current.trim());
+            current = '';
+        }
+        else
+            current += ch;
+    }
+    if (current.trim())
+        args.push(current.trim());
+    return args;
+}
+/** Whether the call is bounded, or cannot be judged from the diff (options passed as a variable or spread). */
+function boundedOrUnknown(call, pattern, method) {
+    if (/\*\*\w+|\.\.\.\w+/.test(call))
+        return true;
+    const at = pattern.optionsAt(method);
+    if (at === undefined)
+        return false;
+    if (at === -1)
+        return pattern.bounded.test(call);
+    const options = topLevelArgs(call)[at];
+    if (options === undefined)
+        return false;
+    if (!options.startsWith('{'))
+        return true; // a variable or expression: its contents are not in the diff
+    return pattern.bounded.test(options);
+}
+function familyOf(file) {
+    if (file.language === 'python')
+        return 'python';
+    if (file.language === 'go')
+        return 'go';
+    // Browser code (.tsx/.jsx) is left out: a hung fetch there is a UX problem, not an outage.
+    if ((file.language === 'typescript' || file.language === 'javascript') && !/\.(tsx|jsx)$/.test(file.path))
+        return 'script';
+    return undefined;
+}
+/**
+ * Whether the name at `column` is being declared, not called: `def urlopen(`, `function fetch(`, or a
+ * method `private async fetch(id: string) {` (modifiers before it, or a body right after it).
+ */
+function declaredAt(text, column) {
+    const before = text.slice(0, column);
+    if (/\b(?:def|function\s*\*?)\s*$/.test(before))
+        return true;
+    if (/^\s*(?:(?:public|private|protected|static|async|override)\s+)+$/.test(before))
+        return true;
+    return /^\s*$/.test(before) && /^[\w$]+\s*\([^)]*\)\s*(?::[^=;{]+)?\{\s*$/.test(text.slice(column));
+}
+/** `axios.defaults.timeout = …` bounds the global axios; an `axios.create({ timeout })` instance does not. */
+function fileSetsAxiosDefault(lines) {
+    return lines.some((l) => /axios\.defaults\.timeout\s*=/.test(l.text));
+}
+function check$2(file) {
+    const family = familyOf(file);
+    if (!family)
+        return [];
+    const hits = [];
+    for (const hunk of file.hunks) {
+        const lines = headLines(hunk);
+        const axiosDefault = family === 'script' && fileSetsAxiosDefault(lines);
+        lines.forEach((line, index) => {
+            if (!line.added || commentLine(line.text, family === 'python'))
+                return;
+            for (const pattern of PATTERNS[family] ?? []) {
+                for (const match of line.text.matchAll(pattern.re)) {
+                    if (axiosDefault && match[0].startsWith('axios'))
+                        continue;
+                    if (declaredAt(line.text, match.index ?? 0))
+                        continue;
+                    const call = callText(lines, index, match.index ?? 0);
+                    if (boundedOrUnknown(call, pattern, match[1]?.toLowerCase() ?? ''))
+                        continue;
+                    const name = match[0].replace(/\s*\($/, '');
+                    hits.push({
+                        line: line.line,
+                        title: `\`${name}\` without a timeout`,
+                        message: `\`${name}(…)\` has no timeout. When the remote end stalls (it will: deploys, packet loss, an overloaded ` +
+                            'dependency), this call waits indefinitely, holding a worker, a connection and the caller\'s request; under ' +
+                            'load the pool drains and the service stops answering.',
+                        remedy: pattern.remedy,
+                    });
+                }
+            }
+        });
+    }
+    return hits;
+}
+const httpCallWithoutTimeout = {
+    id: 'http-call-without-timeout',
+    summary: 'An outbound HTTP call with no timeout (Python requests/urlopen, fetch without an abort signal, axios, Go http.Get)',
+    severity: 'medium',
+    kind: 'problem',
+    scope: 'Python, server-side JS/TS or Go files',
+    appliesTo: (file) => familyOf(file) !== undefined,
+    check: check$2,
+};
+
+/**
+ * Markdown that cannot carry HTML or mentions from untrusted text (file paths, PR text, model output):
+ * outside code spans `<`, `>` and `&` become entities and `@name` gets a zero-width joiner so GitHub
+ * does not notify anyone; code spans are kept, since GitHub shows their content literally.
+ */
+function safeMarkdown(text) {
+    return text
+        .split(/(`[^`\n]*`)/)
+        .map((part, i) => (i % 2 === 1 ? part : escapeText(part)))
+        .join('');
+}
+function escapeText(text) {
+    return text
+        .replace(/&(?![a-z]+;|#\d+;)/gi, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/@(?=[\w-])/g, '@\u2060');
+}
+/** Text as an inline code span that cannot break out of it. */
+function code(text) {
+    return `\`${text.replace(/[`\r\n]/g, ' ')}\``;
+}
+/** A table cell: safe Markdown with pipes and line breaks neutralised. */
+function cell(text) {
+    return safeMarkdown(text).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+const PY_LOADS = [
+    /\b(?:joblib|pickle|cloudpickle|dill|torch|torch\.jit)\.load\s*\(/,
+    /\.from_pretrained\s*\(/,
+    /\bmlflow\.(?:\w+\.)?load_model\s*\(/,
+    /\b(?:tf\.keras|keras)\.models\.load_model\s*\(/,
+    /\btf\.saved_model\.load\s*\(/,
+    /\b(?:onnxruntime|ort)\.InferenceSession\s*\(/,
+    /(?<![\w.])(?:transformers\.)?pipeline\s*\(\s*['"]/,
+];
+const JS_LOADS = [
+    /\btf\.(?:loadLayersModel|loadGraphModel|node\.loadSavedModel)\s*\(/,
+    /\bInferenceSession\.create\s*\(/,
+    /\bAutoModel\w*\.from_pretrained\s*\(/,
+    /\bpipeline\s*\(\s*['"]/,
+];
+const PY_DEF = /^\s*(?:async\s+)?def\s+(\w+)\s*\(/;
+const PY_ROUTE = /^\s*@[\w.]*\.(get|post|put|patch|delete|route|api_route|websocket|api)\s*\(\s*(?:['"]([^'"]*)['"])?/i;
+/** Flask `route`, FastAPI `api_route`: the verb is in `methods=[...]`, not the decorator's name. */
+const PY_METHODS = /\bmethods\s*=\s*[[(]\s*['"](\w+)['"]/;
+const PY_CACHED = /^\s*@(?:functools\.)?(?:lru_cache|cache|cached_property|cached)\b/;
+/** Names that frameworks call per request: AWS Lambda, KServe/Seldon/MLServer `predict`, Ray Serve `__call__`. */
+const PY_HANDLER_NAMES = new Set(['lambda_handler', 'handler', 'predict', '__call__', 'infer']);
+/** A block entered only while nothing is cached yet: `if _model is None:`, `if name not in _models:`, `if (!session) {`. */
+const MEMO_BLOCK = /^\s*(?:el)?if\b.*(?:\bis None\b|\bnot in\b)|^\s*(?:el)?if\s+not\s+[\w.]+\s*:|\bif\s*\(\s*!\s*[\w.$]+\s*\)|\bif\s*\(\s*[\w.$]+\s*===?\s*(?:null|undefined)\s*\)/;
+/** Assigned only when empty (`session ??= create()`), or a function that keeps its result in a `global`. */
+const MEMO_LINE = /\?\?=|\|\|=|^\s*global\s/;
+const JS_HANDLER = /\b(?:app|router|server|fastify|api|routes)\.(get|post|put|patch|delete|all|route)\s*\(\s*(?:['"`]([^'"`]*)['"`])?|export\s+(?:async\s+)?function\s+(GET|POST|PUT|PATCH|DELETE|handler)\b|export\s+default\s+(?:async\s+)?function/;
+/** The decorators of the `def` at `defIndex`, each joined into one line even when black wrapped it. */
+function decoratorsAbove(lines, defIndex) {
+    const indent = indentOf(lines[defIndex]?.text ?? '');
+    const out = [];
+    let continuation = [];
+    for (let i = defIndex - 1; i >= 0; i--) {
+        const text = lines[i]?.text ?? '';
+        const own = indentOf(text);
+        if (own === indent && /^\s*@/.test(text)) {
+            out.push([text, ...continuation].map((t) => t.trim()).join(' '));
+            continuation = [];
+        }
+        else if (own > indent || (own === indent && /^\s*[)\]]/.test(text))) {
+            continuation.unshift(text); // an argument line or the closing bracket of a wrapped decorator
+        }
+        else
+            break;
+    }
+    return out;
+}
+function routeOf(decorator) {
+    const m = PY_ROUTE.exec(decorator);
+    if (!m)
+        return undefined;
+    const verb = (m[1] ?? '').toLowerCase();
+    const method = ['route', 'api_route', 'api'].includes(verb) ? PY_METHODS.exec(decorator)?.[1] : verb;
+    if (m[2] === undefined)
+        return '';
+    return method ? `${method.toUpperCase()} ${m[2]}` : m[2];
+}
+/** Whether a Python `def` at `defIndex` is called once per request, and under what name. */
+function pythonHandler(lines, defIndex) {
+    const name = PY_DEF.exec(lines[defIndex]?.text ?? '')?.[1];
+    if (!name)
+        return undefined;
+    for (const decorator of decoratorsAbove(lines, defIndex)) {
+        const route = routeOf(decorator);
+        if (route !== undefined)
+            return route ? { name, route } : { name };
+    }
+    const inClass = enclosingOpeners(lines, defIndex).some((i) => /^\s*class\s/.test(lines[i]?.text ?? ''));
+    if (PY_HANDLER_NAMES.has(name) && (inClass || name === 'lambda_handler' || name === 'handler'))
+        return { name };
+    return undefined;
+}
+/**
+ * Whether the load at `index` only runs while nothing is cached: inside a guard block that opens
+ * below `top` (the function's own line), or in a `??=` assignment or a function that keeps the model
+ * in a `global`. An input check (`if req is None: raise`) that closes before the load is no guard.
+ */
+function memoised(lines, index, top) {
+    if (MEMO_LINE.test(lines[index]?.text ?? ''))
+        return true;
+    if (enclosingOpeners(lines, index).some((i) => i > top && MEMO_BLOCK.test(lines[i]?.text ?? '')))
+        return true;
+    return lines.slice(top + 1, index).some((l) => MEMO_LINE.test(l.text));
+}
+/** The Python request handler a load at `index` runs in: its own function, or a handler that calls it. */
+function pythonRequestPath(lines, index) {
+    const defIndex = enclosingOpeners(lines, index).find((i) => PY_DEF.test(lines[i]?.text ?? ''));
+    if (defIndex === undefined)
+        return undefined; // module level: loaded once at import
+    if (decoratorsAbove(lines, defIndex).some((d) => PY_CACHED.test(d)))
+        return undefined;
+    if (memoised(lines, index, defIndex))
+        return undefined;
+    const handler = pythonHandler(lines, defIndex);
+    if (handler)
+        return { handler };
+    const helper = PY_DEF.exec(lines[defIndex]?.text ?? '')?.[1] ?? '';
+    const call = new RegExp(`(?<![\\w.])${helper}\\s*\\(`);
+    for (let i = 0; i < lines.length; i++) {
+        if (i === defIndex || !call.test(lines[i]?.text ?? ''))
+            continue;
+        const callerDef = enclosingOpeners(lines, i).find((j) => PY_DEF.test(lines[j]?.text ?? ''));
+        const caller = callerDef === undefined ? undefined : pythonHandler(lines, callerDef);
+        if (caller)
+            return { handler: caller, via: helper };
+    }
+    return undefined;
+}
+function scriptRequestPath(lines, index) {
+    const top = enclosingOpeners(lines, index).find((i) => JS_HANDLER.test(lines[i]?.text ?? ''));
+    if (top === undefined)
+        return undefined;
+    if (memoised(lines, index, top))
+        return undefined;
+    const m = JS_HANDLER.exec(lines[top]?.text ?? '');
+    if (!m)
+        return undefined;
+    if (m[1])
+        return { handler: { name: 'route handler', route: m[2] === undefined ? undefined : `${m[1].toUpperCase()} ${m[2]}` } };
+    return { handler: { name: m[3] ?? 'default export handler' } };
+}
+function describe(handler) {
+    return handler.route ? `${code(handler.name)} (${code(handler.route)})` : code(handler.name);
+}
+function check$1(file) {
+    const python = file.language === 'python';
+    const patterns = python ? PY_LOADS : JS_LOADS;
+    const hits = [];
+    for (const hunk of file.hunks) {
+        const lines = headLines(hunk);
+        lines.forEach((line, index) => {
+            if (!line.added || commentLine(line.text, python))
+                return;
+            const match = patterns.map((re) => re.exec(line.text)).find((m) => m !== null);
+            if (!match)
+                return;
+            const path = python ? pythonRequestPath(lines, index) : scriptRequestPath(lines, index);
+            if (!path)
+                return;
+            const call = match[0].replace(/\s*\(.*$/, '');
+            const via = 'via' in path && path.via ? ` through ${code(`${path.via}()`)}` : '';
+            hits.push({
+                line: line.line,
+                title: `Model loaded on every request in ${describe(path.handler)}`,
+                message: `${code(`${call}(…)`)} runs inside request handler ${describe(path.handler)}${via}, so every request loads the model again: ` +
+                    'latency grows by the load time (often seconds), memory multiplies under concurrent requests, and the first ' +
+                    'requests after a deploy or scale-out time out.',
+                remedy: 'Load the model once at start-up (module level, a FastAPI lifespan/startup hook, or a cached loader such as ' +
+                    '`functools.lru_cache`), warm it up with one prediction, and report ready only after that; handlers then reuse it.',
+            });
+        });
+    }
+    return hits;
+}
+const modelLoadInRequestPath = {
+    id: 'model-load-in-request-path',
+    summary: 'A model loaded (joblib/pickle/torch.load, from_pretrained, mlflow load_model, ONNX session) inside a request handler or a helper it calls',
+    severity: 'high',
+    kind: 'problem',
+    scope: 'Python or JS/TS files',
+    appliesTo: (file) => ['python', 'typescript', 'javascript'].includes(file.language),
+    check: check$1,
+};
 
 var utils = {};
 
@@ -53157,590 +53586,6 @@ function requirePicomatch () {
 var picomatchExports = /*@__PURE__*/ requirePicomatch();
 var picomatch = /*@__PURE__*/getDefaultExportFromCjs(picomatchExports);
 
-const DOCS = picomatch(['**/*.{md,mdx,rst,adoc,txt}', '**/docs/**', '**/doc/**', '**/{LICENSE,LICENCE,NOTICE,AUTHORS,CODEOWNERS}{,.*}', '**/.github/ISSUE_TEMPLATE/**'], { dot: true, nocase: true });
-// requirements*.txt is a manifest, not prose.
-const MANIFEST_TEXT = picomatch(['**/requirements*.txt', '**/constraints*.txt'], { dot: true });
-const TEST = picomatch([
-    '**/test/**', '**/tests/**', '**/__tests__/**', '**/spec/**', '**/testdata/**', '**/fixtures/**',
-    '**/test_*.py', '**/*_test.py', '**/conftest.py', '**/*.{test,spec}.{ts,tsx,js,jsx,mjs,cjs,mts,cts}',
-    '**/*_test.go', '**/*Test.{java,kt}',
-], { dot: true });
-const LOCKFILE = picomatch(['**/{package-lock.json,npm-shrinkwrap.json,yarn.lock,pnpm-lock.yaml,bun.lockb,poetry.lock,Pipfile.lock,uv.lock,go.sum,Cargo.lock,Gemfile.lock,composer.lock}'], { dot: true });
-function kindOf(path) {
-    if (LOCKFILE(path))
-        return 'lockfile';
-    if (TEST(path))
-        return 'test';
-    if (DOCS(path) && !MANIFEST_TEXT(path))
-        return 'docs';
-    return 'source';
-}
-
-const PY_IMPORT = /^\s*import\s+([\w.]+(?:\s+as\s+\w+)?(?:\s*,\s*[\w.]+(?:\s+as\s+\w+)?)*)/;
-const PY_FROM = /^\s*from\s+([\w.]+)\s+import\b/;
-const JS_FROM = /(?:^|\s)(?:import|export)\s[^'"`]*?\bfrom\s*['"]([^'"]+)['"]/;
-const JS_BARE = /^\s*import\s*['"]([^'"]+)['"]/;
-const JS_CALL = /\b(?:require|import)\s*\(\s*['"]([^'"]+)['"]\s*\)/g;
-/** A line that is only a comment: `// import x from 'y'` or a block-comment line names no import. */
-const JS_COMMENT = /^\s*(?:\/\/|\/\*|\*)/;
-/** Modules imported by the lines a change adds (Python `import`/`from`, JS/TS `import`/`require`). */
-function importedModules(file) {
-    const modules = new Set();
-    const python = file.language === 'python';
-    const script = file.language === 'typescript' || file.language === 'javascript';
-    if (!python && !script)
-        return [];
-    for (const hunk of file.hunks) {
-        for (const line of hunk.lines) {
-            if (line.kind !== 'add')
-                continue;
-            if (python) {
-                const from = PY_FROM.exec(line.text);
-                if (from?.[1])
-                    modules.add(from[1]);
-                const plain = PY_IMPORT.exec(line.text);
-                if (plain?.[1]) {
-                    for (const part of plain[1].split(','))
-                        modules.add(part.trim().split(/\s+/)[0] ?? '');
-                }
-            }
-            else if (!JS_COMMENT.test(line.text)) {
-                const from = JS_FROM.exec(line.text) ?? JS_BARE.exec(line.text);
-                if (from?.[1])
-                    modules.add(from[1]);
-                for (const call of line.text.matchAll(JS_CALL))
-                    if (call[1])
-                        modules.add(call[1]);
-            }
-        }
-    }
-    modules.delete('');
-    return [...modules];
-}
-
-const KIND_REASON = {
-    docs: 'documentation: no agent reviews prose',
-    test: 'test code: no agent reviews tests',
-    lockfile: 'lockfile: reviewed through its manifest',
-};
-function compile(agent) {
-    const options = { dot: true };
-    return {
-        agent,
-        paths: agent.review.paths.map((glob) => ({ glob, test: picomatch(glob, options) })),
-        exclude: agent.review.exclude.length > 0 ? picomatch(agent.review.exclude, options) : () => false,
-        imports: agent.review.imports,
-        content: agent.review.content.map((source) => ({ source, re: new RegExp(source) })),
-    };
-}
-function moduleMatches(imported, wanted) {
-    return imported === wanted || imported.startsWith(`${wanted}.`) || imported.startsWith(`${wanted}/`);
-}
-/** Trigger phrases found in the PR text, matched case-insensitively on word boundaries. */
-function triggerHits(agent, title, body) {
-    const hits = [];
-    for (const phrase of agent.triggers) {
-        const words = phrase.trim().split(/\s+/).map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-        if (words.length === 0 || words[0] === '')
-            continue;
-        const re = new RegExp(`(^|[^\\w])${words.join('\\s+')}($|[^\\w])`, 'i');
-        const where = re.test(title) ? 'title' : re.test(body) ? 'description' : undefined;
-        if (where)
-            hits.push({ kind: 'trigger', detail: `"${phrase}" in the PR ${where}`, files: [] });
-    }
-    return hits;
-}
-class ReasonSet {
-    byKey = new Map();
-    add(kind, detail, file) {
-        const key = `${kind}\u0000${detail}`;
-        const reason = this.byKey.get(key);
-        if (reason)
-            reason.files.push(file);
-        else
-            this.byKey.set(key, { kind, detail, files: [file] });
-    }
-    list() {
-        return [...this.byKey.values()];
-    }
-}
-/** Why `matcher` takes `file`: its first matching glob, every new import it names, its first content signal. */
-function fileReasons(matcher, file, modules, reasons) {
-    let routed = false;
-    const glob = matcher.paths.find((p) => p.test(file.path));
-    if (glob) {
-        reasons.add('path', glob.glob, file.path);
-        routed = true;
-    }
-    for (const wanted of matcher.imports) {
-        if (modules.some((m) => moduleMatches(m, wanted))) {
-            reasons.add('import', wanted, file.path);
-            routed = true;
-        }
-    }
-    if (matcher.content.length > 0) {
-        const signal = matcher.content.find(({ re }) => file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && re.test(l.text))));
-        if (signal) {
-            reasons.add('content', signal.source, file.path);
-            routed = true;
-        }
-    }
-    return routed;
-}
-/**
- * Which agents review which files, and why. Deterministic: the same change and agents give the same
- * routing. Documentation, tests and lockfiles are never routed, so a change made only of them
- * draws no review. A trigger phrase in the PR text routes every reviewable file to its agent.
- */
-function route(changeSet, agents) {
-    const matchers = agents.map(compile);
-    const reviewable = [];
-    const unrouted = [];
-    for (const file of changeSet.files) {
-        const kind = kindOf(file.path);
-        if (kind === 'source')
-            reviewable.push(file);
-        else
-            unrouted.push({ path: file.path, reason: KIND_REASON[kind] });
-    }
-    const taken = new Set();
-    const assignments = [];
-    for (const matcher of matchers) {
-        const reasons = new ReasonSet();
-        const triggers = triggerHits(matcher.agent, changeSet.pr.title, changeSet.pr.body);
-        const files = [];
-        for (const file of reviewable) {
-            if (matcher.exclude(file.path))
-                continue;
-            const routed = fileReasons(matcher, file, importedModules(file), reasons);
-            if (routed || triggers.length > 0)
-                files.push(file);
-        }
-        if (files.length === 0)
-            continue;
-        for (const file of files)
-            taken.add(file.path);
-        assignments.push({ agent: matcher.agent, files, reasons: [...triggers, ...reasons.list()] });
-    }
-    for (const file of reviewable) {
-        if (!taken.has(file.path))
-            unrouted.push({ path: file.path, reason: 'no agent matched this file' });
-    }
-    return { assignments, unrouted };
-}
-
-/** The head-side lines of a hunk, in order: what the file looks like there after the change. */
-function headLines(hunk) {
-    const out = [];
-    for (const l of hunk.lines) {
-        if (l.kind !== 'del' && l.newLine !== undefined)
-            out.push({ text: l.text, line: l.newLine, added: l.kind === 'add' });
-    }
-    return out;
-}
-function removedTexts(file) {
-    return file.hunks.flatMap((h) => h.lines.filter((l) => l.kind === 'del').map((l) => l.text));
-}
-function indentOf(text) {
-    return /^[ \t]*/.exec(text)?.[0].replace(/\t/g, '    ').length ?? 0;
-}
-/** A line that is only a comment: `# ...` in Python, `// ...`, `/* ...` or a ` * ...` block line elsewhere. */
-function commentLine(text, python) {
-    return python ? /^\s*#/.test(text) : /^\s*(?:\/\/|\/\*|\*)/.test(text);
-}
-function blank(text) {
-    return /^\s*(#.*|\/\/.*)?$/.test(text);
-}
-/** `) -> Response:` or `): Promise<void> {`: the end of a wrapped signature, not a block of its own. */
-function closesBracket(text) {
-    return /^\s*[)\]]/.test(text);
-}
-/**
- * The lines that open the blocks enclosing `lines[index]`, innermost first, judged by indentation:
- * each is the nearest earlier non-blank line indented less than the one before it (the closing line of a
- * wrapped signature is skipped, so its `def`/`function` line is found). Works for Python
- * and for conventionally indented JS/TS; it sees only the lines it is given.
- */
-function enclosingOpeners(lines, index) {
-    const openers = [];
-    const start = lines[index];
-    if (!start)
-        return openers;
-    let indent = indentOf(start.text);
-    for (let i = index - 1; i >= 0 && indent > 0; i--) {
-        const text = lines[i]?.text ?? '';
-        if (blank(text) || closesBracket(text))
-            continue;
-        const own = indentOf(text);
-        if (own < indent) {
-            openers.push(i);
-            indent = own;
-        }
-    }
-    return openers;
-}
-/**
- * The text of a call starting at `column` of `lines[index]`, up to its closing parenthesis, read
- * across following lines (at most `maxLines`). Strings are not parsed: good enough to see keyword
- * arguments, not to evaluate them.
- */
-function callText(lines, index, column, maxLines = 20) {
-    let depth = 0;
-    let seenOpen = false;
-    let text = '';
-    for (let i = index; i < lines.length && i < index + maxLines; i++) {
-        const source = i === index ? (lines[i]?.text ?? '').slice(column) : (lines[i]?.text ?? '');
-        for (const ch of source) {
-            text += ch;
-            if (ch === '(') {
-                depth++;
-                seenOpen = true;
-            }
-            else if (ch === ')') {
-                depth--;
-                if (seenOpen && depth === 0)
-                    return text;
-            }
-        }
-        text += '\n';
-    }
-    return text;
-}
-
-const PY_REMEDY = 'Pass `timeout=(3.05, 10)` (connect, read seconds) sized to the caller\'s own deadline, and decide what happens on ' +
-    '`Timeout`: retry with backoff if the call is idempotent, otherwise fail fast with a clear error.';
-const JS_REMEDY = 'Bound the call: `fetch(url, { signal: AbortSignal.timeout(5_000) })` or axios `{ timeout: 5_000 }`, sized to the ' +
-    'caller\'s own deadline; handle the abort (retry with backoff if idempotent, else fail fast).';
-const PATTERNS = {
-    python: [
-        {
-            re: /(?<![\w.])requests\.(get|post|put|patch|delete|head|options|request)\s*\(/g,
-            optionsAt: () => -1, // keyword argument anywhere
-            bounded: /\btimeout\s*=/,
-            remedy: PY_REMEDY,
-        },
-        { re: /(?<![\w])(?:urllib\.request\.)?urlopen\s*\(/g, optionsAt: () => -1, bounded: /\btimeout\s*=|,\s*[^,]+,\s*[^,)]+\)/, remedy: PY_REMEDY },
-    ],
-    script: [
-        { re: /(?<![\w.$])fetch\s*\(/g, optionsAt: () => 1, bounded: /\bsignal\b/, remedy: JS_REMEDY },
-        {
-            re: /(?<![\w.$])axios(?:\.(get|delete|head|options|post|put|patch|request))?\s*\(/g,
-            optionsAt: (m) => (['post', 'put', 'patch'].includes(m) ? 2 : ['get', 'delete', 'head', 'options'].includes(m) ? 1 : 0),
-            bounded: /\btimeout\b|\bsignal\b/,
-            remedy: JS_REMEDY,
-        },
-    ],
-    go: [
-        {
-            re: /(?<![\w.])http\.(Get|Post|PostForm|Head)\s*\(/g,
-            optionsAt: () => undefined,
-            bounded: /$^/,
-            remedy: 'Use a client with a deadline: `client := &http.Client{Timeout: 10 * time.Second}` built once and reused, or ' +
-                '`http.NewRequestWithContext(ctx, …)` with a context that has a deadline.',
-        },
-    ],
-};
-/** The top-level arguments of a call's text `name(a, b, {c})`. */
-function topLevelArgs(call) {
-    const open = call.indexOf('(');
-    const args = [];
-    let depth = 0;
-    let current = '';
-    for (const ch of call.slice(open + 1)) {
-        if ('([{'.includes(ch))
-            depth++;
-        if (')]}'.includes(ch))
-            depth--;
-        if (depth < 0)
-            break;
-        if (ch === ',' && depth === 0) {
-            args.push(current.trim());
-            current = '';
-        }
-        else
-            current += ch;
-    }
-    if (current.trim())
-        args.push(current.trim());
-    return args;
-}
-/** Whether the call is bounded, or cannot be judged from the diff (options passed as a variable or spread). */
-function boundedOrUnknown(call, pattern, method) {
-    if (/\*\*\w+|\.\.\.\w+/.test(call))
-        return true;
-    const at = pattern.optionsAt(method);
-    if (at === undefined)
-        return false;
-    if (at === -1)
-        return pattern.bounded.test(call);
-    const options = topLevelArgs(call)[at];
-    if (options === undefined)
-        return false;
-    if (!options.startsWith('{'))
-        return true; // a variable or expression: its contents are not in the diff
-    return pattern.bounded.test(options);
-}
-function familyOf(file) {
-    if (file.language === 'python')
-        return 'python';
-    if (file.language === 'go')
-        return 'go';
-    // Browser code (.tsx/.jsx) is left out: a hung fetch there is a UX problem, not an outage.
-    if ((file.language === 'typescript' || file.language === 'javascript') && !/\.(tsx|jsx)$/.test(file.path))
-        return 'script';
-    return undefined;
-}
-/**
- * Whether the name at `column` is being declared, not called: `def urlopen(`, `function fetch(`, or a
- * method `private async fetch(id: string) {` (modifiers before it, or a body right after it).
- */
-function declaredAt(text, column) {
-    const before = text.slice(0, column);
-    if (/\b(?:def|function\s*\*?)\s*$/.test(before))
-        return true;
-    if (/^\s*(?:(?:public|private|protected|static|async|override)\s+)+$/.test(before))
-        return true;
-    return /^\s*$/.test(before) && /^[\w$]+\s*\([^)]*\)\s*(?::[^=;{]+)?\{\s*$/.test(text.slice(column));
-}
-function fileSetsAxiosDefault(lines) {
-    return lines.some((l) => /axios\.defaults\.timeout\s*=|axios\.create\s*\(\s*\{[^}]*timeout/.test(l.text));
-}
-function check$2(file) {
-    const family = familyOf(file);
-    if (!family)
-        return [];
-    const hits = [];
-    for (const hunk of file.hunks) {
-        const lines = headLines(hunk);
-        const axiosDefault = family === 'script' && fileSetsAxiosDefault(lines);
-        lines.forEach((line, index) => {
-            if (!line.added || commentLine(line.text, family === 'python'))
-                return;
-            for (const pattern of PATTERNS[family] ?? []) {
-                for (const match of line.text.matchAll(pattern.re)) {
-                    if (axiosDefault && match[0].startsWith('axios'))
-                        continue;
-                    if (declaredAt(line.text, match.index ?? 0))
-                        continue;
-                    const call = callText(lines, index, match.index ?? 0);
-                    if (boundedOrUnknown(call, pattern, match[1]?.toLowerCase() ?? ''))
-                        continue;
-                    const name = match[0].replace(/\s*\($/, '');
-                    hits.push({
-                        line: line.line,
-                        title: `\`${name}\` without a timeout`,
-                        message: `\`${name}(…)\` has no timeout. When the remote end stalls (it will: deploys, packet loss, an overloaded ` +
-                            'dependency), this call waits indefinitely, holding a worker, a connection and the caller\'s request; under ' +
-                            'load the pool drains and the service stops answering.',
-                        remedy: pattern.remedy,
-                    });
-                }
-            }
-        });
-    }
-    return hits;
-}
-const httpCallWithoutTimeout = {
-    id: 'http-call-without-timeout',
-    summary: 'An outbound HTTP call with no timeout (Python requests/urlopen, fetch without an abort signal, axios, Go http.Get)',
-    severity: 'medium',
-    kind: 'problem',
-    scope: 'Python, server-side JS/TS and Go files',
-    appliesTo: (file) => familyOf(file) !== undefined,
-    check: check$2,
-};
-
-/**
- * Markdown that cannot carry HTML or mentions from untrusted text (file paths, PR text, model output):
- * outside code spans `<`, `>` and `&` become entities and `@name` gets a zero-width joiner so GitHub
- * does not notify anyone; code spans are kept, since GitHub shows their content literally.
- */
-function safeMarkdown(text) {
-    return text
-        .split(/(`[^`\n]*`)/)
-        .map((part, i) => (i % 2 === 1 ? part : escapeText(part)))
-        .join('');
-}
-function escapeText(text) {
-    return text
-        .replace(/&(?![a-z]+;|#\d+;)/gi, '&amp;')
-        .replace(/</g, '&lt;')
-        .replace(/>/g, '&gt;')
-        .replace(/@(?=[\w-])/g, '@\u2060');
-}
-/** Text as an inline code span that cannot break out of it. */
-function code(text) {
-    return `\`${text.replace(/[`\r\n]/g, ' ')}\``;
-}
-/** A table cell: safe Markdown with pipes and line breaks neutralised. */
-function cell(text) {
-    return safeMarkdown(text).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-}
-
-const PY_LOADS = [
-    /\b(?:joblib|pickle|cloudpickle|dill|torch|torch\.jit)\.load\s*\(/,
-    /\.from_pretrained\s*\(/,
-    /\bmlflow\.(?:\w+\.)?load_model\s*\(/,
-    /\b(?:tf\.keras|keras)\.models\.load_model\s*\(/,
-    /\btf\.saved_model\.load\s*\(/,
-    /\b(?:onnxruntime|ort)\.InferenceSession\s*\(/,
-    /(?<![\w.])(?:transformers\.)?pipeline\s*\(\s*['"]/,
-];
-const JS_LOADS = [
-    /\btf\.(?:loadLayersModel|loadGraphModel|node\.loadSavedModel)\s*\(/,
-    /\bInferenceSession\.create\s*\(/,
-    /\bAutoModel\w*\.from_pretrained\s*\(/,
-    /\bpipeline\s*\(\s*['"]/,
-];
-const PY_DEF = /^\s*(?:async\s+)?def\s+(\w+)\s*\(/;
-const PY_ROUTE = /^\s*@[\w.]*\.(get|post|put|patch|delete|route|api_route|websocket|api)\s*\(\s*(?:['"]([^'"]*)['"])?/i;
-/** Flask `route`, FastAPI `api_route`: the verb is in `methods=[...]`, not the decorator's name. */
-const PY_METHODS = /\bmethods\s*=\s*[[(]\s*['"](\w+)['"]/;
-const PY_CACHED = /^\s*@(?:functools\.)?(?:lru_cache|cache|cached_property|cached)\b/;
-/** Names that frameworks call per request: AWS Lambda, KServe/Seldon/MLServer `predict`, Ray Serve `__call__`. */
-const PY_HANDLER_NAMES = new Set(['lambda_handler', 'handler', 'predict', '__call__', 'infer']);
-/** A block entered only while nothing is cached yet: `if _model is None:`, `if name not in _models:`, `if (!session) {`. */
-const MEMO_BLOCK = /^\s*(?:el)?if\b.*(?:\bis None\b|\bnot in\b)|^\s*(?:el)?if\s+not\s+[\w.]+\s*:|\bif\s*\(\s*!\s*[\w.$]+\s*\)|\bif\s*\(\s*[\w.$]+\s*===?\s*(?:null|undefined)\s*\)/;
-/** Assigned only when empty (`session ??= create()`), or a function that keeps its result in a `global`. */
-const MEMO_LINE = /\?\?=|\|\|=|^\s*global\s/;
-const JS_HANDLER = /\b(?:app|router|server|fastify|api|routes)\.(get|post|put|patch|delete|all|route)\s*\(\s*(?:['"`]([^'"`]*)['"`])?|export\s+(?:async\s+)?function\s+(GET|POST|PUT|PATCH|DELETE|handler)\b|export\s+default\s+(?:async\s+)?function/;
-/** The decorators of the `def` at `defIndex`, each joined into one line even when black wrapped it. */
-function decoratorsAbove(lines, defIndex) {
-    const indent = indentOf(lines[defIndex]?.text ?? '');
-    const out = [];
-    let continuation = [];
-    for (let i = defIndex - 1; i >= 0; i--) {
-        const text = lines[i]?.text ?? '';
-        const own = indentOf(text);
-        if (own === indent && /^\s*@/.test(text)) {
-            out.push([text, ...continuation].map((t) => t.trim()).join(' '));
-            continuation = [];
-        }
-        else if (own > indent || (own === indent && /^\s*[)\]]/.test(text))) {
-            continuation.unshift(text); // an argument line or the closing bracket of a wrapped decorator
-        }
-        else
-            break;
-    }
-    return out;
-}
-function routeOf(decorator) {
-    const m = PY_ROUTE.exec(decorator);
-    if (!m)
-        return undefined;
-    const verb = (m[1] ?? '').toLowerCase();
-    const method = ['route', 'api_route', 'api'].includes(verb) ? PY_METHODS.exec(decorator)?.[1] : verb;
-    if (m[2] === undefined)
-        return '';
-    return method ? `${method.toUpperCase()} ${m[2]}` : m[2];
-}
-/** Whether a Python `def` at `defIndex` is called once per request, and under what name. */
-function pythonHandler(lines, defIndex) {
-    const name = PY_DEF.exec(lines[defIndex]?.text ?? '')?.[1];
-    if (!name)
-        return undefined;
-    for (const decorator of decoratorsAbove(lines, defIndex)) {
-        const route = routeOf(decorator);
-        if (route !== undefined)
-            return route ? { name, route } : { name };
-    }
-    const inClass = enclosingOpeners(lines, defIndex).some((i) => /^\s*class\s/.test(lines[i]?.text ?? ''));
-    if (PY_HANDLER_NAMES.has(name) && (inClass || name === 'lambda_handler' || name === 'handler'))
-        return { name };
-    return undefined;
-}
-/**
- * Whether the load at `index` only runs while nothing is cached: inside a guard block that opens
- * below `top` (the function's own line), or in a `??=` assignment or a function that keeps the model
- * in a `global`. An input check (`if req is None: raise`) that closes before the load is no guard.
- */
-function memoised(lines, index, top) {
-    if (MEMO_LINE.test(lines[index]?.text ?? ''))
-        return true;
-    if (enclosingOpeners(lines, index).some((i) => i > top && MEMO_BLOCK.test(lines[i]?.text ?? '')))
-        return true;
-    return lines.slice(top + 1, index).some((l) => MEMO_LINE.test(l.text));
-}
-/** The Python request handler a load at `index` runs in: its own function, or a handler that calls it. */
-function pythonRequestPath(lines, index) {
-    const defIndex = enclosingOpeners(lines, index).find((i) => PY_DEF.test(lines[i]?.text ?? ''));
-    if (defIndex === undefined)
-        return undefined; // module level: loaded once at import
-    if (decoratorsAbove(lines, defIndex).some((d) => PY_CACHED.test(d)))
-        return undefined;
-    if (memoised(lines, index, defIndex))
-        return undefined;
-    const handler = pythonHandler(lines, defIndex);
-    if (handler)
-        return { handler };
-    const helper = PY_DEF.exec(lines[defIndex]?.text ?? '')?.[1] ?? '';
-    const call = new RegExp(`(?<![\\w.])${helper}\\s*\\(`);
-    for (let i = 0; i < lines.length; i++) {
-        if (i === defIndex || !call.test(lines[i]?.text ?? ''))
-            continue;
-        const callerDef = enclosingOpeners(lines, i).find((j) => PY_DEF.test(lines[j]?.text ?? ''));
-        const caller = callerDef === undefined ? undefined : pythonHandler(lines, callerDef);
-        if (caller)
-            return { handler: caller, via: helper };
-    }
-    return undefined;
-}
-function scriptRequestPath(lines, index) {
-    const top = enclosingOpeners(lines, index).find((i) => JS_HANDLER.test(lines[i]?.text ?? ''));
-    if (top === undefined)
-        return undefined;
-    if (memoised(lines, index, top))
-        return undefined;
-    const m = JS_HANDLER.exec(lines[top]?.text ?? '');
-    if (!m)
-        return undefined;
-    if (m[1])
-        return { handler: { name: 'route handler', route: m[2] === undefined ? undefined : `${m[1].toUpperCase()} ${m[2]}` } };
-    return { handler: { name: m[3] ?? 'default export handler' } };
-}
-function describe(handler) {
-    return handler.route ? `${code(handler.name)} (${code(handler.route)})` : code(handler.name);
-}
-function check$1(file) {
-    const python = file.language === 'python';
-    const patterns = python ? PY_LOADS : JS_LOADS;
-    const hits = [];
-    for (const hunk of file.hunks) {
-        const lines = headLines(hunk);
-        lines.forEach((line, index) => {
-            if (!line.added || commentLine(line.text, python))
-                return;
-            const match = patterns.map((re) => re.exec(line.text)).find((m) => m !== null);
-            if (!match)
-                return;
-            const path = python ? pythonRequestPath(lines, index) : scriptRequestPath(lines, index);
-            if (!path)
-                return;
-            const call = match[0].replace(/\s*\(.*$/, '');
-            const via = 'via' in path && path.via ? ` through ${code(`${path.via}()`)}` : '';
-            hits.push({
-                line: line.line,
-                title: `Model loaded on every request in ${describe(path.handler)}`,
-                message: `${code(`${call}(…)`)} runs inside request handler ${describe(path.handler)}${via}, so every request loads the model again: ` +
-                    'latency grows by the load time (often seconds), memory multiplies under concurrent requests, and the first ' +
-                    'requests after a deploy or scale-out time out.',
-                remedy: 'Load the model once at start-up (module level, a FastAPI lifespan/startup hook, or a cached loader such as ' +
-                    '`functools.lru_cache`), warm it up with one prediction, and report ready only after that; handlers then reuse it.',
-            });
-        });
-    }
-    return hits;
-}
-const modelLoadInRequestPath = {
-    id: 'model-load-in-request-path',
-    summary: 'A model loaded (joblib/pickle/torch.load, from_pretrained, mlflow load_model, ONNX session) inside a request handler or a helper it calls',
-    severity: 'high',
-    kind: 'problem',
-    scope: 'Python and JS/TS files',
-    appliesTo: (file) => ['python', 'typescript', 'javascript'].includes(file.language),
-    check: check$1,
-};
-
 /** Packages and images that bring a new datastore, queue, cache, search index or external service into the system. */
 const dep = (service, role) => ({ service, role });
 const POSTGRES = dep('PostgreSQL', 'relational datastore');
@@ -53928,7 +53773,7 @@ function isRuntime(manifest, path, hunk, index) {
     }
 }
 function hasDecisionRecord(changeSet) {
-    return changeSet.files.some((f) => ADR_FILES(f.path) && f.status !== 'removed') || ADR_MENTION.test(changeSet.pr.body);
+    return changeSet.files.some((f) => ADR_FILES(f.path) && f.status !== 'removed') || ADR_MENTION.test(`${changeSet.pr.title}\n${changeSet.pr.body}`);
 }
 /** The services a manifest's added lines bring in, once each; a bump or a swap of clients for the same service is not new. */
 function newServices(file) {
@@ -53965,7 +53810,7 @@ function check(file, changeSet) {
         .map(({ name, dependency, line }) => ({
         line,
         title: `New ${dependency.service} dependency without a decision record`,
-        message: `This change brings in \`${name}\`: ${dependency.service}, a ${dependency.role}. A new stateful or external ` +
+        message: `This change brings in \`${name}\`: ${dependency.service}, ${/^[aeiou]/i.test(dependency.role) ? 'an' : 'a'} ${dependency.role}. A new stateful or external ` +
             'service is an architectural commitment (operations, backups, failure modes, cost, lock-in) and the PR ' +
             `neither adds nor links an ADR. Is there a decision record for adopting ${dependency.service}, with the alternatives considered?`,
         remedy: `Add an ADR (e.g. \`docs/adr/NNNN-adopt-${dependency.service.toLowerCase().replace(/[^a-z0-9]+/g, '-')}.md\`: context, ` +
@@ -53977,13 +53822,206 @@ const newDependencyWithoutAdr = {
     summary: 'A new datastore, queue, cache, search index or external service (manifests, compose images) with no ADR in or linked from the PR',
     severity: 'medium',
     kind: 'question',
-    scope: 'dependency manifests and compose files',
+    scope: 'dependency manifests or compose files',
     appliesTo: (file) => manifestOf(file.path) !== undefined,
     check,
 };
 
 /** Every built-in rule, by id. Agents attach rules to their checklist items in their `review.rules` block. */
 const RULES = new Map([modelLoadInRequestPath, httpCallWithoutTimeout, newDependencyWithoutAdr].map((rule) => [rule.id, rule]));
+
+/**
+ * The agents of a run: the bundled ones (unless turned off) and the repository's own, with rule ids
+ * checked against the built-in rules. Problems are lines for the log and the report, never fatal.
+ */
+async function assembleCatalog(own, builtin) {
+    const bundled = builtin ? await readAgentDir(bundledAgentsDir(), 'bundled', { displayDir: 'agents' }) : [];
+    const catalog = buildCatalog([...bundled, ...own], new Set(RULES.keys()));
+    if (catalog.agents.length === 0) {
+        catalog.problems.push('No agents loaded: turn the built-in agents back on, or add agent files to the agents folder; nothing was reviewed.');
+    }
+    return catalog;
+}
+/** A note when the change edits the agents folder: the review uses the agents as they were at the base. */
+function agentEditNotice(changeSet, agentsPath) {
+    const dir = `${agentsPath.replace(/\/+$/, '')}/`;
+    const edited = changeSet.files.filter((f) => f.path.startsWith(dir) || f.previousPath?.startsWith(dir));
+    if (edited.length === 0)
+        return [];
+    return [`This change edits agent definitions in ${dir} (${edited.map((f) => f.path).join(', ')}); this review used them as they are on the base, so the edits take effect once merged.`];
+}
+
+const DOCS = picomatch(['**/*.{md,mdx,rst,adoc,txt}', '**/docs/**', '**/doc/**', '**/{LICENSE,LICENCE,NOTICE,AUTHORS,CODEOWNERS}{,.*}', '**/.github/ISSUE_TEMPLATE/**'], { dot: true, nocase: true });
+// requirements*.txt is a manifest, not prose.
+const MANIFEST_TEXT = picomatch(['**/requirements*.txt', '**/constraints*.txt'], { dot: true });
+const TEST = picomatch([
+    '**/test/**', '**/tests/**', '**/__tests__/**', '**/spec/**', '**/testdata/**', '**/fixtures/**',
+    '**/test_*.py', '**/*_test.py', '**/conftest.py', '**/*.{test,spec}.{ts,tsx,js,jsx,mjs,cjs,mts,cts}',
+    '**/*_test.go', '**/*Test.{java,kt}',
+], { dot: true });
+const LOCKFILE = picomatch(['**/{package-lock.json,npm-shrinkwrap.json,yarn.lock,pnpm-lock.yaml,bun.lockb,poetry.lock,Pipfile.lock,uv.lock,go.sum,Cargo.lock,Gemfile.lock,composer.lock}'], { dot: true });
+function kindOf(path) {
+    if (LOCKFILE(path))
+        return 'lockfile';
+    if (TEST(path))
+        return 'test';
+    if (DOCS(path) && !MANIFEST_TEXT(path))
+        return 'docs';
+    return 'source';
+}
+
+const PY_IMPORT = /^\s*import\s+([\w.]+(?:\s+as\s+\w+)?(?:\s*,\s*[\w.]+(?:\s+as\s+\w+)?)*)/;
+const PY_FROM = /^\s*from\s+([\w.]+)\s+import\b/;
+const JS_FROM = /(?:^|\s)(?:import|export)\s[^'"`]*?\bfrom\s*['"]([^'"]+)['"]/;
+const JS_BARE = /^\s*import\s*['"]([^'"]+)['"]/;
+const JS_CALL = /\b(?:require|import)\s*\(\s*['"]([^'"]+)['"]\s*\)/g;
+/** A line that is only a comment: `// import x from 'y'` or a block-comment line names no import. */
+const JS_COMMENT = /^\s*(?:\/\/|\/\*|\*)/;
+/** Modules imported by the lines a change adds (Python `import`/`from`, JS/TS `import`/`require`). */
+function importedModules(file) {
+    const modules = new Set();
+    const python = file.language === 'python';
+    const script = file.language === 'typescript' || file.language === 'javascript';
+    if (!python && !script)
+        return [];
+    for (const hunk of file.hunks) {
+        for (const line of hunk.lines) {
+            if (line.kind !== 'add')
+                continue;
+            if (python) {
+                const from = PY_FROM.exec(line.text);
+                if (from?.[1])
+                    modules.add(from[1]);
+                const plain = PY_IMPORT.exec(line.text);
+                if (plain?.[1]) {
+                    for (const part of plain[1].split(','))
+                        modules.add(part.trim().split(/\s+/)[0] ?? '');
+                }
+            }
+            else if (!JS_COMMENT.test(line.text)) {
+                const from = JS_FROM.exec(line.text) ?? JS_BARE.exec(line.text);
+                if (from?.[1])
+                    modules.add(from[1]);
+                for (const call of line.text.matchAll(JS_CALL))
+                    if (call[1])
+                        modules.add(call[1]);
+            }
+        }
+    }
+    modules.delete('');
+    return [...modules];
+}
+
+const KIND_REASON = {
+    docs: 'documentation: no agent reviews prose',
+    test: 'test code: no agent reviews tests',
+    lockfile: 'lockfile: reviewed through its manifest',
+};
+function compile(agent) {
+    const options = { dot: true };
+    return {
+        agent,
+        paths: agent.review.paths.map((glob) => ({ glob, test: picomatch(glob, options) })),
+        exclude: agent.review.exclude.length > 0 ? picomatch(agent.review.exclude, options) : () => false,
+        imports: agent.review.imports,
+        content: agent.review.content.map((source) => ({ source, re: new RegExp(source) })),
+    };
+}
+function moduleMatches(imported, wanted) {
+    return imported === wanted || imported.startsWith(`${wanted}.`) || imported.startsWith(`${wanted}/`);
+}
+/** Trigger phrases found in the PR text, matched case-insensitively on word boundaries. */
+function triggerHits(agent, title, body) {
+    const hits = [];
+    for (const phrase of agent.triggers) {
+        const words = phrase.trim().split(/\s+/).map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+        if (words.length === 0 || words[0] === '')
+            continue;
+        const re = new RegExp(`(^|[^\\w])${words.join('\\s+')}($|[^\\w])`, 'i');
+        const where = re.test(title) ? 'title' : re.test(body) ? 'description' : undefined;
+        if (where)
+            hits.push({ kind: 'trigger', detail: `"${phrase}" in the PR ${where}`, files: [] });
+    }
+    return hits;
+}
+class ReasonSet {
+    byKey = new Map();
+    add(kind, detail, file) {
+        const key = `${kind}\u0000${detail}`;
+        const reason = this.byKey.get(key);
+        if (reason)
+            reason.files.push(file);
+        else
+            this.byKey.set(key, { kind, detail, files: [file] });
+    }
+    list() {
+        return [...this.byKey.values()];
+    }
+}
+/** Why `matcher` takes `file`: its first matching glob, every new import it names, its first content signal. */
+function fileReasons(matcher, file, modules, reasons) {
+    let routed = false;
+    const glob = matcher.paths.find((p) => p.test(file.path));
+    if (glob) {
+        reasons.add('path', glob.glob, file.path);
+        routed = true;
+    }
+    for (const wanted of matcher.imports) {
+        if (modules.some((m) => moduleMatches(m, wanted))) {
+            reasons.add('import', wanted, file.path);
+            routed = true;
+        }
+    }
+    if (matcher.content.length > 0) {
+        const signal = matcher.content.find(({ re }) => file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && re.test(l.text))));
+        if (signal) {
+            reasons.add('content', signal.source, file.path);
+            routed = true;
+        }
+    }
+    return routed;
+}
+/**
+ * Which agents review which files, and why. Deterministic: the same change and agents give the same
+ * routing. Documentation, tests and lockfiles are never routed, so a change made only of them
+ * draws no review. A trigger phrase in the PR text routes every reviewable file to its agent.
+ */
+function route(changeSet, agents) {
+    const matchers = agents.map(compile);
+    const reviewable = [];
+    const unrouted = [];
+    for (const file of changeSet.files) {
+        const kind = kindOf(file.path);
+        if (kind === 'source')
+            reviewable.push(file);
+        else
+            unrouted.push({ path: file.path, reason: KIND_REASON[kind] });
+    }
+    const taken = new Set();
+    const assignments = [];
+    for (const matcher of matchers) {
+        const reasons = new ReasonSet();
+        const triggers = triggerHits(matcher.agent, changeSet.pr.title, changeSet.pr.body);
+        const files = [];
+        for (const file of reviewable) {
+            if (matcher.exclude(file.path))
+                continue;
+            const routed = fileReasons(matcher, file, importedModules(file), reasons);
+            if (routed || triggers.length > 0)
+                files.push(file);
+        }
+        if (files.length === 0)
+            continue;
+        for (const file of files)
+            taken.add(file.path);
+        assignments.push({ agent: matcher.agent, files, reasons: [...triggers, ...reasons.list()] });
+    }
+    for (const file of reviewable) {
+        if (!taken.has(file.path))
+            unrouted.push({ path: file.path, reason: 'no agent matched this file' });
+    }
+    return { assignments, unrouted };
+}
 
 function lineText(file, line) {
     if (line === undefined)
@@ -60465,8 +60503,10 @@ function readEvent(env) {
     catch (error) {
         throw new Error(`Could not read the event payload at ${path}: ${error.message}`, { cause: error });
     }
-    const action = payload.action;
-    if (typeof action === 'string' && !REVIEW_ACTIONS.includes(action)) {
+    const { action, changes } = payload;
+    // An edited title or description can add an ADR link or a trigger phrase: review again.
+    const textEdited = action === 'edited' && changes !== undefined && ('title' in changes || 'body' in changes || 'base' in changes);
+    if (typeof action === 'string' && !REVIEW_ACTIONS.includes(action) && !textEdited) {
         return { kind: 'ignored', reason: `pull_request "${action}" does not change the code under review; nothing to do.` };
     }
     const parsed = PullRequestPayload.safeParse(payload.pull_request);
@@ -60888,25 +60928,19 @@ async function run(env = process.env) {
             warn: (m) => warning(m),
         });
         const target = { owner: event.owner, repo: event.repo };
-        const [bundled, own, listed] = await Promise.all([
-            settings.builtinAgents ? readAgentDir(bundledAgentsDir(), 'bundled') : Promise.resolve([]),
+        const [own, listed] = await Promise.all([
             repositoryAgents(client, target, settings.agentsPath, event.pr.baseSha).catch((error) => {
                 warning(`${error.message} Reviewing with the built-in agents only.`);
                 return [];
             }),
             changeSetFromPullRequest(client, { ...target, ...(event.changedFiles === undefined ? {} : { changedFiles: event.changedFiles }) }, event.pr),
         ]);
-        const catalog = buildCatalog([...bundled, ...own]);
+        const catalog = await assembleCatalog(own, settings.builtinAgents);
         for (const problem of catalog.problems)
             warning(problem);
-        const agentEdits = listed.changeSet.files.filter((f) => f.path.startsWith(`${settings.agentsPath}/`));
-        const notices = [
-            ...catalog.problems,
-            ...listed.notices,
-            ...(agentEdits.length > 0
-                ? [`This pull request edits agent definitions in ${settings.agentsPath}/; they are used from the base branch, so the edits take effect once merged.`]
-                : []),
-        ];
+        for (const note of catalog.notes)
+            info(note);
+        const notices = [...catalog.problems, ...listed.notices, ...agentEditNotice(listed.changeSet, settings.agentsPath)];
         const report = review(listed.changeSet, catalog.agents, notices);
         await writeReport(settings.reportPath, report);
         let summaryNote = '';

@@ -1,8 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import * as core from '@actions/core';
-import { buildCatalog } from './agents/catalog.js';
-import { bundledAgentsDir, readAgentDir } from './agents/load.js';
+import { agentEditNotice, assembleCatalog } from './catalog.js';
 import { review } from './engine.js';
 import { createClient } from './github/client.js';
 import { readEvent } from './github/event.js';
@@ -41,24 +40,17 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     });
     const target = { owner: event.owner, repo: event.repo };
 
-    const [bundled, own, listed] = await Promise.all([
-      settings.builtinAgents ? readAgentDir(bundledAgentsDir(), 'bundled') : Promise.resolve([]),
+    const [own, listed] = await Promise.all([
       repositoryAgents(client, target, settings.agentsPath, event.pr.baseSha).catch((error: unknown) => {
         core.warning(`${(error as Error).message} Reviewing with the built-in agents only.`);
         return [];
       }),
       changeSetFromPullRequest(client, { ...target, ...(event.changedFiles === undefined ? {} : { changedFiles: event.changedFiles }) }, event.pr),
     ]);
-    const catalog = buildCatalog([...bundled, ...own]);
+    const catalog = await assembleCatalog(own, settings.builtinAgents);
     for (const problem of catalog.problems) core.warning(problem);
-    const agentEdits = listed.changeSet.files.filter((f) => f.path.startsWith(`${settings.agentsPath}/`));
-    const notices = [
-      ...catalog.problems,
-      ...listed.notices,
-      ...(agentEdits.length > 0
-        ? [`This pull request edits agent definitions in ${settings.agentsPath}/; they are used from the base branch, so the edits take effect once merged.`]
-        : []),
-    ];
+    for (const note of catalog.notes) core.info(note);
+    const notices = [...catalog.problems, ...listed.notices, ...agentEditNotice(listed.changeSet, settings.agentsPath)];
     const report = review(listed.changeSet, catalog.agents, notices);
     await writeReport(settings.reportPath, report);
 

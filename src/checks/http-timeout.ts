@@ -99,8 +99,9 @@ function declaredAt(text: string, column: number): boolean {
   return /^\s*$/.test(before) && /^[\w$]+\s*\([^)]*\)\s*(?::[^=;{]+)?\{\s*$/.test(text.slice(column));
 }
 
+/** `axios.defaults.timeout = …` bounds the global axios; an `axios.create({ timeout })` instance does not. */
 function fileSetsAxiosDefault(lines: readonly HeadLine[]): boolean {
-  return lines.some((l) => /axios\.defaults\.timeout\s*=|axios\.create\s*\(\s*\{[^}]*timeout/.test(l.text));
+  return lines.some((l) => /axios\.defaults\.timeout\s*=/.test(l.text));
 }
 
 function check(file: ChangedFile): RuleHit[] {
@@ -140,7 +141,7 @@ export const httpCallWithoutTimeout: Rule = {
   summary: 'An outbound HTTP call with no timeout (Python requests/urlopen, fetch without an abort signal, axios, Go http.Get)',
   severity: 'medium',
   kind: 'problem',
-  scope: 'Python, server-side JS/TS and Go files',
+  scope: 'Python, server-side JS/TS or Go files',
   appliesTo: (file) => familyOf(file) !== undefined,
   check,
 };

@@ -158,7 +158,7 @@ export const modelLoadInRequestPath: Rule = {
   summary: 'A model loaded (joblib/pickle/torch.load, from_pretrained, mlflow load_model, ONNX session) inside a request handler or a helper it calls',
   severity: 'high',
   kind: 'problem',
-  scope: 'Python and JS/TS files',
+  scope: 'Python or JS/TS files',
   appliesTo: (file) => ['python', 'typescript', 'javascript'].includes(file.language),
   check,
 };

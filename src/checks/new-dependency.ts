@@ -119,7 +119,7 @@ function isRuntime(manifest: Manifest, path: string, hunk: Hunk, index: number):
 }
 
 function hasDecisionRecord(changeSet: ChangeSet): boolean {
-  return changeSet.files.some((f) => ADR_FILES(f.path) && f.status !== 'removed') || ADR_MENTION.test(changeSet.pr.body);
+  return changeSet.files.some((f) => ADR_FILES(f.path) && f.status !== 'removed') || ADR_MENTION.test(`${changeSet.pr.title}\n${changeSet.pr.body}`);
 }
 
 interface NewService {
@@ -159,7 +159,7 @@ function check(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
       line,
       title: `New ${dependency.service} dependency without a decision record`,
       message:
-        `This change brings in \`${name}\`: ${dependency.service}, a ${dependency.role}. A new stateful or external ` +
+        `This change brings in \`${name}\`: ${dependency.service}, ${/^[aeiou]/i.test(dependency.role) ? 'an' : 'a'} ${dependency.role}. A new stateful or external ` +
         'service is an architectural commitment (operations, backups, failure modes, cost, lock-in) and the PR ' +
         `neither adds nor links an ADR. Is there a decision record for adopting ${dependency.service}, with the alternatives considered?`,
       remedy:
@@ -173,7 +173,7 @@ export const newDependencyWithoutAdr: Rule = {
   summary: 'A new datastore, queue, cache, search index or external service (manifests, compose images) with no ADR in or linked from the PR',
   severity: 'medium',
   kind: 'question',
-  scope: 'dependency manifests and compose files',
+  scope: 'dependency manifests or compose files',
   appliesTo: (file) => manifestOf(file.path) !== undefined,
   check,
 };

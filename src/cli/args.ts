@@ -13,7 +13,8 @@ Options:
   --repo DIR                the git repository (default: the current directory)
   --title TEXT, --body TEXT the pull request's title and description (default: the head commit's message)
   --title-file F, --body-file F   the same, read from files
-  --agents DIR              a folder of extra agents (default: DIR/.github/architect-review/agents)
+  --agents DIR              a folder of the repository's own agents (default: .github/architect-review/agents
+                            as it is at the --base commit; with --diff, as it is in --repo's working tree)
   --no-builtin-agents       use only the agents from --agents
   --format markdown|json    the output (default markdown)
   --output FILE             also write the JSON report to FILE
@@ -56,7 +57,8 @@ export function parseCliArgs(argv: string[]): CliArgs {
       },
     });
   } catch (error) {
-    throw new UsageError((error as Error).message.split('\n')[0]);
+    // Node's parseArgs adds advice about positionals after the first sentence; keep the first.
+    throw new UsageError(((error as Error).message.split('\n')[0] ?? '').replace(/\. To specify a positional.*$/, ''));
   }
   const { values, positionals } = parsed;
   if (values.help || positionals.length === 0 || positionals[0] === 'help') return { command: 'help' };

@@ -51,3 +51,22 @@ export async function changeSetFromGit(
   }
   return { pr: { title, body, labels: [], baseSha, headSha, fork: false }, files, skipped };
 }
+
+/** Whether `dir` is inside a git repository (a work tree or a bare one). */
+export async function assertGitRepository(repo: string): Promise<void> {
+  try {
+    await git(repo, ['rev-parse', '--git-dir']);
+  } catch (error) {
+    throw new Error(`${repo} is not a git repository (or does not exist): pass --repo DIR, or review a diff with --diff FILE.`, { cause: error });
+  }
+}
+
+/**
+ * The agent files in `dir` as they are at `commit`, read from git objects: the change under review
+ * cannot alter the agents that review it, as in the action.
+ */
+export async function agentsAtCommit(repo: string, commit: string, dir: string): Promise<{ file: string; text: string }[]> {
+  const listing = await git(repo, ['ls-tree', '-z', '--name-only', `${commit}`, '--', `${dir}/`]);
+  const paths = listing.split('\0').filter((p) => p.toLowerCase().endsWith('.md')).sort();
+  return Promise.all(paths.map(async (file) => ({ file, text: await git(repo, ['cat-file', 'blob', `${commit}:${file}`]) })));
+}

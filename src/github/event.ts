@@ -41,8 +41,10 @@ export function readEvent(env: NodeJS.ProcessEnv): ActionEvent {
   } catch (error) {
     throw new Error(`Could not read the event payload at ${path}: ${(error as Error).message}`, { cause: error });
   }
-  const action = (payload as { action?: unknown }).action;
-  if (typeof action === 'string' && !(REVIEW_ACTIONS as readonly string[]).includes(action)) {
+  const { action, changes } = payload as { action?: unknown; changes?: Record<string, unknown> };
+  // An edited title or description can add an ADR link or a trigger phrase: review again.
+  const textEdited = action === 'edited' && changes !== undefined && ('title' in changes || 'body' in changes || 'base' in changes);
+  if (typeof action === 'string' && !(REVIEW_ACTIONS as readonly string[]).includes(action) && !textEdited) {
     return { kind: 'ignored', reason: `pull_request "${action}" does not change the code under review; nothing to do.` };
   }
   const parsed = PullRequestPayload.safeParse((payload as { pull_request?: unknown }).pull_request);

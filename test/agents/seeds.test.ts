@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -9,10 +9,17 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 const seedsDir = path.resolve(repoRoot, '../shared/seeds');
 const NAMES = ['system-architect', 'ml-systems-architect'] as const;
 
+// The seeds live beside the repository, in shared/. CI always has them; a clone without them skips
+// these tests (saying so) rather than failing on a missing folder.
+const seedsPresent = existsSync(seedsDir);
+if (!seedsPresent && process.env.CI && !process.env.ARCHITECT_REVIEW_SEEDS_OPTIONAL) throw new Error(`The seed agents are missing at ${seedsDir}: CI needs shared/ beside the clone.`);
+if (!seedsPresent) console.warn(`Skipping the seed-agent tests: ${seedsDir} not found (it sits beside the repository in CI).`);
+const describeSeeds = seedsPresent ? describe : describe.skip;
+
 const seedText = (name: string): string => readFileSync(path.join(seedsDir, `${name}.md`), 'utf8');
 const shippedText = (name: string): string => readFileSync(path.join(repoRoot, 'agents', `${name}.md`), 'utf8');
 
-describe('the ML systems architect seed (XML <agent_spec>)', () => {
+describeSeeds('the ML systems architect seed (XML <agent_spec>)', () => {
   const agent = parseAgent(seedText('ml-systems-architect'), 'seeds/ml-systems-architect.md');
 
   it('is read as the xml format with its name, model and role', () => {
@@ -80,7 +87,7 @@ describe('the ML systems architect seed (XML <agent_spec>)', () => {
   });
 });
 
-describe('the system architect seed (Markdown sections)', () => {
+describeSeeds('the system architect seed (Markdown sections)', () => {
   const agent = parseAgent(seedText('system-architect'), 'seeds/system-architect.md');
 
   it('is read as the markdown format with its name, model and role', () => {
@@ -209,7 +216,7 @@ describe.each(NAMES)('the shipped agents/%s.md', (name) => {
   });
 });
 
-describe('the review blocks of the shipped agents', () => {
+describeSeeds('the review blocks of the shipped agents', () => {
   it('routes ML serving code to the ML systems architect', () => {
     const { review } = parseAgent(shippedText('ml-systems-architect'), 'agents/ml-systems-architect.md');
     expect(review.paths).toEqual(expect.arrayContaining(['**/serving/**', '**/inference/**', '**/kserve/**']));

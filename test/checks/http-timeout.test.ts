@@ -120,6 +120,21 @@ describe('http-call-without-timeout fires', () => {
     expect(hit.line).toBe(lineOf(text, 'await fetch('));
   });
 
+  it('on the global axios even when the file creates an instance with a timeout', () => {
+    const text = src`
+      import axios from 'axios';
+
+      const inventory = axios.create({ baseURL: 'http://inventory.internal', timeout: 2000 });
+
+      export async function reserve(sku: string, qty: number): Promise<void> {
+        await inventory.post('/v1/reservations', { sku, qty });
+        await axios.post('http://payments.internal/v1/charges', { sku, qty });
+      }
+    `;
+    const hit = onlyHit(addedFile('src/orders/reserve.ts', text));
+    expect(hit.line).toBe(lineOf(text, "axios.post('http://payments"));
+  });
+
   it('on axios.get(url)', () => {
     const text = src`
       const axios = require('axios');

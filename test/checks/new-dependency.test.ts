@@ -288,6 +288,11 @@ describe('new-dependency-without-adr stays quiet', () => {
     expect(hitsOf([change], { body: 'Caches profiles in Redis. See ADR-0007 for the alternatives we considered.' })).toEqual([]);
   });
 
+  it('when the PR title names the ADR ("ADR-12: adopt Redis")', () => {
+    const change = { path: 'requirements.txt', before: REQUIREMENTS, after: `${REQUIREMENTS}redis==5.0.8\n` };
+    expect(hitsIn(changeSetOf([change], { title: 'ADR-12: adopt Redis for profile caching' }))).toEqual([]);
+  });
+
   it('on lockfile changes, which the rule does not read', () => {
     const changeSet = changeSetOf([
       { path: 'poetry.lock', after: '[[package]]\nname = "redis"\nversion = "5.0.8"\n' },

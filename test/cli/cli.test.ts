@@ -131,13 +131,57 @@ describe('architect-review review', () => {
   });
 });
 
+describe("the repository's own agents", () => {
+  const agent = (name: string, rule = 'http-call-without-timeout') =>
+    `---\nname: ${name}\ndescription: Reviews the serving code.\nreview:\n  paths: ['serving/**']\n  rules:\n    ${rule}: plan-for-failure\n---\n# ${name}\n\n## Best Practices\n- ✅ **Plan for failure**: deadlines on every call\n`;
+
+  it('are read at the base commit in git mode, so the change cannot alter its reviewers, and the review says so', async () => {
+    const dir = makeRepo();
+    mkdirSync(join(dir, '.github/architect-review/agents'), { recursive: true });
+    git(dir, 'checkout', '-q', 'main');
+    writeFileSync(join(dir, '.github/architect-review/agents/base-agent.md'), agent('base-agent'));
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-qm', 'add base agent');
+    git(dir, 'checkout', '-q', 'feature');
+    git(dir, 'merge', '-q', '--no-edit', 'main');
+    writeFileSync(join(dir, '.github/architect-review/agents/sneaky.md'), agent('sneaky-agent'));
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-qm', 'add an agent in the PR');
+    const r = await cli(['review', '--repo', dir, '--base', 'main', '--head', 'feature', '--format', 'json']);
+    expect(r.code, r.err).toBe(0);
+    const report = JSON.parse(r.out);
+    expect(report.agents.map((a: { name: string }) => a.name)).toContain('base-agent');
+    expect(report.agents.map((a: { name: string }) => a.name)).not.toContain('sneaky-agent');
+    expect(report.notices.join('\n')).toMatch(/edits agent definitions in \.github\/architect-review\/agents\/ \(\.github\/architect-review\/agents\/sneaky\.md\).*take effect once merged/);
+  });
+
+  it('report a misspelt rule id instead of silently not checking', async () => {
+    const agents = mkdtempSync(join(tmpdir(), 'architect-review-agents-'));
+    writeFileSync(join(agents, 'typo.md'), agent('typo-agent', 'http-call-without-timout'));
+    writeFileSync(join(agents, 'README.md'), '# Our agents\n\nHow we review.\n');
+    const r = await cli(['review', '--diff', join(EXAMPLE, 'pr.diff'), '--agents', agents, '--no-builtin-agents', '--format', 'json']);
+    expect(r.err).toContain('review.rules: "http-call-without-timout" is not a built-in rule (known: http-call-without-timeout, model-load-in-request-path, new-dependency-without-adr)');
+    expect(r.err).not.toMatch(/README\.md/);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('warn when no agent is loaded at all', async () => {
+    const agents = mkdtempSync(join(tmpdir(), 'architect-review-empty-'));
+    const r = await cli(['review', '--diff', join(EXAMPLE, 'pr.diff'), '--agents', agents, '--no-builtin-agents']);
+    expect(r.err).toMatch(/No agents loaded/);
+    expect(r.out).toMatch(/No agents loaded/);
+  });
+});
+
 describe('usage errors exit 2 with one line', () => {
   const cases: [string[], RegExp][] = [
     [['review'], /say what to review/],
     [['review', '--diff', 'x.diff', '--base', 'main'], /either --diff or --base/],
     [['review', '--diff', 'x.diff', '--format', 'xml'], /--format must be markdown or json/],
     [['review', '--diff', 'x.diff', '--fail-on', 'always'], /--fail-on must be one of/],
-    [['review', '--bogus'], /Unknown option '--bogus'/],
+    [['review', '--bogus'], /^architect-review: Unknown option '--bogus'\n$/],
+    [['review', '--diff', join(EXAMPLE, 'pr.diff'), '--agents', '/nonexistent/agents'], /--agents \/nonexistent\/agents is not a folder/],
+    [['review', '--repo', '/nonexistent/repo', '--base', 'main'], /\/nonexistent\/repo is not a git repository/],
     [['lint'], /unknown command "lint"/],
     [['review', '--diff', '/nonexistent/x.diff'], /cannot read diff \/nonexistent\/x\.diff: ENOENT/],
   ];
@@ -156,6 +200,18 @@ describe('usage errors exit 2 with one line', () => {
     const r = await cli(['review', '--diff', file]);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/is not a unified diff/);
+  });
+
+  it('an empty diff (as from a mistyped ref), which must not pass a --fail-on gate', async () => {
+    const r = await cli(['review', '--diff', '-', '--fail-on', 'needs_info'], '');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/the diff on standard input is empty: nothing to review/);
+  });
+
+  it('a report path that cannot be written', async () => {
+    const r = await cli(['review', '--diff', join(EXAMPLE, 'pr.diff'), '--output', '/nonexistent/dir/r.json']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/cannot write the report to \/nonexistent\/dir\/r\.json: ENOENT/);
   });
 
   it('a ref that does not exist', async () => {

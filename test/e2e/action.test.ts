@@ -162,6 +162,15 @@ describe('the built action on bad input', () => {
     expect(run.stdout).toMatch(/::error::The pull_request event payload has no usable pull_request/);
   });
 
+  it('reviews again when the title or description is edited (an ADR link can settle a question)', async () => {
+    addExamplePr(github);
+    const event = { ...(pullRequestEvent({ ...PR, body: 'Adopting Redis: see ADR-0012.' }, 'edited') as object), changes: { body: { from: '' } } };
+    const run = await runAction({ apiUrl: github.url, event });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.outputs['findings-count']).toBe('2');
+    expect(github.comments('acme', 'shop', PR.number)[0]?.body).not.toContain('decision record');
+  });
+
   it('does nothing, successfully, for pull_request actions that do not change the code', async () => {
     const run = await runAction({ apiUrl: github.url, event: pullRequestEvent(PR, 'labeled') });
     expect(run.code).toBe(0);
