@@ -24256,14 +24256,31 @@ function newServices(file) {
     }
     return found;
 }
+const FACTS = new WeakMap();
+function factsOf(changeSet) {
+    let facts = FACTS.get(changeSet);
+    if (facts)
+        return facts;
+    const asked = new Set();
+    const questions = new Map();
+    for (const file of changeSet.files) {
+        const fresh = newServices(file).filter(({ dependency }) => !asked.has(dependency.service));
+        for (const { dependency } of fresh)
+            asked.add(dependency.service);
+        if (fresh.length > 0)
+            questions.set(file, fresh);
+    }
+    facts = { decisionRecord: hasDecisionRecord(changeSet), questions };
+    FACTS.set(changeSet, facts);
+    return facts;
+}
 function check(file, changeSet) {
-    if (!manifestOf(file.path) || hasDecisionRecord(changeSet))
+    if (!manifestOf(file.path))
         return [];
-    // One question per service per change: a manifest earlier in the change already asks about it.
-    const index = changeSet.files.indexOf(file);
-    const asked = new Set(changeSet.files.slice(0, Math.max(index, 0)).flatMap(newServices).map((s) => s.dependency.service));
-    return newServices(file)
-        .filter(({ dependency }) => !asked.has(dependency.service))
+    const facts = factsOf(changeSet);
+    if (facts.decisionRecord)
+        return [];
+    return (facts.questions.get(file) ?? [])
         .map(({ name, dependency, line }) => ({
         line,
         title: `New ${dependency.service} dependency without a decision record`,

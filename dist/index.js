@@ -53799,14 +53799,31 @@ function newServices(file) {
     }
     return found;
 }
+const FACTS = new WeakMap();
+function factsOf(changeSet) {
+    let facts = FACTS.get(changeSet);
+    if (facts)
+        return facts;
+    const asked = new Set();
+    const questions = new Map();
+    for (const file of changeSet.files) {
+        const fresh = newServices(file).filter(({ dependency }) => !asked.has(dependency.service));
+        for (const { dependency } of fresh)
+            asked.add(dependency.service);
+        if (fresh.length > 0)
+            questions.set(file, fresh);
+    }
+    facts = { decisionRecord: hasDecisionRecord(changeSet), questions };
+    FACTS.set(changeSet, facts);
+    return facts;
+}
 function check(file, changeSet) {
-    if (!manifestOf(file.path) || hasDecisionRecord(changeSet))
+    if (!manifestOf(file.path))
         return [];
-    // One question per service per change: a manifest earlier in the change already asks about it.
-    const index = changeSet.files.indexOf(file);
-    const asked = new Set(changeSet.files.slice(0, Math.max(index, 0)).flatMap(newServices).map((s) => s.dependency.service));
-    return newServices(file)
-        .filter(({ dependency }) => !asked.has(dependency.service))
+    const facts = factsOf(changeSet);
+    if (facts.decisionRecord)
+        return [];
+    return (facts.questions.get(file) ?? [])
         .map(({ name, dependency, line }) => ({
         line,
         title: `New ${dependency.service} dependency without a decision record`,
@@ -60662,17 +60679,41 @@ function buildChangedFile(path, status, hunks, previousPath) {
 
 /** GitHub lists at most this many files of a pull request. */
 const FILE_LIST_CAP = 3000;
+const PAGE_SIZE = 100;
+/** Pages fetched at once: enough to hide GitHub's latency, few enough to stay clear of secondary limits. */
+const PAGE_CONCURRENCY = 6;
 const STATUSES = {
     added: 'added', modified: 'modified', changed: 'modified', removed: 'removed', renamed: 'renamed', copied: 'copied',
 };
+async function mapConcurrently(items, limit, fn) {
+    const results = new Array(items.length);
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length) {
+            const index = next++;
+            results[index] = await fn(items[index]);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+    return results;
+}
+/**
+ * The pull request's files, 100 a page. When the event says how many files there are, the pages
+ * are fetched a few at a time instead of one after another (the same number of requests); should
+ * the last expected page be full (a push since the event), it reads on until a short page.
+ */
+async function listFiles(client, target, pullNumber) {
+    const page = async (n) => (await client.rest.pulls.listFiles({ owner: target.owner, repo: target.repo, pull_number: pullNumber, per_page: PAGE_SIZE, page: n })).data;
+    const maxPages = FILE_LIST_CAP / PAGE_SIZE;
+    const expected = Math.min(maxPages, Math.max(1, Math.ceil((target.changedFiles ?? 0) / PAGE_SIZE)));
+    const pages = await mapConcurrently(Array.from({ length: expected }, (_, i) => i + 1), PAGE_CONCURRENCY, page);
+    for (let n = expected + 1; n <= maxPages && pages[pages.length - 1]?.length === PAGE_SIZE; n++)
+        pages.push(await page(n));
+    return pages.flat();
+}
 /** The pull request's changes from the files API: 100 a page, up to GitHub's cap of 3000 files. */
 async function changeSetFromPullRequest(client, target, pr) {
-    const listed = await client.paginate(client.rest.pulls.listFiles, {
-        owner: target.owner,
-        repo: target.repo,
-        pull_number: pr.number ?? 0,
-        per_page: 100,
-    });
+    const listed = await listFiles(client, target, pr.number ?? 0);
     const files = [];
     const skipped = [];
     for (const f of listed.slice(0, FILE_LIST_CAP)) {
@@ -60690,7 +60731,7 @@ async function changeSetFromPullRequest(client, target, pr) {
         files.push(buildChangedFile(f.filename, status, parsePatch(f.patch ?? ''), f.previous_filename));
     }
     const notices = [];
-    const total = target.changedFiles ?? listed.length;
+    const total = Math.max(target.changedFiles ?? 0, listed.length);
     if (total > FILE_LIST_CAP) {
         notices.push(`This pull request changes ${total} files; GitHub lists only the first ${FILE_LIST_CAP}, so ${total - FILE_LIST_CAP} were not reviewed.`);
     }

@@ -148,13 +148,35 @@ function newServices(file: ChangedFile): NewService[] {
   return found;
 }
 
+/** What the whole change says, worked out once per ChangeSet however many manifests it has. */
+interface ChangeFacts {
+  decisionRecord: boolean;
+  /** The services each manifest should ask about: one question per service, on the first manifest bringing it in. */
+  questions: Map<ChangedFile, NewService[]>;
+}
+
+const FACTS = new WeakMap<ChangeSet, ChangeFacts>();
+
+function factsOf(changeSet: ChangeSet): ChangeFacts {
+  let facts = FACTS.get(changeSet);
+  if (facts) return facts;
+  const asked = new Set<string>();
+  const questions = new Map<ChangedFile, NewService[]>();
+  for (const file of changeSet.files) {
+    const fresh = newServices(file).filter(({ dependency }) => !asked.has(dependency.service));
+    for (const { dependency } of fresh) asked.add(dependency.service);
+    if (fresh.length > 0) questions.set(file, fresh);
+  }
+  facts = { decisionRecord: hasDecisionRecord(changeSet), questions };
+  FACTS.set(changeSet, facts);
+  return facts;
+}
+
 function check(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
-  if (!manifestOf(file.path) || hasDecisionRecord(changeSet)) return [];
-  // One question per service per change: a manifest earlier in the change already asks about it.
-  const index = changeSet.files.indexOf(file);
-  const asked = new Set(changeSet.files.slice(0, Math.max(index, 0)).flatMap(newServices).map((s) => s.dependency.service));
-  return newServices(file)
-    .filter(({ dependency }) => !asked.has(dependency.service))
+  if (!manifestOf(file.path)) return [];
+  const facts = factsOf(changeSet);
+  if (facts.decisionRecord) return [];
+  return (facts.questions.get(file) ?? [])
     .map(({ name, dependency, line }) => ({
       line,
       title: `New ${dependency.service} dependency without a decision record`,

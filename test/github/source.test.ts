@@ -34,6 +34,20 @@ describe('changeSetFromPullRequest', () => {
     ]);
   });
 
+  it('reads on past the pages the event announced when the last one is full (a push since the event)', async () => {
+    github.addPullRequest('acme', 'shop', { number: 1, title: 't', head: { sha: 'h' }, base: { sha: 'b' }, files: Array.from({ length: 250 }, (_, i) => pyFile(i)) });
+    const { changeSet } = await changeSetFromPullRequest(client(), { owner: 'acme', repo: 'shop', changedFiles: 150 }, pr);
+    expect(changeSet.files).toHaveLength(250);
+    expect(github.requests.map((r) => r.query.page)).toEqual(['1', '2', '3']);
+  });
+
+  it('without a file count from the event, reads page after page until a short one', async () => {
+    github.addPullRequest('acme', 'shop', { number: 1, title: 't', head: { sha: 'h' }, base: { sha: 'b' }, files: Array.from({ length: 200 }, (_, i) => pyFile(i)) });
+    const { changeSet } = await changeSetFromPullRequest(client(), { owner: 'acme', repo: 'shop' }, pr);
+    expect(changeSet.files).toHaveLength(200);
+    expect(github.requests.map((r) => r.query.page)).toEqual(['1', '2', '3']);
+  });
+
   it('keeps renames without content changes and removals, and skips patchless files with a reason', async () => {
     github.addPullRequest('acme', 'shop', {
       number: 1, title: 't', head: { sha: 'h' }, base: { sha: 'b' },
