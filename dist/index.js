@@ -44330,7 +44330,7 @@ const ChecklistItemSchema = object({
     /** The explanation that follows the title in the agent file, if any. */
     detail: string$1().optional(),
     /** Where the item came from in the agent file. */
-    source: _enum(['verify', 'best-practice', 'review']),
+    source: _enum(['verify', 'best-practice', 'gotcha', 'review']),
 });
 const GotchaSchema = object({
     id: string$1().regex(/^[a-z0-9][a-z0-9-]*$/),
@@ -44348,6 +44348,14 @@ const ReviewBlockSchema = object({
     content: array(string$1().min(1)).default([]),
     /** Extra trigger phrases, matched case-insensitively in the PR title and body. */
     triggers: array(string$1().min(1)).default([]),
+    /** Extra checklist items, beyond what the body yields (verify steps, best practices, gotchas). */
+    checklist: array(object({
+        id: string$1().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes'),
+        title: string$1().min(1),
+        detail: string$1().min(1).optional(),
+    })
+        .strict())
+        .default([]),
     /** Built-in rule id → the id of the checklist item it gives a verdict on. */
     rules: record(string$1(), string$1()).default({}),
 })
@@ -50403,7 +50411,7 @@ function parseAgent(text, file) {
     const { name, description, model } = front.data;
     const review = front.data.review ?? ReviewBlockSchema.parse({});
     const format = isXmlSpec(body) ? 'xml' : 'markdown';
-    const extracted = extractBody(format, body, bodyLine, file);
+    const extracted = withFullChecklist(extractBody(format, body, bodyLine, file), review, file);
     checkContentPatterns(review, file);
     checkRules(review, extracted, file);
     const agent = AgentSchema.safeParse({
@@ -50454,6 +50462,31 @@ function checkContentPatterns(review, file) {
             });
         }
     });
+}
+/**
+ * The checklist a review fills in: the body's own items (verify steps or best practices), then each
+ * gotcha as an item (its first words the title, the advice after " - " the detail), then the
+ * `review.checklist` items. Ids are unique; a `review.checklist` id that repeats one is an error.
+ */
+function withFullChecklist(extracted, review, file) {
+    const items = [...extracted.checklist];
+    const taken = new Set(items.map((i) => i.id));
+    for (const gotcha of extracted.gotchas) {
+        if (taken.has(gotcha.id))
+            continue;
+        const [title = gotcha.text, ...rest] = gotcha.text.split(/\s+-\s+/);
+        const detail = rest.join(' - ').trim();
+        items.push({ id: gotcha.id, title: title.trim(), ...(detail ? { detail } : {}), source: 'gotcha' });
+        taken.add(gotcha.id);
+    }
+    review.checklist.forEach((item, index) => {
+        if (taken.has(item.id)) {
+            throw new AgentFileError(file, `review.checklist[${index}].id`, `"${item.id}" is already a checklist item of this agent`);
+        }
+        items.push({ ...item, source: 'review' });
+        taken.add(item.id);
+    });
+    return { ...extracted, checklist: items };
 }
 /** Every rule must point at a checklist item of this agent, or its verdict would have nowhere to go. */
 function checkRules(review, extracted, file) {
@@ -50656,6 +50689,9 @@ function isErrno(error, code) {
     return error instanceof Error && error.code === code;
 }
 
+/** The ML rules about the model lifecycle: versions, registry, rollout, features, monitoring. */
+const ML_LIFECYCLE_RULES = [];
+
 /** The head-side lines of a hunk, in order: what the file looks like there after the change. */
 function headLines(hunk) {
     const out = [];
@@ -50733,150 +50769,6 @@ function callText(lines, index, column, maxLines = 20) {
     }
     return text;
 }
-
-const PY_REMEDY = 'Pass `timeout=(3.05, 10)` (connect, read seconds) sized to the caller\'s own deadline, and decide what happens on ' +
-    '`Timeout`: retry with backoff if the call is idempotent, otherwise fail fast with a clear error.';
-const JS_REMEDY = 'Bound the call: `fetch(url, { signal: AbortSignal.timeout(5_000) })` or axios `{ timeout: 5_000 }`, sized to the ' +
-    'caller\'s own deadline; handle the abort (retry with backoff if idempotent, else fail fast).';
-const PATTERNS = {
-    python: [
-        {
-            re: /(?<![\w.])requests\.(get|post|put|patch|delete|head|options|request)\s*\(/g,
-            optionsAt: () => -1, // keyword argument anywhere
-            bounded: /\btimeout\s*=/,
-            remedy: PY_REMEDY,
-        },
-        { re: /(?<![\w])(?:urllib\.request\.)?urlopen\s*\(/g, optionsAt: () => -1, bounded: /\btimeout\s*=|,\s*[^,]+,\s*[^,)]+\)/, remedy: PY_REMEDY },
-    ],
-    script: [
-        { re: /(?<![\w.$])fetch\s*\(/g, optionsAt: () => 1, bounded: /\bsignal\b/, remedy: JS_REMEDY },
-        {
-            re: /(?<![\w.$])axios(?:\.(get|delete|head|options|post|put|patch|request))?\s*\(/g,
-            optionsAt: (m) => (['post', 'put', 'patch'].includes(m) ? 2 : ['get', 'delete', 'head', 'options'].includes(m) ? 1 : 0),
-            bounded: /\btimeout\b|\bsignal\b/,
-            remedy: JS_REMEDY,
-        },
-    ],
-    go: [
-        {
-            re: /(?<![\w.])http\.(Get|Post|PostForm|Head)\s*\(/g,
-            optionsAt: () => undefined,
-            bounded: /$^/,
-            remedy: 'Use a client with a deadline: `client := &http.Client{Timeout: 10 * time.Second}` built once and reused, or ' +
-                '`http.NewRequestWithContext(ctx, …)` with a context that has a deadline.',
-        },
-    ],
-};
-/** The top-level arguments of a call's text `name(a, b, {c})`. */
-function topLevelArgs(call) {
-    const open = call.indexOf('(');
-    const args = [];
-    let depth = 0;
-    let current = '';
-    for (const ch of call.slice(open + 1)) {
-        if ('([{'.includes(ch))
-            depth++;
-        if (')]}'.includes(ch))
-            depth--;
-        if (depth < 0)
-            break;
-        if (ch === ',' && depth === 0) {
-            args.push(current.trim());
-            current = '';
-        }
-        else
-            current += ch;
-    }
-    if (current.trim())
-        args.push(current.trim());
-    return args;
-}
-/** Whether the call is bounded, or cannot be judged from the diff (options passed as a variable or spread). */
-function boundedOrUnknown(call, pattern, method) {
-    if (/\*\*\w+|\.\.\.\w+/.test(call))
-        return true;
-    const at = pattern.optionsAt(method);
-    if (at === undefined)
-        return false;
-    if (at === -1)
-        return pattern.bounded.test(call);
-    const options = topLevelArgs(call)[at];
-    if (options === undefined)
-        return false;
-    if (!options.startsWith('{'))
-        return true; // a variable or expression: its contents are not in the diff
-    return pattern.bounded.test(options);
-}
-function familyOf(file) {
-    if (file.language === 'python')
-        return 'python';
-    if (file.language === 'go')
-        return 'go';
-    // Browser code (.tsx/.jsx) is left out: a hung fetch there is a UX problem, not an outage.
-    if ((file.language === 'typescript' || file.language === 'javascript') && !/\.(tsx|jsx)$/.test(file.path))
-        return 'script';
-    return undefined;
-}
-/**
- * Whether the name at `column` is being declared, not called: `def urlopen(`, `function fetch(`, or a
- * method `private async fetch(id: string) {` (modifiers before it, or a body right after it).
- */
-function declaredAt(text, column) {
-    const before = text.slice(0, column);
-    if (/\b(?:def|function\s*\*?)\s*$/.test(before))
-        return true;
-    if (/^\s*(?:(?:public|private|protected|static|async|override)\s+)+$/.test(before))
-        return true;
-    return /^\s*$/.test(before) && /^[\w$]+\s*\([^)]*\)\s*(?::[^=;{]+)?\{\s*$/.test(text.slice(column));
-}
-/** `axios.defaults.timeout = …` bounds the global axios; an `axios.create({ timeout })` instance does not. */
-function fileSetsAxiosDefault(lines) {
-    return lines.some((l) => /axios\.defaults\.timeout\s*=/.test(l.text));
-}
-function check$2(file) {
-    const family = familyOf(file);
-    if (!family)
-        return [];
-    const hits = [];
-    for (const hunk of file.hunks) {
-        const lines = headLines(hunk);
-        const axiosDefault = family === 'script' && fileSetsAxiosDefault(lines);
-        lines.forEach((line, index) => {
-            if (!line.added || commentLine(line.text, family === 'python'))
-                return;
-            for (const pattern of PATTERNS[family] ?? []) {
-                for (const match of line.text.matchAll(pattern.re)) {
-                    if (axiosDefault && match[0].startsWith('axios'))
-                        continue;
-                    if (declaredAt(line.text, match.index ?? 0))
-                        continue;
-                    const call = callText(lines, index, match.index ?? 0);
-                    if (boundedOrUnknown(call, pattern, match[1]?.toLowerCase() ?? ''))
-                        continue;
-                    const name = match[0].replace(/\s*\($/, '');
-                    hits.push({
-                        line: line.line,
-                        title: `\`${name}\` without a timeout`,
-                        message: `\`${name}(…)\` has no timeout. When the remote end stalls (it will: deploys, packet loss, an overloaded ` +
-                            'dependency), this call waits indefinitely, holding a worker, a connection and the caller\'s request; under ' +
-                            'load the pool drains and the service stops answering.',
-                        remedy: pattern.remedy,
-                    });
-                }
-            }
-        });
-    }
-    return hits;
-}
-const httpCallWithoutTimeout = {
-    id: 'http-call-without-timeout',
-    summary: 'An outbound HTTP call with no timeout (Python requests/urlopen, fetch without an abort signal, axios, Go http.Get)',
-    severity: 'medium',
-    kind: 'problem',
-    scope: 'Python, server-side JS/TS or Go files',
-    appliesTo: (file) => familyOf(file) !== undefined,
-    check: check$2,
-};
 
 /**
  * Markdown that cannot carry HTML or mentions from untrusted text (file paths, PR text, model output):
@@ -51029,7 +50921,7 @@ function scriptRequestPath(lines, index) {
 function describe(handler) {
     return handler.route ? `${code(handler.name)} (${code(handler.route)})` : code(handler.name);
 }
-function check$1(file) {
+function check$2(file) {
     const python = file.language === 'python';
     const patterns = python ? PY_LOADS : JS_LOADS;
     const hits = [];
@@ -51066,8 +50958,158 @@ const modelLoadInRequestPath = {
     kind: 'problem',
     scope: 'Python or JS/TS files',
     appliesTo: (file) => ['python', 'typescript', 'javascript'].includes(file.language),
+    check: check$2,
+};
+
+/** The ML rules about serving: the request path, inference, health, online features, untrusted input. */
+const ML_SERVING_RULES = [modelLoadInRequestPath];
+
+const PY_REMEDY = 'Pass `timeout=(3.05, 10)` (connect, read seconds) sized to the caller\'s own deadline, and decide what happens on ' +
+    '`Timeout`: retry with backoff if the call is idempotent, otherwise fail fast with a clear error.';
+const JS_REMEDY = 'Bound the call: `fetch(url, { signal: AbortSignal.timeout(5_000) })` or axios `{ timeout: 5_000 }`, sized to the ' +
+    'caller\'s own deadline; handle the abort (retry with backoff if idempotent, else fail fast).';
+const PATTERNS = {
+    python: [
+        {
+            re: /(?<![\w.])requests\.(get|post|put|patch|delete|head|options|request)\s*\(/g,
+            optionsAt: () => -1, // keyword argument anywhere
+            bounded: /\btimeout\s*=/,
+            remedy: PY_REMEDY,
+        },
+        { re: /(?<![\w])(?:urllib\.request\.)?urlopen\s*\(/g, optionsAt: () => -1, bounded: /\btimeout\s*=|,\s*[^,]+,\s*[^,)]+\)/, remedy: PY_REMEDY },
+    ],
+    script: [
+        { re: /(?<![\w.$])fetch\s*\(/g, optionsAt: () => 1, bounded: /\bsignal\b/, remedy: JS_REMEDY },
+        {
+            re: /(?<![\w.$])axios(?:\.(get|delete|head|options|post|put|patch|request))?\s*\(/g,
+            optionsAt: (m) => (['post', 'put', 'patch'].includes(m) ? 2 : ['get', 'delete', 'head', 'options'].includes(m) ? 1 : 0),
+            bounded: /\btimeout\b|\bsignal\b/,
+            remedy: JS_REMEDY,
+        },
+    ],
+    go: [
+        {
+            re: /(?<![\w.])http\.(Get|Post|PostForm|Head)\s*\(/g,
+            optionsAt: () => undefined,
+            bounded: /$^/,
+            remedy: 'Use a client with a deadline: `client := &http.Client{Timeout: 10 * time.Second}` built once and reused, or ' +
+                '`http.NewRequestWithContext(ctx, …)` with a context that has a deadline.',
+        },
+    ],
+};
+/** The top-level arguments of a call's text `name(a, b, {c})`. */
+function topLevelArgs(call) {
+    const open = call.indexOf('(');
+    const args = [];
+    let depth = 0;
+    let current = '';
+    for (const ch of call.slice(open + 1)) {
+        if ('([{'.includes(ch))
+            depth++;
+        if (')]}'.includes(ch))
+            depth--;
+        if (depth < 0)
+            break;
+        if (ch === ',' && depth === 0) {
+            args.push(current.trim());
+            current = '';
+        }
+        else
+            current += ch;
+    }
+    if (current.trim())
+        args.push(current.trim());
+    return args;
+}
+/** Whether the call is bounded, or cannot be judged from the diff (options passed as a variable or spread). */
+function boundedOrUnknown(call, pattern, method) {
+    if (/\*\*\w+|\.\.\.\w+/.test(call))
+        return true;
+    const at = pattern.optionsAt(method);
+    if (at === undefined)
+        return false;
+    if (at === -1)
+        return pattern.bounded.test(call);
+    const options = topLevelArgs(call)[at];
+    if (options === undefined)
+        return false;
+    if (!options.startsWith('{'))
+        return true; // a variable or expression: its contents are not in the diff
+    return pattern.bounded.test(options);
+}
+function familyOf(file) {
+    if (file.language === 'python')
+        return 'python';
+    if (file.language === 'go')
+        return 'go';
+    // Browser code (.tsx/.jsx) is left out: a hung fetch there is a UX problem, not an outage.
+    if ((file.language === 'typescript' || file.language === 'javascript') && !/\.(tsx|jsx)$/.test(file.path))
+        return 'script';
+    return undefined;
+}
+/**
+ * Whether the name at `column` is being declared, not called: `def urlopen(`, `function fetch(`, or a
+ * method `private async fetch(id: string) {` (modifiers before it, or a body right after it).
+ */
+function declaredAt(text, column) {
+    const before = text.slice(0, column);
+    if (/\b(?:def|function\s*\*?)\s*$/.test(before))
+        return true;
+    if (/^\s*(?:(?:public|private|protected|static|async|override)\s+)+$/.test(before))
+        return true;
+    return /^\s*$/.test(before) && /^[\w$]+\s*\([^)]*\)\s*(?::[^=;{]+)?\{\s*$/.test(text.slice(column));
+}
+/** `axios.defaults.timeout = …` bounds the global axios; an `axios.create({ timeout })` instance does not. */
+function fileSetsAxiosDefault(lines) {
+    return lines.some((l) => /axios\.defaults\.timeout\s*=/.test(l.text));
+}
+function check$1(file) {
+    const family = familyOf(file);
+    if (!family)
+        return [];
+    const hits = [];
+    for (const hunk of file.hunks) {
+        const lines = headLines(hunk);
+        const axiosDefault = family === 'script' && fileSetsAxiosDefault(lines);
+        lines.forEach((line, index) => {
+            if (!line.added || commentLine(line.text, family === 'python'))
+                return;
+            for (const pattern of PATTERNS[family] ?? []) {
+                for (const match of line.text.matchAll(pattern.re)) {
+                    if (axiosDefault && match[0].startsWith('axios'))
+                        continue;
+                    if (declaredAt(line.text, match.index ?? 0))
+                        continue;
+                    const call = callText(lines, index, match.index ?? 0);
+                    if (boundedOrUnknown(call, pattern, match[1]?.toLowerCase() ?? ''))
+                        continue;
+                    const name = match[0].replace(/\s*\($/, '');
+                    hits.push({
+                        line: line.line,
+                        title: `\`${name}\` without a timeout`,
+                        message: `\`${name}(…)\` has no timeout. When the remote end stalls (it will: deploys, packet loss, an overloaded ` +
+                            'dependency), this call waits indefinitely, holding a worker, a connection and the caller\'s request; under ' +
+                            'load the pool drains and the service stops answering.',
+                        remedy: pattern.remedy,
+                    });
+                }
+            }
+        });
+    }
+    return hits;
+}
+const httpCallWithoutTimeout = {
+    id: 'http-call-without-timeout',
+    summary: 'An outbound HTTP call with no timeout (Python requests/urlopen, fetch without an abort signal, axios, Go http.Get)',
+    severity: 'medium',
+    kind: 'problem',
+    scope: 'Python, server-side JS/TS or Go files',
+    appliesTo: (file) => familyOf(file) !== undefined,
     check: check$1,
 };
+
+/** The system rules over application code: failure handling, contracts, boundaries, scalability. */
+const SYSTEM_CODE_RULES = [httpCallWithoutTimeout];
 
 var utils = {};
 
@@ -53844,8 +53886,11 @@ const newDependencyWithoutAdr = {
     check,
 };
 
+/** The system rules over infrastructure and dependencies: manifests, images, Kubernetes, Terraform. */
+const SYSTEM_INFRA_RULES = [newDependencyWithoutAdr];
+
 /** Every built-in rule, by id. Agents attach rules to their checklist items in their `review.rules` block. */
-const RULES = new Map([modelLoadInRequestPath, httpCallWithoutTimeout, newDependencyWithoutAdr].map((rule) => [rule.id, rule]));
+const RULES = new Map([...ML_SERVING_RULES, ...ML_LIFECYCLE_RULES, ...SYSTEM_CODE_RULES, ...SYSTEM_INFRA_RULES].map((rule) => [rule.id, rule]));
 
 /**
  * The agents of a run: the bundled ones (unless turned off) and the repository's own, with rule ids

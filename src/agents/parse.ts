@@ -32,7 +32,7 @@ export function parseAgent(text: string, file: string): Agent {
   const review: ReviewBlock = front.data.review ?? ReviewBlockSchema.parse({});
 
   const format = isXmlSpec(body) ? 'xml' : 'markdown';
-  const extracted = extractBody(format, body, bodyLine, file);
+  const extracted = withFullChecklist(extractBody(format, body, bodyLine, file), review, file);
   checkContentPatterns(review, file);
   checkRules(review, extracted, file);
 
@@ -86,6 +86,31 @@ function checkContentPatterns(review: ReviewBlock, file: string): void {
       });
     }
   });
+}
+
+/**
+ * The checklist a review fills in: the body's own items (verify steps or best practices), then each
+ * gotcha as an item (its first words the title, the advice after " - " the detail), then the
+ * `review.checklist` items. Ids are unique; a `review.checklist` id that repeats one is an error.
+ */
+function withFullChecklist(extracted: ExtractedBody, review: ReviewBlock, file: string): ExtractedBody {
+  const items = [...extracted.checklist];
+  const taken = new Set(items.map((i) => i.id));
+  for (const gotcha of extracted.gotchas) {
+    if (taken.has(gotcha.id)) continue;
+    const [title = gotcha.text, ...rest] = gotcha.text.split(/\s+-\s+/);
+    const detail = rest.join(' - ').trim();
+    items.push({ id: gotcha.id, title: title.trim(), ...(detail ? { detail } : {}), source: 'gotcha' });
+    taken.add(gotcha.id);
+  }
+  review.checklist.forEach((item, index) => {
+    if (taken.has(item.id)) {
+      throw new AgentFileError(file, `review.checklist[${index}].id`, `"${item.id}" is already a checklist item of this agent`);
+    }
+    items.push({ ...item, source: 'review' });
+    taken.add(item.id);
+  });
+  return { ...extracted, checklist: items };
 }
 
 /** Every rule must point at a checklist item of this agent, or its verdict would have nowhere to go. */

@@ -10,7 +10,7 @@ export const ChecklistItemSchema = z.object({
   /** The explanation that follows the title in the agent file, if any. */
   detail: z.string().optional(),
   /** Where the item came from in the agent file. */
-  source: z.enum(['verify', 'best-practice', 'review']),
+  source: z.enum(['verify', 'best-practice', 'gotcha', 'review']),
 });
 export type ChecklistItem = z.infer<typeof ChecklistItemSchema>;
 
@@ -33,6 +33,18 @@ export const ReviewBlockSchema = z
     content: z.array(z.string().min(1)).default([]),
     /** Extra trigger phrases, matched case-insensitively in the PR title and body. */
     triggers: z.array(z.string().min(1)).default([]),
+    /** Extra checklist items, beyond what the body yields (verify steps, best practices, gotchas). */
+    checklist: z
+      .array(
+        z
+          .object({
+            id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes'),
+            title: z.string().min(1),
+            detail: z.string().min(1).optional(),
+          })
+          .strict(),
+      )
+      .default([]),
     /** Built-in rule id → the id of the checklist item it gives a verdict on. */
     rules: z.record(z.string(), z.string()).default({}),
   })

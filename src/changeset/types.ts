@@ -29,6 +29,11 @@ export interface ChangedFile {
   hunks: Hunk[];
   additions: number;
   deletions: number;
+  /**
+   * The whole file as it is at the head, when a rule asked for it (`Rule.wantsContent`) and the
+   * source could read it (git objects, the GitHub API). Rules must also work without it.
+   */
+  content?: string;
 }
 
 export interface SkippedFile {

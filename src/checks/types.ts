@@ -19,6 +19,12 @@ export interface Rule {
   appliesTo(file: ChangedFile): boolean;
   /** What the rule reads, for the checklist evidence: "Python, JS/TS and Go files". */
   scope: string;
+  /**
+   * Whether the rule would judge this file better with its whole head-side content: a cheap look at
+   * the diff (say, an added model load whose enclosing function is outside the hunk). The sources
+   * fetch content only for such files, once each.
+   */
+  wantsContent?(file: ChangedFile): boolean;
   /** Finds problems in one file. Pure: reads the file's hunks and, where it must, the rest of the change. */
   check(file: ChangedFile, changeSet: ChangeSet): RuleHit[];
 }

@@ -86,7 +86,7 @@ describe('parseAgent errors name the file and the field', () => {
   it('rejects an unknown key inside review', () => {
     const error = errorOf(agentText("name: foo\ndescription: x\nreview:\n  pathz: ['**/*.py']"));
     expect(error.message).toBe(
-      'agents/foo.md: review.pathz: unknown key (allowed: paths, exclude, imports, content, triggers, rules)',
+      'agents/foo.md: review.pathz: unknown key (allowed: paths, exclude, imports, content, triggers, checklist, rules)',
     );
   });
 
@@ -112,7 +112,7 @@ describe('parseAgent on valid files', () => {
   it('accepts a file with neither checklist nor review block', () => {
     const agent = parseAgent(agentText('name: bare\ndescription: Just a prompt.', 'Be helpful.\n'), FILE);
     expect(agent.checklist).toEqual([]);
-    expect(agent.review).toEqual({ paths: [], exclude: [], imports: [], content: [], triggers: [], rules: {} });
+    expect(agent.review).toEqual({ paths: [], exclude: [], imports: [], content: [], triggers: [], checklist: [], rules: {} });
     expect(agent.model).toBeUndefined();
     expect(agent.format).toBe('markdown');
   });

@@ -30,8 +30,19 @@ describeSeeds('the ML systems architect seed (XML <agent_spec>)', () => {
     expect(agent.file).toBe('seeds/ml-systems-architect.md');
   });
 
-  it('turns the <verify> chain into six checklist items', () => {
-    expect(agent.checklist).toEqual([
+  it('turns the <verify> chain into six checklist items, followed by the nine gotchas', () => {
+    expect(agent.checklist.filter((i) => i.source === 'gotcha').map((i) => [i.id, i.title, i.detail])).toEqual([
+      ['training-serving-skew-from-feature-inconsistency', 'Training-serving skew from feature inconsistency', 'use shared feature pipelines'],
+      ['model-predictions-without-monitoring-causing-silent', 'Model predictions without monitoring causing silent failures', 'implement drift detection'],
+      ['cold-start-latency-for-model-loading', 'Cold start latency for model loading', 'use model warmup and keep-alive'],
+      ['feature-computation-not-reproducible', 'Feature computation not reproducible', 'version feature transformations'],
+      ['no-a-b-testing-causing-biased-model', 'No A/B testing causing biased model evaluation', 'implement gradual rollout'],
+      ['missing-model-versioning-causing-rollback-issues', 'Missing model versioning causing rollback issues', 'use model registry'],
+      ['batch-prediction-jobs-blocking-real-time-serving', 'Batch prediction jobs blocking real-time serving', 'separate infrastructure'],
+      ['no-performance-benchmarks-for-inference', 'No performance benchmarks for inference', 'establish SLA and latency targets'],
+      ['feature-store-not-optimized-for-low-latency', 'Feature store not optimized for low-latency reads', 'use caching layer'],
+    ]);
+    expect(agent.checklist.filter((i) => i.source === 'verify')).toEqual([
       { id: 'test-inference-latency', title: 'Test inference latency', source: 'verify' },
       { id: 'validate-feature-consistency', title: 'Validate feature consistency', source: 'verify' },
       { id: 'check-monitoring-alerts', title: 'Check monitoring alerts', source: 'verify' },
@@ -83,7 +94,7 @@ describeSeeds('the ML systems architect seed (XML <agent_spec>)', () => {
   it('keeps the whole body as the prompt and gets an empty review block', () => {
     expect(agent.prompt.startsWith('<agent_spec>')).toBe(true);
     expect(agent.prompt.endsWith('</agent_spec>')).toBe(true);
-    expect(agent.review).toEqual({ paths: [], exclude: [], imports: [], content: [], triggers: [], rules: {} });
+    expect(agent.review).toEqual({ paths: [], exclude: [], imports: [], content: [], triggers: [], checklist: [], rules: {} });
   });
 });
 
@@ -212,7 +223,10 @@ describe.each(NAMES)('the shipped agents/%s.md', (name) => {
     expect(agent.review.exclude).toEqual(expect.arrayContaining(['**/*.md', '**/docs/**', '**/tests/**']));
     const ids = agent.checklist.map((item) => item.id);
     expect(Object.values(agent.review.rules).every((id) => ids.includes(id))).toBe(true);
-    expect({ ...agent, review: plain.review }).toEqual(plain);
+    // The shipped file is the seed plus its review block, whose own checklist items come last.
+    const own = agent.checklist.filter((item) => item.source === 'review');
+    expect(own.map((item) => item.id)).toEqual(agent.review.checklist.map((item) => item.id));
+    expect({ ...agent, review: plain.review, checklist: agent.checklist.filter((item) => item.source !== 'review') }).toEqual(plain);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { httpCallWithoutTimeout } from '../../src/checks/http-timeout.js';
+import { httpCallWithoutTimeout } from '../../src/checks/system/http-timeout.js';
 import type { RuleHit } from '../../src/checks/types.js';
 import type { ChangedFile } from '../../src/changeset/types.js';
 import { addedFile, changedFile, lineOf, prInfo, src } from '../changeset/git-diff.js';

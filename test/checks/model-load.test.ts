@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { modelLoadInRequestPath } from '../../src/checks/model-load.js';
+import { modelLoadInRequestPath } from '../../src/checks/ml/model-load.js';
 import type { RuleHit } from '../../src/checks/types.js';
 import type { ChangedFile } from '../../src/changeset/types.js';
 import { addedFile, changeSetOf, changedFile, lineOf, src } from '../changeset/git-diff.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newDependencyWithoutAdr } from '../../src/checks/new-dependency.js';
+import { newDependencyWithoutAdr } from '../../src/checks/system/new-dependency.js';
 import type { RuleHit } from '../../src/checks/types.js';
 import type { ChangeSet, ChangedFile } from '../../src/changeset/types.js';
 import { changeSetOf, lineOf, src, type FileChange } from '../changeset/git-diff.js';

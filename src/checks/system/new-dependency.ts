@@ -1,8 +1,8 @@
 import picomatch from 'picomatch';
-import type { ChangeSet, ChangedFile, Hunk } from '../changeset/types.js';
-import type { Rule, RuleHit } from './types.js';
+import type { ChangeSet, ChangedFile, Hunk } from '../../changeset/types.js';
+import type { Rule, RuleHit } from '../types.js';
 import { GO_MODULES, IMAGES, NPM_PACKAGES, PYTHON_PACKAGES, type ServiceDependency } from './dependencies.js';
-import { indentOf, removedTexts } from './lines.js';
+import { indentOf, removedTexts } from '../lines.js';
 
 type Manifest = 'requirements' | 'pyproject' | 'package.json' | 'go.mod' | 'compose';
 

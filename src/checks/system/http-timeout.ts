@@ -1,6 +1,6 @@
-import type { ChangedFile } from '../changeset/types.js';
-import type { Rule, RuleHit } from './types.js';
-import { callText, commentLine, headLines, type HeadLine } from './lines.js';
+import type { ChangedFile } from '../../changeset/types.js';
+import type { Rule, RuleHit } from '../types.js';
+import { callText, commentLine, headLines, type HeadLine } from '../lines.js';
 
 interface CallPattern {
   re: RegExp;

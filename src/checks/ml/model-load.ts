@@ -1,7 +1,7 @@
-import type { ChangedFile } from '../changeset/types.js';
-import type { Rule, RuleHit } from './types.js';
-import { commentLine, enclosingOpeners, headLines, indentOf, type HeadLine } from './lines.js';
-import { code } from '../render/escape.js';
+import type { ChangedFile } from '../../changeset/types.js';
+import type { Rule, RuleHit } from '../types.js';
+import { commentLine, enclosingOpeners, headLines, indentOf, type HeadLine } from '../lines.js';
+import { code } from '../../render/escape.js';
 
 const PY_LOADS: RegExp[] = [
   /\b(?:joblib|pickle|cloudpickle|dill|torch|torch\.jit)\.load\s*\(/,
