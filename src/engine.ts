@@ -2,6 +2,7 @@ import type { Agent } from './agents/types.js';
 import type { ChangeSet } from './changeset/types.js';
 import type { AgentReport, Finding, Report } from './report/types.js';
 import { route } from './router/route.js';
+import { ignoreReformatting } from './changeset/formatting.js';
 import { runAgentRules } from './checks/run.js';
 import { RULES } from './checks/registry.js';
 import { checklistVerdicts, dedupe, statusOf, worst } from './verdict/verdict.js';
@@ -18,12 +19,44 @@ function byImportance(a: Finding, b: Finding): number {
   );
 }
 
+/** At most this many files are read whole for one review: reading is I/O, and an API call each on GitHub. */
+export const CONTENT_FILE_CAP = 40;
+
+/**
+ * The files whose whole head-side content some rule would judge better with (`Rule.wantsContent`),
+ * among the files routed to an agent that runs that rule. Deleted files have no head content.
+ */
+export function contentWanted(changeSet: ChangeSet, agents: readonly Agent[]): string[] {
+  const wanted = new Set<string>();
+  for (const { agent, files } of route(ignoreReformatting(changeSet), agents).assignments) {
+    const rules = Object.keys(agent.review.rules).map((id) => RULES.get(id)).filter((r) => r?.wantsContent !== undefined);
+    for (const file of files) {
+      if (file.status === 'removed' || file.content !== undefined || wanted.has(file.path)) continue;
+      if (rules.some((rule) => rule?.appliesTo(file) && rule.wantsContent?.(file))) wanted.add(file.path);
+    }
+  }
+  return [...wanted].slice(0, CONTENT_FILE_CAP);
+}
+
+/** The change with each file's head-side content attached where `contents` has it. */
+export function withContent(changeSet: ChangeSet, contents: ReadonlyMap<string, string>): ChangeSet {
+  if (contents.size === 0) return changeSet;
+  return {
+    ...changeSet,
+    files: changeSet.files.map((f) => {
+      const content = contents.get(f.path);
+      return content === undefined ? f : { ...f, content };
+    }),
+  };
+}
+
 /**
  * The review of a change by the given agents, offline: route, check, judge. Pure: the change and the
  * agents in, a Report out. `notices` from earlier stages (agent files that failed to load, listing
  * caps) are carried into the report.
  */
-export function review(changeSet: ChangeSet, agents: readonly Agent[], notices: readonly string[] = []): Report {
+export function review(change: ChangeSet, agents: readonly Agent[], notices: readonly string[] = []): Report {
+  const changeSet = ignoreReformatting(change);
   const routing = route(changeSet, agents);
   const agentReports: AgentReport[] = [];
   const findings: Finding[] = [];

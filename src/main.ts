@@ -2,7 +2,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import * as core from '@actions/core';
 import { agentEditNotice, assembleCatalog } from './catalog.js';
-import { review } from './engine.js';
+import { contentWanted, review, withContent } from './engine.js';
+import { readFilesAtRef } from './github/contents.js';
 import { createClient } from './github/client.js';
 import { readEvent } from './github/event.js';
 import { repositoryAgents } from './github/agents.js';
@@ -51,7 +52,11 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     for (const problem of catalog.problems) core.warning(problem);
     for (const note of catalog.notes) core.info(note);
     const notices = [...catalog.problems, ...listed.notices, ...agentEditNotice(listed.changeSet, settings.agentsPath)];
-    const report = review(listed.changeSet, catalog.agents, notices);
+    const wanted = contentWanted(listed.changeSet, catalog.agents);
+    const contents = wanted.length > 0 && event.pr.headSha
+      ? await readFilesAtRef(client, target, event.pr.headSha, wanted, (m) => core.warning(m))
+      : new Map<string, string>();
+    const report = review(withContent(listed.changeSet, contents), catalog.agents, notices);
     await writeReport(settings.reportPath, report);
 
     let summaryNote = '';

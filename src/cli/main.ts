@@ -5,8 +5,8 @@ import { readAgentDir } from '../agents/load.js';
 import { DEFAULT_AGENTS_PATH, agentEditNotice, assembleCatalog } from '../catalog.js';
 import type { ChangeSet } from '../changeset/types.js';
 import { parseUnifiedDiff } from '../changeset/diff.js';
-import { review } from '../engine.js';
-import { agentsAtCommit, assertGitRepository, changeSetFromGit } from '../git/local.js';
+import { contentWanted, review, withContent } from '../engine.js';
+import { agentsAtCommit, assertGitRepository, changeSetFromGit, readFilesAt } from '../git/local.js';
 import { renderMarkdown } from '../render/markdown.js';
 import { gateFails } from '../settings.js';
 import { USAGE, UsageError, parseCliArgs, type ReviewArgs } from './args.js';
@@ -75,7 +75,10 @@ async function reviewCommand(args: ReviewArgs, io: CliIo): Promise<number> {
   const catalog = await assembleCatalog(await ownAgents(args, repo, changeSet), args.builtinAgents);
   for (const problem of catalog.problems) io.stderr(`warning: ${problem}`);
   const notices = [...catalog.problems, ...(args.agents === undefined ? agentEditNotice(changeSet, DEFAULT_AGENTS_PATH) : [])];
-  const report = review(changeSet, catalog.agents, notices);
+  // In git mode the head commit is at hand: rules that want whole files get them.
+  const wanted = args.source.kind === 'git' && changeSet.pr.headSha ? contentWanted(changeSet, catalog.agents) : [];
+  const contents = wanted.length > 0 ? await readFilesAt(repo, changeSet.pr.headSha ?? '', wanted) : new Map<string, string>();
+  const report = review(withContent(changeSet, contents), catalog.agents, notices);
   if (args.output) await writeReportFile(args.output, `${JSON.stringify(report, null, 2)}\n`);
   io.stdout(args.format === 'json' ? JSON.stringify(report, null, 2) : renderMarkdown(report, { maxLength: Number.MAX_SAFE_INTEGER, marker: false }));
   return gateFails(args.failOn, report.status) ? 1 : 0;

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { ChangeSet } from '../changeset/types.js';
 import { parseUnifiedDiff } from '../changeset/diff.js';
@@ -69,4 +69,35 @@ export async function agentsAtCommit(repo: string, commit: string, dir: string):
   const listing = await git(repo, ['ls-tree', '-z', '--name-only', `${commit}`, '--', `${dir}/`]);
   const paths = listing.split('\0').filter((p) => p.toLowerCase().endsWith('.md')).sort();
   return Promise.all(paths.map(async (file) => ({ file, text: await git(repo, ['cat-file', 'blob', `${commit}:${file}`]) })));
+}
+
+/**
+ * The content of `paths` at `commit`, read in one `git cat-file --batch` run. Files that are missing,
+ * binary (a NUL byte) or over 1 MiB are left out.
+ */
+export async function readFilesAt(repo: string, commit: string, paths: readonly string[]): Promise<Map<string, string>> {
+  const contents = new Map<string, string>();
+  if (paths.length === 0) return contents;
+  const output = await new Promise<Buffer>((done, fail) => {
+    const child = spawn('git', ['-C', repo, 'cat-file', '--batch'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    child.on('error', fail);
+    child.on('close', (code) => (code === 0 ? done(Buffer.concat(chunks)) : fail(new Error(`git cat-file exited with ${code} in ${repo}`))));
+    child.stdin.end(paths.map((p) => `${commit}:${p}\n`).join(''));
+  });
+  let at = 0;
+  for (const path of paths) {
+    const eol = output.indexOf(10, at);
+    if (eol < 0) break;
+    const header = output.subarray(at, eol).toString('utf8');
+    at = eol + 1;
+    const m = /^\S+ (\w+) (\d+)$/.exec(header);
+    if (!m) continue; // "<object> missing"
+    const size = Number(m[2]);
+    const body = output.subarray(at, at + size);
+    at += size + 1;
+    if (m[1] === 'blob' && size <= 1024 * 1024 && !body.includes(0)) contents.set(path, body.toString('utf8'));
+  }
+  return contents;
 }

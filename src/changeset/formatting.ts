@@ -1,0 +1,41 @@
+import type { ChangeSet, DiffLine, Hunk } from './types.js';
+
+/** Text with what formatters change taken out: white space, quote style, trailing commas. */
+function normalise(lines: readonly DiffLine[]): string {
+  return lines
+    .map((l) => l.text)
+    .join('')
+    .replace(/\s+/g, '')
+    .replace(/'/g, '"')
+    .replace(/,(?=[)\]}])/g, '');
+}
+
+/**
+ * A hunk whose added lines say exactly what its removed lines said, once formatting is taken out
+ * (black, prettier, gofmt, a re-indent), changes nothing a reviewer should see: its added lines
+ * become context and its removed lines go. Judged per whole hunk, so code moved into a new block
+ * (a `def` line added, say) is still new code.
+ */
+function withoutReformat(hunk: Hunk): Hunk {
+  const added = hunk.lines.filter((l) => l.kind === 'add');
+  const removed = hunk.lines.filter((l) => l.kind === 'del');
+  if (added.length === 0 || removed.length === 0 || normalise(added) !== normalise(removed)) return hunk;
+  return {
+    ...hunk,
+    lines: hunk.lines
+      .filter((l) => l.kind !== 'del')
+      .map((l) => (l.kind === 'add' ? { kind: 'context' as const, text: l.text, ...(l.newLine === undefined ? {} : { newLine: l.newLine }) } : l)),
+  };
+}
+
+/** The change with formatting-only hunks turned into context. Files and line numbers stay as they are. */
+export function ignoreReformatting(changeSet: ChangeSet): ChangeSet {
+  let changed = false;
+  const files = changeSet.files.map((file) => {
+    const hunks = file.hunks.map(withoutReformat);
+    if (hunks.every((h, i) => h === file.hunks[i])) return file;
+    changed = true;
+    return { ...file, hunks };
+  });
+  return changed ? { ...changeSet, files } : changeSet;
+}
