@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import require$$0 from 'process';
 import require$$0$1 from 'buffer';
 import { createHash } from 'node:crypto';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promisify, parseArgs } from 'node:util';
 
 /**
@@ -19584,7 +19584,7 @@ function assertContext(context) {
  * @param {Rule[]|Rule[][]|RegExp} context
  * @returns {{ lists: Rule[][]|null, regex: RegExp|null }}
  */
-function normalise(context) {
+function normalise$1(context) {
   if (context instanceof RegExp) return { lists: null, regex: context };
   // Distinguish PatternList (array of rule objects) from array of PatternLists
   if (Array.isArray(context[0])) return { lists: context, regex: null };
@@ -19647,7 +19647,7 @@ function isUnsafe(value, context) {
   assertString(value);
   assertContext(context);
 
-  const { lists, regex } = normalise(context);
+  const { lists, regex } = normalise$1(context);
 
   if (regex) return regex.test(value);
 
@@ -24673,6 +24673,46 @@ function route(changeSet, agents) {
     return { assignments, unrouted };
 }
 
+/** Text with what formatters change taken out: white space, quote style, trailing commas. */
+function normalise(lines) {
+    return lines
+        .map((l) => l.text)
+        .join('')
+        .replace(/\s+/g, '')
+        .replace(/'/g, '"')
+        .replace(/,(?=[)\]}])/g, '');
+}
+/**
+ * A hunk whose added lines say exactly what its removed lines said, once formatting is taken out
+ * (black, prettier, gofmt, a re-indent), changes nothing a reviewer should see: its added lines
+ * become context and its removed lines go. Judged per whole hunk, so code moved into a new block
+ * (a `def` line added, say) is still new code.
+ */
+function withoutReformat(hunk) {
+    const added = hunk.lines.filter((l) => l.kind === 'add');
+    const removed = hunk.lines.filter((l) => l.kind === 'del');
+    if (added.length === 0 || removed.length === 0 || normalise(added) !== normalise(removed))
+        return hunk;
+    return {
+        ...hunk,
+        lines: hunk.lines
+            .filter((l) => l.kind !== 'del')
+            .map((l) => (l.kind === 'add' ? { kind: 'context', text: l.text, ...(l.newLine === undefined ? {} : { newLine: l.newLine }) } : l)),
+    };
+}
+/** The change with formatting-only hunks turned into context. Files and line numbers stay as they are. */
+function ignoreReformatting(changeSet) {
+    let changed = false;
+    const files = changeSet.files.map((file) => {
+        const hunks = file.hunks.map(withoutReformat);
+        if (hunks.every((h, i) => h === file.hunks[i]))
+            return file;
+        changed = true;
+        return { ...file, hunks };
+    });
+    return changed ? { ...changeSet, files } : changeSet;
+}
+
 function lineText(file, line) {
     if (line === undefined)
         return '';
@@ -24807,12 +24847,44 @@ function byImportance(a, b) {
         (a.line ?? 0) - (b.line ?? 0) ||
         a.rule.localeCompare(b.rule));
 }
+/** At most this many files are read whole for one review: reading is I/O, and an API call each on GitHub. */
+const CONTENT_FILE_CAP = 40;
+/**
+ * The files whose whole head-side content some rule would judge better with (`Rule.wantsContent`),
+ * among the files routed to an agent that runs that rule. Deleted files have no head content.
+ */
+function contentWanted(changeSet, agents) {
+    const wanted = new Set();
+    for (const { agent, files } of route(ignoreReformatting(changeSet), agents).assignments) {
+        const rules = Object.keys(agent.review.rules).map((id) => RULES.get(id)).filter((r) => r?.wantsContent !== undefined);
+        for (const file of files) {
+            if (file.status === 'removed' || file.content !== undefined || wanted.has(file.path))
+                continue;
+            if (rules.some((rule) => rule?.appliesTo(file) && rule.wantsContent?.(file)))
+                wanted.add(file.path);
+        }
+    }
+    return [...wanted].slice(0, CONTENT_FILE_CAP);
+}
+/** The change with each file's head-side content attached where `contents` has it. */
+function withContent(changeSet, contents) {
+    if (contents.size === 0)
+        return changeSet;
+    return {
+        ...changeSet,
+        files: changeSet.files.map((f) => {
+            const content = contents.get(f.path);
+            return content === undefined ? f : { ...f, content };
+        }),
+    };
+}
 /**
  * The review of a change by the given agents, offline: route, check, judge. Pure: the change and the
  * agents in, a Report out. `notices` from earlier stages (agent files that failed to load, listing
  * caps) are carried into the report.
  */
-function review(changeSet, agents, notices = []) {
+function review(change, agents, notices = []) {
+    const changeSet = ignoreReformatting(change);
     const routing = route(changeSet, agents);
     const agentReports = [];
     const findings = [];
@@ -24914,6 +24986,40 @@ async function agentsAtCommit(repo, commit, dir) {
     const listing = await git(repo, ['ls-tree', '-z', '--name-only', `${commit}`, '--', `${dir}/`]);
     const paths = listing.split('\0').filter((p) => p.toLowerCase().endsWith('.md')).sort();
     return Promise.all(paths.map(async (file) => ({ file, text: await git(repo, ['cat-file', 'blob', `${commit}:${file}`]) })));
+}
+/**
+ * The content of `paths` at `commit`, read in one `git cat-file --batch` run. Files that are missing,
+ * binary (a NUL byte) or over 1 MiB are left out.
+ */
+async function readFilesAt(repo, commit, paths) {
+    const contents = new Map();
+    if (paths.length === 0)
+        return contents;
+    const output = await new Promise((done, fail) => {
+        const child = spawn('git', ['-C', repo, 'cat-file', '--batch'], { stdio: ['pipe', 'pipe', 'pipe'] });
+        const chunks = [];
+        child.stdout.on('data', (c) => chunks.push(c));
+        child.on('error', fail);
+        child.on('close', (code) => (code === 0 ? done(Buffer.concat(chunks)) : fail(new Error(`git cat-file exited with ${code} in ${repo}`))));
+        child.stdin.end(paths.map((p) => `${commit}:${p}\n`).join(''));
+    });
+    let at = 0;
+    for (const path of paths) {
+        const eol = output.indexOf(10, at);
+        if (eol < 0)
+            break;
+        const header = output.subarray(at, eol).toString('utf8');
+        at = eol + 1;
+        const m = /^\S+ (\w+) (\d+)$/.exec(header);
+        if (!m)
+            continue; // "<object> missing"
+        const size = Number(m[2]);
+        const body = output.subarray(at, at + size);
+        at += size + 1;
+        if (m[1] === 'blob' && size <= 1024 * 1024 && !body.includes(0))
+            contents.set(path, body.toString('utf8'));
+    }
+    return contents;
 }
 
 const STATUS_ICON = { ok: '✅ ok', needs_info: '🟡 needs_info', blocked: '🔴 blocked' };
@@ -25208,7 +25314,10 @@ async function reviewCommand(args, io) {
     for (const problem of catalog.problems)
         io.stderr(`warning: ${problem}`);
     const notices = [...catalog.problems, ...(args.agents === undefined ? agentEditNotice(changeSet, DEFAULT_AGENTS_PATH) : [])];
-    const report = review(changeSet, catalog.agents, notices);
+    // In git mode the head commit is at hand: rules that want whole files get them.
+    const wanted = args.source.kind === 'git' && changeSet.pr.headSha ? contentWanted(changeSet, catalog.agents) : [];
+    const contents = wanted.length > 0 ? await readFilesAt(repo, changeSet.pr.headSha ?? '', wanted) : new Map();
+    const report = review(withContent(changeSet, contents), catalog.agents, notices);
     if (args.output)
         await writeReportFile(args.output, `${JSON.stringify(report, null, 2)}\n`);
     io.stdout(args.format === 'json' ? JSON.stringify(report, null, 2) : renderMarkdown(report, { maxLength: Number.MAX_SAFE_INTEGER}));

@@ -49069,7 +49069,7 @@ function assertContext(context) {
  * @param {Rule[]|Rule[][]|RegExp} context
  * @returns {{ lists: Rule[][]|null, regex: RegExp|null }}
  */
-function normalise(context) {
+function normalise$1(context) {
   if (context instanceof RegExp) return { lists: null, regex: context };
   // Distinguish PatternList (array of rule objects) from array of PatternLists
   if (Array.isArray(context[0])) return { lists: context, regex: null };
@@ -49132,7 +49132,7 @@ function isUnsafe(value, context) {
   assertString(value);
   assertContext(context);
 
-  const { lists, regex } = normalise(context);
+  const { lists, regex } = normalise$1(context);
 
   if (regex) return regex.test(value);
 
@@ -54085,6 +54085,46 @@ function route(changeSet, agents) {
     return { assignments, unrouted };
 }
 
+/** Text with what formatters change taken out: white space, quote style, trailing commas. */
+function normalise(lines) {
+    return lines
+        .map((l) => l.text)
+        .join('')
+        .replace(/\s+/g, '')
+        .replace(/'/g, '"')
+        .replace(/,(?=[)\]}])/g, '');
+}
+/**
+ * A hunk whose added lines say exactly what its removed lines said, once formatting is taken out
+ * (black, prettier, gofmt, a re-indent), changes nothing a reviewer should see: its added lines
+ * become context and its removed lines go. Judged per whole hunk, so code moved into a new block
+ * (a `def` line added, say) is still new code.
+ */
+function withoutReformat(hunk) {
+    const added = hunk.lines.filter((l) => l.kind === 'add');
+    const removed = hunk.lines.filter((l) => l.kind === 'del');
+    if (added.length === 0 || removed.length === 0 || normalise(added) !== normalise(removed))
+        return hunk;
+    return {
+        ...hunk,
+        lines: hunk.lines
+            .filter((l) => l.kind !== 'del')
+            .map((l) => (l.kind === 'add' ? { kind: 'context', text: l.text, ...(l.newLine === undefined ? {} : { newLine: l.newLine }) } : l)),
+    };
+}
+/** The change with formatting-only hunks turned into context. Files and line numbers stay as they are. */
+function ignoreReformatting(changeSet) {
+    let changed = false;
+    const files = changeSet.files.map((file) => {
+        const hunks = file.hunks.map(withoutReformat);
+        if (hunks.every((h, i) => h === file.hunks[i]))
+            return file;
+        changed = true;
+        return { ...file, hunks };
+    });
+    return changed ? { ...changeSet, files } : changeSet;
+}
+
 function lineText(file, line) {
     if (line === undefined)
         return '';
@@ -54219,12 +54259,44 @@ function byImportance(a, b) {
         (a.line ?? 0) - (b.line ?? 0) ||
         a.rule.localeCompare(b.rule));
 }
+/** At most this many files are read whole for one review: reading is I/O, and an API call each on GitHub. */
+const CONTENT_FILE_CAP = 40;
+/**
+ * The files whose whole head-side content some rule would judge better with (`Rule.wantsContent`),
+ * among the files routed to an agent that runs that rule. Deleted files have no head content.
+ */
+function contentWanted(changeSet, agents) {
+    const wanted = new Set();
+    for (const { agent, files } of route(ignoreReformatting(changeSet), agents).assignments) {
+        const rules = Object.keys(agent.review.rules).map((id) => RULES.get(id)).filter((r) => r?.wantsContent !== undefined);
+        for (const file of files) {
+            if (file.status === 'removed' || file.content !== undefined || wanted.has(file.path))
+                continue;
+            if (rules.some((rule) => rule?.appliesTo(file) && rule.wantsContent?.(file)))
+                wanted.add(file.path);
+        }
+    }
+    return [...wanted].slice(0, CONTENT_FILE_CAP);
+}
+/** The change with each file's head-side content attached where `contents` has it. */
+function withContent(changeSet, contents) {
+    if (contents.size === 0)
+        return changeSet;
+    return {
+        ...changeSet,
+        files: changeSet.files.map((f) => {
+            const content = contents.get(f.path);
+            return content === undefined ? f : { ...f, content };
+        }),
+    };
+}
 /**
  * The review of a change by the given agents, offline: route, check, judge. Pure: the change and the
  * agents in, a Report out. `notices` from earlier stages (agent files that failed to load, listing
  * caps) are carried into the report.
  */
-function review(changeSet, agents, notices = []) {
+function review(change, agents, notices = []) {
+    const changeSet = ignoreReformatting(change);
     const routing = route(changeSet, agents);
     const agentReports = [];
     const findings = [];
@@ -60531,6 +60603,35 @@ function statusOf(error) {
     return undefined;
 }
 
+const CONCURRENCY = 6;
+const MAX_BYTES = 1024 * 1024;
+/**
+ * The content of `paths` at `ref`, one contents-API request each, a few at a time. A file that is
+ * gone, binary or over 1 MiB is left out; any other failure leaves that file out with a warning,
+ * since content only sharpens the checks (they also work from the diff alone).
+ */
+async function readFilesAtRef(client, target, ref, paths, warn) {
+    const contents = new Map();
+    let next = 0;
+    const worker = async () => {
+        while (next < paths.length) {
+            const path = paths[next++];
+            try {
+                const { data } = await client.rest.repos.getContent({ ...target, path, ref, mediaType: { format: 'raw' } });
+                const text = String(data);
+                if (text.length <= MAX_BYTES && !text.includes('\0'))
+                    contents.set(path, text);
+            }
+            catch (error) {
+                if (statusOf(error) !== 404)
+                    warn(`Could not read ${path} at ${ref.slice(0, 7)} (${error.message}); it was checked from the diff alone.`);
+            }
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, paths.length) }, worker));
+    return contents;
+}
+
 /** The pull_request actions that change what there is to review. */
 const REVIEW_ACTIONS = ['opened', 'synchronize', 'reopened', 'ready_for_review'];
 const PullRequestPayload = object({
@@ -61027,7 +61128,11 @@ async function run(env = process.env) {
         for (const note of catalog.notes)
             info(note);
         const notices = [...catalog.problems, ...listed.notices, ...agentEditNotice(listed.changeSet, settings.agentsPath)];
-        const report = review(listed.changeSet, catalog.agents, notices);
+        const wanted = contentWanted(listed.changeSet, catalog.agents);
+        const contents = wanted.length > 0 && event.pr.headSha
+            ? await readFilesAtRef(client, target, event.pr.headSha, wanted, (m) => warning(m))
+            : new Map();
+        const report = review(withContent(listed.changeSet, contents), catalog.agents, notices);
         await writeReport(settings.reportPath, report);
         let summaryNote = '';
         if (settings.comment && event.pr.number !== undefined) {
