@@ -1,6 +1,6 @@
 import type { Agent } from './agents/types.js';
 import type { ChangeSet } from './changeset/types.js';
-import type { AgentReport, Finding, Report } from './report/types.js';
+import type { AgentReport, Finding, Report, Severity } from './report/types.js';
 import { route } from './router/route.js';
 import { ignoreReformatting } from './changeset/formatting.js';
 import { runAgentRules } from './checks/run.js';
@@ -50,19 +50,24 @@ export function withContent(changeSet: ChangeSet, contents: ReadonlyMap<string, 
   };
 }
 
+export interface ReviewSettings {
+  /** Rule id → the severity its findings get instead of the rule's own (from the configuration file). */
+  severity?: ReadonlyMap<string, Severity>;
+}
+
 /**
  * The review of a change by the given agents, offline: route, check, judge. Pure: the change and the
  * agents in, a Report out. `notices` from earlier stages (agent files that failed to load, listing
  * caps) are carried into the report.
  */
-export function review(change: ChangeSet, agents: readonly Agent[], notices: readonly string[] = []): Report {
+export function review(change: ChangeSet, agents: readonly Agent[], notices: readonly string[] = [], settings: ReviewSettings = {}): Report {
   const changeSet = ignoreReformatting(change);
   const routing = route(changeSet, agents);
   const agentReports: AgentReport[] = [];
   const findings: Finding[] = [];
   const problems: string[] = [];
   for (const assignment of routing.assignments) {
-    const { runs, problems: ruleProblems } = runAgentRules(assignment.agent, assignment.files, changeSet);
+    const { runs, problems: ruleProblems } = runAgentRules(assignment.agent, assignment.files, changeSet, settings.severity);
     problems.push(...ruleProblems);
     const own = runs.flatMap((r) => r.findings);
     findings.push(...own);

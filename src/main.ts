@@ -1,12 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import * as core from '@actions/core';
-import { agentEditNotice, assembleCatalog } from './catalog.js';
-import { contentWanted, review, withContent } from './engine.js';
-import { readFilesAtRef } from './github/contents.js';
 import { createClient } from './github/client.js';
 import { readEvent } from './github/event.js';
-import { repositoryAgents } from './github/agents.js';
+import { GitHubReader } from './github/reader.js';
+import { reviewChange } from './pipeline.js';
 import { changeSetFromPullRequest } from './github/source.js';
 import { upsertStickyComment } from './github/publish.js';
 import { COMMENT_LIMIT, SUMMARY_MARKER, renderMarkdown } from './render/markdown.js';
@@ -40,23 +38,19 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       warn: (m) => core.warning(m),
     });
     const target = { owner: event.owner, repo: event.repo };
-
-    const [own, listed] = await Promise.all([
-      repositoryAgents(client, target, settings.agentsPath, event.pr.baseSha).catch((error: unknown) => {
-        core.warning(`${(error as Error).message} Reviewing with the built-in agents only.`);
-        return [];
-      }),
-      changeSetFromPullRequest(client, { ...target, ...(event.changedFiles === undefined ? {} : { changedFiles: event.changedFiles }) }, event.pr),
-    ]);
-    const catalog = await assembleCatalog(own, settings.builtinAgents);
-    for (const problem of catalog.problems) core.warning(problem);
-    for (const note of catalog.notes) core.info(note);
-    const notices = [...catalog.problems, ...listed.notices, ...agentEditNotice(listed.changeSet, settings.agentsPath)];
-    const wanted = contentWanted(listed.changeSet, catalog.agents);
-    const contents = wanted.length > 0 && event.pr.headSha
-      ? await readFilesAtRef(client, target, event.pr.headSha, wanted, (m) => core.warning(m))
-      : new Map<string, string>();
-    const report = review(withContent(listed.changeSet, contents), catalog.agents, notices);
+    const reader = new GitHubReader(client, target, { base: event.pr.baseSha, head: event.pr.headSha }, (m) => core.warning(m));
+    const listed = await changeSetFromPullRequest(
+      client,
+      { ...target, ...(event.changedFiles === undefined ? {} : { changedFiles: event.changedFiles }) },
+      event.pr,
+    );
+    const report = await reviewChange(listed.changeSet, reader, {
+      configPath: settings.configPath,
+      agentsPath: settings.agentsPath,
+      builtinAgents: settings.builtinAgents,
+      notices: listed.notices,
+      warn: (m) => core.warning(m),
+    });
     await writeReport(settings.reportPath, report);
 
     let summaryNote = '';

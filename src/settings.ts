@@ -8,6 +8,7 @@ const Bool = z.enum(['true', 'false', '']).transform((v) => v !== 'false');
 const InputsSchema = z.object({
   'github-token': z.string(),
   'agents-path': z.string().min(1).default('.github/architect-review/agents'),
+  'config-path': z.string().min(1).default('.github/architect-review.yml'),
   'builtin-agents': Bool,
   'fail-on': z.enum(FAIL_ON, { error: `must be one of ${FAIL_ON.join(', ')}` }),
   'report-path': z.string(),
@@ -17,6 +18,7 @@ const InputsSchema = z.object({
 export interface Settings {
   readonly token: string;
   readonly agentsPath: string;
+  readonly configPath: string;
   readonly builtinAgents: boolean;
   readonly failOn: FailOn;
   readonly reportPath: string;
@@ -28,6 +30,7 @@ export function readSettings(read: (name: string) => string, env: NodeJS.Process
   const raw = Object.fromEntries(Object.keys(InputsSchema.shape).map((name) => [name, read(name).trim()]));
   if (raw['fail-on'] === '') raw['fail-on'] = 'none';
   if (raw['agents-path'] === '') delete raw['agents-path'];
+  if (raw['config-path'] === '') delete raw['config-path'];
   const parsed = InputsSchema.safeParse(raw);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `input "${String(i.path[0])}" ${i.message}`).join('; ');
@@ -38,6 +41,7 @@ export function readSettings(read: (name: string) => string, env: NodeJS.Process
   return Object.freeze({
     token: inputs['github-token'],
     agentsPath: inputs['agents-path'].replace(/\/+$/, ''),
+    configPath: inputs['config-path'].replace(/^\.\//, ''),
     builtinAgents: inputs['builtin-agents'],
     failOn: inputs['fail-on'],
     reportPath: inputs['report-path'] || `${temp}/architect-review/report.json`,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Agent } from '../agents/types.js';
 import type { ChangeSet, ChangedFile } from '../changeset/types.js';
-import type { Finding } from '../report/types.js';
+import type { Finding, Severity } from '../report/types.js';
 import { RULES } from './registry.js';
 
 /** How a rule fared on one agent's files: how many it could read, what it found. */
@@ -33,6 +33,7 @@ export function runAgentRules(
   agent: Agent,
   files: readonly ChangedFile[],
   changeSet: ChangeSet,
+  severity: ReadonlyMap<string, Severity> = new Map(),
 ): { runs: RuleRun[]; problems: string[] } {
   const runs: RuleRun[] = [];
   const problems: string[] = [];
@@ -57,7 +58,7 @@ export function runAgentRules(
             id: fingerprint(rule.id, file.path, text, occurrence),
             agent: agent.name,
             rule: rule.id,
-            severity: rule.severity,
+            severity: severity.get(rule.id) ?? rule.severity,
             kind: rule.kind,
             file: file.path,
             title: hit.title,

@@ -15,7 +15,8 @@ Options:
   --title-file F, --body-file F   the same, read from files
   --agents DIR              a folder of the repository's own agents (default: .github/architect-review/agents
                             as it is at the --base commit; with --diff, as it is in --repo's working tree)
-  --no-builtin-agents       use only the agents from --agents
+  --no-builtin-agents       use only the repository's own agents
+  --config FILE             the configuration file (default: .github/architect-review.yml, found like --agents)
   --format markdown|json    the output (default markdown)
   --output FILE             also write the JSON report to FILE
   --fail-on none|needs_info|blocked   exit 1 when the status is at least this (default none)
@@ -32,6 +33,7 @@ export interface ReviewArgs {
   titleFile?: string;
   bodyFile?: string;
   agents?: string;
+  config?: string;
   builtinAgents: boolean;
   format: 'markdown' | 'json';
   output?: string;
@@ -52,7 +54,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
       options: {
         repo: { type: 'string' }, base: { type: 'string' }, head: { type: 'string' }, diff: { type: 'string' },
         title: { type: 'string' }, body: { type: 'string' }, 'title-file': { type: 'string' }, 'body-file': { type: 'string' },
-        agents: { type: 'string' }, 'no-builtin-agents': { type: 'boolean' }, format: { type: 'string' },
+        agents: { type: 'string' }, config: { type: 'string' }, 'no-builtin-agents': { type: 'boolean' }, format: { type: 'string' },
         output: { type: 'string' }, 'fail-on': { type: 'string' }, help: { type: 'boolean', short: 'h' },
       },
     });
@@ -86,6 +88,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     ...(values['title-file'] === undefined ? {} : { titleFile: values['title-file'] }),
     ...(values['body-file'] === undefined ? {} : { bodyFile: values['body-file'] }),
     ...(values.agents === undefined ? {} : { agents: values.agents }),
+    ...(values.config === undefined ? {} : { config: values.config }),
     builtinAgents: !values['no-builtin-agents'],
     format,
     ...(values.output === undefined ? {} : { output: values.output }),

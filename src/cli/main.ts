@@ -1,12 +1,14 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { AgentSource } from '../agents/catalog.js';
 import { readAgentDir } from '../agents/load.js';
-import { DEFAULT_AGENTS_PATH, agentEditNotice, assembleCatalog } from '../catalog.js';
+import { DEFAULT_AGENTS_PATH } from '../catalog.js';
 import type { ChangeSet } from '../changeset/types.js';
 import { parseUnifiedDiff } from '../changeset/diff.js';
-import { contentWanted, review, withContent } from '../engine.js';
-import { agentsAtCommit, assertGitRepository, changeSetFromGit, readFilesAt } from '../git/local.js';
+import { ConfigError } from '../config/load.js';
+import { DEFAULT_CONFIG_PATH } from '../config/schema.js';
+import { assertGitRepository, changeSetFromGit } from '../git/local.js';
+import { GitObjectsReader, WorkingTreeReader } from '../git/reader.js';
+import { reviewChange, type RepositoryReader } from '../pipeline.js';
 import { renderMarkdown } from '../render/markdown.js';
 import { gateFails } from '../settings.js';
 import { USAGE, UsageError, parseCliArgs, type ReviewArgs } from './args.js';
@@ -44,21 +46,28 @@ async function loadChangeSet(args: ReviewArgs, io: CliIo, repo: string): Promise
 }
 
 /**
- * The repository's own agents: an explicit --agents folder; else, for git refs, the agents folder at
- * the base commit (the change cannot alter its reviewers); else the working tree's agents folder.
+ * Where the configuration and agents come from: git objects at the base commit for --base/--head (the
+ * change cannot alter its own review), the working tree for --diff; --config and --agents name a
+ * file and a folder on disk explicitly.
  */
-async function ownAgents(args: ReviewArgs, repo: string, changeSet: ChangeSet): Promise<AgentSource[]> {
+async function readerFor(args: ReviewArgs, repo: string, changeSet: ChangeSet): Promise<RepositoryReader> {
+  const inner: RepositoryReader =
+    args.source.kind === 'git' && changeSet.pr.baseSha && changeSet.pr.headSha
+      ? new GitObjectsReader(repo, changeSet.pr.baseSha, changeSet.pr.headSha)
+      : new WorkingTreeReader(repo);
+  const config = args.config === undefined ? undefined : await readText(args.config, 'config file');
   if (args.agents !== undefined) {
-    const dir = resolve(args.agents);
-    const info = await stat(dir).catch(() => undefined);
+    const info = await stat(resolve(args.agents)).catch(() => undefined);
     if (!info?.isDirectory()) throw new UsageError(`--agents ${args.agents} is not a folder`);
-    return readAgentDir(dir, 'repository', { displayDir: args.agents });
   }
-  if (args.source.kind === 'git' && changeSet.pr.baseSha) {
-    const files = await agentsAtCommit(repo, changeSet.pr.baseSha, DEFAULT_AGENTS_PATH);
-    return files.map((f) => ({ ...f, origin: 'repository' as const }));
-  }
-  return readAgentDir(join(repo, DEFAULT_AGENTS_PATH), 'repository', { displayDir: DEFAULT_AGENTS_PATH });
+  return {
+    baseFile: (path) => (config !== undefined && path === args.config ? Promise.resolve(config) : inner.baseFile(path)),
+    baseAgents: (dir) =>
+      args.agents !== undefined && dir === args.agents
+        ? readAgentDir(resolve(args.agents), 'repository', { displayDir: args.agents })
+        : inner.baseAgents(dir),
+    headFiles: (paths) => inner.headFiles(paths),
+  };
 }
 
 async function writeReportFile(path: string, text: string): Promise<void> {
@@ -72,13 +81,12 @@ async function writeReportFile(path: string, text: string): Promise<void> {
 async function reviewCommand(args: ReviewArgs, io: CliIo): Promise<number> {
   const repo = resolve(args.repo);
   const changeSet = await loadChangeSet(args, io, repo);
-  const catalog = await assembleCatalog(await ownAgents(args, repo, changeSet), args.builtinAgents);
-  for (const problem of catalog.problems) io.stderr(`warning: ${problem}`);
-  const notices = [...catalog.problems, ...(args.agents === undefined ? agentEditNotice(changeSet, DEFAULT_AGENTS_PATH) : [])];
-  // In git mode the head commit is at hand: rules that want whole files get them.
-  const wanted = args.source.kind === 'git' && changeSet.pr.headSha ? contentWanted(changeSet, catalog.agents) : [];
-  const contents = wanted.length > 0 ? await readFilesAt(repo, changeSet.pr.headSha ?? '', wanted) : new Map<string, string>();
-  const report = review(withContent(changeSet, contents), catalog.agents, notices);
+  const report = await reviewChange(changeSet, await readerFor(args, repo, changeSet), {
+    configPath: args.config ?? DEFAULT_CONFIG_PATH,
+    agentsPath: args.agents ?? DEFAULT_AGENTS_PATH,
+    builtinAgents: args.builtinAgents,
+    warn: (m) => io.stderr(`warning: ${m}`),
+  });
   if (args.output) await writeReportFile(args.output, `${JSON.stringify(report, null, 2)}\n`);
   io.stdout(args.format === 'json' ? JSON.stringify(report, null, 2) : renderMarkdown(report, { maxLength: Number.MAX_SAFE_INTEGER, marker: false }));
   return gateFails(args.failOn, report.status) ? 1 : 0;
@@ -94,7 +102,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     return await reviewCommand(args, io);
   } catch (error) {
-    const message = (error as Error).message.split('\n')[0] ?? 'unknown error';
+    // A configuration error lists every problem, one per line; anything else is one line.
+    const message = error instanceof ConfigError ? error.message : ((error as Error).message.split('\n')[0] ?? 'unknown error');
     io.stderr(`architect-review: ${message}`);
     return 2;
   }

@@ -160,7 +160,7 @@ describe("the repository's own agents", () => {
     writeFileSync(join(agents, 'typo.md'), agent('typo-agent', 'http-call-without-timout'));
     writeFileSync(join(agents, 'README.md'), '# Our agents\n\nHow we review.\n');
     const r = await cli(['review', '--diff', join(EXAMPLE, 'pr.diff'), '--agents', agents, '--no-builtin-agents', '--format', 'json']);
-    expect(r.err).toContain('review.rules: "http-call-without-timout" is not a built-in rule (known: http-call-without-timeout, model-load-in-request-path, new-dependency-without-adr)');
+    expect(r.err).toMatch(/typo\.md: review\.rules: "http-call-without-timout" is not a built-in rule \(known: [^)]*\bhttp-call-without-timeout\b[^)]*\); that line was ignored/);
     expect(r.err).not.toMatch(/README\.md/);
     expect(r.err.trim().split('\n')).toHaveLength(1);
   });
@@ -170,6 +170,41 @@ describe("the repository's own agents", () => {
     const r = await cli(['review', '--diff', join(EXAMPLE, 'pr.diff'), '--agents', agents, '--no-builtin-agents']);
     expect(r.err).toMatch(/No agents loaded/);
     expect(r.out).toMatch(/No agents loaded/);
+  });
+});
+
+describe('--config', () => {
+  it('applies a configuration file given on the command line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'architect-review-config-'));
+    writeFileSync(join(dir, 'review.yml'), "ignore: ['serving/**']\n");
+    const r = await cli(['review', '--diff', join(EXAMPLE, 'pr.diff'), '--config', join(dir, 'review.yml'), '--format', 'json']);
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out).findings.map((f: { rule: string }) => f.rule)).toEqual(['new-dependency-without-adr']);
+  });
+
+  it('reads .github/architect-review.yml at the base commit in git mode', async () => {
+    const dir = makeRepo();
+    git(dir, 'checkout', '-q', 'main');
+    mkdirSync(join(dir, '.github'), { recursive: true });
+    writeFileSync(join(dir, '.github/architect-review.yml'), 'rules:\n  model-load-in-request-path: off\n');
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-qm', 'config');
+    git(dir, 'checkout', '-q', 'feature');
+    git(dir, 'merge', '-q', '--no-edit', 'main');
+    const r = await cli(['review', '--repo', dir, '--base', 'main', '--head', 'feature', '--format', 'json']);
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out).findings).toEqual([]);
+  });
+
+  it('exits 2 listing every problem of a malformed file, with line and key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'architect-review-config-'));
+    writeFileSync(join(dir, 'bad.yml'), "ignore: 'vendor/**'\nrules:\n  http-call-without-timeout: mediumm\n");
+    const r = await cli(['review', '--diff', join(EXAMPLE, 'pr.diff'), '--config', join(dir, 'bad.yml')]);
+    expect(r.code).toBe(2);
+    const lines = r.err.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/bad\.yml:1: ignore: expected a list of glob strings/);
+    expect(lines[1]).toMatch(/bad\.yml:3: rules\.http-call-without-timeout: expected off, on, low, medium or high/);
   });
 });
 

@@ -142,6 +142,34 @@ describe('the built action on a pull_request event', () => {
   });
 });
 
+describe('the configuration file', () => {
+  it('is read at the base commit: ignored paths, a rule turned off and a rule re-graded apply', async () => {
+    addExamplePr(github);
+    github.setContents('acme', 'shop', BASE, '.github/architect-review.yml', [
+      'ignore:',
+      "  - 'requirements.txt'",
+      'rules:',
+      '  http-call-without-timeout: off',
+      '  model-load-in-request-path: medium',
+    ].join('\n'));
+    const run = await runAction({ apiUrl: github.url, event: pullRequestEvent(PR) });
+    expect(run.code, run.stdout).toBe(0);
+    const report = JSON.parse(readFileSync(run.outputs['report-path'] ?? '', 'utf8'));
+    expect(report.findings.map((f: { rule: string; severity: string }) => [f.rule, f.severity])).toEqual([['model-load-in-request-path', 'medium']]);
+    expect(report.coverage.skipped).toContainEqual({ file: 'requirements.txt', reason: 'ignored by .github/architect-review.yml' });
+    expect(run.outputs.status).toBe('needs_info');
+  });
+
+  it('fails the step with the file, line and key when it is malformed', async () => {
+    addExamplePr(github);
+    github.setContents('acme', 'shop', BASE, '.github/architect-review.yml', 'rules:\n  http-call-without-timout: off\n');
+    const run = await runAction({ apiUrl: github.url, event: pullRequestEvent(PR) });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/::error::\.github\/architect-review\.yml:2: rules\.http-call-without-timout: unknown rule/);
+    expect(github.comments('acme', 'shop', PR.number)).toHaveLength(0);
+  });
+});
+
 describe('the built action on bad input', () => {
   it('fails with one clear line when the token is missing', async () => {
     const run = await runAction({ apiUrl: github.url, event: pullRequestEvent(PR), inputs: { 'github-token': '' } });
