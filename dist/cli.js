@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 import { readdir, stat, readFile, writeFile } from 'node:fs/promises';
-import path, { resolve, join } from 'node:path';
+import path, { join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import require$$0 from 'process';
 import require$$0$1 from 'buffer';
-import { createHash } from 'node:crypto';
 import { execFile, spawn } from 'node:child_process';
 import { promisify, parseArgs } from 'node:util';
+import { createHash } from 'node:crypto';
 
 /**
  * Reads the `.md` files directly inside `dir` (not its subfolders), sorted by name. A missing
@@ -1222,6 +1222,7 @@ function datetime(args) {
 const anyString = /^[\s\S]{0,}$/;
 const integer = /^-?\d+$/;
 const number = /^-?\d+(?:\.\d+)?$/;
+const boolean$1 = /^(?:true|false)$/i;
 // regex for string with no uppercase letters
 const lowercase = /^[^A-Z]*$/;
 // regex for string with no lowercase letters
@@ -2001,6 +2002,27 @@ const $ZodJWT = /*@__PURE__*/ $constructor("$ZodJWT", (inst, def) => {
             inst,
             continue: !def.abort,
         });
+    };
+});
+const $ZodBoolean = /*@__PURE__*/ $constructor("$ZodBoolean", (inst, def) => {
+    $ZodType.init(inst, def);
+    inst._zod.pattern = boolean$1;
+    inst._zod.parse = (payload, _ctx) => {
+        if (def.coerce)
+            try {
+                payload.value = Boolean(payload.value);
+            }
+            catch (_) { }
+        const input = payload.value;
+        if (typeof input === "boolean")
+            return payload;
+        payload.issues.push({
+            expected: "boolean",
+            code: "invalid_type",
+            input,
+            inst,
+        });
+        return payload;
     };
 });
 const $ZodUnknown = /*@__PURE__*/ $constructor("$ZodUnknown", (inst, def) => {
@@ -3026,6 +3048,9 @@ function handlePipeResult(left, next, ctx) {
     }
     return next._zod.run({ value: left.value, issues: left.issues }, ctx);
 }
+const $ZodPreprocess = /*@__PURE__*/ $constructor("$ZodPreprocess", (inst, def) => {
+    $ZodPipe.init(inst, def);
+});
 const $ZodReadonly = /*@__PURE__*/ $constructor("$ZodReadonly", (inst, def) => {
     $ZodType.init(inst, def);
     defineLazyInternal(inst, "propValues", (zod) => zod.def.innerType._zod.propValues);
@@ -3829,6 +3854,13 @@ function _isoDuration(Class, params) {
         type: "string",
         format: "duration",
         check: "string_format",
+        ...normalizeParams(params),
+    });
+}
+// @__NO_SIDE_EFFECTS__
+function _boolean(Class, params) {
+    return new Class({
+        type: "boolean",
         ...normalizeParams(params),
     });
 }
@@ -4796,6 +4828,9 @@ const stringProcessor = (schema, ctx, _json, _params) => {
         }
     }
 };
+const booleanProcessor = (_schema, _ctx, json, _params) => {
+    json.type = "boolean";
+};
 const neverProcessor = (_schema, _ctx, json, _params) => {
     json.not = {};
 };
@@ -5671,6 +5706,14 @@ const ZodJWT = /*@__PURE__*/ $constructor("ZodJWT", (inst, def) => {
     $ZodJWT.init(inst, def);
     ZodStringFormat.init(inst, def);
 });
+const ZodBoolean = /*@__PURE__*/ $constructor("ZodBoolean", (inst, def) => {
+    $ZodBoolean.init(inst, def);
+    ZodType.init(inst, def);
+    inst._zod.processJSONSchema = (ctx, json, params) => booleanProcessor(inst, ctx, json);
+});
+function boolean(params) {
+    return _boolean(ZodBoolean, params);
+}
 const ZodUnknown = /*@__PURE__*/ $constructor("ZodUnknown", (inst, def) => {
     $ZodUnknown.init(inst, def);
     ZodType.init(inst, def);
@@ -5771,6 +5814,15 @@ function object(shape, params) {
         ...normalizeParams(params),
     };
     return new ZodObject(def);
+}
+// strictObject
+function strictObject(shape, params) {
+    return new ZodObject({
+        type: "object",
+        shape,
+        catchall: never(),
+        ...normalizeParams(params),
+    });
 }
 const ZodUnion = /*@__PURE__*/ $constructor("ZodUnion", (inst, def) => {
     $ZodUnion.init(inst, def);
@@ -6023,6 +6075,10 @@ function pipe(in_, out) {
         // ...util.normalizeParams(params),
     });
 }
+const ZodPreprocess = /*@__PURE__*/ $constructor("ZodPreprocess", (inst, def) => {
+    ZodPipe.init(inst, def);
+    $ZodPreprocess.init(inst, def);
+});
 const ZodReadonly = /*@__PURE__*/ $constructor("ZodReadonly", (inst, def) => {
     $ZodReadonly.init(inst, def);
     ZodType.init(inst, def);
@@ -6046,6 +6102,14 @@ function refine(fn, _params = {}) {
 // superRefine
 function superRefine(fn, params) {
     return _superRefine(fn, params);
+}
+// preprocess
+function preprocess(fn, schema) {
+    return new ZodPreprocess({
+        type: "pipe",
+        in: transform(fn),
+        out: schema,
+    });
 }
 
 function getDefaultExportFromCjs (x) {
@@ -21056,12 +21120,12 @@ function inputName(input) {
     return `${typeof input} ${String(input)}`;
 }
 function describeIssue(issue) {
-    const field = fieldPath(issue.path);
+    const field = fieldPath$1(issue.path);
     if (issue.code === 'unrecognized_keys') {
         const allowed = field === 'review' ? ` (allowed: ${Object.keys(ReviewBlockSchema.shape).join(', ')})` : '';
         const [only] = issue.keys;
         if (issue.keys.length === 1 && only !== undefined) {
-            return { field: fieldPath([...issue.path, only]), message: `unknown key${allowed}` };
+            return { field: fieldPath$1([...issue.path, only]), message: `unknown key${allowed}` };
         }
         return { field, message: `unknown keys ${issue.keys.map((key) => `"${key}"`).join(', ')}${allowed}` };
     }
@@ -21076,7 +21140,7 @@ function issuesError(file, error) {
     return new AgentFileError(file, first.field, message, { cause: error });
 }
 /** `['review', 'paths', 2]` → `review.paths[2]`. */
-function fieldPath(path) {
+function fieldPath$1(path) {
     return path
         .map((key, index) => {
         if (typeof key === 'number')
@@ -24501,6 +24565,450 @@ function parseUnifiedDiff(text) {
     return { files, skipped };
 }
 
+/** Where the repository's configuration file lives unless the caller says otherwise. */
+const DEFAULT_CONFIG_PATH = '.github/architect-review.yml';
+const SEVERITIES = ['low', 'medium', 'high'];
+/** `rules.<id>: off` and friends: shorthands for `{ enabled }` and `{ severity }`. */
+const RULE_SHORTHANDS = ['off', 'on', ...SEVERITIES];
+/** The keys allowed at each level, for "unknown key" messages. */
+const ROOT_KEYS = ['ignore', 'rules', 'agents', 'agent-folders'];
+const RULE_KEYS = ['enabled', 'severity'];
+const AGENT_KEYS = ['enabled', 'paths'];
+/** `['a', 'b', 'c']` → `a, b or c`. */
+function oneOf(values) {
+    return values.length > 1 ? `${values.slice(0, -1).join(', ')} or ${values.at(-1)}` : values.join('');
+}
+/** How a YAML value reads in a message: `a number`, `a list`, `the string "x"`. */
+function describeInput(input) {
+    if (input === null || input === undefined)
+        return 'nothing';
+    if (Array.isArray(input))
+        return 'a list';
+    if (typeof input === 'string')
+        return `the string ${JSON.stringify(input.length > 40 ? `${input.slice(0, 40)}…` : input)}`;
+    if (typeof input === 'object')
+        return 'a mapping';
+    if (typeof input === 'boolean')
+        return String(input);
+    return /^[aeiou]/.test(typeof input) ? `an ${typeof input}` : `a ${typeof input}`;
+}
+/** A schema's message for a value of the wrong type; other issues (unknown keys...) keep theirs. */
+function expected(what) {
+    return {
+        error: (issue) => issue.code === 'invalid_type' || issue.code === 'invalid_value' ? `expected ${what}, got ${describeInput(issue.input)}` : undefined,
+    };
+}
+/** Same options as the router, with `debug` so a pattern that cannot compile throws instead of matching nothing. */
+function globProblem(glob) {
+    if (glob === '')
+        return 'a glob must not be empty';
+    if (glob.startsWith('/'))
+        return 'globs match repository-relative paths: drop the leading /';
+    if (/^!(?!\()/.test(glob))
+        return 'negated globs (!) are not supported: list the paths that should match';
+    try {
+        picomatch.makeRe(glob, { dot: true, debug: true });
+        return undefined;
+    }
+    catch (cause) {
+        return `not a valid glob (${cause instanceof Error ? cause.message : String(cause)})`;
+    }
+}
+const Glob = string$1(expected('a glob string'))
+    .superRefine((glob, ctx) => {
+    const problem = globProblem(glob);
+    if (problem)
+        ctx.addIssue({ code: 'custom', message: problem, input: glob });
+});
+const Globs = array(Glob, expected('a list of glob strings')).nullish();
+function folderProblem(path) {
+    if (path.includes('\\'))
+        return 'use / to separate folders';
+    if (path.startsWith('/') || /^[A-Za-z]:/.test(path))
+        return 'must be a folder inside the repository, not an absolute path';
+    const segments = path.split('/');
+    if (segments.includes('..'))
+        return 'must stay inside the repository (no .. segments)';
+    if (segments.every((s) => s === '' || s === '.'))
+        return 'must name a folder inside the repository, not its root';
+    return undefined;
+}
+const Folder = string$1(expected('a repository-relative folder path'))
+    .superRefine((path, ctx) => {
+    const problem = folderProblem(path);
+    if (problem)
+        ctx.addIssue({ code: 'custom', message: problem, input: path });
+})
+    .transform((path) => path.split('/').filter((s) => s !== '' && s !== '.').join('/'));
+const RULE_VALUES = `${oneOf(RULE_SHORTHANDS)}, or a mapping { enabled: true|false, severity: ${SEVERITIES.join('|')} }`;
+const SHORTHAND = {
+    off: { enabled: false },
+    on: { enabled: true },
+    low: { severity: 'low' },
+    medium: { severity: 'medium' },
+    high: { severity: 'high' },
+};
+const RuleValue = preprocess((value) => (typeof value === 'string' && Object.hasOwn(SHORTHAND, value) ? SHORTHAND[value] : value), strictObject({
+    enabled: boolean(expected('true or false')).optional(),
+    severity: _enum(SEVERITIES, expected(oneOf(SEVERITIES))).optional(),
+}, expected(RULE_VALUES))
+    .transform((rule) => ({ enabled: rule.enabled ?? true, ...(rule.severity ? { severity: rule.severity } : {}) })));
+const AGENT_NAME = /^[a-z0-9][a-z0-9-]*$/;
+const AgentValue = strictObject({ enabled: boolean(expected('true or false')).optional(), paths: Globs }, expected('a mapping { enabled: true|false, paths: [globs] }'))
+    .nullish()
+    .transform((agent) => ({ enabled: agent?.enabled ?? true, paths: agent?.paths ?? [] }));
+/** The schema of the file, given the ids of the built-in rules (a rule id not among them is an error). */
+function configSchema(knownRules) {
+    const known = [...knownRules].sort().join(', ') || 'none';
+    const RuleId = string$1().refine((id) => knownRules.has(id), `unknown rule (known: ${known})`);
+    const AgentName = string$1().regex(AGENT_NAME, 'not an agent name (agent names use lower-case letters, digits and dashes)');
+    return strictObject({
+        ignore: Globs,
+        rules: record(RuleId, RuleValue, expected(`a mapping of rule id to ${RULE_SHORTHANDS.join('|')}|{ enabled, severity }`)).nullish(),
+        agents: record(AgentName, AgentValue, expected('a mapping of agent name to { enabled, paths }')).nullish(),
+        'agent-folders': array(Folder, expected('a list of repository-relative folder paths')).nullish(),
+    }, expected(`a mapping with the keys ${ROOT_KEYS.join(', ')}`))
+        .nullish();
+}
+
+/**
+ * The configuration file cannot be used. The message has one line per problem, in file order,
+ * each `<file>:<line>: <key path>: <what is wrong>`, so editors and log viewers can jump to it.
+ */
+class ConfigError extends Error {
+    file;
+    problems;
+    constructor(file, problems, options) {
+        super(problems.map((p) => `${file}:${p.line}: ${p.path ? `${p.path}: ` : ''}${p.message}`).join('\n'), options);
+        this.file = file;
+        this.problems = problems;
+        this.name = 'ConfigError';
+    }
+}
+/**
+ * Parses the repository configuration file. Pure: `file` is only used in messages. An empty file (or
+ * one with only comments) gives the defaults. Every problem is thrown as one `ConfigError`.
+ */
+function parseConfig(text, file, knownRules) {
+    const lines = new distExports.LineCounter();
+    const doc = distExports.parseDocument(text, { lineCounter: lines, prettyErrors: false });
+    const syntax = doc.errors[0];
+    if (syntax) {
+        const line = lines.linePos(syntax.pos[0]).line;
+        throw new ConfigError(file, [{ line, path: '', message: `not valid YAML: ${syntax.message}` }], { cause: syntax });
+    }
+    let data;
+    try {
+        data = doc.toJS();
+    }
+    catch (cause) {
+        // yaml throws here for excessive alias expansion ("billion laughs"), not for syntax.
+        const reason = cause instanceof Error ? cause.message : String(cause);
+        throw new ConfigError(file, [{ line: 1, path: '', message: `could not be read (${reason})` }], { cause });
+    }
+    const parsed = configSchema(knownRules).safeParse(data);
+    if (!parsed.success) {
+        throw new ConfigError(file, describeIssues(parsed.error, doc, lines), { cause: parsed.error });
+    }
+    return freezeConfig(file, parsed.data, (path) => lineOf(doc, lines, path));
+}
+/**
+ * Warnings for `agents:` entries that name no loaded agent (a typo, or an agent that failed to load):
+ * `<file>:<line>: agents.<name>: no agent is named "<name>" (loaded: …); this entry was ignored`.
+ */
+function unknownAgentNames(config, agentNames) {
+    const loaded = new Set(agentNames);
+    const list = [...loaded].sort().join(', ') || 'none';
+    return Object.entries(config.agents)
+        .filter(([name]) => !loaded.has(name))
+        .map(([name, agent]) => `${config.file}:${agent.line}: agents.${name}: no agent is named "${name}" (loaded: ${list}); this entry was ignored`);
+}
+function freezeConfig(file, parsed, lineAt) {
+    const raw = parsed ?? {};
+    const rules = Object.entries(raw.rules ?? {}).map(([id, rule]) => [id, Object.freeze({ ...rule })]);
+    const agents = Object.entries(raw.agents ?? {}).map(([name, agent]) => [
+        name,
+        Object.freeze({ enabled: agent.enabled, paths: Object.freeze([...agent.paths]), line: lineAt(['agents', name]) }),
+    ]);
+    return Object.freeze({
+        file,
+        ignore: Object.freeze([...(raw.ignore ?? [])]),
+        rules: Object.freeze(Object.fromEntries(rules)),
+        agents: Object.freeze(Object.fromEntries(agents)),
+        agentFolders: Object.freeze([...new Set(raw['agent-folders'] ?? [])]),
+    });
+}
+function allowedKeys(path) {
+    if (path.length === 0)
+        return ROOT_KEYS;
+    if (path.length === 2 && path[0] === 'rules')
+        return RULE_KEYS;
+    if (path.length === 2 && path[0] === 'agents')
+        return AGENT_KEYS;
+    return [];
+}
+function describeIssues(error, doc, lines) {
+    const problems = [];
+    const add = (path, message) => {
+        problems.push({ line: lineOf(doc, lines, path), path: fieldPath(path), message });
+    };
+    for (const issue of error.issues) {
+        if (issue.code === 'unrecognized_keys') {
+            const allowed = allowedKeys(issue.path);
+            const hint = allowed.length > 0 ? ` (allowed: ${allowed.join(', ')})` : '';
+            for (const key of issue.keys)
+                add([...issue.path, key], `unknown key${hint}`);
+        }
+        else if (issue.code === 'invalid_key') {
+            add(issue.path, issue.issues[0]?.message ?? issue.message);
+        }
+        else {
+            add(issue.path, issue.message);
+        }
+    }
+    // Stable sort: file order, and zod's order within a line.
+    return problems.sort((a, b) => a.line - b.line);
+}
+/**
+ * The line of the node a zod issue path points at: a mapping entry's key, a list's item. Where the
+ * path leaves the YAML (an alias, a missing key), the deepest node found.
+ */
+function lineOf(doc, lines, path) {
+    let node = doc.contents;
+    let offset = distExports.isNode(node) && node.range ? node.range[0] : 0;
+    for (const key of path) {
+        if (distExports.isMap(node)) {
+            const pair = node.items.find((item) => String(distExports.isScalar(item.key) ? item.key.value : item.key) === String(key));
+            if (!pair)
+                break;
+            if (distExports.isNode(pair.key) && pair.key.range)
+                offset = pair.key.range[0];
+            node = pair.value;
+        }
+        else if (distExports.isSeq(node) && typeof key === 'number') {
+            const item = node.items[key];
+            if (!distExports.isNode(item))
+                break;
+            if (item.range)
+                offset = item.range[0];
+            node = item;
+        }
+        else {
+            break;
+        }
+    }
+    return lines.linePos(offset).line;
+}
+/** `['agents', 'x', 'paths', 2]` → `agents.x.paths[2]`. */
+function fieldPath(path) {
+    return path
+        .map((key, index) => {
+        if (typeof key === 'number')
+            return `[${key}]`;
+        const name = String(key);
+        if (!/^[\w$-]+$/.test(name))
+            return `[${JSON.stringify(name)}]`;
+        return index === 0 ? name : `.${name}`;
+    })
+        .join('');
+}
+
+const exec = promisify(execFile);
+const MAX_BUFFER = 1024 * 1024 * 1024;
+async function git(repo, args) {
+    try {
+        const { stdout } = await exec('git', ['-C', repo, ...args], { maxBuffer: MAX_BUFFER, encoding: 'utf8' });
+        return stdout;
+    }
+    catch (error) {
+        const stderr = String(error.stderr ?? '').trim().split('\n')[0];
+        throw new Error(`git ${args[0]} failed in ${repo}: ${stderr || error.message}`, { cause: error });
+    }
+}
+async function verifyCommit(repo, ref) {
+    try {
+        return (await git(repo, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])).trim();
+    }
+    catch (error) {
+        throw new Error(`"${ref}" is not a commit in ${repo}: check the ref name (and fetch it, in a shallow clone).`, { cause: error });
+    }
+}
+/**
+ * The change from `base` to `head` as a pull request would show it: the diff from their merge base
+ * to `head`. Read from git objects only, so it works in a bare clone; user diff settings are overridden.
+ */
+async function changeSetFromGit(repo, base, head, text) {
+    const [baseSha, headSha] = await Promise.all([verifyCommit(repo, base), verifyCommit(repo, head)]);
+    const diff = await git(repo, [
+        '-c', 'core.quotepath=off', '-c', 'diff.noprefix=false', '-c', 'diff.mnemonicprefix=false',
+        'diff', '--no-color', '--no-ext-diff', '--no-textconv', '--find-renames', '--src-prefix=a/', '--dst-prefix=b/',
+        `${baseSha}...${headSha}`,
+    ]);
+    const { files, skipped } = parseUnifiedDiff(diff);
+    let title = text.title;
+    let body = text.body;
+    if (title === undefined || body === undefined) {
+        const message = await git(repo, ['log', '-1', '--format=%s%n%b', headSha]);
+        const [subject = '', ...rest] = message.split('\n');
+        title ??= subject;
+        body ??= rest.join('\n').trim();
+    }
+    return { pr: { title, body, labels: [], baseSha, headSha, fork: false }, files, skipped };
+}
+/** Whether `dir` is inside a git repository (a work tree or a bare one). */
+async function assertGitRepository(repo) {
+    try {
+        await git(repo, ['rev-parse', '--git-dir']);
+    }
+    catch (error) {
+        throw new Error(`${repo} is not a git repository (or does not exist): pass --repo DIR, or review a diff with --diff FILE.`, { cause: error });
+    }
+}
+/**
+ * The agent files in `dir` as they are at `commit`, read from git objects: the change under review
+ * cannot alter the agents that review it, as in the action.
+ */
+async function agentsAtCommit(repo, commit, dir) {
+    const listing = await git(repo, ['ls-tree', '-z', '--name-only', `${commit}`, '--', `${dir}/`]);
+    const paths = listing.split('\0').filter((p) => p.toLowerCase().endsWith('.md')).sort();
+    return Promise.all(paths.map(async (file) => ({ file, text: await git(repo, ['cat-file', 'blob', `${commit}:${file}`]) })));
+}
+/**
+ * The content of `paths` at `commit`, read in one `git cat-file --batch` run. Files that are missing,
+ * binary (a NUL byte) or over 1 MiB are left out.
+ */
+async function readFilesAt(repo, commit, paths) {
+    const contents = new Map();
+    if (paths.length === 0)
+        return contents;
+    const output = await new Promise((done, fail) => {
+        const child = spawn('git', ['-C', repo, 'cat-file', '--batch'], { stdio: ['pipe', 'pipe', 'pipe'] });
+        const chunks = [];
+        child.stdout.on('data', (c) => chunks.push(c));
+        child.on('error', fail);
+        child.on('close', (code) => (code === 0 ? done(Buffer.concat(chunks)) : fail(new Error(`git cat-file exited with ${code} in ${repo}`))));
+        child.stdin.end(paths.map((p) => `${commit}:${p}\n`).join(''));
+    });
+    let at = 0;
+    for (const path of paths) {
+        const eol = output.indexOf(10, at);
+        if (eol < 0)
+            break;
+        const header = output.subarray(at, eol).toString('utf8');
+        at = eol + 1;
+        const m = /^\S+ (\w+) (\d+)$/.exec(header);
+        if (!m)
+            continue; // "<object> missing"
+        const size = Number(m[2]);
+        const body = output.subarray(at, at + size);
+        at += size + 1;
+        if (m[1] === 'blob' && size <= 1024 * 1024 && !body.includes(0))
+            contents.set(path, body.toString('utf8'));
+    }
+    return contents;
+}
+
+/** A local repository read from git objects: configuration and agents at the base commit, files at the head. */
+class GitObjectsReader {
+    repo;
+    base;
+    head;
+    constructor(repo, base, head) {
+        this.repo = repo;
+        this.base = base;
+        this.head = head;
+    }
+    async baseFile(path) {
+        return (await readFilesAt(this.repo, this.base, [path])).get(path);
+    }
+    async baseAgents(dir) {
+        return (await agentsAtCommit(this.repo, this.base, dir.replace(/\/+$/, ''))).map((f) => ({ ...f, origin: 'repository' }));
+    }
+    headFiles(paths) {
+        return readFilesAt(this.repo, this.head, paths);
+    }
+}
+/**
+ * A folder's working tree, for a review of a diff file: there is no base commit to read, so the
+ * configuration and agents are taken as they are on disk, and no head file is read (the working tree
+ * need not be the diff's head).
+ */
+class WorkingTreeReader {
+    root;
+    constructor(root) {
+        this.root = root;
+    }
+    async baseFile(path) {
+        try {
+            return await readFile(join(this.root, path), 'utf8');
+        }
+        catch (error) {
+            if (error.code === 'ENOENT' || error.code === 'ENOTDIR')
+                return undefined;
+            throw error;
+        }
+    }
+    baseAgents(dir) {
+        return readAgentDir(join(this.root, dir), 'repository', { displayDir: dir.replace(/\/+$/, '') });
+    }
+    async headFiles() {
+        return new Map();
+    }
+}
+
+function agentSetting(config, name) {
+    // Own keys only: an agent named `constructor` must not find Object.prototype's.
+    return Object.hasOwn(config.agents, name) ? config.agents[name] : undefined;
+}
+/** The ids of the built-in rules the configuration turns off. */
+function rulesTurnedOff(config) {
+    return new Set(Object.entries(config.rules).filter(([, rule]) => !rule.enabled).map(([id]) => id));
+}
+/**
+ * The agents as the configuration wants them: the disabled ones removed, the configured `paths`
+ * appended to each agent's `review.paths`, and the rules turned off taken out of every
+ * `review.rules` (their checklist items are then "not checked"). The agents given are not changed.
+ */
+function applyToAgents(agents, config) {
+    const off = rulesTurnedOff(config);
+    return agents
+        .filter((agent) => agentSetting(config, agent.name)?.enabled !== false)
+        .map((agent) => {
+        const extra = (agentSetting(config, agent.name)?.paths ?? []).filter((glob) => !agent.review.paths.includes(glob));
+        const rules = Object.fromEntries(Object.entries(agent.review.rules).filter(([id]) => !off.has(id)));
+        return { ...agent, review: { ...agent.review, paths: [...agent.review.paths, ...extra], rules } };
+    });
+}
+/**
+ * The change without the files the configuration ignores; each is listed in `skipped` with the
+ * reason `ignored by <file>`, so the report's coverage says why it was not reviewed. Files already
+ * skipped (binary, too large) keep their reason. The change given is not changed.
+ */
+function applyIgnore(changeSet, config, file) {
+    if (config.ignore.length === 0)
+        return changeSet;
+    // Same options as the router's globs, so a pattern means the same thing in both places.
+    const ignored = picomatch([...config.ignore], { dot: true });
+    const files = [];
+    const skipped = [...changeSet.skipped];
+    for (const changed of changeSet.files) {
+        if (ignored(changed.path))
+            skipped.push({ path: changed.path, reason: `ignored by ${file}` });
+        else
+            files.push(changed);
+    }
+    return { ...changeSet, files, skipped };
+}
+/** Rule id → the severity its findings get instead of the rule's own (rules turned off are left out). */
+function severityOverrides(config) {
+    const overrides = new Map();
+    for (const [id, rule] of Object.entries(config.rules)) {
+        if (rule.enabled && rule.severity)
+            overrides.set(id, rule.severity);
+    }
+    return overrides;
+}
+
 const DOCS = picomatch(['**/*.{md,mdx,rst,adoc,txt}', '**/docs/**', '**/doc/**', '**/{LICENSE,LICENCE,NOTICE,AUTHORS,CODEOWNERS}{,.*}', '**/.github/ISSUE_TEMPLATE/**'], { dot: true, nocase: true });
 // requirements*.txt is a manifest, not prose.
 const MANIFEST_TEXT = picomatch(['**/requirements*.txt', '**/constraints*.txt'], { dot: true });
@@ -24731,7 +25239,7 @@ function fingerprint(rule, file, text, occurrence) {
  * Runs the rules an agent attaches to its checklist over the files routed to it. A rule that throws
  * is reported in `problems` and the others still run.
  */
-function runAgentRules(agent, files, changeSet) {
+function runAgentRules(agent, files, changeSet, severity = new Map()) {
     const runs = [];
     const problems = [];
     for (const [ruleId, item] of Object.entries(agent.review.rules)) {
@@ -24756,7 +25264,7 @@ function runAgentRules(agent, files, changeSet) {
                         id: fingerprint(rule.id, file.path, text, occurrence),
                         agent: agent.name,
                         rule: rule.id,
-                        severity: rule.severity,
+                        severity: severity.get(rule.id) ?? rule.severity,
                         kind: rule.kind,
                         file: file.path,
                         title: hit.title,
@@ -24883,14 +25391,14 @@ function withContent(changeSet, contents) {
  * agents in, a Report out. `notices` from earlier stages (agent files that failed to load, listing
  * caps) are carried into the report.
  */
-function review(change, agents, notices = []) {
+function review(change, agents, notices = [], settings = {}) {
     const changeSet = ignoreReformatting(change);
     const routing = route(changeSet, agents);
     const agentReports = [];
     const findings = [];
     const problems = [];
     for (const assignment of routing.assignments) {
-        const { runs, problems: ruleProblems } = runAgentRules(assignment.agent, assignment.files, changeSet);
+        const { runs, problems: ruleProblems } = runAgentRules(assignment.agent, assignment.files, changeSet, settings.severity);
         problems.push(...ruleProblems);
         const own = runs.flatMap((r) => r.findings);
         findings.push(...own);
@@ -24927,99 +25435,44 @@ function review(change, agents, notices = []) {
     };
 }
 
-const exec = promisify(execFile);
-const MAX_BUFFER = 1024 * 1024 * 1024;
-async function git(repo, args) {
-    try {
-        const { stdout } = await exec('git', ['-C', repo, ...args], { maxBuffer: MAX_BUFFER, encoding: 'utf8' });
-        return stdout;
-    }
-    catch (error) {
-        const stderr = String(error.stderr ?? '').trim().split('\n')[0];
-        throw new Error(`git ${args[0]} failed in ${repo}: ${stderr || error.message}`, { cause: error });
-    }
-}
-async function verifyCommit(repo, ref) {
-    try {
-        return (await git(repo, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])).trim();
-    }
-    catch (error) {
-        throw new Error(`"${ref}" is not a commit in ${repo}: check the ref name (and fetch it, in a shallow clone).`, { cause: error });
-    }
-}
 /**
- * The change from `base` to `head` as a pull request would show it: the diff from their merge base
- * to `head`. Read from git objects only, so it works in a bare clone; user diff settings are overridden.
+ * Reads the configuration and agents, applies the configuration, reads the files rules want whole,
+ * and reviews. A malformed configuration throws (ConfigError: it names the file, line and key);
+ * malformed agents are warnings and notices, and the rest of the review goes on.
  */
-async function changeSetFromGit(repo, base, head, text) {
-    const [baseSha, headSha] = await Promise.all([verifyCommit(repo, base), verifyCommit(repo, head)]);
-    const diff = await git(repo, [
-        '-c', 'core.quotepath=off', '-c', 'diff.noprefix=false', '-c', 'diff.mnemonicprefix=false',
-        'diff', '--no-color', '--no-ext-diff', '--no-textconv', '--find-renames', '--src-prefix=a/', '--dst-prefix=b/',
-        `${baseSha}...${headSha}`,
-    ]);
-    const { files, skipped } = parseUnifiedDiff(diff);
-    let title = text.title;
-    let body = text.body;
-    if (title === undefined || body === undefined) {
-        const message = await git(repo, ['log', '-1', '--format=%s%n%b', headSha]);
-        const [subject = '', ...rest] = message.split('\n');
-        title ??= subject;
-        body ??= rest.join('\n').trim();
-    }
-    return { pr: { title, body, labels: [], baseSha, headSha, fork: false }, files, skipped };
-}
-/** Whether `dir` is inside a git repository (a work tree or a bare one). */
-async function assertGitRepository(repo) {
-    try {
-        await git(repo, ['rev-parse', '--git-dir']);
-    }
-    catch (error) {
-        throw new Error(`${repo} is not a git repository (or does not exist): pass --repo DIR, or review a diff with --diff FILE.`, { cause: error });
-    }
-}
-/**
- * The agent files in `dir` as they are at `commit`, read from git objects: the change under review
- * cannot alter the agents that review it, as in the action.
- */
-async function agentsAtCommit(repo, commit, dir) {
-    const listing = await git(repo, ['ls-tree', '-z', '--name-only', `${commit}`, '--', `${dir}/`]);
-    const paths = listing.split('\0').filter((p) => p.toLowerCase().endsWith('.md')).sort();
-    return Promise.all(paths.map(async (file) => ({ file, text: await git(repo, ['cat-file', 'blob', `${commit}:${file}`]) })));
-}
-/**
- * The content of `paths` at `commit`, read in one `git cat-file --batch` run. Files that are missing,
- * binary (a NUL byte) or over 1 MiB are left out.
- */
-async function readFilesAt(repo, commit, paths) {
-    const contents = new Map();
-    if (paths.length === 0)
-        return contents;
-    const output = await new Promise((done, fail) => {
-        const child = spawn('git', ['-C', repo, 'cat-file', '--batch'], { stdio: ['pipe', 'pipe', 'pipe'] });
-        const chunks = [];
-        child.stdout.on('data', (c) => chunks.push(c));
-        child.on('error', fail);
-        child.on('close', (code) => (code === 0 ? done(Buffer.concat(chunks)) : fail(new Error(`git cat-file exited with ${code} in ${repo}`))));
-        child.stdin.end(paths.map((p) => `${commit}:${p}\n`).join(''));
-    });
-    let at = 0;
-    for (const path of paths) {
-        const eol = output.indexOf(10, at);
-        if (eol < 0)
-            break;
-        const header = output.subarray(at, eol).toString('utf8');
-        at = eol + 1;
-        const m = /^\S+ (\w+) (\d+)$/.exec(header);
-        if (!m)
-            continue; // "<object> missing"
-        const size = Number(m[2]);
-        const body = output.subarray(at, at + size);
-        at += size + 1;
-        if (m[1] === 'blob' && size <= 1024 * 1024 && !body.includes(0))
-            contents.set(path, body.toString('utf8'));
-    }
-    return contents;
+async function reviewChange(changeSet, reader, options) {
+    const readProblems = [];
+    // A read that fails (not a missing file: an API or git error) costs that input, not the review.
+    const attempt = async (what, read, fallback) => {
+        try {
+            return await read();
+        }
+        catch (error) {
+            readProblems.push(`Could not read ${what} (${error.message}); the review went on without it.`);
+            return fallback;
+        }
+    };
+    const configText = await attempt(`the configuration ${options.configPath}`, () => reader.baseFile(options.configPath), undefined);
+    const config = parseConfig(configText ?? '', options.configPath, new Set(RULES.keys()));
+    const folders = [...new Set([options.agentsPath, ...config.agentFolders])];
+    const own = (await Promise.all(folders.map((dir) => attempt(`the agents folder ${dir}`, () => reader.baseAgents(dir), [])))).flat();
+    const catalog = await assembleCatalog(own, options.builtinAgents);
+    const problems = [...readProblems, ...catalog.problems, ...unknownAgentNames(config, catalog.agents.map((a) => a.name))];
+    for (const problem of problems)
+        options.warn(problem);
+    const agents = applyToAgents(catalog.agents, config);
+    const change = applyIgnore(changeSet, config, options.configPath);
+    const wanted = contentWanted(change, agents);
+    const contents = wanted.length > 0 ? await attempt('the changed files whole', () => reader.headFiles(wanted), new Map()) : new Map();
+    const notices = [
+        ...problems,
+        ...(options.notices ?? []),
+        ...folders.flatMap((dir) => agentEditNotice(changeSet, dir)),
+        ...(changeSet.files.some((f) => f.path === options.configPath)
+            ? [`This change edits ${options.configPath}; this review used it as it is on the base, so the edits take effect once merged.`]
+            : []),
+    ];
+    return review(withContent(change, contents), agents, notices, { severity: severityOverrides(config) });
 }
 
 const STATUS_ICON = { ok: '✅ ok', needs_info: '🟡 needs_info', blocked: '🔴 blocked' };
@@ -25158,6 +25611,7 @@ const Bool = _enum(['true', 'false', '']).transform((v) => v !== 'false');
 object({
     'github-token': string$1(),
     'agents-path': string$1().min(1).default('.github/architect-review/agents'),
+    'config-path': string$1().min(1).default('.github/architect-review.yml'),
     'builtin-agents': Bool,
     'fail-on': _enum(FAIL_ON, { error: `must be one of ${FAIL_ON.join(', ')}` }),
     'report-path': string$1(),
@@ -25186,7 +25640,8 @@ Options:
   --title-file F, --body-file F   the same, read from files
   --agents DIR              a folder of the repository's own agents (default: .github/architect-review/agents
                             as it is at the --base commit; with --diff, as it is in --repo's working tree)
-  --no-builtin-agents       use only the agents from --agents
+  --no-builtin-agents       use only the repository's own agents
+  --config FILE             the configuration file (default: .github/architect-review.yml, found like --agents)
   --format markdown|json    the output (default markdown)
   --output FILE             also write the JSON report to FILE
   --fail-on none|needs_info|blocked   exit 1 when the status is at least this (default none)
@@ -25205,7 +25660,7 @@ function parseCliArgs(argv) {
             options: {
                 repo: { type: 'string' }, base: { type: 'string' }, head: { type: 'string' }, diff: { type: 'string' },
                 title: { type: 'string' }, body: { type: 'string' }, 'title-file': { type: 'string' }, 'body-file': { type: 'string' },
-                agents: { type: 'string' }, 'no-builtin-agents': { type: 'boolean' }, format: { type: 'string' },
+                agents: { type: 'string' }, config: { type: 'string' }, 'no-builtin-agents': { type: 'boolean' }, format: { type: 'string' },
                 output: { type: 'string' }, 'fail-on': { type: 'string' }, help: { type: 'boolean', short: 'h' },
             },
         });
@@ -25247,6 +25702,7 @@ function parseCliArgs(argv) {
         ...(values['title-file'] === undefined ? {} : { titleFile: values['title-file'] }),
         ...(values['body-file'] === undefined ? {} : { bodyFile: values['body-file'] }),
         ...(values.agents === undefined ? {} : { agents: values.agents }),
+        ...(values.config === undefined ? {} : { config: values.config }),
         builtinAgents: !values['no-builtin-agents'],
         format,
         ...(values.output === undefined ? {} : { output: values.output }),
@@ -25282,22 +25738,27 @@ async function loadChangeSet(args, io, repo) {
     return { pr: { title: title ?? '', body: body ?? '', labels: [], fork: false }, files, skipped };
 }
 /**
- * The repository's own agents: an explicit --agents folder; else, for git refs, the agents folder at
- * the base commit (the change cannot alter its reviewers); else the working tree's agents folder.
+ * Where the configuration and agents come from: git objects at the base commit for --base/--head (the
+ * change cannot alter its own review), the working tree for --diff; --config and --agents name a
+ * file and a folder on disk explicitly.
  */
-async function ownAgents(args, repo, changeSet) {
+async function readerFor(args, repo, changeSet) {
+    const inner = args.source.kind === 'git' && changeSet.pr.baseSha && changeSet.pr.headSha
+        ? new GitObjectsReader(repo, changeSet.pr.baseSha, changeSet.pr.headSha)
+        : new WorkingTreeReader(repo);
+    const config = args.config === undefined ? undefined : await readText(args.config, 'config file');
     if (args.agents !== undefined) {
-        const dir = resolve(args.agents);
-        const info = await stat(dir).catch(() => undefined);
+        const info = await stat(resolve(args.agents)).catch(() => undefined);
         if (!info?.isDirectory())
             throw new UsageError(`--agents ${args.agents} is not a folder`);
-        return readAgentDir(dir, 'repository', { displayDir: args.agents });
     }
-    if (args.source.kind === 'git' && changeSet.pr.baseSha) {
-        const files = await agentsAtCommit(repo, changeSet.pr.baseSha, DEFAULT_AGENTS_PATH);
-        return files.map((f) => ({ ...f, origin: 'repository' }));
-    }
-    return readAgentDir(join(repo, DEFAULT_AGENTS_PATH), 'repository', { displayDir: DEFAULT_AGENTS_PATH });
+    return {
+        baseFile: (path) => (config !== undefined && path === args.config ? Promise.resolve(config) : inner.baseFile(path)),
+        baseAgents: (dir) => args.agents !== undefined && dir === args.agents
+            ? readAgentDir(resolve(args.agents), 'repository', { displayDir: args.agents })
+            : inner.baseAgents(dir),
+        headFiles: (paths) => inner.headFiles(paths),
+    };
 }
 async function writeReportFile(path, text) {
     try {
@@ -25310,14 +25771,12 @@ async function writeReportFile(path, text) {
 async function reviewCommand(args, io) {
     const repo = resolve(args.repo);
     const changeSet = await loadChangeSet(args, io, repo);
-    const catalog = await assembleCatalog(await ownAgents(args, repo, changeSet), args.builtinAgents);
-    for (const problem of catalog.problems)
-        io.stderr(`warning: ${problem}`);
-    const notices = [...catalog.problems, ...(args.agents === undefined ? agentEditNotice(changeSet, DEFAULT_AGENTS_PATH) : [])];
-    // In git mode the head commit is at hand: rules that want whole files get them.
-    const wanted = args.source.kind === 'git' && changeSet.pr.headSha ? contentWanted(changeSet, catalog.agents) : [];
-    const contents = wanted.length > 0 ? await readFilesAt(repo, changeSet.pr.headSha ?? '', wanted) : new Map();
-    const report = review(withContent(changeSet, contents), catalog.agents, notices);
+    const report = await reviewChange(changeSet, await readerFor(args, repo, changeSet), {
+        configPath: args.config ?? DEFAULT_CONFIG_PATH,
+        agentsPath: args.agents ?? DEFAULT_AGENTS_PATH,
+        builtinAgents: args.builtinAgents,
+        warn: (m) => io.stderr(`warning: ${m}`),
+    });
     if (args.output)
         await writeReportFile(args.output, `${JSON.stringify(report, null, 2)}\n`);
     io.stdout(args.format === 'json' ? JSON.stringify(report, null, 2) : renderMarkdown(report, { maxLength: Number.MAX_SAFE_INTEGER}));
@@ -25334,7 +25793,8 @@ async function runCli(argv, io) {
         return await reviewCommand(args, io);
     }
     catch (error) {
-        const message = error.message.split('\n')[0] ?? 'unknown error';
+        // A configuration error lists every problem, one per line; anything else is one line.
+        const message = error instanceof ConfigError ? error.message : (error.message.split('\n')[0] ?? 'unknown error');
         io.stderr(`architect-review: ${message}`);
         return 2;
     }

@@ -14,7 +14,12 @@ const NAMES = ['system-architect', 'ml-systems-architect'] as const;
 const seedsPresent = existsSync(seedsDir);
 if (!seedsPresent && process.env.CI && !process.env.ARCHITECT_REVIEW_SEEDS_OPTIONAL) throw new Error(`The seed agents are missing at ${seedsDir}: CI needs shared/ beside the clone.`);
 if (!seedsPresent) console.warn(`Skipping the seed-agent tests: ${seedsDir} not found (it sits beside the repository in CI).`);
-const describeSeeds = seedsPresent ? describe : describe.skip;
+// describe.skip still runs its factory, which reads the seeds: without them, register a skipped placeholder instead.
+const describeSeeds = seedsPresent
+  ? describe
+  : (name: string, _factory: () => void): void => {
+      describe.skip(name, () => it('needs ../shared/seeds', () => {}));
+    };
 
 const seedText = (name: string): string => readFileSync(path.join(seedsDir, `${name}.md`), 'utf8');
 const shippedText = (name: string): string => readFileSync(path.join(repoRoot, 'agents', `${name}.md`), 'utf8');
@@ -198,7 +203,7 @@ function withoutReviewBlock(text: string): string {
   return [...lines.slice(0, start), ...lines.slice(end)].join('\n');
 }
 
-describe.each(NAMES)('the shipped agents/%s.md', (name) => {
+(seedsPresent ? describe.each(NAMES) : describe.skip.each<string>([]))('the shipped agents/%s.md', (name) => {
   const shipped = shippedText(name);
   const seed = seedText(name);
 
