@@ -13,6 +13,10 @@ export interface Rule {
   id: string;
   /** One line for the rules table: what it catches. */
   summary: string;
+  /** One line for the rules table: what breaks in production, and when. */
+  why?: string;
+  /** One line for the rules table: the usual remedy. */
+  remedy?: string;
   severity: Severity;
   kind: Finding['kind'];
   /** Whether the rule can say anything about this file at all; the checklist is `not_applicable` when no file qualifies. */

@@ -38,13 +38,15 @@ describe('review of examples/serving-pr with the shipped agents', () => {
     ]);
   });
 
-  it('has exactly the three findings: model load, missing timeout, Redis question', () => {
+  it('has exactly four findings: model load, monitoring question, missing timeout, Redis question', () => {
     expect(report.findings.map((f) => [f.rule, f.severity, f.kind, `${f.file}:${f.line}`, f.title])).toEqual([
       ['model-load-in-request-path', 'high', 'problem', 'serving/app.py:23', 'Model loaded on every request in `predict` (`POST /predict`)'],
       ['new-dependency-without-adr', 'medium', 'question', 'requirements.txt:6', 'New Redis dependency without a decision record'],
+      ['prediction-without-monitoring', 'medium', 'question', 'serving/app.py:22', 'New prediction endpoint `predict` (`POST /predict`) without prediction logging or metrics'],
       ['http-call-without-timeout', 'medium', 'problem', 'serving/app.py:24', '`requests.get` without a timeout'],
     ]);
-    const [load, redis, timeout] = report.findings;
+    const [load, redis, monitoring, timeout] = report.findings;
+    expect(monitoring?.message).toMatch(/\?$/);
     expect(load?.message).toContain('`joblib.load(…)`');
     expect(load?.agent).toBe('ml-systems-architect');
     expect(timeout?.message).toContain('`requests.get(…)`');
@@ -66,7 +68,9 @@ describe('review of examples/serving-pr with the shipped agents', () => {
     expect(verdict('ml-systems-architect', 'test-inference-latency')).toBe('fail');
     expect(verdict('system-architect', 'plan-for-failure')).toBe('fail');
     expect(verdict('system-architect', 'document-all-decisions')).toBe('needs_info');
-    expect(verdict('system-architect', 'define-clear-interfaces')).toBe('not_applicable');
+    expect(verdict('ml-systems-architect', 'check-monitoring-alerts')).toBe('needs_info');
+    // Its rules read the Python files and found nothing: a pass, with that as the evidence.
+    expect(verdict('system-architect', 'define-clear-interfaces')).toBe('pass');
   });
 
   it('keeps finding ids when the same lines move down by five', () => {
@@ -74,9 +78,9 @@ describe('review of examples/serving-pr with the shipped agents', () => {
     moved = insertAtTop(moved, 'serving/app.py', ['import logging', 'import os', '', 'log = logging.getLogger(__name__)', 'ENV = os.environ.get("ENV", "dev")']);
     moved = insertAtTop(moved, 'requirements.txt', ['# serving', 'numpy==2.0.1', 'pandas==2.2.2', 'pydantic==2.8.2', 'httpx==0.27.0']);
     const after = reviewOf(moved);
-    expect(after.findings.map((f) => `${f.file}:${f.line}`)).toEqual(['serving/app.py:28', 'requirements.txt:11', 'serving/app.py:29']);
+    expect(after.findings.map((f) => `${f.file}:${f.line}`)).toEqual(['serving/app.py:28', 'requirements.txt:11', 'serving/app.py:27', 'serving/app.py:29']);
     expect(after.findings.map((f) => f.id)).toEqual(report.findings.map((f) => f.id));
-    expect(new Set(after.findings.map((f) => f.id)).size).toBe(3);
+    expect(new Set(after.findings.map((f) => f.id)).size).toBe(4);
   });
 
   it('gives the same report for the same change twice', () => {

@@ -307,3 +307,118 @@ describe('new-dependency-without-adr stays quiet', () => {
     expect(hitsOf([{ path: 'requirements.txt', before: `${REQUIREMENTS}redis==5.0.8\n`, after: REQUIREMENTS }])).toEqual([]);
   });
 });
+
+/** A package.json whose devDependencies list is long enough that an entry in its middle is far from the header. */
+const LONG_PACKAGE_JSON = src`
+  {
+    "name": "orders-api",
+    "version": "1.4.0",
+    "private": true,
+    "type": "module",
+    "scripts": {
+      "build": "tsc -p .",
+      "start": "node dist/server.js"
+    },
+    "dependencies": {
+      "express": "^4.19.2",
+      "pino": "^9.3.2",
+      "zod": "^3.23.8"
+    },
+    "devDependencies": {
+      "@types/express": "^4.17.21",
+      "@types/node": "^20.14.0",
+      "eslint": "^9.9.0",
+      "prettier": "^3.3.3",
+      "supertest": "^7.0.0",
+      "typescript": "^5.5.4",
+      "vitest": "^2.0.5"
+    }
+  }
+`;
+
+describe('new-dependency-without-adr reads sections outside the hunk', () => {
+  it('fires on a single-line "dependencies": { … } section that adds pg', () => {
+    const before = '{\n  "name": "edge-worker",\n  "version": "0.1.0",\n  "dependencies": { "hono": "^4.5.0" }\n}\n';
+    const after = before.replace('{ "hono": "^4.5.0" }', '{ "hono": "^4.5.0", "pg": "^8.12.0" }');
+    const hits = hitsOf([{ path: 'package.json', before, after }]);
+    expect(hits.map(({ hit }) => [hit.line, hit.title])).toEqual([[lineOf(after, '"pg"'), 'New PostgreSQL dependency without a decision record']]);
+  });
+
+  it('fires on a single-line pyproject dependencies = ["…", "redis"]', () => {
+    const before = src`
+      [project]
+      name = "profile-cache"
+      version = "0.1.0"
+      dependencies = ["fastapi>=0.115", "pydantic>=2.8"]
+
+      [project.optional-dependencies]
+      dev = ["pytest>=8.3"]
+    `;
+    const after = before.replace('"pydantic>=2.8"]', '"pydantic>=2.8", "redis>=5.0"]');
+    const hits = hitsOf([{ path: 'pyproject.toml', before, after }]);
+    expect(hits.map(({ hit }) => [hit.line, hit.title])).toEqual([[lineOf(after, '"redis>=5.0"'), 'New Redis dependency without a decision record']]);
+  });
+
+  it('stays quiet on a single-line dev group in pyproject (dev = ["fakeredis", "redis"])', () => {
+    const before = '[project]\nname = "svc"\ndependencies = ["fastapi>=0.115"]\n\n[project.optional-dependencies]\ndev = ["pytest>=8.3"]\n';
+    const after = before.replace('dev = ["pytest>=8.3"]', 'dev = ["pytest>=8.3", "redis>=5.0"]');
+    expect(hitsOf([{ path: 'pyproject.toml', before, after }])).toEqual([]);
+  });
+
+  it('asks for the content when a devDependencies header is outside the hunk, and is quiet with it', () => {
+    const after = LONG_PACKAGE_JSON.replace('    "prettier": "^3.3.3",\n', '    "prettier": "^3.3.3",\n    "redis": "^4.7.0",\n');
+    const changeSet = changeSetOf([{ path: 'package.json', before: LONG_PACKAGE_JSON, after }]);
+    const [file] = changeSet.files;
+    if (!file) throw new Error('no file');
+    expect(newDependencyWithoutAdr.wantsContent?.(file)).toBe(true);
+    expect(hitsIn(changeSet)).toHaveLength(1); // without content: the hunk cannot tell, so it asks
+    // The rule works out change-wide facts once per ChangeSet: content arrives before that, as in the engine.
+    const withContent = changeSetOf([{ path: 'package.json', before: LONG_PACKAGE_JSON, after }]);
+    for (const f of withContent.files) f.content = after;
+    expect(hitsIn(withContent)).toEqual([]);
+  });
+
+  it('with the content, still fires on a runtime dependency whose header is outside the hunk', () => {
+    const before = LONG_PACKAGE_JSON.replace('    "zod": "^3.23.8"\n', '    "undici": "^6.19.0",\n    "uuid": "^10.0.0",\n    "zod": "^3.23.8"\n');
+    const after = before.replace('    "uuid": "^10.0.0",\n', '    "uuid": "^10.0.0",\n    "ioredis": "^5.4.1",\n');
+    const changeSet = changeSetOf([{ path: 'package.json', before, after }]);
+    const [file] = changeSet.files;
+    if (!file) throw new Error('no file');
+    expect(newDependencyWithoutAdr.wantsContent?.(file)).toBe(true);
+    file.content = after;
+    expect(hitsIn(changeSet).map(({ hit }) => [hit.line, hit.title])).toEqual([
+      [lineOf(after, '"ioredis"'), 'New Redis dependency without a decision record'],
+    ]);
+  });
+
+  it('with the content, is quiet on a pyproject dev group whose table header is outside the hunk', () => {
+    const before = src`
+      [project]
+      name = "churn-service"
+      dependencies = ["fastapi>=0.115"]
+
+      [dependency-groups]
+      dev = [
+          "mypy>=1.11",
+          "pytest>=8.3",
+          "pytest-asyncio>=0.24",
+          "ruff>=0.6",
+          "types-requests>=2.32",
+      ]
+    `;
+    const after = before.replace('    "ruff>=0.6",\n', '    "ruff>=0.6",\n    "redis>=5.0",\n');
+    const changeSet = changeSetOf([{ path: 'pyproject.toml', before, after }]);
+    const [file] = changeSet.files;
+    if (!file) throw new Error('no file');
+    expect(newDependencyWithoutAdr.wantsContent?.(file)).toBe(true);
+    file.content = after;
+    expect(hitsIn(changeSet)).toEqual([]);
+  });
+
+  it('does not ask for the content when the hunk shows the section', () => {
+    const after = addLine(PACKAGE_JSON, '    "express": "^4.19.2",', '    "pg": "^8.11.0",');
+    const [file] = changeSetOf([{ path: 'package.json', before: PACKAGE_JSON, after }]).files;
+    if (!file) throw new Error('no file');
+    expect(newDependencyWithoutAdr.wantsContent?.(file)).toBe(false);
+  });
+});

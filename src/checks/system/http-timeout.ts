@@ -139,6 +139,8 @@ function check(file: ChangedFile): RuleHit[] {
 export const httpCallWithoutTimeout: Rule = {
   id: 'http-call-without-timeout',
   summary: 'An outbound HTTP call with no timeout (Python requests/urlopen, fetch without an abort signal, axios, Go http.Get)',
+  why: 'A stalled dependency holds a worker and a connection indefinitely; under load the pool drains and the service stops answering.',
+  remedy: "A timeout sized to the caller's own deadline, and a decision on retry with backoff versus failing fast.",
   severity: 'medium',
   kind: 'problem',
   scope: 'Python, server-side JS/TS or Go files',

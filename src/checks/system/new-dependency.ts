@@ -2,7 +2,8 @@ import picomatch from 'picomatch';
 import type { ChangeSet, ChangedFile, Hunk } from '../../changeset/types.js';
 import type { Rule, RuleHit } from '../types.js';
 import { GO_MODULES, IMAGES, NPM_PACKAGES, PYTHON_PACKAGES, type ServiceDependency } from './dependencies.js';
-import { indentOf, removedTexts } from '../lines.js';
+import { addedLines, indentOf, removedTexts } from '../lines.js';
+import { jsonKeys, NPM_RUNTIME_SECTIONS, tomlEntries, tomlRuntime } from './manifest-sections.js';
 
 type Manifest = 'requirements' | 'pyproject' | 'package.json' | 'go.mod' | 'compose';
 
@@ -58,8 +59,7 @@ function lookup(manifest: Manifest, name: string): ServiceDependency | undefined
   }
 }
 
-/** Dev-only groups: `[project.optional-dependencies] dev = [...]`, `requirements-test.txt`, a Poetry `dev` group. */
-const DEV_GROUP = /^(?:dev|develop|development|test|tests|testing|lint|docs|typing|ci)$/i;
+/** Dev-only requirement files: `requirements-dev.txt`, `requirements_test.txt`. */
 const DEV_REQUIREMENTS = /^requirements[-_.](?:dev|develop|test|tests|testing|lint|docs|ci)\b/i;
 
 /** The nearest earlier hunk line indented less than `index`'s, or undefined when the hunk does not show it. */
@@ -73,49 +73,108 @@ function parentLine(hunk: Hunk, index: number): string | undefined {
   return undefined;
 }
 
-/** In pyproject.toml, whether the entry is a runtime dependency, judged by its TOML table and array. */
-function pyprojectRuntime(hunk: Hunk, index: number, quoted: boolean): boolean {
-  let array: string | undefined;
+/** A dependency an added line names, and whether it ships with the application. */
+interface Candidate {
+  name: string;
+  line: number;
+  runtime: boolean;
+  /** False when the hunk does not show the entry's section: `runtime` is then a guess (runtime). */
+  settled: boolean;
+}
+
+/**
+ * In pyproject.toml, whether the entry is a runtime dependency, judged by the TOML table and array
+ * the hunk shows above it; `array` is preset for an item on the array's own line (`dependencies = ["redis"]`).
+ */
+function pyprojectRuntime(hunk: Hunk, index: number, quoted: boolean, preset?: string): { runtime: boolean; settled: boolean } {
+  let array = preset;
   for (let i = index - 1; i >= 0; i--) {
     const line = hunk.lines[i];
     if (!line || line.kind === 'del') continue;
     const table = /^\s*\[([^\]]+)\]\s*$/.exec(line.text)?.[1]?.trim();
     if (table !== undefined) {
-      if (array !== undefined) {
-        if (table === 'project') return array === 'dependencies';
-        if (table === 'project.optional-dependencies') return !DEV_GROUP.test(array);
-        return false; // [dependency-groups], [build-system] requires, tool settings
-      }
-      if (quoted) return false; // a string outside any array: not a dependency list
-      if (table === 'tool.poetry.dependencies') return true;
-      const group = /^tool\.poetry\.group\.([\w-]+)\.dependencies$/.exec(table)?.[1];
-      return group !== undefined && !DEV_GROUP.test(group);
+      if (array === undefined && quoted) return { runtime: false, settled: true }; // a string outside any array
+      return { runtime: tomlRuntime(table, array), settled: true };
     }
     const opener = quoted && array === undefined ? /^\s*([\w.-]+)\s*=\s*\[/.exec(line.text)?.[1] : undefined;
     if (opener !== undefined) array = opener;
   }
   // The hunk shows no table: only the array name can tell; with nothing at all, assume runtime.
-  return array === undefined ? true : array === 'dependencies';
+  return { runtime: array === undefined ? true : array === 'dependencies', settled: false };
 }
 
-/** Whether an added manifest line is a runtime dependency, as far as the hunk shows (not dev, test or indirect). */
-function isRuntime(manifest: Manifest, path: string, hunk: Hunk, index: number): boolean {
-  const text = hunk.lines[index]?.text ?? '';
+/** The dependencies an added hunk line names, judged by what the hunk shows. */
+function hunkCandidates(manifest: Manifest, path: string, hunk: Hunk, index: number): Candidate[] {
+  const line = hunk.lines[index];
+  if (!line || line.newLine === undefined) return [];
+  const at = line.newLine;
+  const text = line.text;
   switch (manifest) {
-    case 'requirements':
-      return !DEV_REQUIREMENTS.test(path.slice(path.lastIndexOf('/') + 1));
-    case 'pyproject':
-      return pyprojectRuntime(hunk, index, /^\s*"/.test(text));
-    case 'package.json': {
-      const parent = parentLine(hunk, index);
-      if (parent === undefined) return true;
-      return /^\s*"dependencies"\s*:\s*\{/.test(parent); // devDependencies, scripts, overrides...: not shipped
+    case 'package.json':
+      return jsonKeys(text)
+        .filter((k) => k.stringValue)
+        .map((k) => {
+          if (k.path.length > 0) return { name: k.key, line: at, runtime: k.path.length === 1 && NPM_RUNTIME_SECTIONS.has(k.path[0] ?? ''), settled: true };
+          const parent = parentLine(hunk, index);
+          if (parent === undefined) return { name: k.key, line: at, runtime: true, settled: false };
+          // devDependencies, scripts, overrides...: not shipped
+          return { name: k.key, line: at, runtime: /^\s*"(?:dependencies|optionalDependencies)"\s*:\s*\{/.test(parent), settled: true };
+        });
+    case 'pyproject': {
+      const opener = /^\s*([\w.-]+)\s*=\s*\[/.exec(text)?.[1];
+      if (opener !== undefined) {
+        const judged = pyprojectRuntime(hunk, index, true, opener);
+        return tomlEntries([{ text, line: at }]).map((e) => ({ name: e.name.toLowerCase(), line: at, ...judged }));
+      }
+      const name = nameOn(manifest, text);
+      return name === undefined ? [] : [{ name, line: at, ...pyprojectRuntime(hunk, index, /^\s*"/.test(text)) }];
     }
-    case 'go.mod':
-      return !/\/\/\s*indirect\b/.test(text);
-    case 'compose':
-      return true;
+    default: {
+      const name = nameOn(manifest, text);
+      if (name === undefined) return [];
+      const runtime =
+        manifest === 'requirements'
+          ? !DEV_REQUIREMENTS.test(path.slice(path.lastIndexOf('/') + 1))
+          : manifest === 'go.mod'
+            ? !/\/\/\s*indirect\b/.test(text)
+            : true;
+      return [{ name, line: at, runtime, settled: true }];
+    }
   }
+}
+
+/**
+ * The dependencies the added lines name, with their sections read from the whole file: settles a
+ * devDependencies entry whose header is far above the hunk. Undefined when the content cannot help.
+ */
+function contentCandidates(manifest: Manifest, file: ChangedFile): Candidate[] | undefined {
+  const content = file.content;
+  if (content === undefined || (manifest !== 'package.json' && manifest !== 'pyproject')) return undefined;
+  const added = new Set(addedLines(file).map((l) => l.newLine));
+  const lines = content.split('\n').map((text, i) => ({ text, line: i + 1 }));
+  if ([...added].some((n) => n === undefined || n > lines.length)) return undefined; // not the head this diff was made against
+  if (manifest === 'package.json') {
+    return jsonKeys(content)
+      .filter((k) => k.stringValue && added.has(k.line))
+      .map((k) => ({ name: k.key, line: k.line, runtime: k.path.length === 1 && NPM_RUNTIME_SECTIONS.has(k.path[0] ?? ''), settled: true }));
+  }
+  return tomlEntries(lines)
+    .filter((e) => added.has(e.line))
+    .map((e) => ({ name: e.name.toLowerCase(), line: e.line, runtime: e.table !== undefined && tomlRuntime(e.table, e.array), settled: true }));
+}
+
+function hunkCandidatesOf(manifest: Manifest, file: ChangedFile): Candidate[] {
+  return file.hunks.flatMap((hunk) =>
+    hunk.lines.flatMap((line, i) => (line.kind === 'add' ? hunkCandidates(manifest, file.path, hunk, i) : [])),
+  );
+}
+
+/** The names a removed line had: a single-line section names several. */
+function removedNames(manifest: Manifest, text: string): string[] {
+  if (manifest === 'package.json') return jsonKeys(text).filter((k) => k.stringValue).map((k) => k.key);
+  if (manifest === 'pyproject' && /^\s*[\w.-]+\s*=\s*\[/.test(text)) return tomlEntries([{ text, line: 1 }]).map((e) => e.name.toLowerCase());
+  const name = nameOn(manifest, text);
+  return name === undefined ? [] : [name];
 }
 
 function hasDecisionRecord(changeSet: ChangeSet): boolean {
@@ -132,20 +191,23 @@ interface NewService {
 function newServices(file: ChangedFile): NewService[] {
   const manifest = manifestOf(file.path);
   if (!manifest) return [];
-  const removed = removedTexts(file).map((t) => nameOn(manifest, t)).filter((n) => n !== undefined);
+  const removed = removedTexts(file).flatMap((t) => removedNames(manifest, t));
   const before = new Set([...removed, ...removed.map((n) => lookup(manifest, n)?.service).filter((s) => s !== undefined)]);
   const found: NewService[] = [];
-  for (const hunk of file.hunks) {
-    hunk.lines.forEach((line, i) => {
-      if (line.kind !== 'add' || line.newLine === undefined) return;
-      const name = nameOn(manifest, line.text);
-      const dependency = name === undefined ? undefined : lookup(manifest, name);
-      if (!name || !dependency || before.has(name) || before.has(dependency.service)) return;
-      if (found.some((f) => f.dependency.service === dependency.service)) return;
-      if (isRuntime(manifest, file.path, hunk, i)) found.push({ name, dependency, line: line.newLine });
-    });
+  for (const { name, line, runtime } of contentCandidates(manifest, file) ?? hunkCandidatesOf(manifest, file)) {
+    const dependency = lookup(manifest, name);
+    if (!runtime || !dependency || before.has(name) || before.has(dependency.service)) continue;
+    if (found.some((f) => f.dependency.service === dependency.service)) continue;
+    found.push({ name, dependency, line });
   }
   return found;
+}
+
+/** A manifest whose added service line sits in a section the hunk does not show (package.json, pyproject.toml). */
+function wantsContent(file: ChangedFile): boolean {
+  const manifest = manifestOf(file.path);
+  if (manifest !== 'package.json' && manifest !== 'pyproject') return false;
+  return hunkCandidatesOf(manifest, file).some((c) => !c.settled && lookup(manifest, c.name) !== undefined);
 }
 
 /** What the whole change says, worked out once per ChangeSet however many manifests it has. */
@@ -193,9 +255,12 @@ function check(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
 export const newDependencyWithoutAdr: Rule = {
   id: 'new-dependency-without-adr',
   summary: 'A new datastore, queue, cache, search index or external service (manifests, compose images) with no ADR in or linked from the PR',
+  why: 'A stateful or external service is a long commitment: operations, backups, failure modes, cost and lock-in.',
+  remedy: 'Add an ADR (context, decision, alternatives, consequences) in the PR, or link the existing one.',
   severity: 'medium',
   kind: 'question',
   scope: 'dependency manifests or compose files',
   appliesTo: (file) => manifestOf(file.path) !== undefined,
+  wantsContent,
   check,
 };

@@ -1,0 +1,143 @@
+import type { ChangedFile } from '../../changeset/types.js';
+import type { Rule, RuleHit } from '../types.js';
+import { commentLine, headLines, indentOf, type HeadLine } from '../lines.js';
+import { code } from '../../render/escape.js';
+import { startedBy } from './background.js';
+import {
+  bodyOf,
+  cachedDef,
+  decoratorsAbove,
+  describe,
+  enclosingDef,
+  memoised,
+  PY_DEF,
+  PY_LOADS,
+  pythonHandler,
+  routeOf,
+  views,
+  type Handler,
+} from './serving-util.js';
+
+const READY_PATH = /(?:^|\/)(?:ready|readyz|readiness)\/?$/i;
+const HEALTH_PATH = /(?:^|\/)(?:health|healthz|healthcheck|health-check|ready|readyz|readiness|live|livez|liveness|ping)\/?$/i;
+
+interface DeferredLoad {
+  line: HeadLine;
+  call: string;
+  how: string;
+}
+
+/** Model loads that happen after the server starts answering: in a lazy, cached loader or in a background thread or task. */
+function deferredLoads(lines: readonly HeadLine[]): DeferredLoad[] {
+  const out: DeferredLoad[] = [];
+  lines.forEach((line, index) => {
+    if (commentLine(line.text, true)) return;
+    const match = PY_LOADS.map((re) => re.exec(line.text)).find((m) => m !== null);
+    const defIndex = match ? enclosingDef(lines, index) : undefined;
+    if (!match || defIndex === undefined) return;
+    const name = PY_DEF.exec(lines[defIndex]?.text ?? '')?.[1] ?? '';
+    const started = startedBy(lines, name);
+    const lazy = cachedDef(lines, defIndex) || memoised(lines, index, defIndex);
+    if (!lazy && !started) return;
+    const how = started ? `in ${started.how} (${code(`${name}()`)})` : `lazily on first use in ${code(`${name}()`)}`;
+    const start = line.text.slice(0, match.index).search(/[\w.]*$/);
+    out.push({ line, call: line.text.slice(start, match.index) + match[0].replace(/\s*\(.*$/, ''), how });
+  });
+  return out;
+}
+
+interface HealthEndpoint {
+  handler: Handler;
+  path: string;
+  /** The decorator, `def` and body lines. */
+  lines: HeadLine[];
+  /** The line that answers: its `return`. */
+  answer?: HeadLine;
+  unconditional: boolean;
+}
+
+/** Calls that only build a response or a constant field: anything else (a check, a lazy load) may fail or wait. */
+const RESPONSE_CALLS = /^(?:jsonify|JSONResponse|ORJSONResponse|PlainTextResponse|Response|json_response|dict|str|int|float|bool|round|time|now|utcnow|isoformat|getenv|environ\.get)$/;
+
+/** Whether a health handler's body answers success whatever happens: no branch, no error status, no call that checks. */
+function unconditional(body: readonly HeadLine[]): boolean {
+  let texts = body.map((l) => l.text).filter((t) => !commentLine(t, true) && t.trim() !== '');
+  const quote = /^\s*[rRuU]?("""|\'\'\')/.exec(texts[0] ?? '')?.[1];
+  if (quote) texts = texts.slice(texts.findIndex((t, i) => t.split(quote).length > (i === 0 ? 2 : 1)) + 1); // the docstring
+  const code = texts.join('\n').replace(/(['"])(?:(?!\1).)*\1/g, '""');
+  if (!/^\s*return\b/m.test(code)) return false;
+  if (/\b(?:if|raise|assert|abort|await|while|for|try)\b|\b50\d\b|HTTP_50\d|SERVICE_UNAVAILABLE/.test(code)) return false;
+  if (/status_code\s*=\s*(?!200\b|status\.HTTP_200_OK\b|HTTPStatus\.OK\b)/.test(code)) return false;
+  return [...code.matchAll(/([\w.]+)\s*\(/g)].every((m) => RESPONSE_CALLS.test((m[1] ?? '').replace(/^(?:os|datetime|time|fastapi|flask|responses)\./, '')));
+}
+
+function healthEndpoints(lines: readonly HeadLine[]): HealthEndpoint[] {
+  const out: HealthEndpoint[] = [];
+  lines.forEach((line, defIndex) => {
+    if (!PY_DEF.test(line.text)) return;
+    const route = decoratorsAbove(lines, defIndex).map(routeOf).find((r) => r !== undefined);
+    const handler = pythonHandler(lines, defIndex);
+    if (!route || !handler || !HEALTH_PATH.test(route.path)) return;
+    const body = bodyOf(lines, defIndex).map((i) => lines[i]).filter((l): l is HeadLine => l !== undefined);
+    const own = [line, ...body];
+    for (let i = defIndex - 1; i >= 0 && /^\s*(?:@|[)\]]|\s)/.test(lines[i]?.text ?? '') && (lines[i]?.text ?? '').trim() !== ''; i--) {
+      const l = lines[i];
+      if (l) own.push(l); // the decorator lines
+    }
+    const answer = body.find((l) => /^\s*return\b/.test(l.text));
+    out.push({ handler, path: route.path, lines: own, unconditional: unconditional(body), ...(answer ? { answer } : {}) });
+  });
+  return out;
+}
+
+function check(file: ChangedFile): RuleHit[] {
+  const all = views(file);
+  const loads = all.flatMap(deferredLoads);
+  const load = loads[0];
+  if (!load) return [];
+  const endpoints = all.flatMap(healthEndpoints);
+  // With a readiness endpoint, that is what the orchestrator routes by: a constant liveness endpoint beside it is fine.
+  const readiness = endpoints.filter((e) => READY_PATH.test(e.path));
+  const probes = readiness.length > 0 ? readiness : endpoints;
+  if (probes.some((e) => !e.unconditional)) return [];
+  const hits: RuleHit[] = [];
+  for (const endpoint of probes) {
+    const changed = endpoint.answer?.added ? endpoint.answer : (endpoint.lines.find((l) => l.added) ?? loads.find((l) => l.line.added)?.line);
+    if (!changed) continue;
+    hits.push({
+      line: changed.line,
+      title: `Health endpoint ${describe(endpoint.handler)} answers before the model is loaded`,
+      message:
+        `${describe(endpoint.handler)} returns success unconditionally, but this server loads its model ${load.how} ` +
+        `(${code(`${load.call}(…)`)}). The orchestrator marks the instance ready and sends it traffic as soon as the process ` +
+        'answers, so after every deploy or scale-out the first requests wait for the load and time out; if the load fails, ' +
+        'the instance stays in rotation and fails every prediction.',
+      remedy:
+        'Make readiness reflect the model: `if model is None: return Response(status_code=503)` until it is loaded and ' +
+        'warmed up; keep a constant `/healthz` only as the liveness probe, point the readiness probe at the model-aware ' +
+        'endpoint, and give a slow load a startupProbe instead of a readiness check that answers early.',
+    });
+  }
+  return hits;
+}
+
+/** Whether an added health route or model load may have its counterpart elsewhere in the file. */
+function wantsContent(file: ChangedFile): boolean {
+  if (file.status === 'added') return false;
+  return file.hunks.some((hunk) =>
+    headLines(hunk).some((l) => l.added && !commentLine(l.text, true) && (PY_LOADS.some((re) => re.test(l.text)) || HEALTH_PATH.test(routeOf(l.text)?.path ?? ''))),
+  );
+}
+
+export const healthBeforeModelReady: Rule = {
+  id: 'health-before-model-ready',
+  summary: 'A health/readiness endpoint that answers OK unconditionally in a server that loads its model lazily or in the background',
+  why: 'The orchestrator sends traffic before the model is loaded (or after it failed to load), so the first requests after each deploy or scale-out time out.',
+  remedy: 'Load and warm up at start-up and expose a readiness endpoint that returns 503 until the model is ready; keep a constant endpoint only for liveness.',
+  severity: 'medium',
+  kind: 'problem',
+  scope: 'Python files',
+  appliesTo: (file) => file.language === 'python',
+  wantsContent,
+  check,
+};

@@ -1,0 +1,102 @@
+import type { ChangedFile } from '../../changeset/types.js';
+import type { Rule, RuleHit } from '../types.js';
+import { callText, commentLine, headLines, type HeadLine } from '../lines.js';
+import { code } from '../../render/escape.js';
+import { inferenceCall } from './inference-calls.js';
+import { describe, isRouteDecorator, ownBody, PY_DEF, pythonHandler, views, type Handler } from './serving-util.js';
+
+/** Metrics, tracing, prediction logging or data capture, by library or by name. */
+const INSTRUMENTED =
+  /\b(?:prometheus_client|prometheus_fastapi_instrumentator|Instrumentator|starlette_exporter|aioprometheus|statsd|datadog|ddtrace|opentelemetry|whylogs|why\.log|evidently|arize|fiddler|nannyml|alibi_detect|deepchecks|mlflow\.log_\w+|log_predictions?|record_predictions?|capture_predictions?|data_capture|DataCapture\w*|prediction_logger|PredictionLogger|monitoring|metrics|telemetry|observability)\b/i;
+const PROMETHEUS_METRIC = /\b(?:Counter|Histogram|Summary|Gauge)\s*\(\s*['"]/;
+const LOG_CALL = /\b(?:log|logger|logging|LOG|LOGGER|_log|_logger|structlog\.get_logger\(\))\.(?:info|debug|warning|warn|log|exception|msg)\s*\(/;
+const PREDICTION_WORD = /\b(?:pred\w*|score\w*|proba\w*|prob|probs|probability|label\w*|output\w*|result\w*|y_hat|logits|class_id|intent)\b/i;
+/** Calls that produce a prediction, besides in-process inference: a helper or a remote client named for it. */
+const PREDICTS = /(?<![\w])[\w.]*predict\w*\s*\(|\.infer\s*\(/;
+
+/** Whether these lines show metrics, data capture, or a log line that records a prediction. */
+function instrumented(lines: readonly HeadLine[]): boolean {
+  return lines.some((l, i) => {
+    if (commentLine(l.text, true)) return false;
+    if (INSTRUMENTED.test(l.text) || PROMETHEUS_METRIC.test(l.text)) return true;
+    const log = LOG_CALL.exec(l.text);
+    return log !== null && PREDICTION_WORD.test(callText(lines, i, log.index).replace(/^[^(]*\(/, ''));
+  });
+}
+
+interface Endpoint {
+  handler: Handler;
+  def: HeadLine;
+  call: string;
+}
+
+/** Route handlers added whole by this change (decorator and `def` both new) that return a model's predictions. */
+function newPredictionEndpoints(lines: readonly HeadLine[]): Endpoint[] {
+  const out: Endpoint[] = [];
+  lines.forEach((def, defIndex) => {
+    if (!def.added || !PY_DEF.test(def.text)) return;
+    const handler = pythonHandler(lines, defIndex);
+    if (!handler?.route) return;
+    let routeAdded = false;
+    for (let i = defIndex - 1; i >= 0 && (lines[i]?.text ?? '').trim() !== ''; i--) {
+      if (lines[i]?.added && isRouteDecorator(lines[i]?.text ?? '')) routeAdded = true;
+    }
+    if (!routeAdded) return;
+    for (const i of ownBody(lines, defIndex)) {
+      const text = lines[i]?.text ?? '';
+      if (commentLine(text, true)) continue;
+      const call = inferenceCall(text)?.name ?? PREDICTS.exec(text)?.[0].replace(/\s*\($/, '');
+      if (call) {
+        out.push({ handler, def, call });
+        return;
+      }
+    }
+  });
+  return out;
+}
+
+/** Whether these lines show the module's imports: a new file, the whole file, or a hunk from line 1. */
+function importsVisible(file: ChangedFile, lines: readonly HeadLine[]): boolean {
+  return file.status === 'added' || file.content !== undefined || lines[0]?.line === 1;
+}
+
+function check(file: ChangedFile): RuleHit[] {
+  const all = views(file);
+  // Instrumentation anywhere in the file counts, so judge the file once over every view.
+  if (all.some(instrumented)) return [];
+  if (!all.some((lines) => importsVisible(file, lines))) return [];
+  return all.flatMap(newPredictionEndpoints).map((endpoint) => ({
+    line: endpoint.def.line,
+    title: `New prediction endpoint ${describe(endpoint.handler)} without prediction logging or metrics`,
+    message:
+      `${describe(endpoint.handler)} serves ${code(`${endpoint.call}(…)`)} results, and nothing in this file logs the ` +
+      'predictions or their inputs, exports metrics, or captures data for drift detection (no prediction log line, ' +
+      'Prometheus/StatsD/OpenTelemetry metric, whylogs/Evidently/Arize or data capture). Without them a shifting input ' +
+      'distribution or a silently degrading model shows up only when business numbers fall, weeks later. How will you ' +
+      "notice when this model's predictions drift or degrade: where are predictions and inputs logged or measured?",
+    remedy:
+      'Log each prediction with its inputs (or their hash), the model version and a request id to a structured log or a ' +
+      'prediction table/stream; export latency and score-distribution metrics (e.g. a Prometheus `Histogram`); and feed ' +
+      'them to drift detection (Evidently, whylogs, SageMaker/Vertex data capture) with an alert that has an owner.',
+  }));
+}
+
+/** Whether a new prediction endpoint's file may hold module-level instrumentation outside the hunks. */
+function wantsContent(file: ChangedFile): boolean {
+  if (file.status === 'added') return false;
+  const hunks = file.hunks.map(headLines);
+  return !hunks.some(instrumented) && hunks.some((lines) => newPredictionEndpoints(lines).length > 0);
+}
+
+export const predictionWithoutMonitoring: Rule = {
+  id: 'prediction-without-monitoring',
+  summary: 'A new prediction endpoint in a file with no prediction logging, metrics or data capture',
+  why: 'Without prediction logs, metrics or data capture, drift and silent model degradation are noticed only when business numbers fall.',
+  remedy: 'Log predictions with inputs, model version and request id; export score and latency metrics; feed them to drift detection with an owned alert.',
+  severity: 'medium',
+  kind: 'question',
+  scope: 'Python files',
+  appliesTo: (file) => file.language === 'python',
+  wantsContent,
+  check,
+};

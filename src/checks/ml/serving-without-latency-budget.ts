@@ -1,0 +1,132 @@
+import type { ChangedFile } from '../../changeset/types.js';
+import type { Rule, RuleHit } from '../types.js';
+import { code } from '../../render/escape.js';
+import { commentLine } from '../lines.js';
+import { at, isObj, isTestOrNotebook, MODEL_SERVER_IMAGE, objectsIn, visibleLines, yamlDocuments, type Obj, type YamlDoc } from './lifecycle-util.js';
+
+const QUESTION = 'What is the latency target (p50/p99) for this model, and which load test or benchmark are these settings sized from?';
+const WORKLOADS = new Set(['Deployment', 'StatefulSet']);
+
+interface Gap {
+  what: string;
+  missing: string;
+  line?: number;
+}
+
+function hasResources(value: unknown): boolean {
+  return objectsIn(value).some((o) => isObj(o.resources) && (isObj(o.resources.requests) || isObj(o.resources.limits)));
+}
+
+/** A request timeout anywhere in the document: a `timeout` field, a timeout annotation, env var or flag (probe timeouts excluded). */
+function hasTimeout(value: unknown): boolean {
+  const text = JSON.stringify(value, (key, v: unknown) => (key === 'readinessProbe' || key === 'livenessProbe' || key === 'startupProbe' ? undefined : v));
+  return /timeout/i.test(text ?? '');
+}
+
+function kindLine(file: ChangedFile, doc: YamlDoc): number | undefined {
+  return visibleLines(file).find((l) => l.line >= doc.startLine && l.line <= doc.endLine && /^kind\s*:/.test(l.text))?.line;
+}
+
+function yamlGaps(file: ChangedFile): Gap[] {
+  const gaps: Gap[] = [];
+  for (const doc of yamlDocuments(file) ?? []) {
+    if (!isObj(doc.data)) continue;
+    const kind = at(doc.data, 'kind');
+    const name = at(doc.data, 'metadata', 'name');
+    if (typeof kind !== 'string') continue;
+    const label = `${kind}${typeof name === 'string' ? ` ${code(name)}` : ''}`;
+    let subject: unknown;
+    if (kind === 'InferenceService') subject = at(doc.data, 'spec', 'predictor');
+    else if (kind === 'SeldonDeployment') subject = doc.data;
+    else if (WORKLOADS.has(kind)) {
+      const containers = at(doc.data, 'spec', 'template', 'spec', 'containers');
+      const servers = Array.isArray(containers) ? containers.filter((c): c is Obj => isObj(c) && typeof c.image === 'string' && MODEL_SERVER_IMAGE.test(c.image.replace(/[:@][^/]*$/, ''))) : [];
+      if (servers.length === 0) continue;
+      subject = servers;
+    } else continue;
+    if (subject === undefined || hasResources(subject) || hasTimeout(kind === 'SeldonDeployment' ? doc.data : subject)) continue;
+    gaps.push({ what: `New ${label}`, missing: 'sets no request timeout and no resource requests or limits', line: kindLine(file, doc) });
+  }
+  return gaps;
+}
+
+function lineOf(file: ChangedFile, re: RegExp): number | undefined {
+  return visibleLines(file).find((l) => re.test(l.text))?.line;
+}
+
+/** Triton `config.pbtxt`: a model that accepts batches but leaves batching to the clients. */
+function tritonGaps(file: ChangedFile): Gap[] {
+  const text = visibleLines(file).filter((l) => !/^\s*#/.test(l.text)).map((l) => l.text).join('\n');
+  const batch = Number(/\bmax_batch_size\s*:\s*(\d+)/.exec(text)?.[1] ?? '0');
+  if (batch <= 0 || /\b(?:dynamic_batching|sequence_batching)\b/.test(text)) return [];
+  const name = /^\s*name\s*:\s*"([^"]+)"/m.exec(text)?.[1];
+  return [
+    {
+      what: `New Triton model${name ? ` ${code(name)}` : ''}`,
+      missing: `allows batches of ${batch} but configures no \`dynamic_batching\` (no \`max_queue_delay_microseconds\`), so requests are never batched server-side`,
+      line: lineOf(file, /\bmax_batch_size\s*:/),
+    },
+  ];
+}
+
+/** TorchServe `config.properties`: no response timeout and no batching delay. */
+function torchserveGaps(file: ChangedFile): Gap[] {
+  const text = visibleLines(file).filter((l) => !/^\s*#/.test(l.text)).map((l) => l.text).join('\n');
+  if (/\bdefault_response_timeout\s*=|\bmaxBatchDelay\b|\bmax_batch_delay\b|\bresponseTimeout\b/.test(text)) return [];
+  if (!/\b(?:inference_address|model_store|load_models|models\s*=)/.test(text)) return [];
+  return [{ what: 'New TorchServe config', missing: 'sets no `default_response_timeout` and no `maxBatchDelay`/`batchSize`', line: lineOf(file, /\S/) }];
+}
+
+/** BentoML services: `@bentoml.service` with neither `traffic={"timeout": ...}` nor `resources=`. */
+function bentoGaps(file: ChangedFile): Gap[] {
+  const lines = visibleLines(file);
+  const gaps: Gap[] = [];
+  lines.forEach((l, i) => {
+    if (!l.added || commentLine(l.text, true) || !/^\s*@bentoml\.service\b/.test(l.text)) return;
+    const decorator = lines.slice(i, i + 12).map((d) => d.text).join('\n');
+    const upTo = decorator.split(/\n\s*class\s/)[0] ?? decorator;
+    if (/\btraffic\s*=|\bresources\s*=/.test(upTo)) return;
+    const cls = lines.slice(i + 1, i + 12).map((d) => /^\s*class\s+(\w+)/.exec(d.text)?.[1]).find((n) => n !== undefined);
+    gaps.push({ what: `New BentoML service${cls ? ` ${code(cls)}` : ''}`, missing: 'sets no `traffic={"timeout": ...}` and no `resources=`', line: l.line });
+  });
+  return gaps;
+}
+
+function check(file: ChangedFile): RuleHit[] {
+  if (file.status !== 'added' || isTestOrNotebook(file.path)) return [];
+  const name = file.path.slice(file.path.lastIndexOf('/') + 1);
+  const gaps =
+    file.language === 'yaml' ? yamlGaps(file)
+    : name === 'config.pbtxt' ? tritonGaps(file)
+    : name === 'config.properties' ? torchserveGaps(file)
+    : file.language === 'python' ? bentoGaps(file)
+    : [];
+  return gaps.map((g) => {
+    const hit: RuleHit = {
+      title: `${g.what} with no latency budget`,
+      message:
+        `${g.what} ${g.missing}. Its latency under load is then whatever the node and the traffic make it: a slow or stuck ` +
+        `inference holds requests until the client gives up, and nothing here says what "fast enough" is. ${QUESTION}`,
+      remedy:
+        'Load-test the model at the expected request rate, then set what the results say: a request timeout just above the p99 ' +
+        'target (KServe `spec.predictor.timeout`, Seldon `seldon.io/rest-timeout`, TorchServe `default_response_timeout`, BentoML ' +
+        '`traffic={"timeout": ...}`), CPU/GPU and memory requests and limits, and server-side batching with a bounded delay ' +
+        '(Triton `dynamic_batching { max_queue_delay_microseconds: ... }`, TorchServe `maxBatchDelay`); record the target in the PR.',
+    };
+    if (g.line !== undefined) hit.line = g.line;
+    return hit;
+  });
+}
+
+export const servingWithoutLatencyBudget: Rule = {
+  id: 'serving-without-latency-budget',
+  summary: 'A new model-serving config (KServe, Seldon, model-server Deployment, Triton, TorchServe, BentoML) with no timeout, resources or batching bounds',
+  why: 'With no timeout, resources or batching bounds, latency under load is whatever the node gives: stuck inferences hold requests until clients give up.',
+  remedy: 'Load-test at the expected rate, then set a request timeout above the p99 target, CPU/GPU and memory requests/limits, and bounded server-side batching.',
+  severity: 'medium',
+  kind: 'question',
+  scope: 'new serving configs: YAML manifests, Triton config.pbtxt, TorchServe config.properties, BentoML services',
+  appliesTo: (file) =>
+    !isTestOrNotebook(file.path) && (file.language === 'yaml' || file.language === 'python' || /(?:^|\/)config\.(?:pbtxt|properties)$/.test(file.path)),
+  check,
+};

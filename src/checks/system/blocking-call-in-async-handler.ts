@@ -1,0 +1,92 @@
+import type { ChangedFile } from '../../changeset/types.js';
+import type { Rule, RuleHit } from '../types.js';
+import { commentLine, type HeadLine } from '../lines.js';
+import { code } from '../../render/escape.js';
+import { describeHandler, familyOf, headViews, isTestPath, requestPath } from './code-util.js';
+
+interface Blocking {
+  re: RegExp;
+  /** The async way to do it, for the remedy. */
+  instead: string;
+}
+
+const PY_BLOCKING: Blocking[] = [
+  { re: /(?<![\w.])time\.sleep\s*\(/, instead: '`await asyncio.sleep(...)`' },
+  { re: /(?<![\w.])(?:requests|httpx)\.(?:get|post|put|patch|delete|head|request)\s*\(/, instead: 'a shared `httpx.AsyncClient` (`await client.get(...)`)' },
+  { re: /(?<![\w])(?:urllib\.request\.)?urlopen\s*\(/, instead: 'a shared `httpx.AsyncClient` (`await client.get(...)`)' },
+  { re: /(?<![\w.])(?:psycopg2|pymysql|sqlite3|MySQLdb)\.connect\s*\(/, instead: 'an async driver (`asyncpg`, `aiomysql`, `aiosqlite`) or SQLAlchemy\'s async engine' },
+  { re: /(?<![\w.])subprocess\.(?:run|call|check_call|check_output)\s*\(/, instead: '`await asyncio.create_subprocess_exec(...)`' },
+  { re: /(?<![\w.])smtplib\.SMTP(?:_SSL)?\s*\(/, instead: '`aiosmtplib`, or a background task' },
+];
+/** pymongo's collection methods: blocking unless the file uses motor, whose calls are awaited. */
+const PYMONGO_CALL = /\.(?:find_one|insert_one|insert_many|update_one|update_many|delete_one|delete_many|replace_one|count_documents|aggregate)\s*\(/;
+/** The call is handed to a thread: `asyncio.to_thread(requests.get, url)`, `run_in_executor(None, lambda: ...)`. */
+const OFFLOADED = /\b(?:to_thread|run_in_threadpool|run_in_executor|run_sync|sync_to_async)\s*\(/;
+
+const JS_BLOCKING: Blocking[] = [
+  { re: /\b(?:fs\.)?(?:readFileSync|writeFileSync|appendFileSync|readdirSync)\s*\(/, instead: '`await fs.promises.readFile(...)` (or read it once at start-up)' },
+  { re: /\b(?:child_process\.)?(?:execSync|execFileSync|spawnSync)\s*\(/, instead: '`execFile` with a promise (`util.promisify`) or a job queue' },
+  { re: /\b(?:crypto\.)?(?:pbkdf2Sync|scryptSync)\s*\(/, instead: 'the callback/promise form (`crypto.scrypt`), which runs on the libuv threadpool' },
+];
+
+function usesPymongo(file: ChangedFile, lines: readonly HeadLine[]): boolean {
+  const text = file.content ?? lines.map((l) => l.text).join('\n');
+  return /\bpymongo\b|\bMongoClient\b/.test(text) && !/\bmotor\b|AsyncIOMotorClient|AsyncMongoClient/.test(text);
+}
+
+function check(file: ChangedFile): RuleHit[] {
+  const family = familyOf(file);
+  if ((family !== 'python' && family !== 'script') || isTestPath(file.path)) return [];
+  const hits: RuleHit[] = [];
+  for (const lines of headViews(file)) {
+    const pymongo = family === 'python' && usesPymongo(file, lines);
+    lines.forEach((line, index) => {
+      if (!line.added || commentLine(line.text, family === 'python') || OFFLOADED.test(line.text)) return;
+      let found = (family === 'python' ? PY_BLOCKING : JS_BLOCKING).find((b) => b.re.test(line.text));
+      if (!found && pymongo && PYMONGO_CALL.test(line.text) && !/\bawait\b/.test(line.text)) {
+        found = { re: PYMONGO_CALL, instead: "motor's `AsyncIOMotorClient` (or pymongo's `AsyncMongoClient`)" };
+      }
+      if (!found) return;
+      const path = requestPath(lines, index, family, file.path);
+      // Python: only `async def` handlers run on the event loop (FastAPI runs plain `def` in a threadpool).
+      // JS: every handler runs on the one event loop, async or not.
+      if (!path || (family === 'python' && !path.handler.async)) return;
+      const call = (found.re.exec(line.text)?.[0] ?? '').replace(/^\./, '').replace(/\s*\($/, '');
+      const where = describeHandler(path.handler, code);
+      const via = path.via ? ` (through ${code(`${path.via}()`)})` : '';
+      hits.push({
+        line: line.line,
+        title: `Blocking ${code(call)} in ${family === 'python' ? 'async handler' : 'request handler'} ${where}`,
+        message:
+          `${code(`${call}(…)`)} blocks${via} inside ${family === 'python' ? '`async def` handler' : 'request handler'} ${where}, ` +
+          'which runs on the event loop: while it waits, no other request in this worker makes progress. One slow call ' +
+          'stalls every concurrent request, and throughput collapses under load.',
+        remedy:
+          `Use ${found.instead}` +
+          (family === 'python'
+            ? ', or offload it with `await asyncio.to_thread(...)` / `run_in_threadpool(...)`, or declare the handler with plain `def` so the framework runs it in its threadpool.'
+            : ', so the event loop keeps serving other requests.'),
+      });
+    });
+  }
+  return hits;
+}
+
+export const blockingCallInAsyncHandler: Rule = {
+  id: 'blocking-call-in-async-handler',
+  summary: 'Blocking I/O (time.sleep, requests, urlopen, sync DB drivers, subprocess, readFileSync/execSync) inside an async request handler',
+  why: 'A blocking call on the event loop stops every other request in the worker while it waits; one slow upstream stalls them all.',
+  remedy: 'Use the async client or driver, offload with `asyncio.to_thread`/`run_in_threadpool`, or make the handler a plain `def` (FastAPI runs it in a threadpool).',
+  severity: 'medium',
+  kind: 'problem',
+  scope: 'Python and JS/TS files',
+  appliesTo: (file) => {
+    const family = familyOf(file);
+    return family === 'python' || family === 'script';
+  },
+  wantsContent: (file) =>
+    file.language === 'python' &&
+    file.content === undefined &&
+    file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && /^\s/.test(l.text) && PY_BLOCKING.some((b) => b.re.test(l.text)))),
+  check,
+};

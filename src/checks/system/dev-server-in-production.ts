@@ -1,0 +1,212 @@
+import type { ChangedFile } from '../../changeset/types.js';
+import type { Rule, RuleHit } from '../types.js';
+import { callText, enclosingOpeners, headLines, indentOf } from '../lines.js';
+import { code } from '../../render/escape.js';
+import { dockerfileViews, dockerInstructions, isCompose, isDevPath, isDockerfile, isK8sYaml, isProdNamed } from './infra-files.js';
+import { blockEnd, inlineValue, keyIndent, keyOf, segmentsOf, structural, type YLine } from './yaml-lines.js';
+
+interface DevCommand {
+  re: RegExp;
+  what: string;
+  instead: string;
+}
+
+const GUNICORN = 'Serve with a production server instead: `gunicorn -w 4 -b 0.0.0.0:8000 app:app` (or `uvicorn app.main:app --workers 4` for ASGI).';
+const NODE_BUILD = 'Build at image build time (`RUN npm run build`) and start the built app: `next start`, or `node dist/server.js`.';
+
+const DEV_COMMANDS: DevCommand[] = [
+  { re: /\bflask\b[^;&|]*?\srun\b/, what: "Flask's development server", instead: GUNICORN },
+  { re: /\bmanage\.py\s+runserver\b|\bdjango-admin\s+runserver\b/, what: "Django's development server", instead: 'Serve with `gunicorn project.wsgi -w 4 -b 0.0.0.0:8000` (or an ASGI server for `project.asgi`).' },
+  { re: /\b(?:uvicorn|gunicorn|hypercorn)\b.*\s--reload\b/, what: 'a server in auto-reload mode (a file watcher restarting it)', instead: 'Drop `--reload`; run several workers instead: `uvicorn app.main:app --host 0.0.0.0 --workers 4`.' },
+  { re: /\bfastapi\s+dev\b/, what: 'the FastAPI CLI in development mode (auto-reload)', instead: 'Use `fastapi run` (no reload) or `uvicorn app.main:app --workers 4`.' },
+  { re: /\b(?:npm|pnpm|yarn|bun)\s+(?:run\s+)?(?:dev|develop|start:dev|serve:dev)\b/, what: 'the development script', instead: NODE_BUILD },
+  { re: /\bnext\s+dev\b/, what: "Next.js's development server", instead: NODE_BUILD },
+  { re: /\bnodemon\b|\bts-node-dev\b|\bnest\s+start\s+--watch\b/, what: 'a file watcher compiling and restarting the app', instead: 'Compile at image build time (`tsc`) and run `node dist/main.js`.' },
+  { re: /\bng\s+serve\b|\breact-scripts\s+start\b|\bwebpack(?:-dev-server|\s+serve)\b/, what: 'a front-end development server', instead: 'Build the static assets at image build time and serve them with nginx or a CDN.' },
+];
+
+const ENV_NAMES = /^(NODE_ENV|FLASK_ENV|RAILS_ENV|APP_ENV|ASPNETCORE_ENVIRONMENT|FLASK_DEBUG|DJANGO_DEBUG|DEBUG)$/;
+
+/** Whether `NAME=value` switches the app into development or debug mode. */
+function devEnv(name: string, value: string): boolean {
+  if (!ENV_NAMES.test(name)) return false;
+  return /DEBUG$/.test(name) ? /^(?:1|true|yes|on)$/i.test(value) : /^(?:development|dev)$/i.test(value);
+}
+
+function devCommand(text: string): DevCommand | undefined {
+  const flat = text.replace(/[[\]",]/g, ' ').replace(/\s+/g, ' ');
+  return DEV_COMMANDS.find((c) => c.re.test(flat));
+}
+
+function commandHit(line: number, where: string, command: DevCommand, shown: string): RuleHit {
+  return {
+    line,
+    title: `Development server in ${where}: ${code(shown)}`,
+    message:
+      `${code(shown)} runs ${command.what}. It is built for one developer: a single process with no worker management, ` +
+      'debug features and file watching; under production traffic it stalls on concurrent requests, uses more CPU and memory, ' +
+      'and a debug page can leak source and settings.',
+    remedy: command.instead,
+  };
+}
+
+function envHit(line: number, where: string, name: string, value: string): RuleHit {
+  return {
+    line,
+    title: `Development mode in ${where}: ${code(`${name}=${value}`)}`,
+    message:
+      `${code(`${name}=${value}`)} switches the app into development or debug mode in ${where}: frameworks then serve ` +
+      'detailed error pages (source, settings, sometimes an interactive debugger), skip caching and optimisations, and log verbosely.',
+    remedy: `Set ${code(name)} for production here (e.g. \`NODE_ENV=production\`, \`DEBUG=0\`) and keep development values in a dev-only file (\`Dockerfile.dev\`, \`compose.override.yml\`).`,
+  };
+}
+
+const DEV_STAGE = /^(?:dev|develop|development|local|debug|test|testing|watch)$/i;
+
+function dockerfileHits(file: ChangedFile): RuleHit[] {
+  const hits: RuleHit[] = [];
+  for (const view of dockerfileViews(file)) {
+    let stage: string | undefined;
+    for (const ins of dockerInstructions(view.lines)) {
+      if (ins.instruction === 'FROM') {
+        stage = /\bAS\s+([\w.-]+)\s*$/i.exec(ins.args)?.[1] ?? '';
+        continue;
+      }
+      if (ins.addedLine === undefined || (stage !== undefined && DEV_STAGE.test(stage))) continue;
+      if (ins.instruction === 'CMD' || ins.instruction === 'ENTRYPOINT') {
+        const command = devCommand(ins.args);
+        if (command) hits.push(commandHit(ins.addedLine, 'the production image', command, `${ins.instruction} ${ins.args}`));
+      } else if (ins.instruction === 'ENV') {
+        const pairs = ins.args.includes('=')
+          ? [...ins.args.matchAll(/([\w.]+)=["']?([^\s"']*)/g)].map((m) => [m[1] ?? '', m[2] ?? ''] as const)
+          : [[ins.args.split(/\s+/)[0] ?? '', ins.args.split(/\s+/)[1] ?? ''] as const];
+        const dev = pairs.find(([name, value]) => devEnv(name, value));
+        if (dev) hits.push(envHit(ins.addedLine, 'the production image', dev[0], dev[1]));
+      }
+    }
+  }
+  return hits;
+}
+
+const COMMAND_KEY = /^(?:command|args|entrypoint)$/;
+
+/** The `command:`/`args:` values of each mapping (a container or a compose service), joined: `uvicorn` and `--reload` may be split. */
+function yamlCommandHits(lines: YLine[], where: string): RuleHit[] {
+  const hits: RuleHit[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const first = lines[i];
+    if (!first || !COMMAND_KEY.test(keyOf(first.text) ?? '')) continue;
+    const indent = keyIndent(first.text);
+    let groupEnd = i + 1;
+    for (let j = i + 1; j < lines.length; j++) {
+      const text = lines[j]?.text ?? '';
+      if (!structural(text)) continue;
+      if (indentOf(text) < indent) break;
+      groupEnd = j + 1;
+    }
+    let text = '';
+    let changed: YLine | undefined;
+    for (let j = i; j < groupEnd; j++) {
+      const line = lines[j];
+      if (!line || keyIndent(line.text) !== indent || !COMMAND_KEY.test(keyOf(line.text) ?? '')) continue;
+      const block = lines.slice(j, blockEnd(lines, j));
+      text += ` ${inlineValue(line.text)} ${block.slice(1).map((l) => l.text.replace(/^\s*-\s*/, '')).join(' ')}`;
+      changed ??= block.find((l) => l.added);
+    }
+    const command = devCommand(text);
+    if (changed && command) hits.push(commandHit(changed.line, where, command, text.replace(/[[\]",]/g, ' ').replace(/\s+/g, ' ').trim()));
+    i = groupEnd - 1;
+  }
+  return hits;
+}
+
+function yamlEnvHits(lines: YLine[], where: string): RuleHit[] {
+  const hits: RuleHit[] = [];
+  lines.forEach((l, i) => {
+    const pair = /^\s*(?:-\s+)?["']?(\w+)["']?\s*[:=]\s*["']?([\w-]+)["']?\s*$/.exec(l.text);
+    if (pair && l.added && devEnv(pair[1] ?? '', pair[2] ?? '')) hits.push(envHit(l.line, where, pair[1] ?? '', pair[2] ?? ''));
+    const name = /^\s*-\s+name:\s*["']?(\w+)["']?\s*$/.exec(l.text)?.[1];
+    const next = lines[i + 1];
+    const value = next ? /^\s*value:\s*["']?([\w-]+)["']?\s*$/.exec(next.text)?.[1] : undefined;
+    if (name && value && next && (l.added || next.added) && devEnv(name, value)) hits.push(envHit(next.line, where, name, value));
+  });
+  return hits;
+}
+
+const PY_RUN = /(?<![\w.])(?:\w+\.run|uvicorn\.run)\s*\(/;
+const MAIN_GUARD = /^\s*if\s+__name__\s*==\s*["']__main__["']\s*:/;
+
+function pythonHits(file: ChangedFile): RuleHit[] {
+  const hits: RuleHit[] = [];
+  const settings = /(?:^|\/)settings(?:\/[\w]+)?\.py$/.test(file.path);
+  for (const hunk of file.hunks) {
+    const lines = headLines(hunk);
+    lines.forEach((line, index) => {
+      if (!line.added || /^\s*#/.test(line.text)) return;
+      if (settings && /^DEBUG\s*=\s*True\b/.test(line.text)) hits.push(envHit(line.line, 'the Django settings', 'DEBUG', 'True'));
+      const match = PY_RUN.exec(line.text);
+      if (!match) return;
+      const call = callText(lines, index, match.index);
+      const reload = /\breload\s*=\s*True\b/.test(call) && /uvicorn/.test(match[0]);
+      if (!/\bdebug\s*=\s*True\b/.test(call) && !reload) return;
+      const openers = enclosingOpeners(lines, index);
+      const allInterfaces = /\bhost\s*=\s*["']0\.0\.0\.0["']/.test(call);
+      // Inside `if __name__ == "__main__":` (or a function) it runs only when started directly: a problem
+      // only when it listens on every interface, as in a container. At module level it runs on import.
+      const moduleLevel = indentOf(line.text) === 0;
+      const guarded = openers.some((i) => MAIN_GUARD.test(lines[i]?.text ?? '') || /^\s*(?:async\s+)?def\s/.test(lines[i]?.text ?? ''));
+      if (!moduleLevel && !(guarded && allInterfaces)) return;
+      const shown = call.replace(/\s+/g, ' ').trim();
+      hits.push({
+        line: line.line,
+        title: `Development server started with ${code(reload ? 'reload=True' : 'debug=True')}`,
+        message:
+          `${code(shown.length > 80 ? `${shown.slice(0, 77)}…` : shown)} starts the framework's development server` +
+          (reload ? ' with auto-reload' : ' with the interactive debugger') +
+          (moduleLevel ? ' at import time, so it also runs when a production server imports this module' : ' listening on every interface') +
+          ': anyone who reaches the port gets a debugger console that runs arbitrary code, and the server is single-process.',
+      remedy: `${GUNICORN} Keep \`debug\` off unless an env var for local development turns it on.`,
+      });
+    });
+  }
+  return hits;
+}
+
+function check(file: ChangedFile): RuleHit[] {
+  if (isDevPath(file.path)) return [];
+  if (isDockerfile(file)) return dockerfileHits(file);
+  if (file.language === 'python') return pythonHits(file);
+  const compose = isCompose(file.path);
+  // A plain docker-compose.yml is, in most repositories, the local development setup: only files named
+  // for a deployed environment (docker-compose.prod.yml, stack.yml) are judged.
+  if (compose && !isProdNamed(file.path)) return [];
+  if (!compose && !isK8sYaml(file)) return [];
+  const where = compose ? 'a production compose file' : 'a Kubernetes manifest';
+  return segmentsOf(file).flatMap((s) => [...yamlCommandHits(s.lines, where), ...yamlEnvHits(s.lines, where)]);
+}
+
+export const devServerInProduction: Rule = {
+  id: 'dev-server-in-production',
+  summary: 'A development server or mode (flask run, uvicorn --reload, runserver, npm run dev, NODE_ENV=development, debug=True) in a production image or deployment',
+  why: 'Development servers are single-process, reload on file changes and may expose a debugger: under production traffic they fall over, and debug mode can run attacker-supplied code.',
+  remedy: 'Run a production server (gunicorn/uvicorn workers without --reload, next start, node on the build output) and keep dev settings in dev-only files.',
+  severity: 'high',
+  kind: 'problem',
+  scope: 'Dockerfiles, Kubernetes manifests, production compose files and Python entrypoints (dev-only files excluded)',
+  appliesTo: (file) =>
+    !isDevPath(file.path) &&
+    (isDockerfile(file) || file.language === 'python' || (isCompose(file.path) && isProdNamed(file.path)) || (!isCompose(file.path) && isK8sYaml(file))),
+  // The stage a CMD belongs to may be far above the hunk: `FROM node:20 AS dev` keeps it quiet.
+  wantsContent: (file) =>
+    isDockerfile(file) &&
+    file.status !== 'added' &&
+    !isDevPath(file.path) &&
+    file.hunks.some((h) => {
+      const instructions = dockerInstructions(headLines(h));
+      const firstFrom = instructions.findIndex((i) => i.instruction === 'FROM');
+      return (firstFrom < 0 ? instructions : instructions.slice(0, firstFrom)).some(
+        (i) => i.addedLine !== undefined && (i.instruction === 'ENV' || devCommand(i.args) !== undefined),
+      );
+    }),
+  check,
+};

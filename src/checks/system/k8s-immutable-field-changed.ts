@@ -1,0 +1,184 @@
+import type { ChangedFile, Hunk } from '../../changeset/types.js';
+import type { Rule, RuleHit } from '../types.js';
+import { indentOf } from '../lines.js';
+import { code } from '../../render/escape.js';
+import { isK8sYaml } from './infra-files.js';
+import { keyOf, structural } from './yaml-lines.js';
+
+/** One side (base or head) of a hunk, with the unchanged lines above it when the content is known. */
+interface SideLine {
+  text: string;
+  changed: boolean;
+  /** Head-side line number: its own, or for a removed line the next head line. */
+  head: number;
+}
+
+function sidesOf(file: ChangedFile, hunk: Hunk): { old: SideLine[]; head: SideLine[] } {
+  const prefix: SideLine[] = (file.content?.split('\n').slice(0, Math.max(0, hunk.newStart - 1)) ?? []).map((text, i) => ({ text, changed: false, head: i + 1 }));
+  const old = [...prefix];
+  const head = [...prefix];
+  let pending: SideLine[] = [];
+  for (const l of hunk.lines) {
+    if (l.kind === 'del') {
+      const line = { text: l.text, changed: true, head: 0 };
+      pending.push(line);
+      old.push(line);
+      continue;
+    }
+    const n = l.newLine ?? 0;
+    for (const p of pending) p.head = n;
+    pending = [];
+    const line = { text: l.text, changed: l.kind === 'add', head: n };
+    head.push(line);
+    if (l.kind === 'context') old.push(line);
+  }
+  const last = hunk.newStart + hunk.newLines - 1;
+  for (const p of pending) p.head = Math.max(1, last);
+  return { old, head };
+}
+
+interface Path {
+  keys: string[];
+  /** Indentation of each key's line. */
+  indents: number[];
+  /** The path reaches a top-level key. */
+  rooted: boolean;
+}
+
+/** The keys leading to line `k`, by indentation; a list item counts as half a step deeper than its key. */
+function pathOf(side: readonly SideLine[], k: number): Path {
+  const depth = (t: string): number => indentOf(t) + (/^\s*-\s/.test(t) ? 0.5 : 0);
+  const own = side[k]?.text ?? '';
+  const path: Path = { keys: [keyOf(own) ?? ''], indents: [indentOf(own)], rooted: depth(own) === 0 };
+  let target = depth(own);
+  for (let j = k - 1; j >= 0 && target > 0; j--) {
+    const t = side[j]?.text ?? '';
+    if (/^---/.test(t)) break;
+    if (!structural(t) || depth(t) >= target) continue;
+    path.keys.unshift(keyOf(t) ?? '');
+    path.indents.unshift(indentOf(t));
+    target = depth(t);
+    if (target === 0) path.rooted = true;
+  }
+  return path;
+}
+
+/** The document around line `k`: its kind, and whether the change created or renamed it (`kind:` or `metadata.name` changed). */
+function docAround(side: readonly SideLine[], k: number): { kind?: string; fresh: boolean; hook: boolean } {
+  let start = k;
+  while (start > 0 && !/^---/.test(side[start - 1]?.text ?? '')) start--;
+  let end = k;
+  while (end < side.length && !/^---/.test(side[end]?.text ?? '')) end++;
+  const doc = side.slice(start, end);
+  const kindLine = doc.find((l) => /^kind:/.test(l.text));
+  const fresh = doc.some((l, i) => l.changed && (/^kind:/.test(l.text) || (/^\s{1,4}name:/.test(l.text) && pathOf(doc, i).keys.join('.') === 'metadata.name')));
+  const hook = doc.some((l) => /helm\.sh\/hook|argocd\.argoproj\.io\/hook|generateName:|^\s{1,4}name:.*\{\{/.test(l.text));
+  const kind = kindLine ? /^kind:\s*["']?(\w+)/.exec(kindLine.text)?.[1] : undefined;
+  return kind === undefined ? { fresh, hook } : { kind, fresh, hook };
+}
+
+interface Field {
+  field: string;
+  why: string;
+  remedy: string;
+}
+
+const SELECTOR: Field = {
+  field: 'spec.selector',
+  why: 'The selector is immutable once the object exists: `kubectl apply` or `helm upgrade` fails with `field is immutable` and leaves the release half-applied; getting through means deleting and recreating the workload, which takes every pod down at once (or, with `--cascade=orphan`, leaves the old pods running unmanaged).',
+  remedy: 'Keep the selector and change only the pod template\'s labels (extra template labels are fine). If the selector must change, create the workload under a new name next to the old one, move the Service or traffic over, then delete the old one.',
+};
+const STS_FIELD = (name: string): Field => ({
+  field: `spec.${name}`,
+  why: 'A StatefulSet update may only change replicas, template, updateStrategy, ordinals, persistentVolumeClaimRetentionPolicy and minReadySeconds: `kubectl apply` fails with `Forbidden: updates to statefulset spec for fields other than … are forbidden`.',
+  remedy: 'To grow volumes, resize each PVC (a storage class with `allowVolumeExpansion`), then recreate only the StatefulSet object: `kubectl delete statefulset <name> --cascade=orphan` and apply, so pods and volumes stay. For other fields, plan a migration to a new StatefulSet.',
+});
+const JOB_TEMPLATE: Field = {
+  field: 'spec.template',
+  why: 'A Job\'s pod template cannot change once the Job exists: re-applying the manifest fails with `field is immutable` while the old Job object is still there.',
+  remedy: 'Give each run a new name (suffixed with the release or image tag), use `generateName`, run it as a Helm hook with `helm.sh/hook-delete-policy: before-hook-creation`, or set `ttlSecondsAfterFinished` so the finished Job is gone before the next apply.',
+};
+
+const SELECTOR_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job']);
+
+/** The immutable field a changed line is in, or undefined. Out of view (no content), only conventional two-space layouts are trusted. */
+function fieldOf(path: Path, kind: string | undefined, hook: boolean, pdbFile: boolean): Field | undefined {
+  const { keys, indents, rooted } = path;
+  const top = rooted ? keys.slice(1) : keys;
+  const atSpecLevel = rooted ? keys[0] === 'spec' : indents[0] === 2;
+  if (!atSpecLevel) return undefined;
+  if (top[0] === 'selector' && (kind ? SELECTOR_KINDS.has(kind) : !pdbFile && /^match(?:Labels|Expressions)$/.test(top[1] ?? ''))) return SELECTOR;
+  if (['volumeClaimTemplates', 'serviceName', 'podManagementPolicy'].includes(top[0] ?? '') && (kind === 'StatefulSet' || kind === undefined)) return STS_FIELD(top[0] ?? '');
+  if (top[0] === 'template' && kind === 'Job' && !hook && rooted) return JOB_TEMPLATE;
+  return undefined;
+}
+
+const SELECTOR_HELPER = /define\s+"([^"]*(?:selectorLabels|selector-labels|matchLabels)[^"]*)"/i;
+
+function helperHits(file: ChangedFile): RuleHit[] {
+  const hits: RuleHit[] = [];
+  for (const hunk of file.hunks) {
+    const { old, head } = sidesOf(file, hunk);
+    for (const side of [head, old]) {
+      const k = side.findIndex((l, i) => l.changed && structural(l.text) && SELECTOR_HELPER.test(side.slice(0, i).reverse().find((p) => /\{\{-?\s*define\s/.test(p.text))?.text ?? ''));
+      if (k < 0 || hits.length > 0) continue;
+      const helper = SELECTOR_HELPER.exec(side.slice(0, k).reverse().find((p) => /\{\{-?\s*define\s/.test(p.text))?.text ?? '')?.[1] ?? '';
+      hits.push({
+        line: side[k]?.head ?? 1,
+        title: `Selector labels helper ${code(helper)} changed`,
+        message: `This edits ${code(helper)}, which charts use for \`spec.selector.matchLabels\` of every Deployment and StatefulSet. ${SELECTOR.why}`,
+        remedy: SELECTOR.remedy,
+      });
+    }
+  }
+  return hits;
+}
+
+function check(file: ChangedFile): RuleHit[] {
+  if (file.status === 'added') return [];
+  if (/\.tpl$/.test(file.path)) return helperHits(file);
+  const pdbFile = /pdb|disruption/i.test(file.path);
+  const hits: RuleHit[] = [];
+  for (const hunk of file.hunks) {
+    const { old, head } = sidesOf(file, hunk);
+    const found = new Map<string, { field: Field; kind?: string; line: number; added: string[]; removed: string[] }>();
+    for (const [side, isHead] of [[head, true], [old, false]] as const) {
+      side.forEach((l, k) => {
+        if (!l.changed || !structural(l.text)) return;
+        const doc = docAround(side, k);
+        if (doc.fresh) return; // a new or renamed object is created, not updated
+        const field = fieldOf(pathOf(side, k), doc.kind, doc.hook, pdbFile);
+        if (!field) return;
+        const key = `${field.field}\u0000${doc.kind ?? ''}`;
+        const entry = found.get(key) ?? { field, ...(doc.kind ? { kind: doc.kind } : {}), line: l.head, added: [], removed: [] };
+        (isHead ? entry.added : entry.removed).push(l.text.trim());
+        if (isHead && entry.added.length === 1) entry.line = l.head;
+        found.set(key, entry);
+      });
+    }
+    for (const { field, kind, line, added, removed } of found.values()) {
+      const change = [removed[0] && `removed ${code(removed[0])}`, added[0] && `added ${code(added[0])}`].filter(Boolean).join(', ');
+      hits.push({
+        line,
+        title: `Immutable ${code(field.field)}${kind ? ` of a ${kind}` : ''} changed`,
+        message: `This change edits ${code(field.field)}${kind ? ` of an existing ${kind}` : ''} (${change}). ${field.why}`,
+        remedy: field.remedy,
+      });
+    }
+  }
+  return hits;
+}
+
+export const k8sImmutableFieldChanged: Rule = {
+  id: 'k8s-immutable-field-changed',
+  summary: 'A change to a Kubernetes field that cannot be updated in place (workload selector, StatefulSet volumeClaimTemplates/serviceName, a Job template, a chart\'s selectorLabels helper)',
+  why: 'Kubernetes rejects the update (kubectl apply fails), so the rollout needs the resource deleted and recreated: downtime, or orphaned pods.',
+  remedy: 'Keep the field as it is, or plan a new resource under a new name with a migration and cut-over.',
+  severity: 'high',
+  kind: 'problem',
+  scope: 'modified Kubernetes manifests, Helm templates and helpers',
+  appliesTo: (file) => file.status !== 'added' && (isK8sYaml(file) || (/\.tpl$/.test(file.path) && /(?:^|\/)(?:charts?|helm)\//.test(file.path))),
+  // The kind and the path of a changed line are usually above the hunk.
+  wantsContent: (file) => file.status !== 'added' && file.hunks.some((h) => h.lines.some((l) => l.kind !== 'context' && /^\s+(?:-\s+)?[\w.\-/]+:/.test(l.text))),
+  check,
+};

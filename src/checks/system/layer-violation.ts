@@ -1,0 +1,148 @@
+import type { ChangedFile } from '../../changeset/types.js';
+import type { Rule, RuleHit } from '../types.js';
+import { enclosingOpeners, headLines, type HeadLine } from '../lines.js';
+import { code } from '../../render/escape.js';
+import { familyOf, isTestPath, type Family } from './code-util.js';
+
+type Layer = 'ui' | 'domain' | 'entities';
+
+/**
+ * UI code, JS/TS only (Django's views/ are controllers). Next.js `app/` and `pages/` count only as
+ * client components (`'use client'`): server components, route handlers and `getServerSideProps` are
+ * where Next.js documents data access, so they are left alone.
+ */
+const UI_PATH = /(?:^|\/)(?:components|ui|views|frontend|client)\//;
+const NEXT_PATH = /(?:^|\/)(?:app|pages)\//;
+/** Domain code. `core/` is left out: FastAPI and Django templates keep db setup and config there. */
+const DOMAIN_PATH = /(?:^|\/)domain\//;
+/** `entities/` often holds ORM-mapped classes on purpose (TypeORM, `*.entity.ts`), so only web frameworks count there. */
+const ENTITIES_PATH = /(?:^|\/)entities\//;
+
+const JS_DB = /^(?:@prisma\/client|prisma|typeorm|knex|pg|pg-pool|mysql2?(?:\/.*)?|mongoose|mongodb|sequelize|drizzle-orm(?:\/.*)?|better-sqlite3|@mikro-orm\/.*)$|(?:^|\/)(?:db|database|repositories|repository|dal)(?:\/|$)|(?:^|\/)(?:lib|server)\/(?:prisma|db)$/;
+const PY_DB = /^(?:sqlalchemy|sqlmodel|django\.db|peewee|tortoise|pymongo|motor|psycopg2?|asyncpg|mongoengine)(?:\.|$)|(?:^|\.)(?:repositories|repository|db|database)(?:\.|$)/;
+const JS_WEB = /^(?:express|koa|fastify|@nestjs\/(?:common|core)|hono|next(?:\/.*)?)$/;
+const PY_WEB = /^(?:fastapi|flask|django|starlette|aiohttp\.web|rest_framework)(?:\.|$)/;
+const GO_DB = /^(?:database\/sql|gorm\.io\/.*|github\.com\/jmoiron\/sqlx|github\.com\/jackc\/pgx.*|go\.mongodb\.org\/mongo-driver.*)$/;
+const GO_WEB = /^(?:github\.com\/gin-gonic\/gin|github\.com\/labstack\/echo.*|github\.com\/gofiber\/fiber.*|github\.com\/go-chi\/chi.*)$/;
+
+interface Import {
+  module: string;
+  line: number;
+}
+
+/** `import x from 'm'`, `} from 'm'` closing a wrapped import, `require('m')`, `export … from 'm'`; type-only imports are skipped. */
+function scriptImport(lines: readonly HeadLine[], index: number): string | undefined {
+  const text = lines[index]?.text ?? '';
+  const from = /^\s*(?:import|export)\b(.*?)\bfrom\s*['"]([^'"]+)['"]|^\s*import\s*['"]([^'"]+)['"]|\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)/.exec(text);
+  const wrapped = /^\s*\}\s*from\s*['"]([^'"]+)['"]/.exec(text);
+  if (from) {
+    if (/^\s*(?:import|export)\s+type\b/.test(text) || /^\s*\{?\s*type\s/.test(from[1] ?? '') && !/,\s*(?!type\b)\w/.test(from[1] ?? '')) return undefined;
+    return from[2] ?? from[3] ?? from[4];
+  }
+  if (wrapped) {
+    for (let i = index - 1; i >= 0 && i > index - 40; i--) {
+      const opener = lines[i]?.text ?? '';
+      if (/^\s*(?:import|export)\b/.test(opener)) return /^\s*(?:import|export)\s+type\b/.test(opener) ? undefined : wrapped[1];
+    }
+    return wrapped[1];
+  }
+  return undefined;
+}
+
+function pythonImport(lines: readonly HeadLine[], index: number): string | undefined {
+  const text = lines[index]?.text ?? '';
+  const m = /^\s*(?:from\s+([\w.]+)\s+import\b|import\s+([\w.]+))/.exec(text);
+  if (!m) return undefined;
+  // Imports under `if TYPE_CHECKING:` are for annotations only.
+  if (enclosingOpeners(lines, index).some((i) => /^\s*if\s+(?:typing\.)?TYPE_CHECKING\b/.test(lines[i]?.text ?? ''))) return undefined;
+  return m[1] ?? m[2];
+}
+
+function goImport(lines: readonly HeadLine[], index: number): string | undefined {
+  const text = lines[index]?.text ?? '';
+  return (/^\s*import\s+(?:\w+\s+)?"([^"]+)"/.exec(text) ?? /^\s+(?:[\w.]+\s+)?"([^"]+)"\s*$/.exec(text))?.[1];
+}
+
+function layerOf(file: ChangedFile, family: Family): Layer | undefined {
+  if (isTestPath(file.path)) return undefined;
+  if (DOMAIN_PATH.test(file.path)) return 'domain';
+  if (ENTITIES_PATH.test(file.path) && !/\.entity\.[jt]s$/.test(file.path)) return 'entities';
+  if (family !== 'script') return undefined;
+  if (/(?:^|\/)pages\/api\/|(?:^|\/)route\.[jt]s$|(?:^|\/)(?:server|api)\//.test(file.path)) return undefined;
+  if (UI_PATH.test(file.path)) return 'ui';
+  if (NEXT_PATH.test(file.path) && clientComponent(file)) return 'ui';
+  return undefined;
+}
+
+/** `'use client'` on the first line: shown by the first hunk, or by the whole file when fetched. */
+function clientComponent(file: ChangedFile): boolean {
+  const first = file.content?.split('\n')[0] ?? file.hunks[0]?.lines.find((l) => l.kind !== 'del' && l.newLine === 1)?.text ?? '';
+  return /^\s*['"]use client['"]/.test(first);
+}
+
+function crossing(layer: Layer, family: Family, module: string): string | undefined {
+  const db = family === 'python' ? PY_DB : family === 'go' ? GO_DB : JS_DB;
+  const web = family === 'python' ? PY_WEB : family === 'go' ? GO_WEB : JS_WEB;
+  if (layer === 'ui') return db.test(module) ? 'the database layer' : undefined;
+  if (web.test(module)) return 'a web framework';
+  // The domain's own modules (a repository port in domain/repositories) are not the database layer.
+  const own = /^\.|(?:^|[./])domain(?:[./]|$)/.test(module);
+  if (layer === 'domain' && !own && db.test(module)) return 'the database layer';
+  return undefined;
+}
+
+const LAYER_NAMES: Record<Layer, string> = { ui: 'UI code', domain: 'domain code', entities: 'domain entities' };
+
+function check(file: ChangedFile): RuleHit[] {
+  const family = familyOf(file);
+  if (!family) return [];
+  const layer = layerOf(file, family);
+  if (!layer) return [];
+  const hits: RuleHit[] = [];
+  for (const hunk of file.hunks) {
+    const lines = headLines(hunk);
+    const imports: Import[] = [];
+    lines.forEach((l, i) => {
+      if (!l.added) return;
+      const module = family === 'python' ? pythonImport(lines, i) : family === 'go' ? goImport(lines, i) : scriptImport(lines, i);
+      if (module) imports.push({ module, line: l.line });
+    });
+    for (const { module, line } of imports) {
+      const target = crossing(layer, family, module);
+      if (!target) continue;
+      const ui = layer === 'ui';
+      hits.push({
+        line,
+        title: `${LAYER_NAMES[layer]} imports ${target} (${code(module)})`,
+        message:
+          `${code(file.path)} is ${LAYER_NAMES[layer]}, and it now imports ${code(module)}, which belongs to ${target}. ` +
+          (ui
+            ? 'Database access from UI code ships the driver (and often its credentials) toward the browser bundle, ' +
+              'couples screens to the schema, and bypasses the authorisation and validation of the API layer.'
+            : 'The business rules now depend on a delivery or storage technology: they cannot be tested without it, ' +
+              'and replacing the framework or the database means rewriting the domain.'),
+        remedy: ui
+          ? 'Fetch the data through the API or service layer (an API route, a server action, a service module), and ' +
+            'pass plain data to the component; keep database clients in server-only modules.'
+          : 'Keep the domain free of frameworks: define the interface it needs (a repository or port) in the domain, ' +
+            'implement it in an infrastructure/adapters module, and convert framework types at the edge.',
+      });
+    }
+  }
+  return hits;
+}
+
+export const layerViolation: Rule = {
+  id: 'layer-violation',
+  summary: 'An import across a layer boundary: UI code importing the database layer, domain code importing a web framework or ORM',
+  why: "UI code that reaches the database bypasses the API's validation and authorisation and ties screens to the schema; a domain that imports a framework cannot be tested or moved without it.",
+  remedy: 'Go through the API/service layer from UI code; give the domain an interface (port) implemented in an infrastructure adapter.',
+  severity: 'medium',
+  kind: 'problem',
+  scope: 'UI (components/, ui/, views/, client components) and domain (domain/, entities/) files',
+  appliesTo: (file) => {
+    const family = familyOf(file);
+    return family !== undefined && layerOf(file, family) !== undefined;
+  },
+  check,
+};

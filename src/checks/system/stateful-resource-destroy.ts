@@ -1,0 +1,195 @@
+import type { ChangeSet, ChangedFile, Hunk } from '../../changeset/types.js';
+import type { Rule, RuleHit } from '../types.js';
+import { indentOf } from '../lines.js';
+import { code } from '../../render/escape.js';
+
+const STATEFUL_TF =
+  /^(?:aws_db_instance|aws_rds_cluster|aws_s3_bucket|aws_dynamodb_table|aws_elasticache_(?:cluster|replication_group|serverless_cache)|aws_efs_file_system|aws_ebs_volume|aws_docdb_cluster|aws_neptune_cluster|aws_redshift_cluster|aws_opensearch_domain|aws_elasticsearch_domain|google_sql_database_instance|google_sql_database|google_storage_bucket|google_bigquery_dataset|google_bigquery_table|azurerm_\w*database\w*|azurerm_(?:postgresql|mysql|mssql|mariadb)\w*_server|azurerm_storage_account|azurerm_cosmosdb_account)$/;
+const HEADER = /^\s*resource\s+"([\w-]+)"\s+"([\w-]+)"\s*\{/;
+const TOP_BLOCK = /^[a-z_]+(?:\s+"[^"]*")*\s*\{/;
+
+function dirOf(path: string): string {
+  return path.slice(0, Math.max(0, path.lastIndexOf('/')));
+}
+
+function terraform(file: ChangedFile): boolean {
+  return file.language === 'terraform' && file.path.endsWith('.tf');
+}
+
+/** Resource addresses added anywhere in the change (per directory), and addresses a `moved`/`removed` block accounts for. */
+interface TfFacts {
+  added: Set<string>;
+  addedByType: Map<string, string[]>;
+  handled: Set<string>;
+}
+
+const FACTS = new WeakMap<ChangeSet, TfFacts>();
+
+function factsOf(changeSet: ChangeSet): TfFacts {
+  const cached = FACTS.get(changeSet);
+  if (cached) return cached;
+  const facts: TfFacts = { added: new Set(), addedByType: new Map(), handled: new Set() };
+  for (const file of changeSet.files.filter(terraform)) {
+    for (const l of file.hunks.flatMap((h) => h.lines).filter((x) => x.kind === 'add')) {
+      const m = HEADER.exec(l.text);
+      if (m) {
+        facts.added.add(`${dirOf(file.path)}\u0000${m[1]}.${m[2]}`);
+        const key = `${dirOf(file.path)}\u0000${m[1]}`;
+        facts.addedByType.set(key, [...(facts.addedByType.get(key) ?? []), `${m[1]}.${m[2]}`]);
+      }
+      const from = /^\s*from\s*=\s*(?:module\.[\w-]+\.)*([\w-]+\.[\w-]+)/.exec(l.text)?.[1];
+      if (from) facts.handled.add(from);
+    }
+  }
+  FACTS.set(changeSet, facts);
+  return facts;
+}
+
+interface Located {
+  text: string;
+  kind: 'add' | 'del' | 'context';
+  /** Head-side line; for a removed line, the next head line. */
+  head: number | undefined;
+}
+
+function located(hunk: Hunk): Located[] {
+  const out: Located[] = [];
+  let pending: Located[] = [];
+  for (const l of hunk.lines) {
+    const item: Located = { text: l.text, kind: l.kind, head: l.newLine };
+    if (l.kind === 'del') pending.push(item);
+    else {
+      for (const p of pending) p.head = l.newLine;
+      pending = [];
+    }
+    out.push(item);
+  }
+  return out;
+}
+
+/** The resource block around line `i` (its header on the same side), searching the hunk and then the head content above it. */
+function enclosing(lines: Located[], i: number, side: 'add' | 'del', above: string[]): { type: string; name: string; fresh: boolean } | undefined {
+  for (let j = i - 1; j >= 0; j--) {
+    const l = lines[j];
+    if (!l || l.kind === (side === 'add' ? 'del' : 'add')) continue;
+    const m = HEADER.exec(l.text);
+    if (m) return { type: m[1] ?? '', name: m[2] ?? '', fresh: l.kind !== 'context' };
+    if (TOP_BLOCK.test(l.text)) return undefined;
+  }
+  for (let j = above.length - 1; j >= 0; j--) {
+    const m = HEADER.exec(above[j] ?? '');
+    if (m) return { type: m[1] ?? '', name: m[2] ?? '', fresh: false };
+    if (TOP_BLOCK.test(above[j] ?? '')) return undefined;
+  }
+  return undefined;
+}
+
+/** `typed`: only judged when the resource's type is in view; `moves`: the change alters the resource's address. */
+const ATTRIBUTES: { re: RegExp; side: 'add' | 'del'; typed: boolean; moves?: boolean; what: (a: string) => string }[] = [
+  { re: /^\s*force_destroy\s*=\s*true\b/, side: 'add', typed: true, what: (a) => `${code('force_destroy = true')} lets Terraform delete ${code(a)} together with every object in it: a later removal, rename or replacement erases the data instead of failing.` },
+  { re: /^\s*deletion_protection(?:_enabled)?\s*=\s*false\b/, side: 'add', typed: true, what: (a) => `${code('deletion_protection = false')} turns off the guard on ${code(a)}: a later destroy or replacement deletes it instead of being refused.` },
+  { re: /^\s*skip_final_snapshot\s*=\s*true\b/, side: 'add', typed: false, what: (a) => `${code('skip_final_snapshot = true')} means a destroy or replacement of ${code(a)} keeps no final snapshot: the data is gone for good.` },
+  { re: /^\s*prevent_destroy\s*=\s*true\b/, side: 'del', typed: false, what: (a) => `Removing ${code('prevent_destroy = true')} from ${code(a)} lets Terraform carry out plans that destroy it (a rename, a replacement forced by an attribute change) instead of refusing them.` },
+  { re: /^\s*(?:count|for_each)\s*=/, side: 'add', typed: true, moves: true, what: (a) => `Adding ${code('count')}/${code('for_each')} to ${code(a)} changes its address (to ${code(`${a}[0]`)} or ${code(`${a}["key"]`)}): without a \`moved\` block Terraform plans to destroy the current one and create an empty one.` },
+];
+
+const REMEDY_FLAGS = 'Keep the protection on stateful resources (`deletion_protection = true`, `skip_final_snapshot = false` with a `final_snapshot_identifier`, `lifecycle { prevent_destroy = true }`); if this resource really must be destroyable, say why in the PR and take a backup first.';
+
+function terraformHits(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
+  const facts = factsOf(changeSet);
+  const dir = dirOf(file.path);
+  const content = file.content?.split('\n');
+  const hits: RuleHit[] = [];
+  for (const hunk of file.hunks) {
+    const lines = located(hunk);
+    const above = content?.slice(0, Math.max(0, hunk.newStart - 1)) ?? [];
+    lines.forEach((l, i) => {
+      if (l.kind === 'context') return;
+      const header = l.kind === 'del' ? HEADER.exec(l.text) : null;
+      if (header && STATEFUL_TF.test(header[1] ?? '')) {
+        const address = `${header[1]}.${header[2]}`;
+        if (facts.added.has(`${dir}\u0000${address}`) || facts.handled.has(address)) return;
+        const renamed = facts.addedByType.get(`${dir}\u0000${header[1]}`)?.[0];
+        hits.push({
+          ...(l.head !== undefined && file.status !== 'removed' ? { line: l.head } : {}),
+          title: `Stateful resource ${code(address)} ${renamed ? 'renamed or replaced' : 'removed'} without a \`moved\` block`,
+          message: renamed
+            ? `${code(address)} is gone and ${code(renamed)} of the same type appears: if this is a rename, Terraform still sees a new resource, so the next apply destroys ${code(address)} with its data and creates an empty ${code(renamed)}.`
+            : `This change deletes ${code(`resource "${header[1]}" "${header[2]}"`)}: the next \`terraform apply\` destroys it and the data in it.`,
+          remedy: renamed
+            ? `Add \`moved { from = ${address}  to = ${renamed} }\` so Terraform renames it in state instead of replacing it.`
+            : 'If it should stay but leave Terraform, add `removed { from = ' + address + ' lifecycle { destroy = false } }` (Terraform 1.7+) or `terraform state rm` it; if it must go, take a final backup first and say so in the PR.',
+        });
+        return;
+      }
+      for (const attr of ATTRIBUTES) {
+        if (attr.side !== l.kind || !attr.re.test(l.text)) continue;
+        if (attr.side === 'del' && lines.some((o) => o.kind === 'add' && attr.re.test(o.text))) continue; // moved within the hunk
+        if (attr.moves && lines.some((o) => o.kind === 'del' && attr.re.test(o.text))) continue; // a new count value, same addresses
+        const owner = enclosing(lines, i, attr.side, above);
+        if (owner?.fresh) continue; // a new resource holds no data yet
+        if (owner ? !STATEFUL_TF.test(owner.type) : attr.typed) continue;
+        const address = owner ? `${owner.type}.${owner.name}` : 'this resource';
+        if (attr.moves && facts.handled.has(address)) continue;
+        hits.push({
+          ...(l.head !== undefined ? { line: l.head } : {}),
+          title: attr.moves ? `Address of stateful resource ${code(address)} changed without a \`moved\` block` : `Data-loss guard weakened on ${owner ? code(address) : 'a resource'}`,
+          message: attr.what(address),
+          remedy: attr.moves ? `Add \`moved { from = ${address}  to = ${address}[0] }\` (or the \`for_each\` key).` : REMEDY_FLAGS,
+        });
+      }
+    });
+  }
+  return hits;
+}
+
+const STATEFUL_CFN = /^AWS::(?:RDS::DB(?:Instance|Cluster)|S3::Bucket|DynamoDB::(?:Global)?Table|EFS::FileSystem|EC2::Volume|ElastiCache::(?:CacheCluster|ReplicationGroup)|Neptune::DBCluster|DocDB::DBCluster|Redshift::Cluster|OpenSearchService::Domain|Elasticsearch::Domain)$/;
+const POLICY = /^\s*"?DeletionPolicy"?\s*:\s*"?(Retain|Snapshot|RetainExceptOnCreate)\b/;
+
+function cloudFormationHits(file: ChangedFile): RuleHit[] {
+  const hits: RuleHit[] = [];
+  for (const hunk of file.hunks) {
+    const lines = located(hunk);
+    lines.forEach((l, i) => {
+      const policy = l.kind === 'del' ? POLICY.exec(l.text)?.[1] : undefined;
+      if (!policy || lines.some((o) => o.kind === 'add' && POLICY.test(o.text))) return;
+      // The resource's Type is a sibling key: same indentation, no shallower line in between.
+      const indent = indentOf(l.text);
+      let type: string | undefined;
+      for (const dir of [-1, 1]) {
+        for (let j = i + dir; j >= 0 && j < lines.length && type === undefined; j += dir) {
+          const o = lines[j];
+          if (!o || o.kind === 'add' || !o.text.trim()) continue;
+          if (indentOf(o.text) < indent) break;
+          if (indentOf(o.text) === indent) type = /^\s*"?Type"?\s*:\s*"?(AWS::[\w:]+)/.exec(o.text)?.[1];
+        }
+      }
+      if (!type || !STATEFUL_CFN.test(type)) return;
+      hits.push({
+        ...(l.head !== undefined ? { line: l.head } : {}),
+        title: `\`DeletionPolicy: ${policy}\` removed from a ${code(type)}`,
+        message: `Without \`DeletionPolicy: ${policy}\`, removing this ${code(type)} from the template, a replacement, or deleting the stack makes CloudFormation delete it with its data (the default policy is Delete for most types).`,
+        remedy: `Keep \`DeletionPolicy: ${policy}\` and \`UpdateReplacePolicy: ${policy}\` on stateful resources; to really delete it, take a backup first and say so in the PR.`,
+      });
+    });
+  }
+  return hits;
+}
+
+function cloudFormation(file: ChangedFile): boolean {
+  return (file.language === 'yaml' || file.language === 'json') && file.hunks.some((h) => h.lines.some((l) => /AWS::|AWSTemplateFormatVersion/.test(l.text)));
+}
+
+export const statefulResourceDestroy: Rule = {
+  id: 'stateful-resource-destroy',
+  summary: 'Infrastructure changes that destroy data: a stateful Terraform resource removed or renamed without `moved`, data-loss guards turned off, CloudFormation DeletionPolicy removed',
+  why: 'Terraform destroys and recreates the resource, or the guard that would stop it is gone: the data is lost, often with no snapshot.',
+  remedy: 'Add a moved block for a rename, keep prevent_destroy / deletion protection / final snapshots, and plan data migrations explicitly.',
+  severity: 'high',
+  kind: 'problem',
+  scope: 'Terraform (.tf) files and CloudFormation templates',
+  appliesTo: (file) => terraform(file) || cloudFormation(file),
+  // Whether an attribute sits in a stateful resource depends on the header, often above the hunk.
+  wantsContent: (file) => terraform(file) && file.status === 'modified' && file.hunks.some((h) => h.lines.some((l) => l.kind !== 'context' && ATTRIBUTES.some((a) => a.re.test(l.text)))),
+  check: (file, changeSet) => (terraform(file) ? terraformHits(file, changeSet) : cloudFormationHits(file)),
+};

@@ -1,0 +1,143 @@
+import type { ChangedFile } from '../../changeset/types.js';
+import type { Rule, RuleHit } from '../types.js';
+import { callText, commentLine, type HeadLine } from '../lines.js';
+import { code } from '../../render/escape.js';
+import { describeHandler, familyOf, headViews, isScriptPath, isTestPath, requestPath, type Family, type RequestPath } from './code-util.js';
+
+interface Unbounded {
+  /** What the finding calls it: the call or the SQL, shortened. */
+  what: string;
+}
+
+/** Anything that bounds or narrows the rows: a limit, a filter, a key lookup, a page. */
+const ORM_BOUND = /\.(?:limit|filter|filter_by|where|get|get_or_404|paginate|offset|slice|first|one|one_or_none|scalar|count|exists)\s*\(|\.all\(\)\s*\[/;
+const SQL_BOUND = /\b(?:LIMIT|WHERE|TOP\s+\d|FETCH\s+FIRST|OFFSET)\b|\b(?:COUNT|SUM|AVG|MIN|MAX)\s*\(/i;
+/** `find()`, `find({})`, `find({}, {projection})`: every document. */
+const FIND_ALL = /\.find\(\s*(?:\{\s*\}\s*(?:,\s*\{[^{}]*\})?)?\s*\)/;
+
+/** The statement a line belongs to, joined: earlier lines it continues (`(`, `.` chains) and later `.chain()` lines. */
+function statementAround(lines: readonly HeadLine[], index: number): string {
+  let start = index;
+  while (start > 0 && start > index - 8) {
+    const own = (lines[start]?.text ?? '').trim();
+    const prev = (lines[start - 1]?.text ?? '').trimEnd();
+    if (/^[.)\]]/.test(own) || /[(\\.=,[]$/.test(prev)) start--;
+    else break;
+  }
+  let end = index;
+  while (end + 1 < lines.length && end < index + 8 && /^\s*\./.test(lines[end + 1]?.text ?? '')) end++;
+  let out = '';
+  for (const l of lines.slice(start, end + 1)) {
+    const part = l.text.trim();
+    out += out === '' || /^[.)\]]/.test(part) || /[([]$/.test(out) ? part : ` ${part}`;
+  }
+  // `orders = (` adds nothing to what the finding quotes.
+  return out.replace(/^[\w.]+\s*(?::[^=]+)?=\s*(?:await\s+)?\(?(?=\S)/, '');
+}
+
+/** The string literal holding a SELECT that starts on this line (or whose opening quote ends the line before), read to its closing quote. */
+function sqlAt(lines: readonly HeadLine[], index: number): string | undefined {
+  const text = lines[index]?.text ?? '';
+  let quote: string | undefined;
+  let from = 0;
+  const inline = /(?:[rbf]|rb|br)?("""|'''|["'`])\s*(select\s)/i.exec(text);
+  if (inline) {
+    quote = inline[1];
+    from = inline.index + inline[0].length - (inline[2]?.length ?? 0);
+  } else if (/^\s*SELECT\s/i.test(text)) {
+    quote = /("""|'''|`)\s*$/.exec(lines[index - 1]?.text ?? '')?.[1];
+  }
+  if (!quote) return undefined;
+  let sql = '';
+  for (let i = index; i < lines.length && i < index + 15; i++) {
+    const chunk = i === index ? text.slice(from) : (lines[i]?.text ?? '');
+    const close = chunk.indexOf(quote);
+    if (close >= 0) return sql + chunk.slice(0, close);
+    sql += `${chunk}\n`;
+  }
+  return sql;
+}
+
+function unboundedAt(lines: readonly HeadLine[], index: number, family: Family): Unbounded | undefined {
+  const text = lines[index]?.text ?? '';
+  const sql = sqlAt(lines, index);
+  if (sql !== undefined) {
+    if (!/\bFROM\b/i.test(sql) || SQL_BOUND.test(sql)) return undefined;
+    return { what: sql.replace(/\s+/g, ' ').trim() };
+  }
+  if (family === 'python' && /\.all\(\)/.test(text)) {
+    const statement = statementAround(lines, index);
+    if (!/\.query\(|\bselect\(|\.objects\.|\.scalars\(/.test(statement) || ORM_BOUND.test(statement)) return undefined;
+    return { what: statement };
+  }
+  if (family === 'python' && /\bpd\.read_sql_table\s*\(/.test(text)) return { what: 'pd.read_sql_table(…)' };
+  if (FIND_ALL.test(text)) {
+    const statement = statementAround(lines, index);
+    if (/\.limit\(|\bto_list\(\s*(?:length\s*=\s*)?\d/.test(statement)) return undefined;
+    return { what: statement };
+  }
+  const many = /\.(findMany|findAll)\s*\(/.exec(text);
+  if (many && family === 'script') {
+    const call = callText(lines, index, many.index);
+    if (/\b(?:take|limit|where|cursor)\b/.test(call)) return undefined;
+    return { what: statementAround(lines, index) };
+  }
+  const gorm = /\.Find\(\s*&\w+\s*\)/.exec(text);
+  if (gorm && family === 'go' && !/\.(?:Where|Limit|Scopes|Joins)\(/.test(statementAround(lines, index))) return { what: statementAround(lines, index) };
+  return undefined;
+}
+
+/** Whether the handler paginates what it loads (Django's Paginator, a `page`/`cursor` parameter applied in the query). */
+function paginated(lines: readonly HeadLine[], path: RequestPath, index: number): boolean {
+  return lines.slice(path.defIndex, index + 8).some((l) => /paginat/i.test(l.text));
+}
+
+function short(text: string): string {
+  return text.length > 90 ? `${text.slice(0, 87)}…` : text;
+}
+
+function check(file: ChangedFile): RuleHit[] {
+  const family = familyOf(file);
+  if (!family || isTestPath(file.path) || isScriptPath(file.path)) return [];
+  const hits: RuleHit[] = [];
+  for (const lines of headViews(file)) {
+    lines.forEach((line, index) => {
+      if (!line.added || commentLine(line.text, family === 'python')) return;
+      const found = unboundedAt(lines, index, family);
+      if (!found) return;
+      const path = requestPath(lines, index, family, file.path);
+      if (!path || paginated(lines, path, index)) return;
+      const where = describeHandler(path.handler, code);
+      hits.push({
+        line: line.line,
+        title: `Unbounded query in ${where}`,
+        message:
+          `${code(short(found.what))} in request handler ${where} reads every matching row with no limit, on every ` +
+          'request. Response size, memory and latency grow with the table: fine in staging, but at 10x data the endpoint ' +
+          'times out, the worker is OOM-killed, and the database does a full scan per call.',
+        remedy:
+          'Bound it: paginate with a capped page size (`.limit(page_size).offset(...)`, keyset/cursor pagination, Prisma ' +
+          '`take`/`cursor`, Mongo `.limit()`), or narrow it with a `WHERE` on an indexed key; stream or export large ' +
+          'result sets through a background job instead.',
+      });
+    });
+  }
+  return hits;
+}
+
+export const unboundedQuery: Rule = {
+  id: 'unbounded-query',
+  summary: 'A query with no bound in a request handler (ORM .all(), SELECT without LIMIT/WHERE, Mongo find({}), Prisma findMany() without take)',
+  why: 'Response size, memory and latency grow with the table; at 10x data the endpoint times out or the worker is OOM-killed.',
+  remedy: 'Paginate with a capped page size (limit/offset or a cursor, Prisma `take`, Mongo `.limit()`) or narrow the query by an indexed key.',
+  severity: 'medium',
+  kind: 'problem',
+  scope: 'Python, JS/TS and Go files',
+  appliesTo: (file) => familyOf(file) !== undefined,
+  wantsContent: (file) => {
+    const family = familyOf(file);
+    if (!family || file.content !== undefined || isTestPath(file.path)) return false;
+    return file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && /^\s/.test(l.text) && /\.all\(\)|\bselect\s|\.find\(|\.findMany\(|\.findAll\(|\.Find\(/i.test(l.text)));
+  },
+  check,
+};

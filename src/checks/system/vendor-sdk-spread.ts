@@ -1,0 +1,127 @@
+import type { ChangeSet, ChangedFile } from '../../changeset/types.js';
+import type { Rule, RuleHit } from '../types.js';
+import { code } from '../../render/escape.js';
+import { familyOf, isScriptPath, isTestPath, type Family } from './code-util.js';
+
+/** Vendor SDKs whose API shape leaks into callers, by the module names that import them. */
+const VENDORS: { vendor: string; python?: RegExp; script?: RegExp; go?: RegExp }[] = [
+  { vendor: 'AWS SDK', python: /^(?:boto3|botocore|aioboto3)\b/, script: /^(?:@aws-sdk\/|aws-sdk$)/, go: /^github\.com\/aws\/aws-sdk-go/ },
+  { vendor: 'Google Cloud SDK', python: /^google\.cloud\b/, script: /^@google-cloud\//, go: /^cloud\.google\.com\/go\// },
+  { vendor: 'Azure SDK', python: /^azure\.(?!functions\b)/, script: /^@azure\//, go: /^github\.com\/Azure\/azure-sdk-for-go/ },
+  { vendor: 'OpenAI SDK', python: /^openai\b/, script: /^openai$/, go: /^github\.com\/openai\/openai-go/ },
+  { vendor: 'Anthropic SDK', python: /^anthropic\b/, script: /^@anthropic-ai\/sdk/, go: /^github\.com\/anthropics\/anthropic-sdk-go/ },
+  { vendor: 'Stripe SDK', python: /^stripe\b/, script: /^stripe$/, go: /^github\.com\/stripe\/stripe-go/ },
+  { vendor: 'Twilio SDK', python: /^twilio\b/, script: /^twilio$/, go: /^github\.com\/twilio\/twilio-go/ },
+  { vendor: 'Firebase Admin SDK', python: /^firebase_admin\b/, script: /^firebase-admin(?:\/|$)/, go: /^firebase\.google\.com\/go/ },
+];
+
+/** Where wrapping a vendor belongs: an adapter/client/gateway/integrations module, or a folder named after the vendor. */
+const ADAPTER =
+  /(?:^|\/)(?:adapters?|clients?|gateways?|integrations?|providers?|infra|infrastructure|vendors?|external|aws|gcp|google|azure|openai|anthropic|llm|stripe|twilio|firebase)\/|(?:^|\/)[^/]*(?:client|adapter|gateway|integration|provider)[^/]*$/i;
+
+function moduleOf(text: string, family: Family): string | undefined {
+  if (family === 'python') return /^\s*(?:from\s+([\w.]+)\s+import\b|import\s+([\w.]+))/.exec(text)?.slice(1).find(Boolean);
+  if (family === 'go') return (/^\s*import\s+(?:\w+\s+)?"([^"]+)"/.exec(text) ?? /^\s+(?:[\w.]+\s+)?"([^"]+)"\s*$/.exec(text))?.[1];
+  if (/^\s*import\s+type\b/.test(text)) return undefined; // types only: no runtime coupling to speak of
+  return /\bfrom\s*['"]([^'"]+)['"]|^\s*import\s*['"]([^'"]+)['"]|\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)/.exec(text)?.slice(1).find(Boolean);
+}
+
+function vendorOf(module: string, family: Family): string | undefined {
+  return VENDORS.find((v) => v[family]?.test(module))?.vendor;
+}
+
+interface Spread {
+  vendor: string;
+  /** Files outside any adapter module that newly import the vendor, sorted, with their import line. */
+  files: { path: string; line: number | undefined }[];
+}
+
+/** The vendor a file starts using in this change: an added import, with no import of it already there (context) or moved (removed). */
+function newVendors(file: ChangedFile, family: Family): Map<string, number | undefined> {
+  const added = new Map<string, number | undefined>();
+  const existing = new Set<string>();
+  for (const hunk of file.hunks) {
+    for (const l of hunk.lines) {
+      const module = moduleOf(l.text, family);
+      const vendor = module === undefined ? undefined : vendorOf(module, family);
+      if (!vendor) continue;
+      if (l.kind === 'add') {
+        if (!added.has(vendor)) added.set(vendor, l.newLine);
+      } else existing.add(vendor);
+    }
+  }
+  for (const vendor of existing) added.delete(vendor);
+  return added;
+}
+
+/** Source roots that say nothing about the module: `src/`, `app/`, `internal/`; below `packages/` the next folder is a package. */
+const ROOTS = new Set(['src', 'app', 'lib', 'internal', 'pkg', 'server', 'backend']);
+const PACKAGE_PARENTS = new Set(['packages', 'apps', 'services', 'modules']);
+
+/** The module a file belongs to: its path down to the first folder below the source roots (and package folders). */
+function moduleKey(path: string): string {
+  const dirs = path.split('/').slice(0, -1);
+  for (let i = 0; i < dirs.length; i++) {
+    const dir = dirs[i] ?? '';
+    if (ROOTS.has(dir) || PACKAGE_PARENTS.has(dir) || PACKAGE_PARENTS.has(dirs[i - 1] ?? '')) continue;
+    return dirs.slice(0, i + 1).join('/');
+  }
+  return dirs.join('/');
+}
+
+const cache = new WeakMap<ChangeSet, Spread[]>();
+
+function spreads(changeSet: ChangeSet): Spread[] {
+  const cached = cache.get(changeSet);
+  if (cached) return cached;
+  const byVendor = new Map<string, { path: string; line: number | undefined }[]>();
+  for (const file of changeSet.files) {
+    const family = familyOf(file);
+    if (!family || isTestPath(file.path) || isScriptPath(file.path) || ADAPTER.test(file.path)) continue;
+    for (const [vendor, line] of newVendors(file, family)) {
+      byVendor.set(vendor, [...(byVendor.get(vendor) ?? []), { path: file.path, line }]);
+    }
+  }
+  const out: Spread[] = [];
+  for (const [vendor, files] of byVendor) {
+    // Three or more files in two or more top-level modules: files of one module (src/payments/**) are one place.
+    const modules = new Set(files.map((f) => moduleKey(f.path)));
+    if (files.length >= 3 && modules.size >= 2) out.push({ vendor, files: files.sort((a, b) => a.path.localeCompare(b.path)) });
+  }
+  cache.set(changeSet, out);
+  return out;
+}
+
+function check(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
+  const hits: RuleHit[] = [];
+  for (const { vendor, files } of spreads(changeSet)) {
+    const [first] = files;
+    if (!first || first.path !== file.path) continue; // one finding per vendor, on the first file
+    const others = files.slice(1).map((f) => code(f.path));
+    hits.push({
+      ...(first.line !== undefined ? { line: first.line } : {}),
+      title: `${vendor} imported directly in ${files.length} modules`,
+      message:
+        `This change starts using the ${vendor} directly in ${code(first.path)} and also in ${others.join(', ')}. With ` +
+        "the vendor's types and calls spread across the code, swapping or upgrading it, mocking it in tests, or adding " +
+        'retries, metrics and cost controls in one place becomes a change to every one of these modules.',
+      remedy:
+        `Put the ${vendor} behind a small interface (port) that says what the application needs (e.g. ` +
+        '`BlobStore.put(key, bytes)`, `Payments.charge(...)`), implement it once in an adapter module, and have these ' +
+        'modules depend on the interface.',
+    });
+  }
+  return hits;
+}
+
+export const vendorSdkSpread: Rule = {
+  id: 'vendor-sdk-spread',
+  summary: 'The same vendor SDK (AWS, Google Cloud, Azure, OpenAI, Anthropic, Stripe, Twilio, Firebase) newly imported in 3+ modules outside one adapter',
+  why: "With the vendor's API spread across modules, switching or upgrading it, testing without it, or adding retries and cost controls means changing every one of them.",
+  remedy: 'Put the SDK behind a small interface (port) with one adapter module, and have the other modules depend on the interface.',
+  severity: 'low',
+  kind: 'problem',
+  scope: 'Python, JS/TS and Go files',
+  appliesTo: (file) => familyOf(file) !== undefined,
+  check,
+};

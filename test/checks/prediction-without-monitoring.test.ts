@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { predictionWithoutMonitoring as rule } from '../../src/checks/ml/prediction-without-monitoring.js';
+import type { RuleHit } from '../../src/checks/types.js';
+import type { ChangedFile } from '../../src/changeset/types.js';
+import { addedFile, changedFile, lineOf, prInfo, src } from '../changeset/git-diff.js';
+
+function hitsOn(file: ChangedFile): RuleHit[] {
+  expect(rule.appliesTo(file)).toBe(true);
+  return rule.check(file, { pr: prInfo(), files: [file], skipped: [] });
+}
+
+const SERVICE = src`
+  import logging
+
+  import joblib
+  import numpy as np
+  from fastapi import FastAPI
+  from pydantic import BaseModel
+
+  log = logging.getLogger(__name__)
+  app = FastAPI(title="churn-service")
+  model = joblib.load("/models/churn-v9.joblib")
+  log.info("model loaded")
+
+
+  class ChurnRequest(BaseModel):
+      customer_id: str
+      tenure_months: int
+      monthly_charges: float
+
+
+  @app.get("/healthz")
+  def healthz():
+      return {"ok": True}
+
+
+  @app.post("/predict")
+  def predict(req: ChurnRequest):
+      features = np.array([[req.tenure_months, req.monthly_charges]])
+      score = float(model.predict_proba(features)[0][1])
+      return {"customer_id": req.customer_id, "churn_probability": score}
+`;
+
+const V2 = `
+
+@app.post("/v2/predict")
+def predict_v2(req: ChurnRequest):
+    features = np.array([[req.tenure_months, req.monthly_charges, 1.0]])
+    label = int(model.predict(features)[0])
+    return {"customer_id": req.customer_id, "churn": bool(label)}
+`;
+
+describe('prediction-without-monitoring asks', () => {
+  it('on a new prediction endpoint in a new service with no logging of predictions or metrics', () => {
+    const hits = hitsOn(addedFile('serving/app.py', SERVICE));
+    expect(hits).toHaveLength(1);
+    expect(hits[0]?.line).toBe(lineOf(SERVICE, 'def predict('));
+    expect(hits[0]?.title).toBe('New prediction endpoint `predict` (`POST /predict`) without prediction logging or metrics');
+    expect(hits[0]?.message).toContain('serves `model.predict_proba(…)` results');
+    expect(hits[0]?.message).toMatch(/where are predictions and inputs logged or measured\?$/);
+  });
+
+  it('on an endpoint added to an existing file, once the whole file shows no instrumentation', () => {
+    const after = SERVICE + V2;
+    const file = changedFile({ path: 'serving/app.py', before: SERVICE, after });
+    expect(rule.wantsContent?.(file)).toBe(true);
+    expect(hitsOn(file)).toEqual([]); // the imports are not in the hunk: the diff alone cannot tell
+    const hits = hitsOn({ ...file, content: after });
+    expect(hits.map((h) => h.line)).toEqual([lineOf(after, 'def predict_v2(')]);
+    expect(hits[0]?.message).toContain('`model.predict(…)`');
+  });
+});
+
+describe('prediction-without-monitoring stays quiet', () => {
+  it('when the file exports Prometheus metrics at module level', () => {
+    const instrumented = SERVICE.replace('from fastapi import FastAPI', 'from fastapi import FastAPI\nfrom prometheus_client import Histogram').replace(
+      'log.info("model loaded")',
+      'log.info("model loaded")\nSCORES = Histogram("churn_score", "Predicted churn probability", buckets=[i / 10 for i in range(11)])',
+    );
+    const after = instrumented + V2;
+    const file = changedFile({ path: 'serving/app.py', before: instrumented, after });
+    expect(hitsOn({ ...file, content: after })).toEqual([]);
+  });
+
+  it('on the fix: the prediction logged with its inputs', () => {
+    const fixed = SERVICE.replace(
+      '    return {"customer_id": req.customer_id, "churn_probability": score}',
+      '    log.info("prediction", extra={"customer_id": req.customer_id, "features": features.tolist(), "score": score, "model": "churn-v9"})\n    return {"customer_id": req.customer_id, "churn_probability": score}',
+    );
+    expect(hitsOn(addedFile('serving/app.py', fixed))).toEqual([]);
+  });
+
+  it('on a modified existing endpoint and on new endpoints that do not predict', () => {
+    const modified = SERVICE.replace('score = float(model.predict_proba(features)[0][1])', 'score = round(float(model.predict_proba(features)[0][1]), 4)');
+    expect(hitsOn({ ...changedFile({ path: 'serving/app.py', before: SERVICE, after: modified }), content: modified })).toEqual([]);
+    const metadata = `${SERVICE}
+
+@app.get("/model")
+def model_info():
+    return {"name": "churn", "version": "v9", "features": ["tenure_months", "monthly_charges"]}
+`;
+    expect(hitsOn({ ...changedFile({ path: 'serving/app.py', before: SERVICE, after: metadata }), content: metadata })).toEqual([]);
+  });
+
+  it('when predictions are captured by a shared monitoring module', () => {
+    const text = src`
+      from fastapi import FastAPI
+
+      from serving.model import MODEL
+      from serving.monitoring import capture
+
+      app = FastAPI()
+
+
+      @app.post("/rank")
+      def rank(payload: dict):
+          scores = MODEL.predict(payload["candidates"]).tolist()
+          capture(payload, scores)
+          return {"scores": scores}
+    `;
+    expect(hitsOn(addedFile('serving/rank.py', text))).toEqual([]);
+  });
+});

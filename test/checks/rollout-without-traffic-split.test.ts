@@ -1,0 +1,200 @@
+import { describe, expect, it } from 'vitest';
+import { rolloutWithoutTrafficSplit } from '../../src/checks/ml/rollout-without-traffic-split.js';
+import type { RuleHit } from '../../src/checks/types.js';
+import type { ChangeSet, ChangedFile } from '../../src/changeset/types.js';
+import { addedFile, changeSetOf, changedFile, lineOf, prInfo, src } from '../changeset/git-diff.js';
+
+function hitsOn(file: ChangedFile, changeSet?: ChangeSet): RuleHit[] {
+  expect(rolloutWithoutTrafficSplit.appliesTo(file)).toBe(true);
+  return rolloutWithoutTrafficSplit.check(file, changeSet ?? { pr: prInfo(), files: [file], skipped: [] });
+}
+
+const ISVC = src`
+  apiVersion: serving.kserve.io/v1beta1
+  kind: InferenceService
+  metadata:
+    name: churn
+    namespace: ml-serving
+    annotations:
+      serving.kserve.io/deploymentMode: Serverless
+  spec:
+    predictor:
+      minReplicas: 2
+      maxReplicas: 8
+      timeout: 2
+      model:
+        modelFormat:
+          name: sklearn
+        runtime: kserve-sklearnserver
+        storageUri: s3://ml-models/churn/v11/
+        resources:
+          requests:
+            cpu: "1"
+            memory: 2Gi
+          limits:
+            cpu: "2"
+            memory: 4Gi
+`;
+
+describe('rollout-without-traffic-split asks', () => {
+  it('when an InferenceService moves to a new storageUri with no canary, naming it when the file was read whole', () => {
+    const after = ISVC.replace('churn/v11/', 'churn/v12/');
+    const file = changedFile({ path: 'kserve/churn-inferenceservice.yaml', before: ISVC, after });
+    expect(rolloutWithoutTrafficSplit.wantsContent?.(file)).toBe(true);
+    const hits = hitsOn({ ...file, content: after });
+    expect(hits).toHaveLength(1);
+    expect(hits[0]?.line).toBe(lineOf(after, 'storageUri:'));
+    expect(hits[0]?.title).toBe('New model version rolled out in InferenceService `churn` with no canary or shadow phase');
+    expect(hits[0]?.message).toContain('`storageUri` from `s3://ml-models/churn/v11/` to `s3://ml-models/churn/v12/`');
+    expect(hits[0]?.message).toMatch(/Will this version take 100% of traffic at once, or is there a canary\/shadow phase with a success metric and a way back\?$/);
+    // From the hunks alone (--diff mode) it still asks, without the name.
+    expect(hitsOn(file)[0]?.title).toBe('New model version rolled out with no canary or shadow phase');
+  });
+
+  it('when a model-server Deployment bumps its MODEL_VERSION env and image tag', () => {
+    const before = src`
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata:
+        name: ranker
+      spec:
+        replicas: 6
+        selector:
+          matchLabels:
+            app: ranker
+        template:
+          metadata:
+            labels:
+              app: ranker
+          spec:
+            containers:
+              - name: server
+                image: registry.example.com/ranker-model:2024.05.1
+                env:
+                  - name: MODEL_VERSION
+                    value: "17"
+                  - name: LOG_LEVEL
+                    value: info
+                resources:
+                  limits:
+                    nvidia.com/gpu: 1
+    `;
+    const after = before.replace('ranker-model:2024.05.1', 'ranker-model:2024.06.0').replace('value: "17"', 'value: "18"');
+    const hits = hitsOn(changedFile({ path: 'deploy/ranker/deployment.yaml', before, after }));
+    expect(hits).toHaveLength(1);
+    expect(hits[0]?.line).toBe(lineOf(after, 'image: registry.example.com/ranker-model'));
+    expect(hits[0]?.message).toContain('`image` from `registry.example.com/ranker-model:2024.05.1` to `registry.example.com/ranker-model:2024.06.0`');
+    expect(hits[0]?.message).toContain('`MODEL_VERSION` from `17` to `18`');
+  });
+
+  it('when a SageMaker endpoint config swaps ModelName on its only variant', () => {
+    const before = src`
+      AWSTemplateFormatVersion: "2010-09-09"
+      Resources:
+        FraudEndpointConfig:
+          Type: AWS::SageMaker::EndpointConfig
+          Properties:
+            ProductionVariants:
+              - VariantName: AllTraffic
+                ModelName: fraud-xgb-2024-05-20
+                InitialInstanceCount: 2
+                InstanceType: ml.m5.xlarge
+                InitialVariantWeight: 1
+        FraudEndpoint:
+          Type: AWS::SageMaker::Endpoint
+          Properties:
+            EndpointConfigName: !GetAtt FraudEndpointConfig.EndpointConfigName
+    `;
+    const after = before.replace('fraud-xgb-2024-05-20', 'fraud-xgb-2024-06-18');
+    const hits = hitsOn(changedFile({ path: 'infra/sagemaker/fraud-endpoint.yaml', before, after }));
+    expect(hits.map((h) => h.line)).toEqual([lineOf(after, 'ModelName:')]);
+  });
+});
+
+describe('rollout-without-traffic-split stays quiet', () => {
+  it('on the fix: the new storageUri rolled out behind canaryTrafficPercent', () => {
+    const before = ISVC;
+    const after = ISVC.replace('churn/v11/', 'churn/v12/').replace('    timeout: 2\n', '    timeout: 2\n    canaryTrafficPercent: 10\n');
+    const file = changedFile({ path: 'kserve/churn-inferenceservice.yaml', before, after });
+    expect(hitsOn(file)).toEqual([]);
+    expect(hitsOn({ ...file, content: after })).toEqual([]);
+  });
+
+  it('on a version bump in a file that already has a canary, seen through the whole file', () => {
+    const withCanary = ISVC.replace('    timeout: 2\n', '    timeout: 2\n    canaryTrafficPercent: 20\n');
+    const after = withCanary.replace('churn/v11/', 'churn/v12/');
+    const file = changedFile({ path: 'kserve/churn.yaml', before: withCanary, after });
+    expect(hitsOn({ ...file, content: after })).toEqual([]);
+  });
+
+  it('on a Seldon graph change paired with an Istio VirtualService weight split in the same change', () => {
+    const seldonBefore = src`
+      apiVersion: machinelearning.seldon.io/v1
+      kind: SeldonDeployment
+      metadata:
+        name: recsys
+      spec:
+        predictors:
+          - name: main
+            replicas: 3
+            graph:
+              name: recommender
+              implementation: SKLEARN_SERVER
+              modelUri: gs://acme-models/recsys/41
+    `;
+    const seldonAfter = seldonBefore.replace('recsys/41', 'recsys/42');
+    const virtualService = src`
+      apiVersion: networking.istio.io/v1beta1
+      kind: VirtualService
+      metadata:
+        name: recsys
+      spec:
+        hosts: [recsys.ml.svc.cluster.local]
+        http:
+          - route:
+              - destination: {host: recsys-main}
+                weight: 90
+              - destination: {host: recsys-canary}
+                weight: 10
+    `;
+    const changeSet = changeSetOf([
+      { path: 'seldon/recsys.yaml', before: seldonBefore, after: seldonAfter },
+      { path: 'istio/recsys-vs.yaml', after: virtualService },
+    ]);
+    const file = changeSet.files.find((f) => f.path === 'seldon/recsys.yaml');
+    if (!file) throw new Error('no file');
+    expect(hitsOn(file, changeSet)).toEqual([]);
+  });
+
+  it('on a retraining CronJob whose trainer image is bumped', () => {
+    const before = src`
+      apiVersion: batch/v1
+      kind: CronJob
+      metadata:
+        name: churn-retrain
+      spec:
+        schedule: "0 3 * * 1"
+        jobTemplate:
+          spec:
+            template:
+              spec:
+                restartPolicy: Never
+                containers:
+                  - name: train
+                    image: registry.example.com/churn-model-trainer:1.4.0
+                    args: ["python", "-m", "training.train"]
+    `;
+    const after = before.replace('trainer:1.4.0', 'trainer:1.5.0');
+    const file = changedFile({ path: 'deploy/churn-retrain.yaml', before, after });
+    expect(hitsOn({ ...file, content: after })).toEqual([]);
+  });
+
+  it('on look-alikes: replicas and resources changed, a non-model image bumped, a new file', () => {
+    const after = ISVC.replace('maxReplicas: 8', 'maxReplicas: 12').replace('memory: 4Gi', 'memory: 6Gi');
+    expect(hitsOn(changedFile({ path: 'kserve/churn.yaml', before: ISVC, after }))).toEqual([]);
+    const sidecarBefore = 'spec:\n  template:\n    spec:\n      containers:\n        - name: proxy\n          image: envoyproxy/envoy:v1.29.1\n';
+    const sidecarAfter = sidecarBefore.replace('v1.29.1', 'v1.30.2');
+    expect(hitsOn(changedFile({ path: 'serving/proxy.yaml', before: sidecarBefore, after: sidecarAfter }))).toEqual([]);
+    expect(hitsOn(addedFile('kserve/new-model.yaml', ISVC))).toEqual([]);
+  });
+});

@@ -1,0 +1,207 @@
+import { describe, expect, it } from 'vitest';
+import { secretInSource } from '../../src/checks/system/secret-in-source.js';
+import type { RuleHit } from '../../src/checks/types.js';
+import type { ChangedFile } from '../../src/changeset/types.js';
+import { addedFile, changedFile, lineOf, prInfo, src } from '../changeset/git-diff.js';
+
+function hitsOn(file: ChangedFile): RuleHit[] {
+  if (!secretInSource.appliesTo(file)) return [];
+  return secretInSource.check(file, { pr: prInfo(), files: [file], skipped: [] });
+}
+
+// Made-up credentials with the shape of real ones (no real key is in this file).
+const AWS_KEY_ID = ['AKIA', 'Q3ZB7RTM5XKL2WPD'].join('');
+const AWS_SECRET = ['hX9f2Lq', 'Vz7Pw3Rt', 'Kb1Nd8Ys', 'Gm4Jc6Ue', 'Ha0'].join('');
+const STRIPE_KEY = ['sk_live_', '51HqT8e', 'Kz9Lm2Np', '4Rs6Tv8X'].join('');
+const GITHUB_TOKEN = ['ghp_', 'R8aK2mQ9', 'vX4bT7nL', '1cZ6pW3s', 'Y5dF0hJg', 'E2uV'].join('');
+const DB_PASSWORD = 'Tq7!vR2#mK9p';
+
+const SETTINGS = src`
+  import os
+  from functools import lru_cache
+
+  from pydantic_settings import BaseSettings
+
+
+  class Settings(BaseSettings):
+      service_name: str = "invoice-exporter"
+      bucket: str = "acme-invoices-prod"
+      region: str = "eu-west-1"
+      max_tokens: int = 4096
+      token_url: str = "https://auth.acme.io/oauth/token"
+      aws_access_key_id: str = os.environ["AWS_ACCESS_KEY_ID"]
+      aws_secret_access_key: str = os.environ["AWS_SECRET_ACCESS_KEY"]
+
+
+  @lru_cache
+  def get_settings() -> Settings:
+      return Settings()
+`;
+
+const SECRET_SETTINGS = SETTINGS.replace('os.environ["AWS_ACCESS_KEY_ID"]', `"${AWS_KEY_ID}"`).replace(
+  'os.environ["AWS_SECRET_ACCESS_KEY"]',
+  `"${AWS_SECRET}"`,
+);
+
+const DEPLOYMENT = src`
+  apiVersion: apps/v1
+  kind: Deployment
+  metadata:
+    name: billing
+  spec:
+    replicas: 2
+    selector:
+      matchLabels:
+        app: billing
+    template:
+      metadata:
+        labels:
+          app: billing
+      spec:
+        containers:
+          - name: billing
+            image: registry.acme.io/billing:3.2.0
+            env:
+              - name: DB_HOST
+                value: billing-db.internal
+              - name: DB_PASSWORD
+                valueFrom:
+                  secretKeyRef:
+                    name: billing-db
+                    key: password
+`;
+
+describe('secret-in-source fires', () => {
+  it('on an AWS key pair hard-coded in settings, and never shows the secret', () => {
+    const hits = hitsOn(changedFile({ path: 'exporter/settings.py', before: SETTINGS, after: SECRET_SETTINGS }));
+    expect(hits.map((h) => [h.line, h.title])).toEqual([
+      [lineOf(SECRET_SETTINGS, 'aws_access_key_id'), 'Credential committed: AWS access key id'],
+      [lineOf(SECRET_SETTINGS, 'aws_secret_access_key'), 'Credential committed: literal `aws_secret_access_key`'],
+    ]);
+    const text = JSON.stringify(hits);
+    expect(text).not.toContain(AWS_KEY_ID);
+    expect(text).not.toContain(AWS_SECRET);
+    expect(hits[0]?.message).toContain('`AKIA…`');
+    expect(hits[1]?.message).toContain('`hX9f…`');
+    expect(hits[0]?.remedy).toContain('rotate');
+  });
+
+  it('on a literal DB_PASSWORD value in a Deployment env instead of a secretKeyRef', () => {
+    const after = DEPLOYMENT.replace(
+      '              valueFrom:\n                secretKeyRef:\n                  name: billing-db\n                  key: password\n',
+      `              value: "${DB_PASSWORD}"\n`,
+    );
+    const hits = hitsOn(changedFile({ path: 'k8s/billing/deployment.yaml', before: DEPLOYMENT, after }));
+    expect(hits.map((h) => [h.line, h.title])).toEqual([[lineOf(after, DB_PASSWORD), 'Credential committed: literal `DB_PASSWORD`']]);
+    expect(hits[0]?.message).toContain('`Tq7…`');
+    expect(hits[0]?.message).not.toContain(DB_PASSWORD);
+    expect(hits[0]?.remedy).toContain('secretKeyRef');
+  });
+
+  it('on a Stripe live key baked into a Dockerfile ENV', () => {
+    const text = src`
+      FROM node:20-alpine
+      WORKDIR /app
+      COPY package.json package-lock.json ./
+      RUN npm ci --omit=dev
+      COPY dist ./dist
+      ENV NODE_ENV=production \
+          STRIPE_API_KEY=${STRIPE_KEY} \
+          PORT=8080
+      USER node
+      CMD ["node", "dist/server.js"]
+    `;
+    const hits = hitsOn(addedFile('payments/Dockerfile', text));
+    expect(hits.map((h) => [h.line, h.title])).toEqual([[lineOf(text, 'ENV NODE_ENV'), 'Credential committed: ENV `STRIPE_API_KEY` with a literal value']]);
+    expect(hits[0]?.remedy).toContain('--mount=type=secret');
+    expect(JSON.stringify(hits)).not.toContain(STRIPE_KEY);
+  });
+
+  it('on a GitHub token and a database URL with a password in a TypeScript config', () => {
+    const text = src`
+      import { z } from 'zod';
+
+      const Config = z.object({
+        databaseUrl: z.string().url(),
+        githubToken: z.string().min(1),
+        port: z.coerce.number().default(8080),
+      });
+
+      export const config = Config.parse({
+        databaseUrl: 'postgres://reports:${DB_PASSWORD}@reports.c8xk2p.eu-west-1.rds.amazonaws.com:5432/reports',
+        githubToken: '${GITHUB_TOKEN}',
+        port: process.env.PORT,
+      });
+    `;
+    const hits = hitsOn(addedFile('src/config.ts', text));
+    expect(hits.map((h) => [h.line, h.title])).toEqual([
+      [lineOf(text, 'databaseUrl: \'postgres'), 'Credential committed: password in a `postgres://` connection URL'],
+      [lineOf(text, 'githubToken: \'ghp_'), 'Credential committed: GitHub token'],
+    ]);
+    expect(JSON.stringify(hits)).not.toContain(GITHUB_TOKEN);
+    expect(JSON.stringify(hits)).not.toContain(DB_PASSWORD);
+  });
+});
+
+describe('secret-in-source stays quiet', () => {
+  it('on the fix: literals replaced by environment lookups', () => {
+    expect(hitsOn(changedFile({ path: 'exporter/settings.py', before: SECRET_SETTINGS, after: SETTINGS }))).toEqual([]);
+  });
+
+  it('on references and placeholders: secretKeyRef, ${VAR}, Helm values, <your-key>, changeme', () => {
+    expect(hitsOn(addedFile('k8s/billing/deployment.yaml', DEPLOYMENT))).toEqual([]);
+    const compose = src`
+      services:
+        api:
+          image: registry.acme.io/api:1.4.0
+          environment:
+            DATABASE_URL: postgres://api:\${DB_PASSWORD}@db:5432/api
+            OPENAI_API_KEY: \${OPENAI_API_KEY}
+            SESSION_SECRET: changeme-in-prod
+        db:
+          image: postgres:16
+          environment:
+            POSTGRES_PASSWORD: postgres
+    `;
+    expect(hitsOn(addedFile('docker-compose.yml', compose))).toEqual([]);
+    const helm = src`
+      apiVersion: v1
+      kind: Secret
+      metadata:
+        name: {{ include "billing.fullname" . }}
+      stringData:
+        password: {{ .Values.db.password | quote }}
+        api_key: "<your-api-key>"
+    `;
+    expect(hitsOn(addedFile('charts/billing/templates/secret.yaml', helm))).toEqual([]);
+  });
+
+  it('on example files meant to hold placeholders (.env.example)', () => {
+    const env = `DATABASE_URL=postgres://app:${DB_PASSWORD}@db.internal:5432/app\nGITHUB_TOKEN=${GITHUB_TOKEN}\n`;
+    expect(hitsOn(addedFile('.env.example', env))).toEqual([]);
+    expect(hitsOn(addedFile('config/settings.sample.yaml', `api_key: ${STRIPE_KEY}\n`))).toEqual([]);
+  });
+
+  it('on look-alike names: max_tokens, token_url, password_field, PASSWORD_FILE, a local dev URL', () => {
+    const text = src`
+      import os
+
+      LOGIN_FORM = {"username_field": "email", "password_field": "password"}
+      LABELS_DE = {"username": "Benutzername", "password": "Passwort"}
+      TOKEN_URL = "https://auth.acme.io/oauth/token"
+      MAX_TOKENS = 4096
+      PASSWORD_FILE = "/run/secrets/db_password"
+      API_KEY_HEADER = "X-Api-Key"
+      TOKEN_ENV = "GITHUB_TOKEN"
+      LOCAL_DB = "postgres://app:Dev12345!@localhost:5432/app"
+      DATABASE_URL = os.environ.get("DATABASE_URL", LOCAL_DB)
+    `;
+    expect(hitsOn(addedFile('reports/config.py', text))).toEqual([]);
+  });
+
+  it('on a secret that was already there and only moved (reformatting)', () => {
+    const before = `CLIENT = Client(\n    token="${GITHUB_TOKEN}", timeout=10)\n`;
+    const after = `CLIENT = Client(\n    token="${GITHUB_TOKEN}",\n    timeout=10,\n)\n`;
+    expect(hitsOn(changedFile({ path: 'ops/client.py', before, after }))).toEqual([]);
+  });
+});

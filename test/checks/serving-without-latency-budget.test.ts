@@ -1,0 +1,182 @@
+import { describe, expect, it } from 'vitest';
+import { servingWithoutLatencyBudget } from '../../src/checks/ml/serving-without-latency-budget.js';
+import type { RuleHit } from '../../src/checks/types.js';
+import type { ChangedFile } from '../../src/changeset/types.js';
+import { addedFile, changedFile, lineOf, prInfo, src } from '../changeset/git-diff.js';
+
+function hitsOn(file: ChangedFile): RuleHit[] {
+  expect(servingWithoutLatencyBudget.appliesTo(file)).toBe(true);
+  return servingWithoutLatencyBudget.check(file, { pr: prInfo(), files: [file], skipped: [] });
+}
+
+const QUESTION = /What is the latency target \(p50\/p99\) for this model, and which load test or benchmark are these settings sized from\?$/;
+
+const BARE_ISVC = src`
+  apiVersion: serving.kserve.io/v1beta1
+  kind: InferenceService
+  metadata:
+    name: support-intents
+    namespace: ml-serving
+  spec:
+    predictor:
+      minReplicas: 1
+      model:
+        modelFormat:
+          name: huggingface
+        args:
+          - --model_name=support-intents
+          - --model_id=acme/support-intents-v3
+        storageUri: gs://acme-models/support-intents/v3
+`;
+
+describe('serving-without-latency-budget asks', () => {
+  it('on a new InferenceService with no timeout and no resources', () => {
+    const hits = hitsOn(addedFile('kserve/support-intents.yaml', BARE_ISVC));
+    expect(hits).toHaveLength(1);
+    expect(hits[0]?.line).toBe(lineOf(BARE_ISVC, 'kind: InferenceService'));
+    expect(hits[0]?.title).toBe('New InferenceService `support-intents` with no latency budget');
+    expect(hits[0]?.message).toMatch(QUESTION);
+    expect(hits[0]?.remedy).toContain('spec.predictor.timeout');
+  });
+
+  it('on a new Deployment of Triton next to its Service, and on its config.pbtxt with no dynamic batching', () => {
+    const manifest = src`
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata:
+        name: reranker
+      spec:
+        replicas: 2
+        selector:
+          matchLabels: {app: reranker}
+        template:
+          metadata:
+            labels: {app: reranker}
+          spec:
+            containers:
+              - name: triton
+                image: nvcr.io/nvidia/tritonserver:24.05-py3
+                args: ["tritonserver", "--model-repository=/models"]
+                ports:
+                  - containerPort: 8000
+      ---
+      apiVersion: v1
+      kind: Service
+      metadata:
+        name: reranker
+      spec:
+        selector: {app: reranker}
+        ports:
+          - port: 8000
+    `;
+    const hits = hitsOn(addedFile('deploy/reranker.yaml', manifest));
+    expect(hits.map((h) => h.title)).toEqual(['New Deployment `reranker` with no latency budget']);
+    const pbtxt = src`
+      name: "reranker"
+      platform: "onnxruntime_onnx"
+      max_batch_size: 32
+      input [
+        { name: "input_ids", data_type: TYPE_INT64, dims: [ 256 ] }
+      ]
+      output [
+        { name: "scores", data_type: TYPE_FP32, dims: [ 1 ] }
+      ]
+      instance_group [ { count: 1, kind: KIND_GPU } ]
+    `;
+    const triton = hitsOn(addedFile('triton/reranker/config.pbtxt', pbtxt));
+    expect(triton).toHaveLength(1);
+    expect(triton[0]?.line).toBe(lineOf(pbtxt, 'max_batch_size'));
+    expect(triton[0]?.message).toContain('allows batches of 32 but configures no `dynamic_batching`');
+  });
+
+  it('on a new TorchServe config.properties and a new BentoML service with no traffic or resources', () => {
+    const properties = src`
+      inference_address=http://0.0.0.0:8080
+      management_address=http://0.0.0.0:8081
+      metrics_address=http://0.0.0.0:8082
+      model_store=/home/model-server/model-store
+      load_models=all
+      default_workers_per_model=2
+    `;
+    expect(hitsOn(addedFile('torchserve/config.properties', properties)).map((h) => h.title)).toEqual(['New TorchServe config with no latency budget']);
+    const bento = src`
+      import bentoml
+      import numpy as np
+
+
+      @bentoml.service
+      class FraudScorer:
+          model_ref = bentoml.models.get("fraud-xgb:latest")
+
+          def __init__(self) -> None:
+              self.model = bentoml.xgboost.load_model(self.model_ref)
+
+          @bentoml.api
+          def score(self, features: np.ndarray) -> np.ndarray:
+              return self.model.predict(features)
+    `;
+    const hits = hitsOn(addedFile('serving/service.py', bento));
+    expect(hits.map((h) => h.title)).toEqual(['New BentoML service `FraudScorer` with no latency budget']);
+  });
+});
+
+describe('serving-without-latency-budget stays quiet', () => {
+  it('on the fix: the InferenceService with a timeout and resources', () => {
+    const fixed = BARE_ISVC.replace('    minReplicas: 1\n', '    minReplicas: 1\n    timeout: 3\n').concat(
+      '      resources:\n        requests: {cpu: "2", memory: 4Gi}\n        limits: {cpu: "4", memory: 8Gi, nvidia.com/gpu: "1"}\n',
+    );
+    expect(hitsOn(addedFile('kserve/support-intents.yaml', fixed))).toEqual([]);
+  });
+
+  it('on a config.pbtxt with dynamic batching and a TorchServe config with a response timeout', () => {
+    const pbtxt = src`
+      name: "reranker"
+      platform: "onnxruntime_onnx"
+      max_batch_size: 32
+      dynamic_batching {
+        preferred_batch_size: [ 8, 16 ]
+        max_queue_delay_microseconds: 2000
+      }
+      instance_group [ { count: 1, kind: KIND_GPU } ]
+    `;
+    expect(hitsOn(addedFile('triton/reranker/config.pbtxt', pbtxt))).toEqual([]);
+    const properties = 'inference_address=http://0.0.0.0:8080\nmodel_store=/models\ndefault_response_timeout=5\n';
+    expect(hitsOn(addedFile('torchserve/config.properties', properties))).toEqual([]);
+  });
+
+  it('on look-alikes: a web Deployment with no model server, a modified InferenceService, a BentoML service with traffic', () => {
+    const web = src`
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata:
+        name: frontend
+      spec:
+        template:
+          spec:
+            containers:
+              - name: web
+                image: registry.example.com/storefront-web:3.2.0
+    `;
+    expect(hitsOn(addedFile('serving/frontend.yaml', web))).toEqual([]);
+    expect(hitsOn(changedFile({ path: 'kserve/support-intents.yaml', before: BARE_ISVC, after: BARE_ISVC.replace('minReplicas: 1', 'minReplicas: 2') }))).toEqual([]);
+    const bento = src`
+      import bentoml
+
+
+      @bentoml.service(
+          resources={"cpu": "2", "memory": "2Gi"},
+          traffic={"timeout": 5, "concurrency": 32},
+      )
+      class FraudScorer:
+          @bentoml.api
+          def score(self, features: list[float]) -> float:
+              return sum(features)
+    `;
+    expect(hitsOn(addedFile('serving/service.py', bento))).toEqual([]);
+  });
+
+  it('on a Helm template it cannot parse', () => {
+    const template = BARE_ISVC.replace('name: support-intents\n', 'name: {{ .Release.Name }}\n');
+    expect(hitsOn(addedFile('charts/intents/templates/isvc.yaml', template))).toEqual([]);
+  });
+});

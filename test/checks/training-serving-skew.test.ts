@@ -1,0 +1,240 @@
+import { describe, expect, it } from 'vitest';
+import { trainingServingSkew } from '../../src/checks/ml/training-serving-skew.js';
+import type { RuleHit } from '../../src/checks/types.js';
+import type { ChangeSet } from '../../src/changeset/types.js';
+import { changeSetOf, lineOf, src, type FileChange } from '../changeset/git-diff.js';
+
+/** Every finding of the rule over every file of the change, keyed by path. */
+function hitsIn(changeSet: ChangeSet): Record<string, RuleHit[]> {
+  const out: Record<string, RuleHit[]> = {};
+  for (const file of changeSet.files) {
+    if (!trainingServingSkew.appliesTo(file)) continue;
+    const hits = trainingServingSkew.check(file, changeSet);
+    if (hits.length > 0) out[file.path] = hits;
+  }
+  return out;
+}
+
+const TRAINING_FEATURES = src`
+  import numpy as np
+  import pandas as pd
+
+
+  def add_tenure_features(df: pd.DataFrame) -> pd.DataFrame:
+      """Derived features the churn model is trained on."""
+      out = df.copy()
+      out["tenure_years"] = out["tenure_months"] / 12.0
+      out["log_monthly_charges"] = np.log1p(out["monthly_charges"].clip(lower=0))
+      out["charges_per_month"] = out["total_charges"] / out["tenure_months"].clip(lower=1)
+      return out
+
+
+  def load_training_frame(path: str) -> pd.DataFrame:
+      frame = pd.read_parquet(path)
+      return add_tenure_features(frame.dropna(subset=["churned"]))
+`;
+
+describe('training-serving-skew fires', () => {
+  it('on the same transform defined in the training pipeline and in the serving app, once, on the serving file', () => {
+    const serving = src`
+      import joblib
+      import numpy as np
+      import pandas as pd
+      from fastapi import FastAPI
+
+      app = FastAPI()
+      model = joblib.load("/mnt/models/model.joblib")
+
+
+      def add_tenure_features(df: pd.DataFrame) -> pd.DataFrame:
+          out = df.copy()
+          out["tenure_years"] = out["tenure_months"] / 12
+          out["log_monthly_charges"] = np.log(out["monthly_charges"] + 1)
+          out["charges_per_month"] = out["total_charges"] / out["tenure_months"]
+          return out
+
+
+      @app.post("/predict")
+      def predict(payload: dict) -> dict:
+          frame = add_tenure_features(pd.DataFrame([payload]))
+          return {"churn_probability": float(model.predict_proba(frame)[0][1])}
+    `;
+    const changeSet = changeSetOf([
+      { path: 'training/features.py', after: TRAINING_FEATURES },
+      { path: 'serving/app.py', after: serving },
+    ]);
+    const hits = hitsIn(changeSet);
+    expect(Object.keys(hits)).toEqual(['serving/app.py']);
+    const [hit] = hits['serving/app.py'] ?? [];
+    expect(hit?.line).toBe(lineOf(serving, 'def add_tenure_features'));
+    expect(hit?.title).toBe('Feature logic `add_tenure_features()` implemented in both training and serving');
+    expect(hit?.message).toContain('`add_tenure_features()` in `serving/app.py` (line 10)');
+    expect(hit?.message).toContain('`add_tenure_features()` in `training/features.py` (line 5)');
+  });
+
+  it('on a near-copy under another name in predict.py', () => {
+    const predict = src`
+      import numpy as np
+      import pandas as pd
+
+      from serving.model_store import current_model
+
+
+      def enrich(df: pd.DataFrame) -> pd.DataFrame:
+          out = df.copy()
+          out["tenure_years"] = out["tenure_months"] / 12.0
+          out["log_monthly_charges"] = np.log1p(out["monthly_charges"].clip(lower=0))
+          out["charges_per_month"] = out["total_charges"] / out["tenure_months"].clip(lower=1)
+          return out
+
+
+      def predict_batch(rows: list[dict]) -> list[float]:
+          frame = enrich(pd.DataFrame(rows))
+          return current_model().predict_proba(frame)[:, 1].tolist()
+    `;
+    const changeSet = changeSetOf([
+      { path: 'pipelines/churn/features.py', after: TRAINING_FEATURES },
+      { path: 'service/predict.py', after: predict },
+    ]);
+    const hits = hitsIn(changeSet);
+    expect(Object.keys(hits)).toEqual(['service/predict.py']);
+    expect(hits['service/predict.py']?.[0]?.message).toContain('is a near-copy of `add_tenure_features()` in `pipelines/churn/features.py`');
+  });
+
+  it('on a training change that copies a transform the serving side already has', () => {
+    const servingBefore = src`
+      import pandas as pd
+
+
+      def normalise_merchant(df: pd.DataFrame) -> pd.DataFrame:
+          out = df.copy()
+          out["merchant"] = out["merchant"].str.lower().str.strip()
+          return out
+
+
+      def score(model, rows: list[dict]) -> list[float]:
+          return model.predict_proba(normalise_merchant(pd.DataFrame(rows)))[:, 1].tolist()
+    `;
+    const servingAfter = servingBefore.replace('[:, 1].tolist()', '[:, 1].round(4).tolist()');
+    const training = src`
+      import pandas as pd
+
+
+      def normalise_merchant(df: pd.DataFrame) -> pd.DataFrame:
+          out = df.copy()
+          out["merchant"] = out["merchant"].str.lower()
+          return out
+
+
+      def build_training_set(path: str) -> pd.DataFrame:
+          return normalise_merchant(pd.read_parquet(path))
+    `;
+    const changes: FileChange[] = [
+      { path: 'inference/fraud.py', before: servingBefore, after: servingAfter },
+      { path: 'training/fraud_features.py', after: training },
+    ];
+    // With the serving file read whole (wantsContent), its unchanged definition is visible.
+    const changeSet = changeSetOf(changes);
+    changeSet.files = changeSet.files.map((f) => (f.path === 'inference/fraud.py' ? { ...f, content: servingAfter } : f));
+    const hits = hitsIn(changeSet);
+    expect(Object.keys(hits)).toEqual(['training/fraud_features.py']);
+    expect(hits['training/fraud_features.py']?.[0]?.line).toBe(lineOf(training, 'def normalise_merchant'));
+  });
+});
+
+describe('training-serving-skew stays quiet', () => {
+  it('on the fix: the serving copy replaced by an import of the shared module', () => {
+    const before = src`
+      import numpy as np
+      import pandas as pd
+
+
+      def add_tenure_features(df: pd.DataFrame) -> pd.DataFrame:
+          out = df.copy()
+          out["tenure_years"] = out["tenure_months"] / 12
+          out["log_monthly_charges"] = np.log(out["monthly_charges"] + 1)
+          return out
+
+
+      def to_frame(payload: dict) -> pd.DataFrame:
+          return add_tenure_features(pd.DataFrame([payload]))
+    `;
+    const after = src`
+      import pandas as pd
+
+      from churn_features.transforms import add_tenure_features
+
+
+      def to_frame(payload: dict) -> pd.DataFrame:
+          return add_tenure_features(pd.DataFrame([payload]))
+    `;
+    const changeSet = changeSetOf([
+      { path: 'training/features.py', before: TRAINING_FEATURES, after: TRAINING_FEATURES.replace('dropna(subset=["churned"])', 'dropna(subset=["churned", "tenure_months"])') },
+      { path: 'serving/features.py', before, after },
+    ]);
+    expect(hitsIn(changeSet)).toEqual({});
+  });
+
+  it('when only one side is touched', () => {
+    const changeSet = changeSetOf([{ path: 'training/features.py', after: TRAINING_FEATURES }]);
+    expect(hitsIn(changeSet)).toEqual({});
+  });
+
+  it('on look-alikes: generic names (main, load_model) and different functions on both sides', () => {
+    const training = src`
+      import argparse
+
+      import joblib
+      import pandas as pd
+
+
+      def load_model(path: str):
+          return joblib.load(path)
+
+
+      def build_labels(df: pd.DataFrame) -> pd.Series:
+          return (df["days_to_cancel"] <= 30).astype(int)
+
+
+      def main() -> None:
+          parser = argparse.ArgumentParser()
+          parser.add_argument("--data")
+          frame = pd.read_parquet(parser.parse_args().data)
+          print(build_labels(frame).mean())
+    `;
+    const serving = src`
+      import joblib
+      import pandas as pd
+      from fastapi import FastAPI
+
+      app = FastAPI()
+
+
+      def load_model(path: str):
+          return joblib.load(path)
+
+
+      def to_frame(payload: dict) -> pd.DataFrame:
+          frame = pd.DataFrame([payload])
+          return frame.astype({"tenure_months": "int64"})
+
+
+      def main() -> None:
+          import uvicorn
+          uvicorn.run(app, host="0.0.0.0", port=8080)
+    `;
+    const changeSet = changeSetOf([
+      { path: 'training/train.py', after: training },
+      { path: 'serving/app.py', after: serving },
+    ]);
+    expect(hitsIn(changeSet)).toEqual({});
+  });
+
+  it('on a shared transform in a test file and a serving copy (tests are not a training side)', () => {
+    const changeSet = changeSetOf([
+      { path: 'tests/training/test_features.py', after: TRAINING_FEATURES },
+      { path: 'serving/features.py', after: TRAINING_FEATURES },
+    ]);
+    expect(hitsIn(changeSet)).toEqual({});
+  });
+});

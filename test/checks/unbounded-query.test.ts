@@ -1,0 +1,190 @@
+import { describe, expect, it } from 'vitest';
+import { unboundedQuery } from '../../src/checks/system/unbounded-query.js';
+import type { RuleHit } from '../../src/checks/types.js';
+import type { ChangedFile } from '../../src/changeset/types.js';
+import { addedFile, changedFile, lineOf, prInfo, src } from '../changeset/git-diff.js';
+
+function hitsOn(file: ChangedFile): RuleHit[] {
+  expect(unboundedQuery.appliesTo(file)).toBe(true);
+  return unboundedQuery.check(file, { pr: prInfo(), files: [file], skipped: [] });
+}
+
+function onlyHit(file: ChangedFile): RuleHit {
+  const hits = hitsOn(file);
+  expect(hits).toHaveLength(1);
+  const [hit] = hits;
+  if (!hit) throw new Error('no hit');
+  return hit;
+}
+
+const ORDERS_PY = src`
+  from fastapi import APIRouter, Depends
+  from sqlalchemy.orm import Session
+
+  from shop.db import get_db
+  from shop.models import Order
+  from shop.schemas import OrderOut
+
+  router = APIRouter(prefix="/orders")
+
+
+  @router.get("", response_model=list[OrderOut])
+  def list_orders(db: Session = Depends(get_db)):
+      orders = (
+          db.query(Order)
+          .order_by(Order.created_at.desc())
+          .all()
+      )
+      return orders
+`;
+
+describe('unbounded-query fires', () => {
+  it('on a chained SQLAlchemy .all() with no limit in a FastAPI handler', () => {
+    const hit = onlyHit(addedFile('shop/routers/orders.py', ORDERS_PY));
+    expect(hit.line).toBe(lineOf(ORDERS_PY, '.all()'));
+    expect(hit.title).toBe('Unbounded query in `list_orders`');
+    expect(hit.message).toContain('`db.query(Order).order_by(Order.created_at.desc()).all()`');
+  });
+
+  it('on Prisma findMany without take in an Express route', () => {
+    const text = src`
+      import { Router } from 'express';
+      import { prisma } from '../lib/prisma';
+      import { requireAdmin } from '../middleware/auth';
+
+      export const auditRouter = Router();
+
+      auditRouter.get('/audit-log', requireAdmin, async (req, res) => {
+        const entries = await prisma.auditLog.findMany({
+          orderBy: { createdAt: 'desc' },
+          include: { actor: true },
+        });
+        res.json(entries);
+      });
+    `;
+    const hit = onlyHit(addedFile('src/routes/audit.ts', text));
+    expect(hit.line).toBe(lineOf(text, 'findMany({'));
+    expect(hit.title).toBe('Unbounded query in `route handler` (`GET /audit-log`)');
+  });
+
+  it('on a SELECT without LIMIT or WHERE in a Flask view', () => {
+    const text = src`
+      from flask import Blueprint, jsonify
+
+      from crm.db import get_conn
+
+      bp = Blueprint("customers", __name__)
+
+
+      @bp.route("/customers")
+      def customers():
+          with get_conn() as conn, conn.cursor() as cur:
+              cur.execute(
+                  """
+                  SELECT id, email, name, created_at
+                  FROM customers
+                  ORDER BY created_at DESC
+                  """
+              )
+              rows = cur.fetchall()
+          return jsonify([dict(zip(("id", "email", "name", "created_at"), r)) for r in rows])
+    `;
+    const hit = onlyHit(addedFile('crm/views.py', text));
+    expect(hit.line).toBe(lineOf(text, 'SELECT id, email'));
+    expect(hit.message).toContain('SELECT id, email, name, created_at FROM customers ORDER BY created_at DESC');
+  });
+
+  it('on a Mongo find({}) turned into a list in a handler', () => {
+    const text = src`
+      from fastapi import FastAPI
+      from pymongo import MongoClient
+
+      client = MongoClient("mongodb://mongo:27017")
+      events = client.analytics.events
+      app = FastAPI()
+
+
+      @app.get("/events")
+      def all_events():
+          docs = list(events.find({}, {"_id": 0}).sort("ts", -1))
+          return {"events": docs}
+
+
+      @app.get("/events/recent")
+      def recent_events():
+          return {"events": list(events.find({}).sort("ts", -1).limit(100))}
+    `;
+    const hit = onlyHit(addedFile('analytics/app.py', text));
+    expect(hit.line).toBe(lineOf(text, 'docs = list(events.find({}'));
+    expect(hit.title).toBe('Unbounded query in `all_events` (`GET /events`)');
+  });
+});
+
+describe('unbounded-query stays quiet', () => {
+  it('on the fix: the handler paginates with limit and offset', () => {
+    const after = ORDERS_PY.replace('def list_orders(db: Session = Depends(get_db)):', 'def list_orders(limit: int = Query(50, le=200), offset: int = 0, db: Session = Depends(get_db)):').replace(
+      '        .all()',
+      '        .limit(limit)\n        .offset(offset)\n        .all()',
+    );
+    expect(hitsOn(changedFile({ path: 'shop/routers/orders.py', before: ORDERS_PY, after }))).toEqual([]);
+  });
+
+  it('when the query filters on a key or takes a page', () => {
+    const text = src`
+      import { Router } from 'express';
+      import { prisma } from '../lib/prisma';
+      import { pool } from '../lib/pg';
+
+      export const teamRouter = Router();
+
+      teamRouter.get('/teams/:id/members', async (req, res) => {
+        const members = await prisma.member.findMany({ where: { teamId: req.params.id }, take: 100 });
+        const { rows } = await pool.query('SELECT id, role FROM invites WHERE team_id = $1', [req.params.id]);
+        const { rows: totals } = await pool.query('SELECT count(*) FROM members');
+        res.json({ members, invites: rows, total: totals[0].count });
+      });
+    `;
+    expect(hitsOn(addedFile('src/routes/teams.ts', text))).toEqual([]);
+  });
+
+  it('outside request handlers: a nightly export job', () => {
+    const text = src`
+      import csv
+
+      from shop.db import SessionLocal
+      from shop.models import Order
+
+
+      def export_orders(path: str) -> int:
+          with SessionLocal() as db, open(path, "w", newline="") as fh:
+              writer = csv.writer(fh)
+              orders = db.query(Order).all()
+              for o in orders:
+                  writer.writerow([o.id, o.reference, o.total_minor])
+          return len(orders)
+    `;
+    expect(hitsOn(addedFile('shop/jobs/export.py', text))).toEqual([]);
+  });
+
+  it("on look-alikes: numpy's .all() and a Django view that paginates", () => {
+    const text = src`
+      import numpy as np
+      from django.core.paginator import Paginator
+      from django.http import JsonResponse
+
+      from .models import Article
+
+
+      def article_list(request):
+          articles = Article.objects.all().order_by("-published_at")
+          page = Paginator(articles, 25).get_page(request.GET.get("page"))
+          return JsonResponse({"articles": [a.title for a in page]})
+
+
+      def scores_valid(request):
+          scores = np.array([float(s) for s in request.GET.getlist("s")])
+          return JsonResponse({"valid": bool((scores >= 0).all())})
+    `;
+    expect(hitsOn(addedFile('blog/views.py', text))).toEqual([]);
+  });
+});
