@@ -1,12 +1,17 @@
 import type { ChangeSet, DiffLine, Hunk } from './types.js';
 
-/** Text with what formatters change taken out: white space, quote style, trailing commas. */
+/**
+ * Text with what formatters change taken out: white space, quote style, trailing commas, semicolons
+ * (prettier's `semi`), and parentheses around a lone arrow-function parameter.
+ */
 function normalise(lines: readonly DiffLine[]): string {
   return lines
     .map((l) => l.text)
     .join('')
     .replace(/\s+/g, '')
     .replace(/'/g, '"')
+    .replace(/;/g, '')
+    .replace(/\(([\w$]+)\)=>/g, '$1=>')
     .replace(/,(?=[)\]}])/g, '');
 }
 

@@ -243,16 +243,32 @@ describeSeeds('the review blocks of the shipped agents', () => {
       expect.arrayContaining(['torch', 'sklearn', 'mlflow', 'feast', 'ray.serve', '@tensorflow/tfjs-node']),
     );
     expect(review.content).toContain('\\bInferenceService\\b');
-    expect(review.rules).toEqual({ 'model-load-in-request-path': 'test-inference-latency' });
+    expect(review.rules).toMatchObject({
+      'model-load-in-request-path': 'test-inference-latency',
+      'feature-removed-from-feature-view': 'validate-feature-consistency',
+      'model-overwritten-in-place': 'test-rollback',
+    });
   });
 
   it('routes source and infrastructure to the system architect, not lockfiles', () => {
     const { review } = parseAgent(shippedText('system-architect'), 'agents/system-architect.md');
     expect(review.paths).toEqual(expect.arrayContaining(['**/*.py', '**/*.{ts,tsx,js,jsx,mjs,cjs}', '**/*.tf']));
     expect(review.exclude).toEqual(expect.arrayContaining(['**/package-lock.json', '**/go.sum', '**/dist/**']));
-    expect(review.rules).toEqual({
+    expect(review.rules).toMatchObject({
       'http-call-without-timeout': 'plan-for-failure',
       'new-dependency-without-adr': 'document-all-decisions',
+      'route-removed': 'define-clear-interfaces',
+      'secret-in-source': 'operational-architecture',
     });
+  });
+});
+
+describe('the built-in rules and the shipped agents', () => {
+  it('every built-in rule is attached to a checklist item of a shipped agent, and every attached rule exists', async () => {
+    const { RULES } = await import('../../src/checks/registry.js');
+    const agents = ['ml-systems-architect', 'system-architect'].map((n) => parseAgent(shippedText(n), `agents/${n}.md`));
+    const attached = new Set(agents.flatMap((a) => Object.keys(a.review.rules)));
+    expect([...RULES.keys()].filter((id) => !attached.has(id))).toEqual([]);
+    expect([...attached].filter((id) => !RULES.has(id))).toEqual([]);
   });
 });

@@ -87,7 +87,7 @@ describe('architect-review review', () => {
 
   it('reads the diff from standard input with --diff -', async () => {
     const r = await cli(['review', '--diff', '-', '--format', 'json'], readFileSync(join(EXAMPLE, 'pr.diff'), 'utf8'));
-    expect(JSON.parse(r.out).findings).toHaveLength(3);
+    expect(JSON.parse(r.out).findings).toHaveLength(4);
   });
 
   it('reviews local git refs, using the head commit message as title and body', async () => {
@@ -95,7 +95,10 @@ describe('architect-review review', () => {
     expect(r.code, r.err).toBe(0);
     const report = JSON.parse(r.out);
     expect(report.pr.title).toBe('Add embedding endpoint');
-    expect(report.findings.map((f: { rule: string; line: number }) => [f.rule, f.line])).toEqual([['model-load-in-request-path', 9]]);
+    expect(report.findings.map((f: { rule: string; line: number }) => [f.rule, f.line])).toEqual([
+      ['model-load-in-request-path', 9],
+      ['prediction-without-monitoring', 8],
+    ]);
   });
 
   it('reviews from a bare clone, reading git objects only', async () => {
@@ -103,7 +106,7 @@ describe('architect-review review', () => {
     git(bare, 'clone', '-q', '--bare', repo, 'repo.git');
     const r = await cli(['review', '--repo', join(bare, 'repo.git'), '--base', 'main', '--head', 'feature', '--format', 'json']);
     expect(r.code, r.err).toBe(0);
-    expect(JSON.parse(r.out).findings).toHaveLength(1);
+    expect(JSON.parse(r.out).findings).toHaveLength(2);
   });
 
   it('exits 1 when --fail-on is met and 0 when it is not', async () => {
@@ -127,7 +130,7 @@ describe('architect-review review', () => {
     expect(r.code).toBe(0);
     expect(r.err).toMatch(/bad\.md: review\.paths: /);
     expect(JSON.parse(r.out).notices.join('\n')).toMatch(/bad\.md: review\.paths/);
-    expect(JSON.parse(r.out).findings).toHaveLength(3);
+    expect(JSON.parse(r.out).findings).toHaveLength(4);
   });
 });
 
@@ -193,7 +196,7 @@ describe('--config', () => {
     git(dir, 'merge', '-q', '--no-edit', 'main');
     const r = await cli(['review', '--repo', dir, '--base', 'main', '--head', 'feature', '--format', 'json']);
     expect(r.code, r.err).toBe(0);
-    expect(JSON.parse(r.out).findings).toEqual([]);
+    expect(JSON.parse(r.out).findings.map((f: { rule: string }) => f.rule)).toEqual(['prediction-without-monitoring']);
   });
 
   it('exits 2 listing every problem of a malformed file, with line and key', async () => {

@@ -45,8 +45,11 @@ describe('applyToAgents', () => {
     expect(SYSTEM.review.rules).toHaveProperty('http-call-without-timeout');
     const text = 'rules:\n  http-call-without-timeout: off\n  model-load-in-request-path: { enabled: false }\n  new-dependency-without-adr: high\n';
     const [ml, system] = applyToAgents([ML, SYSTEM], config(text));
-    expect(ml?.review.rules).toEqual({});
-    expect(system?.review.rules).toEqual({ 'new-dependency-without-adr': 'document-all-decisions' });
+    expect(ml?.review.rules).not.toHaveProperty('model-load-in-request-path');
+    expect(Object.keys(ml?.review.rules ?? {})).toHaveLength(Object.keys(ML.review.rules).length - 1);
+    expect(system?.review.rules).not.toHaveProperty('http-call-without-timeout');
+    expect(system?.review.rules).toHaveProperty('new-dependency-without-adr', 'document-all-decisions');
+    expect(Object.keys(system?.review.rules ?? {})).toHaveLength(Object.keys(SYSTEM.review.rules).length - 1);
     // The checklist item stays; with no rule on it, it is reported as not checked.
     expect(system?.checklist.map((i) => i.id)).toContain('plan-for-failure');
   });

@@ -40,7 +40,7 @@ describe('the built action on a pull_request event', () => {
     expect(body).toContain('`serving/app.py:23`');
     expect(body).toContain('ml-systems-architect');
     expect(body).toContain('`docs/README.md` — documentation');
-    expect(first.outputs).toMatchObject({ status: 'blocked', 'findings-count': '3' });
+    expect(first.outputs).toMatchObject({ status: 'blocked', 'findings-count': '4' });
     const report = JSON.parse(readFileSync(first.outputs['report-path'] ?? '', 'utf8'));
     expect(report).toMatchObject({ schemaVersion: 1, status: 'blocked', pr: { number: PR.number, headSha: HEAD } });
     expect(first.summary).toContain('Architect Review — 🔴 blocked');
@@ -137,8 +137,11 @@ describe('the built action on a pull_request event', () => {
     expect(body).toContain('**payments-architect**');
     expect(body).toMatch(/broken\.md.*front matter is not valid YAML/);
     expect(run.stdout).toMatch(/::warning::.*broken\.md/);
-    const contentRefs = github.requests.filter((r) => r.path.includes('/contents/')).map((r) => r.query.ref);
-    expect(new Set(contentRefs)).toEqual(new Set([BASE]));
+    // Agents and configuration come from the base; only files the rules want whole come from the head.
+    const contents = github.requests.filter((r) => r.path.includes('/contents/'));
+    const refOf = (part: string) => new Set(contents.filter((r) => decodeURIComponent(r.path).includes(part)).map((r) => r.query.ref));
+    expect(refOf('.github')).toEqual(new Set([BASE]));
+    expect([...refOf('serving/')].every((ref) => ref === HEAD)).toBe(true);
   });
 });
 
@@ -155,7 +158,10 @@ describe('the configuration file', () => {
     const run = await runAction({ apiUrl: github.url, event: pullRequestEvent(PR) });
     expect(run.code, run.stdout).toBe(0);
     const report = JSON.parse(readFileSync(run.outputs['report-path'] ?? '', 'utf8'));
-    expect(report.findings.map((f: { rule: string; severity: string }) => [f.rule, f.severity])).toEqual([['model-load-in-request-path', 'medium']]);
+    const graded = report.findings.map((f: { rule: string; severity: string }) => [f.rule, f.severity]);
+    expect(graded).toContainEqual(['model-load-in-request-path', 'medium']);
+    expect(graded.map(([rule]: string[]) => rule)).not.toContain('http-call-without-timeout');
+    expect(report.findings.map((f: { file: string }) => f.file)).not.toContain('requirements.txt');
     expect(report.coverage.skipped).toContainEqual({ file: 'requirements.txt', reason: 'ignored by .github/architect-review.yml' });
     expect(run.outputs.status).toBe('needs_info');
   });
@@ -195,7 +201,7 @@ describe('the built action on bad input', () => {
     const event = { ...(pullRequestEvent({ ...PR, body: 'Adopting Redis: see ADR-0012.' }, 'edited') as object), changes: { body: { from: '' } } };
     const run = await runAction({ apiUrl: github.url, event });
     expect(run.code, run.stdout).toBe(0);
-    expect(run.outputs['findings-count']).toBe('2');
+    expect(run.outputs['findings-count']).toBe('3');
     expect(github.comments('acme', 'shop', PR.number)[0]?.body).not.toContain('decision record');
   });
 
