@@ -15047,11 +15047,11 @@ function bullets(lines) {
         .map((line) => /^ ?(?:[-*+]|\d+[.)])\s+(.*\S)\s*$/.exec(line)?.[1])
         .filter((text) => text !== undefined);
 }
-const QUOTED = /"([^"\n]+)"|“([^”\n]+)”/g;
+const QUOTED$1 = /"([^"\n]+)"|“([^”\n]+)”/g;
 function triggerPhrases(lines) {
     const phrases = [];
     for (const text of bullets(lines)) {
-        for (const match of text.matchAll(QUOTED)) {
+        for (const match of text.matchAll(QUOTED$1)) {
             const phrase = cleanPhrase(match[1] ?? match[2] ?? '');
             if (phrase)
                 phrases.push(phrase);
@@ -19648,7 +19648,7 @@ function assertContext(context) {
  * @param {Rule[]|Rule[][]|RegExp} context
  * @returns {{ lists: Rule[][]|null, regex: RegExp|null }}
  */
-function normalise$1(context) {
+function normalise$2(context) {
   if (context instanceof RegExp) return { lists: null, regex: context };
   // Distinguish PatternList (array of rule objects) from array of PatternLists
   if (Array.isArray(context[0])) return { lists: context, regex: null };
@@ -19711,7 +19711,7 @@ function isUnsafe(value, context) {
   assertString(value);
   assertContext(context);
 
-  const { lists, regex } = normalise$1(context);
+  const { lists, regex } = normalise$2(context);
 
   if (regex) return regex.test(value);
 
@@ -20911,11 +20911,11 @@ function parseSpec(body, bodyLine) {
 function isNode(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
-function tagOf(node) {
+function tagOf$1(node) {
     return Object.keys(node).find((key) => key !== ':@' && key !== '#text');
 }
 function childrenOf(node) {
-    const tag = tagOf(node);
+    const tag = tagOf$1(node);
     const children = tag === undefined ? undefined : node[tag];
     return Array.isArray(children) ? children.filter(isNode) : [];
 }
@@ -20923,7 +20923,7 @@ function childrenOf(node) {
 function findAll(nodes, match) {
     const found = [];
     for (const node of nodes) {
-        const tag = tagOf(node);
+        const tag = tagOf$1(node);
         if (tag !== undefined && match(tag))
             found.push(node);
         found.push(...findAll(childrenOf(node), match));
@@ -21210,87 +21210,6 @@ function buildCatalog(sources, knownRules) {
     return { agents, problems, notes };
 }
 
-/** The ML rules about the model lifecycle: versions, registry, rollout, features, monitoring. */
-const ML_LIFECYCLE_RULES = [];
-
-/** The head-side lines of a hunk, in order: what the file looks like there after the change. */
-function headLines(hunk) {
-    const out = [];
-    for (const l of hunk.lines) {
-        if (l.kind !== 'del' && l.newLine !== undefined)
-            out.push({ text: l.text, line: l.newLine, added: l.kind === 'add' });
-    }
-    return out;
-}
-function removedTexts(file) {
-    return file.hunks.flatMap((h) => h.lines.filter((l) => l.kind === 'del').map((l) => l.text));
-}
-function indentOf(text) {
-    return /^[ \t]*/.exec(text)?.[0].replace(/\t/g, '    ').length ?? 0;
-}
-/** A line that is only a comment: `# ...` in Python, `// ...`, `/* ...` or a ` * ...` block line elsewhere. */
-function commentLine(text, python) {
-    return python ? /^\s*#/.test(text) : /^\s*(?:\/\/|\/\*|\*)/.test(text);
-}
-function blank(text) {
-    return /^\s*(#.*|\/\/.*)?$/.test(text);
-}
-/** `) -> Response:` or `): Promise<void> {`: the end of a wrapped signature, not a block of its own. */
-function closesBracket(text) {
-    return /^\s*[)\]]/.test(text);
-}
-/**
- * The lines that open the blocks enclosing `lines[index]`, innermost first, judged by indentation:
- * each is the nearest earlier non-blank line indented less than the one before it (the closing line of a
- * wrapped signature is skipped, so its `def`/`function` line is found). Works for Python
- * and for conventionally indented JS/TS; it sees only the lines it is given.
- */
-function enclosingOpeners(lines, index) {
-    const openers = [];
-    const start = lines[index];
-    if (!start)
-        return openers;
-    let indent = indentOf(start.text);
-    for (let i = index - 1; i >= 0 && indent > 0; i--) {
-        const text = lines[i]?.text ?? '';
-        if (blank(text) || closesBracket(text))
-            continue;
-        const own = indentOf(text);
-        if (own < indent) {
-            openers.push(i);
-            indent = own;
-        }
-    }
-    return openers;
-}
-/**
- * The text of a call starting at `column` of `lines[index]`, up to its closing parenthesis, read
- * across following lines (at most `maxLines`). Strings are not parsed: good enough to see keyword
- * arguments, not to evaluate them.
- */
-function callText(lines, index, column, maxLines = 20) {
-    let depth = 0;
-    let seenOpen = false;
-    let text = '';
-    for (let i = index; i < lines.length && i < index + maxLines; i++) {
-        const source = i === index ? (lines[i]?.text ?? '').slice(column) : (lines[i]?.text ?? '');
-        for (const ch of source) {
-            text += ch;
-            if (ch === '(') {
-                depth++;
-                seenOpen = true;
-            }
-            else if (ch === ')') {
-                depth--;
-                if (seenOpen && depth === 0)
-                    return text;
-            }
-        }
-        text += '\n';
-    }
-    return text;
-}
-
 /**
  * Markdown that cannot carry HTML or mentions from untrusted text (file paths, PR text, model output):
  * outside code spans `<`, `>` and `&` become entities and `@name` gets a zero-width joiner so GitHub
@@ -21317,320 +21236,6 @@ function code$1(text) {
 function cell(text) {
     return safeMarkdown(text).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
-
-const PY_LOADS = [
-    /\b(?:joblib|pickle|cloudpickle|dill|torch|torch\.jit)\.load\s*\(/,
-    /\.from_pretrained\s*\(/,
-    /\bmlflow\.(?:\w+\.)?load_model\s*\(/,
-    /\b(?:tf\.keras|keras)\.models\.load_model\s*\(/,
-    /\btf\.saved_model\.load\s*\(/,
-    /\b(?:onnxruntime|ort)\.InferenceSession\s*\(/,
-    /(?<![\w.])(?:transformers\.)?pipeline\s*\(\s*['"]/,
-];
-const JS_LOADS = [
-    /\btf\.(?:loadLayersModel|loadGraphModel|node\.loadSavedModel)\s*\(/,
-    /\bInferenceSession\.create\s*\(/,
-    /\bAutoModel\w*\.from_pretrained\s*\(/,
-    /\bpipeline\s*\(\s*['"]/,
-];
-const PY_DEF = /^\s*(?:async\s+)?def\s+(\w+)\s*\(/;
-const PY_ROUTE = /^\s*@[\w.]*\.(get|post|put|patch|delete|route|api_route|websocket|api)\s*\(\s*(?:['"]([^'"]*)['"])?/i;
-/** Flask `route`, FastAPI `api_route`: the verb is in `methods=[...]`, not the decorator's name. */
-const PY_METHODS = /\bmethods\s*=\s*[[(]\s*['"](\w+)['"]/;
-const PY_CACHED = /^\s*@(?:functools\.)?(?:lru_cache|cache|cached_property|cached)\b/;
-/** Names that frameworks call per request: AWS Lambda, KServe/Seldon/MLServer `predict`, Ray Serve `__call__`. */
-const PY_HANDLER_NAMES = new Set(['lambda_handler', 'handler', 'predict', '__call__', 'infer']);
-/** A block entered only while nothing is cached yet: `if _model is None:`, `if name not in _models:`, `if (!session) {`. */
-const MEMO_BLOCK = /^\s*(?:el)?if\b.*(?:\bis None\b|\bnot in\b)|^\s*(?:el)?if\s+not\s+[\w.]+\s*:|\bif\s*\(\s*!\s*[\w.$]+\s*\)|\bif\s*\(\s*[\w.$]+\s*===?\s*(?:null|undefined)\s*\)/;
-/** Assigned only when empty (`session ??= create()`), or a function that keeps its result in a `global`. */
-const MEMO_LINE = /\?\?=|\|\|=|^\s*global\s/;
-const JS_HANDLER = /\b(?:app|router|server|fastify|api|routes)\.(get|post|put|patch|delete|all|route)\s*\(\s*(?:['"`]([^'"`]*)['"`])?|export\s+(?:async\s+)?function\s+(GET|POST|PUT|PATCH|DELETE|handler)\b|export\s+default\s+(?:async\s+)?function/;
-/** The decorators of the `def` at `defIndex`, each joined into one line even when black wrapped it. */
-function decoratorsAbove(lines, defIndex) {
-    const indent = indentOf(lines[defIndex]?.text ?? '');
-    const out = [];
-    let continuation = [];
-    for (let i = defIndex - 1; i >= 0; i--) {
-        const text = lines[i]?.text ?? '';
-        const own = indentOf(text);
-        if (own === indent && /^\s*@/.test(text)) {
-            out.push([text, ...continuation].map((t) => t.trim()).join(' '));
-            continuation = [];
-        }
-        else if (own > indent || (own === indent && /^\s*[)\]]/.test(text))) {
-            continuation.unshift(text); // an argument line or the closing bracket of a wrapped decorator
-        }
-        else
-            break;
-    }
-    return out;
-}
-function routeOf(decorator) {
-    const m = PY_ROUTE.exec(decorator);
-    if (!m)
-        return undefined;
-    const verb = (m[1] ?? '').toLowerCase();
-    const method = ['route', 'api_route', 'api'].includes(verb) ? PY_METHODS.exec(decorator)?.[1] : verb;
-    if (m[2] === undefined)
-        return '';
-    return method ? `${method.toUpperCase()} ${m[2]}` : m[2];
-}
-/** Whether a Python `def` at `defIndex` is called once per request, and under what name. */
-function pythonHandler(lines, defIndex) {
-    const name = PY_DEF.exec(lines[defIndex]?.text ?? '')?.[1];
-    if (!name)
-        return undefined;
-    for (const decorator of decoratorsAbove(lines, defIndex)) {
-        const route = routeOf(decorator);
-        if (route !== undefined)
-            return route ? { name, route } : { name };
-    }
-    const inClass = enclosingOpeners(lines, defIndex).some((i) => /^\s*class\s/.test(lines[i]?.text ?? ''));
-    if (PY_HANDLER_NAMES.has(name) && (inClass || name === 'lambda_handler' || name === 'handler'))
-        return { name };
-    return undefined;
-}
-/**
- * Whether the load at `index` only runs while nothing is cached: inside a guard block that opens
- * below `top` (the function's own line), or in a `??=` assignment or a function that keeps the model
- * in a `global`. An input check (`if req is None: raise`) that closes before the load is no guard.
- */
-function memoised(lines, index, top) {
-    if (MEMO_LINE.test(lines[index]?.text ?? ''))
-        return true;
-    if (enclosingOpeners(lines, index).some((i) => i > top && MEMO_BLOCK.test(lines[i]?.text ?? '')))
-        return true;
-    return lines.slice(top + 1, index).some((l) => MEMO_LINE.test(l.text));
-}
-/** The Python request handler a load at `index` runs in: its own function, or a handler that calls it. */
-function pythonRequestPath(lines, index) {
-    const defIndex = enclosingOpeners(lines, index).find((i) => PY_DEF.test(lines[i]?.text ?? ''));
-    if (defIndex === undefined)
-        return undefined; // module level: loaded once at import
-    if (decoratorsAbove(lines, defIndex).some((d) => PY_CACHED.test(d)))
-        return undefined;
-    if (memoised(lines, index, defIndex))
-        return undefined;
-    const handler = pythonHandler(lines, defIndex);
-    if (handler)
-        return { handler };
-    const helper = PY_DEF.exec(lines[defIndex]?.text ?? '')?.[1] ?? '';
-    const call = new RegExp(`(?<![\\w.])${helper}\\s*\\(`);
-    for (let i = 0; i < lines.length; i++) {
-        if (i === defIndex || !call.test(lines[i]?.text ?? ''))
-            continue;
-        const callerDef = enclosingOpeners(lines, i).find((j) => PY_DEF.test(lines[j]?.text ?? ''));
-        const caller = callerDef === undefined ? undefined : pythonHandler(lines, callerDef);
-        if (caller)
-            return { handler: caller, via: helper };
-    }
-    return undefined;
-}
-function scriptRequestPath(lines, index) {
-    const top = enclosingOpeners(lines, index).find((i) => JS_HANDLER.test(lines[i]?.text ?? ''));
-    if (top === undefined)
-        return undefined;
-    if (memoised(lines, index, top))
-        return undefined;
-    const m = JS_HANDLER.exec(lines[top]?.text ?? '');
-    if (!m)
-        return undefined;
-    if (m[1])
-        return { handler: { name: 'route handler', route: m[2] === undefined ? undefined : `${m[1].toUpperCase()} ${m[2]}` } };
-    return { handler: { name: m[3] ?? 'default export handler' } };
-}
-function describe(handler) {
-    return handler.route ? `${code$1(handler.name)} (${code$1(handler.route)})` : code$1(handler.name);
-}
-function check$2(file) {
-    const python = file.language === 'python';
-    const patterns = python ? PY_LOADS : JS_LOADS;
-    const hits = [];
-    for (const hunk of file.hunks) {
-        const lines = headLines(hunk);
-        lines.forEach((line, index) => {
-            if (!line.added || commentLine(line.text, python))
-                return;
-            const match = patterns.map((re) => re.exec(line.text)).find((m) => m !== null);
-            if (!match)
-                return;
-            const path = python ? pythonRequestPath(lines, index) : scriptRequestPath(lines, index);
-            if (!path)
-                return;
-            const call = match[0].replace(/\s*\(.*$/, '');
-            const via = 'via' in path && path.via ? ` through ${code$1(`${path.via}()`)}` : '';
-            hits.push({
-                line: line.line,
-                title: `Model loaded on every request in ${describe(path.handler)}`,
-                message: `${code$1(`${call}(…)`)} runs inside request handler ${describe(path.handler)}${via}, so every request loads the model again: ` +
-                    'latency grows by the load time (often seconds), memory multiplies under concurrent requests, and the first ' +
-                    'requests after a deploy or scale-out time out.',
-                remedy: 'Load the model once at start-up (module level, a FastAPI lifespan/startup hook, or a cached loader such as ' +
-                    '`functools.lru_cache`), warm it up with one prediction, and report ready only after that; handlers then reuse it.',
-            });
-        });
-    }
-    return hits;
-}
-const modelLoadInRequestPath = {
-    id: 'model-load-in-request-path',
-    summary: 'A model loaded (joblib/pickle/torch.load, from_pretrained, mlflow load_model, ONNX session) inside a request handler or a helper it calls',
-    severity: 'high',
-    kind: 'problem',
-    scope: 'Python or JS/TS files',
-    appliesTo: (file) => ['python', 'typescript', 'javascript'].includes(file.language),
-    check: check$2,
-};
-
-/** The ML rules about serving: the request path, inference, health, online features, untrusted input. */
-const ML_SERVING_RULES = [modelLoadInRequestPath];
-
-const PY_REMEDY = 'Pass `timeout=(3.05, 10)` (connect, read seconds) sized to the caller\'s own deadline, and decide what happens on ' +
-    '`Timeout`: retry with backoff if the call is idempotent, otherwise fail fast with a clear error.';
-const JS_REMEDY = 'Bound the call: `fetch(url, { signal: AbortSignal.timeout(5_000) })` or axios `{ timeout: 5_000 }`, sized to the ' +
-    'caller\'s own deadline; handle the abort (retry with backoff if idempotent, else fail fast).';
-const PATTERNS = {
-    python: [
-        {
-            re: /(?<![\w.])requests\.(get|post|put|patch|delete|head|options|request)\s*\(/g,
-            optionsAt: () => -1, // keyword argument anywhere
-            bounded: /\btimeout\s*=/,
-            remedy: PY_REMEDY,
-        },
-        { re: /(?<![\w])(?:urllib\.request\.)?urlopen\s*\(/g, optionsAt: () => -1, bounded: /\btimeout\s*=|,\s*[^,]+,\s*[^,)]+\)/, remedy: PY_REMEDY },
-    ],
-    script: [
-        { re: /(?<![\w.$])fetch\s*\(/g, optionsAt: () => 1, bounded: /\bsignal\b/, remedy: JS_REMEDY },
-        {
-            re: /(?<![\w.$])axios(?:\.(get|delete|head|options|post|put|patch|request))?\s*\(/g,
-            optionsAt: (m) => (['post', 'put', 'patch'].includes(m) ? 2 : ['get', 'delete', 'head', 'options'].includes(m) ? 1 : 0),
-            bounded: /\btimeout\b|\bsignal\b/,
-            remedy: JS_REMEDY,
-        },
-    ],
-    go: [
-        {
-            re: /(?<![\w.])http\.(Get|Post|PostForm|Head)\s*\(/g,
-            optionsAt: () => undefined,
-            bounded: /$^/,
-            remedy: 'Use a client with a deadline: `client := &http.Client{Timeout: 10 * time.Second}` built once and reused, or ' +
-                '`http.NewRequestWithContext(ctx, …)` with a context that has a deadline.',
-        },
-    ],
-};
-/** The top-level arguments of a call's text `name(a, b, {c})`. */
-function topLevelArgs(call) {
-    const open = call.indexOf('(');
-    const args = [];
-    let depth = 0;
-    let current = '';
-    for (const ch of call.slice(open + 1)) {
-        if ('([{'.includes(ch))
-            depth++;
-        if (')]}'.includes(ch))
-            depth--;
-        if (depth < 0)
-            break;
-        if (ch === ',' && depth === 0) {
-            args.push(current.trim());
-            current = '';
-        }
-        else
-            current += ch;
-    }
-    if (current.trim())
-        args.push(current.trim());
-    return args;
-}
-/** Whether the call is bounded, or cannot be judged from the diff (options passed as a variable or spread). */
-function boundedOrUnknown(call, pattern, method) {
-    if (/\*\*\w+|\.\.\.\w+/.test(call))
-        return true;
-    const at = pattern.optionsAt(method);
-    if (at === undefined)
-        return false;
-    if (at === -1)
-        return pattern.bounded.test(call);
-    const options = topLevelArgs(call)[at];
-    if (options === undefined)
-        return false;
-    if (!options.startsWith('{'))
-        return true; // a variable or expression: its contents are not in the diff
-    return pattern.bounded.test(options);
-}
-function familyOf(file) {
-    if (file.language === 'python')
-        return 'python';
-    if (file.language === 'go')
-        return 'go';
-    // Browser code (.tsx/.jsx) is left out: a hung fetch there is a UX problem, not an outage.
-    if ((file.language === 'typescript' || file.language === 'javascript') && !/\.(tsx|jsx)$/.test(file.path))
-        return 'script';
-    return undefined;
-}
-/**
- * Whether the name at `column` is being declared, not called: `def urlopen(`, `function fetch(`, or a
- * method `private async fetch(id: string) {` (modifiers before it, or a body right after it).
- */
-function declaredAt(text, column) {
-    const before = text.slice(0, column);
-    if (/\b(?:def|function\s*\*?)\s*$/.test(before))
-        return true;
-    if (/^\s*(?:(?:public|private|protected|static|async|override)\s+)+$/.test(before))
-        return true;
-    return /^\s*$/.test(before) && /^[\w$]+\s*\([^)]*\)\s*(?::[^=;{]+)?\{\s*$/.test(text.slice(column));
-}
-/** `axios.defaults.timeout = …` bounds the global axios; an `axios.create({ timeout })` instance does not. */
-function fileSetsAxiosDefault(lines) {
-    return lines.some((l) => /axios\.defaults\.timeout\s*=/.test(l.text));
-}
-function check$1(file) {
-    const family = familyOf(file);
-    if (!family)
-        return [];
-    const hits = [];
-    for (const hunk of file.hunks) {
-        const lines = headLines(hunk);
-        const axiosDefault = family === 'script' && fileSetsAxiosDefault(lines);
-        lines.forEach((line, index) => {
-            if (!line.added || commentLine(line.text, family === 'python'))
-                return;
-            for (const pattern of PATTERNS[family] ?? []) {
-                for (const match of line.text.matchAll(pattern.re)) {
-                    if (axiosDefault && match[0].startsWith('axios'))
-                        continue;
-                    if (declaredAt(line.text, match.index ?? 0))
-                        continue;
-                    const call = callText(lines, index, match.index ?? 0);
-                    if (boundedOrUnknown(call, pattern, match[1]?.toLowerCase() ?? ''))
-                        continue;
-                    const name = match[0].replace(/\s*\($/, '');
-                    hits.push({
-                        line: line.line,
-                        title: `\`${name}\` without a timeout`,
-                        message: `\`${name}(…)\` has no timeout. When the remote end stalls (it will: deploys, packet loss, an overloaded ` +
-                            'dependency), this call waits indefinitely, holding a worker, a connection and the caller\'s request; under ' +
-                            'load the pool drains and the service stops answering.',
-                        remedy: pattern.remedy,
-                    });
-                }
-            }
-        });
-    }
-    return hits;
-}
-const httpCallWithoutTimeout = {
-    id: 'http-call-without-timeout',
-    summary: 'An outbound HTTP call with no timeout (Python requests/urlopen, fetch without an abort signal, axios, Go http.Get)',
-    severity: 'medium',
-    kind: 'problem',
-    scope: 'Python, server-side JS/TS or Go files',
-    appliesTo: (file) => familyOf(file) !== undefined,
-    check: check$1,
-};
-
-/** The system rules over application code: failure handling, contracts, boundaries, scalability. */
-const SYSTEM_CODE_RULES = [httpCallWithoutTimeout];
 
 var utils = {};
 
@@ -24149,6 +23754,5040 @@ function requirePicomatch () {
 var picomatchExports = /*@__PURE__*/ requirePicomatch();
 var picomatch = /*@__PURE__*/getDefaultExportFromCjs(picomatchExports);
 
+/** The head-side lines of a hunk, in order: what the file looks like there after the change. */
+function headLines(hunk) {
+    const out = [];
+    for (const l of hunk.lines) {
+        if (l.kind !== 'del' && l.newLine !== undefined)
+            out.push({ text: l.text, line: l.newLine, added: l.kind === 'add' });
+    }
+    return out;
+}
+function addedLines(file) {
+    return file.hunks.flatMap((h) => h.lines.filter((l) => l.kind === 'add'));
+}
+function removedTexts(file) {
+    return file.hunks.flatMap((h) => h.lines.filter((l) => l.kind === 'del').map((l) => l.text));
+}
+function indentOf(text) {
+    return /^[ \t]*/.exec(text)?.[0].replace(/\t/g, '    ').length ?? 0;
+}
+/** A line that is only a comment: `# ...` in Python, `// ...`, `/* ...` or a ` * ...` block line elsewhere. */
+function commentLine(text, python) {
+    return python ? /^\s*#/.test(text) : /^\s*(?:\/\/|\/\*|\*)/.test(text);
+}
+function blank(text) {
+    return /^\s*(#.*|\/\/.*)?$/.test(text);
+}
+/** `) -> Response:` or `): Promise<void> {`: the end of a wrapped signature, not a block of its own. */
+function closesBracket(text) {
+    return /^\s*[)\]]/.test(text);
+}
+/**
+ * The lines that open the blocks enclosing `lines[index]`, innermost first, judged by indentation:
+ * each is the nearest earlier non-blank line indented less than the one before it (the closing line of a
+ * wrapped signature is skipped, so its `def`/`function` line is found). Works for Python
+ * and for conventionally indented JS/TS; it sees only the lines it is given.
+ */
+function enclosingOpeners(lines, index) {
+    const openers = [];
+    const start = lines[index];
+    if (!start)
+        return openers;
+    let indent = indentOf(start.text);
+    for (let i = index - 1; i >= 0 && indent > 0; i--) {
+        const text = lines[i]?.text ?? '';
+        if (blank(text) || closesBracket(text))
+            continue;
+        const own = indentOf(text);
+        if (own < indent) {
+            openers.push(i);
+            indent = own;
+        }
+    }
+    return openers;
+}
+/**
+ * The text of a call starting at `column` of `lines[index]`, up to its closing parenthesis, read
+ * across following lines (at most `maxLines`). Strings are not parsed: good enough to see keyword
+ * arguments, not to evaluate them.
+ */
+function callText(lines, index, column, maxLines = 20) {
+    let depth = 0;
+    let seenOpen = false;
+    let text = '';
+    for (let i = index; i < lines.length && i < index + maxLines; i++) {
+        const source = i === index ? (lines[i]?.text ?? '').slice(column) : (lines[i]?.text ?? '');
+        for (const ch of source) {
+            text += ch;
+            if (ch === '(') {
+                depth++;
+                seenOpen = true;
+            }
+            else if (ch === ')') {
+                depth--;
+                if (seenOpen && depth === 0)
+                    return text;
+            }
+        }
+        text += '\n';
+    }
+    return text;
+}
+
+/**
+ * Helpers shared by the ML lifecycle rules: which side of the ML system a path is on, Python call
+ * arguments and string constants, version markers in artifact paths, and YAML documents with their lines.
+ */
+const TEST_OR_NOTEBOOK = picomatch(['**/test/**', '**/tests/**', '**/__tests__/**', '**/test_*.py', '**/*_test.py', '**/conftest.py', '**/*.ipynb', '**/notebooks/**', '**/notebook/**'], { dot: true });
+/** Tests and notebooks: scratch work, where a fixed `model.pkl` is normal. */
+function isTestOrNotebook(path) {
+    return TEST_OR_NOTEBOOK(path);
+}
+const SERVING_FILE = /(?:^|\/)(?:predict|predictor|serve|serving|inference|infer|handler)[\w-]*\.py$/;
+const SERVING_DIR = /(?:^|\/)(?:serving|serve|inference|api|predictor|server|endpoints?|online)\//;
+const TRAINING_FILE = /(?:^|\/)(?:train|training|trainer|fit)[\w-]*\.py$/;
+const TRAINING_DIR = /(?:^|\/)(?:train|training|trainer|pipelines?|notebooks?|experiments?|offline)\//;
+/** The side of the ML system a path belongs to, by name: the file name wins, then the directory. */
+function sideOf(path) {
+    if (SERVING_FILE.test(path))
+        return 'serving';
+    if (TRAINING_FILE.test(path))
+        return 'training';
+    if (TRAINING_DIR.test(path))
+        return 'training';
+    if (SERVING_DIR.test(path))
+        return 'serving';
+    return undefined;
+}
+/** The head-side lines the rule can see: the whole file when it was read, else every hunk's head lines. */
+function visibleLines(file) {
+    if (file.content !== undefined) {
+        const added = new Set(file.hunks.flatMap((h) => h.lines.filter((l) => l.kind === 'add').map((l) => l.newLine)));
+        return file.content.split('\n').map((text, i) => ({ text, line: i + 1, added: added.has(i + 1) }));
+    }
+    return file.hunks.flatMap((h) => headLines(h));
+}
+/** The head-side line to report a removed line at: the next head line in its hunk, else the previous one. */
+function nearestHeadLine(hunk, index) {
+    for (let i = index; i < hunk.lines.length; i++) {
+        const n = hunk.lines[i]?.newLine;
+        if (n !== undefined)
+            return n;
+    }
+    for (let i = index - 1; i >= 0; i--) {
+        const n = hunk.lines[i]?.newLine;
+        if (n !== undefined)
+            return n;
+    }
+    return undefined;
+}
+/** The top-level arguments of a call's text `name(a, "b,c", {d})`, strings respected. */
+function callArgs(call) {
+    const open = call.indexOf('(');
+    const args = [];
+    let depth = 0;
+    let quote = '';
+    let current = '';
+    for (const ch of call.slice(open + 1)) {
+        if (quote) {
+            if (ch === quote)
+                quote = '';
+            current += ch;
+            continue;
+        }
+        if (ch === '"' || ch === "'")
+            quote = ch;
+        if ('([{'.includes(ch))
+            depth++;
+        if (')]}'.includes(ch))
+            depth--;
+        if (depth < 0)
+            break;
+        if (ch === ',' && depth === 0) {
+            args.push(current.trim());
+            current = '';
+        }
+        else
+            current += ch;
+    }
+    if (current.trim())
+        args.push(current.trim());
+    return args;
+}
+/** The value of keyword argument `name=` among a call's arguments, or the positional one at `position`. */
+function argument(args, name, position) {
+    const keyword = args.find((a) => new RegExp(`^${name}\\s*=(?!=)`).test(a));
+    if (keyword !== undefined)
+        return keyword.replace(/^\w+\s*=\s*/, '');
+    if (position === undefined)
+        return undefined;
+    const positional = args.filter((a) => !/^\*{0,2}\w+\s*=(?!=)/.test(a));
+    return positional[position];
+}
+const VERSION_WORDS = new Set([
+    'version', 'ver', 'run', 'runid', 'sha', 'commit', 'hash', 'revision', 'rev', 'timestamp', 'ts', 'stamp', 'date', 'datetime',
+    'time', 'now', 'today', 'strftime', 'isoformat', 'tag', 'uuid', 'build', 'release', 'epoch', 'step', 'ckpt', 'checkpoint', 'job',
+    'trial', 'experiment', 'git',
+]);
+/** Whether an interpolated expression is a version, run, commit or date: `run_id`, `args.version`, `datetime.now()`. */
+function versiony(expr) {
+    const tokens = expr.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase().split(/[^a-z]+/);
+    return tokens.some((t) => VERSION_WORDS.has(t));
+}
+/** A version, date, run id or commit in a path: `v12`, `/3/`, `2024-06-01`, `20240601`, `1.4.0`, a hex sha. */
+const VERSION_MARK = /(?:^|[/_.:@=-])v?\d+(?:\.\d+){0,2}(?=$|[/_.:-])|\d{4}-\d{2}-\d{2}|(?:^|[^0-9a-z])(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}(?![0-9a-z])/i;
+function looksVersioned(path) {
+    return VERSION_MARK.test(path) || /\bruns?\/|\/runs:|\bartifacts\/\w{16,}/.test(path);
+}
+/** A sentinel: the path is built from a version-like variable, so it is versioned whatever its value. */
+const VERSIONED = Symbol('versioned');
+const UNKNOWN = '{?}';
+const STRING = /^[rRbBuU]{0,2}(["'])((?:(?!\1)[^\\]|\\.)*)\1$/;
+const FSTRING = /^(?:[fF][rR]?|[rR][fF])(["'])((?:(?!\1)[^\\]|\\.)*)\1$/;
+/** Module- or function-level `NAME = expr` assignments in the visible lines; names assigned twice differently are left out. */
+function assignments(lines) {
+    const seen = new Map();
+    for (const { text } of lines) {
+        const m = /^\s*([A-Za-z_]\w*)\s*(?::\s*[\w.[\], |]+)?\s*=(?!=)\s*(.+?)\s*(?:#.*)?$/.exec(text);
+        if (!m?.[1] || m[2] === undefined)
+            continue;
+        const before = seen.get(m[1]);
+        seen.set(m[1], before === undefined || before === m[2] ? m[2] : null);
+    }
+    const out = new Map();
+    for (const [name, expr] of seen)
+        if (expr !== null)
+            out.set(name, expr);
+    return out;
+}
+/**
+ * What a Python path expression names, as far as the visible lines settle it: a literal, a constant,
+ * an f-string or `os.path.join`/`Path(...) / "x"` of those, with `{?}` for each part that depends on
+ * something the diff does not show (an argument, an env var); `VERSIONED` when a version-like
+ * variable (`run_id`, `version`, `datetime.now()`) is part of it.
+ */
+function resolvePath(expr, names, depth = 0) {
+    const e = expr.trim();
+    if (depth > 5 || !e)
+        return UNKNOWN;
+    const literal = STRING.exec(e);
+    if (literal)
+        return literal[2] ?? '';
+    const f = FSTRING.exec(e);
+    if (f) {
+        let out = f[2] ?? '';
+        for (const m of out.matchAll(/\{([^{}:!]+)[^{}]*\}/g)) {
+            const inner = (m[1] ?? '').trim();
+            if (versiony(inner))
+                return VERSIONED;
+            const value = resolvePath(inner, names, depth + 1);
+            if (value === VERSIONED)
+                return value;
+            out = out.replace(m[0], value);
+        }
+        return out;
+    }
+    if (/\.format\s*\(/.test(e))
+        return versiony(e.slice(e.indexOf('.format'))) ? VERSIONED : UNKNOWN;
+    if (/^(?:os\.path\.join|posixpath\.join)\s*\(/.test(e))
+        return joined(callArgs(e), names, depth);
+    if (/^(?:pathlib\.)?Path\s*\(/.test(e) && !/\)\s*\//.test(e))
+        return joined(callArgs(e), names, depth);
+    if (/\s\/\s/.test(e))
+        return joined(splitTopLevel$1(e, '/'), names, depth);
+    if (/^[A-Za-z_][\w.]*$/.test(e)) {
+        if (versiony(e) && !/model|path|dir|file|uri|key|name/i.test(e))
+            return VERSIONED;
+        const value = names.get(e);
+        return value === undefined ? UNKNOWN : resolvePath(value, names, depth + 1);
+    }
+    return versiony(e) ? VERSIONED : UNKNOWN;
+}
+function joined(parts, names, depth) {
+    const out = [];
+    for (const part of parts) {
+        const value = resolvePath(part, names, depth + 1);
+        if (value === VERSIONED)
+            return value;
+        out.push(value.replace(/\/+$/, ''));
+    }
+    return out.join('/');
+}
+function splitTopLevel$1(expr, separator) {
+    const parts = [];
+    let depth = 0;
+    let quote = '';
+    let current = '';
+    for (const ch of expr) {
+        if (quote) {
+            if (ch === quote)
+                quote = '';
+        }
+        else if (ch === '"' || ch === "'")
+            quote = ch;
+        else if ('([{'.includes(ch))
+            depth++;
+        else if (')]}'.includes(ch))
+            depth--;
+        else if (ch === separator && depth === 0) {
+            parts.push(current.trim());
+            current = '';
+            continue;
+        }
+        current += ch;
+    }
+    parts.push(current.trim());
+    return parts;
+}
+/**
+ * The YAML documents of a file when its whole text is known (the read content, or every line of an
+ * added file); undefined when it is not, or when it does not parse (a Helm template, say).
+ */
+function yamlDocuments(file) {
+    const text = file.content ?? (file.status === 'added' ? file.hunks.flatMap((h) => h.lines.filter((l) => l.kind === 'add').map((l) => l.text)).join('\n') : undefined);
+    if (text === undefined || /\{\{/.test(text))
+        return undefined;
+    const lineCounter = new distExports.LineCounter();
+    const docs = distExports.parseAllDocuments(text, { lineCounter });
+    if (!Array.isArray(docs) || docs.some((d) => d.errors.length > 0))
+        return undefined;
+    return docs.map((d) => {
+        const [start = 0, , end = 0] = d.range;
+        return { data: d.toJS(), startLine: lineCounter.linePos(start).line, endLine: lineCounter.linePos(Math.max(start, end - 1)).line };
+    });
+}
+function isObj(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+/** The value at a dotted path of plain YAML data, or undefined. */
+function at(value, ...keys) {
+    let current = value;
+    for (const key of keys) {
+        if (!isObj(current))
+            return undefined;
+        current = current[key];
+    }
+    return current;
+}
+/** Every object nested in a value, itself included, depth first. */
+function objectsIn(value, out = []) {
+    if (Array.isArray(value))
+        for (const v of value)
+            objectsIn(v, out);
+    else if (isObj(value)) {
+        out.push(value);
+        for (const v of Object.values(value))
+            objectsIn(v, out);
+    }
+    return out;
+}
+/** Images of model servers, or images whose name says they carry a model. */
+const MODEL_SERVER_IMAGE = /tritonserver|torchserve|tensorflow\/serving|tfserving|kserve|seldon|mlserver|bentoml|vllm|text-generation-inference|\btgi\b|ray-ml|(?:^|[/_-])(?:model|models|serving|inference|predictor)(?:[/_:-]|$)/i;
+
+/** `Field(name="conv_rate", dtype=Float32)`, Tecton's `Field("user_id", String)`, old Feast `Feature(name=..., dtype=ValueType.X)`. */
+const FIELD = /\b(?:Field|Feature)\s*\(\s*(?:name\s*=\s*)?["']([\w.-]+)["']\s*(?:,\s*([\w.[\]]+)\s*[,)])?/;
+const DTYPE = /\bdtype\s*=\s*([\w.[\]]+)/;
+/** A projection of a feature view in a service: `driver_stats_fv[["conv_rate", "acc_rate"]]`. */
+const PROJECTION = /(\w+)\s*\[\s*\[([^\]]*)\]\s*\]/;
+const OWNER = /^\s*(\w+)\s*(?::\s*\w+\s*)?=\s*((?:Batch|Stream|OnDemand)?FeatureView|FeatureService|FeatureTable)\s*\(/;
+const FEAST_HINT = /\bfrom\s+feast\b|\bimport\s+feast\b|\bFeatureView\s*\(|\bFeatureService\s*\(|\btecton\b|\bEntity\s*\(/;
+const FEATURE_PATH = /(?:^|\/)(?:feature_repo|feature_store|feature_views?|features?)(?:\/|\.py$)|features?\.py$/;
+/**
+ * The fields on one side of a hunk ('add' or 'del' lines), a field black wrapped over several lines
+ * (`Field(` / `name="x",` / `dtype=Int64,` / `)`) joined into one.
+ */
+function fieldsIn(hunk, kind) {
+    const out = [];
+    const lines = hunk.lines;
+    for (let i = 0; i < lines.length; i++) {
+        const l = lines[i];
+        if (!l || l.kind !== kind || /^\s*#/.test(l.text))
+            continue;
+        let text = l.text;
+        if (/\b(?:Field|Feature)\s*\(\s*$/.test(text)) {
+            for (let j = i + 1; j < lines.length && j < i + 8 && lines[j]?.kind === kind; j++) {
+                text += ` ${lines[j]?.text.trim() ?? ''}`;
+                if (/\)/.test(lines[j]?.text ?? ''))
+                    break;
+            }
+        }
+        const m = FIELD.exec(text.replace(/\(\s+/g, '('));
+        if (m?.[1])
+            out.push({ name: m[1], dtype: DTYPE.exec(text)?.[1] ?? m[2] ?? '', index: i });
+    }
+    return out;
+}
+/** Fields (name → dtype) on lines of the given kind, across the change's files. */
+function fieldsOf(files, kind) {
+    const out = new Map();
+    for (const f of files)
+        for (const h of f.hunks)
+            for (const field of fieldsIn(h, kind))
+                out.set(field.name, field.dtype);
+    return out;
+}
+/** The feature view or service a line of the hunk belongs to, by the nearest definition above it on the base side. */
+function ownerOf$1(hunk, index) {
+    for (let i = index - 1; i >= 0; i--) {
+        const l = hunk.lines[i];
+        if (!l || l.kind === 'add')
+            continue;
+        const m = OWNER.exec(l.text);
+        if (m?.[1])
+            return m[1];
+    }
+    return OWNER.exec(hunk.header)?.[1];
+}
+function projected(text) {
+    const m = PROJECTION.exec(text);
+    return m?.[2] ? [...m[2].matchAll(/["']([\w.-]+)["']/g)].map((n) => `${m[1]}:${n[1]}`) : [];
+}
+function isFeatureRepo(file) {
+    if (FEATURE_PATH.test(file.path))
+        return true;
+    const text = file.content ?? file.hunks.flatMap((h) => [h.header, ...h.lines.map((l) => l.text)]).join('\n');
+    return FEAST_HINT.test(text);
+}
+function removals(file, changeSet) {
+    const featureFiles = changeSet.files.filter((f) => f.language === 'python' && isFeatureRepo(f));
+    const added = fieldsOf(featureFiles, 'add');
+    const addedProjections = new Set(featureFiles.flatMap((f) => f.hunks.flatMap((h) => h.lines.filter((l) => l.kind === 'add').flatMap((l) => projected(l.text)))));
+    const out = [];
+    for (const hunk of file.hunks) {
+        for (const field of fieldsIn(hunk, 'del')) {
+            const now = added.get(field.name);
+            const owner = ownerOf$1(hunk, field.index);
+            const line = nearestHeadLine(hunk, field.index);
+            if (now === undefined)
+                out.push({ kind: 'removed', feature: field.name, owner, line });
+            else if (field.dtype && now && now !== field.dtype) {
+                const at = fieldsIn(hunk, 'add').find((a) => a.name === field.name);
+                out.push({ kind: 'retyped', feature: field.name, owner, from: field.dtype, to: now, line: at ? hunk.lines[at.index]?.newLine : line });
+            }
+        }
+        hunk.lines.forEach((l, i) => {
+            if (l.kind !== 'del' || /^\s*#/.test(l.text))
+                return;
+            for (const p of projected(l.text)) {
+                if (addedProjections.has(p))
+                    continue;
+                const [view = '', feature = ''] = p.split(':');
+                out.push({ kind: 'removed', feature, owner: ownerOf$1(hunk, i) ?? view, line: nearestHeadLine(hunk, i) });
+            }
+        });
+    }
+    return out;
+}
+function check$p(file, changeSet) {
+    if (file.language !== 'python' || file.status !== 'modified' || isTestOrNotebook(file.path) || !isFeatureRepo(file))
+        return [];
+    return removals(file, changeSet).map((r) => {
+        const where = r.owner ? ` in ${code$1(r.owner)}` : '';
+        const hit = r.kind === 'removed'
+            ? {
+                title: `Feature ${code$1(r.feature)} removed${where}`,
+                message: `This change drops feature ${code$1(r.feature)}${where} (removed or renamed) while the feature view and the services ` +
+                    'built on it keep their names. Models already deployed ask for it by name: after `feast apply`, their online ' +
+                    'lookups fail or return nulls for it, and predictions break or silently degrade until each model is retrained.',
+                remedy: 'Keep the feature in the existing definitions until no deployed model reads it; put the new schema in a new versioned ' +
+                    `feature view and service (e.g. ${code$1(`${r.owner ?? 'churn_features'}_v2`)}), move models to it, then retire the old one.`,
+            }
+            : {
+                title: `Feature ${code$1(r.feature)} changes type${where}`,
+                message: `${code$1(r.feature)}${where} changes from ${code$1(r.from ?? '')} to ${code$1(r.to ?? '')} under the same name. Deployed ` +
+                    'models were trained on the old type: after `feast apply` and re-materialisation they receive values of another type ' +
+                    '(or materialisation fails on existing rows), and predictions break or drift.',
+                remedy: `Add the new type as a new feature (${code$1(`${r.feature}_v2`)}) or in a new versioned feature view/service, move models ` +
+                    'to it, and retire the old one when nothing reads it.',
+            };
+        if (r.line !== undefined)
+            hit.line = r.line;
+        return hit;
+    });
+}
+const featureRemovedFromFeatureView = {
+    id: 'feature-removed-from-feature-view',
+    summary: 'A feature removed, renamed or retyped in a Feast-style feature view or service that keeps its name',
+    why: 'Deployed models ask for the feature by name: after `feast apply` their online lookups fail or return nulls, and predictions break or silently degrade.',
+    remedy: 'Keep the old feature view and service; put the new schema in a new versioned view/service (`..._v2`), move models to it, then retire the old one.',
+    severity: 'high',
+    kind: 'problem',
+    scope: 'Python feature repository files (Feast, Tecton)',
+    appliesTo: (file) => file.language === 'python' && !isTestOrNotebook(file.path),
+    check: check$p,
+};
+
+const DOCS = picomatch(['**/*.{md,mdx,rst,adoc,txt}', '**/docs/**', '**/doc/**', '**/{LICENSE,LICENCE,NOTICE,AUTHORS,CODEOWNERS}{,.*}', '**/.github/ISSUE_TEMPLATE/**'], { dot: true, nocase: true });
+// requirements*.txt is a manifest, not prose.
+const MANIFEST_TEXT = picomatch(['**/requirements*.txt', '**/constraints*.txt'], { dot: true });
+const TEST = picomatch([
+    '**/test/**', '**/tests/**', '**/__tests__/**', '**/spec/**', '**/testdata/**', '**/fixtures/**',
+    '**/test_*.py', '**/*_test.py', '**/conftest.py', '**/*.{test,spec}.{ts,tsx,js,jsx,mjs,cjs,mts,cts}',
+    '**/*_test.go', '**/*Test.{java,kt}',
+], { dot: true });
+const LOCKFILE = picomatch(['**/{package-lock.json,npm-shrinkwrap.json,yarn.lock,pnpm-lock.yaml,bun.lockb,poetry.lock,Pipfile.lock,uv.lock,go.sum,Cargo.lock,Gemfile.lock,composer.lock}'], { dot: true });
+function kindOf$1(path) {
+    if (LOCKFILE(path))
+        return 'lockfile';
+    if (TEST(path))
+        return 'test';
+    if (DOCS(path) && !MANIFEST_TEXT(path))
+        return 'docs';
+    return 'source';
+}
+
+const pos = (object, dest, keyword) => (args) => ({
+    object: args[object] ?? '',
+    dest: argument(args, keyword, dest),
+});
+const PATTERNS$1 = [
+    { re: /(?<![\w.])(?:joblib|pickle|cloudpickle|dill)\.dump\s*\(/, via: 'save', parts: pos(0, 1, 'filename') },
+    { re: /(?<![\w.])torch\.(?:jit\.)?save\s*\(/, via: 'save', parts: pos(0, 1, 'f') },
+    { re: /(?<![\w.])mlflow\.\w+\.save_model\s*\(/, via: 'save', parts: pos(0, 1, 'path') },
+    { re: /(?<![\w.])(?:tf\.keras\.models|keras\.models|keras\.saving|tf\.saved_model)\.save(?:_model)?\s*\(/, via: 'save', parts: pos(0, 1, 'filepath') },
+    {
+        re: /(?<![\w.])([\w.]*?)\.(?:save_model|save_pretrained)\s*\(/,
+        via: 'save',
+        parts: (args, receiver) => ({ object: receiver, dest: argument(args, 'save_directory', 0) ?? argument(args, 'fname', 0) }),
+    },
+    {
+        re: /(?<![\w.])([\w.]*(?:model|booster|bst|clf|net|estimator)\w*)\.save\s*\(/i,
+        via: 'save',
+        parts: (args, receiver) => ({ object: receiver, dest: argument(args, 'filepath', 0) }),
+    },
+    { re: /(?<![\w])[\w.]+\.upload_file(?:obj)?\s*\(/, via: 'upload', parts: (args) => ({ object: args[0] ?? '', dest: argument(args, 'Key', 2) }) },
+    { re: /(?<![\w])[\w.]+\.put_object\s*\(/, via: 'upload', parts: (args) => ({ object: argument(args, 'Body') ?? '', dest: argument(args, 'Key') }) },
+    { re: /(?<![\w])[\w.]*\.blob\s*\((?=.*\.upload_from_)/, via: 'upload', parts: (args) => ({ object: '', dest: args[0] }) },
+    { re: /(?<![\w])[\w.]+\.download_file\s*\(/, via: 'download', parts: (args) => ({ object: argument(args, 'Filename', 2) ?? '', dest: argument(args, 'Key', 1) }) },
+    { re: /(?<![\w])[\w.]+\.get_object\s*\(/, via: 'download', parts: (args) => ({ object: '', dest: argument(args, 'Key') }) },
+    { re: /(?<![\w])[\w.]*\.blob\s*\((?=.*\.download_(?:to|as))/, via: 'download', parts: (args) => ({ object: '', dest: args[0] }) },
+    { re: /(?<![\w.])(?:shutil\.(?:copy|copy2|copyfile|copytree|move)|os\.(?:replace|rename))\s*\(/, via: 'copy', parts: pos(0, 1, 'dst') },
+];
+const CLI_COPY = /\b(aws\s+s3\s+(?:cp|mv|sync)|gsutil\s+(?:-m\s+)?(?:cp|mv|rsync)|gcloud\s+storage\s+(?:cp|mv)|azcopy\s+copy)\s+(?:--?[\w-]+(?:[= ]\S+)?\s+)*(\S+)\s+(\S+)/;
+/** Words and model-only extensions that make a saved object or a path a model artifact, not a data file. */
+const MODELISH = /model|clf|classif|regress|estimator|pipeline|encoder|scaler|vectori[sz]er|tokenizer|booster|\bbst\b|weights|state_dict|checkpoint|ckpt|\.(?:onnx|h5|keras|safetensors|pt|pth)\b/i;
+/** A staging copy or a managed output dir: SageMaker/Vertex version what lands there per job. */
+const STAGING = /^\/tmp\/|(?:^|[/_.-])(?:tmp|temp)(?:[/_.-]|$)|tempfile|tmp_?path|tmp_?dir|\/opt\/ml\/model|SM_MODEL_DIR|AIP_MODEL_DIR/i;
+/** A pointer file (`models/churn/LATEST`, `current.json`): writing it is how a versioned layout moves. */
+const POINTER = /(?:^|\/)(?:latest|current|prod|production|live|stable|champion|active)(?:\.(?:txt|json|ya?ml))?$/i;
+function pickleTarget(dest, lines) {
+    const open = /^open\s*\((.+?),\s*["']w?b/.exec(dest.trim());
+    if (open?.[1])
+        return open[1];
+    if (!/^\w+$/.test(dest.trim()))
+        return dest;
+    for (const { text } of lines) {
+        const m = new RegExp(`open\\s*\\((.+?),\\s*["']wb["']\\)\\s+as\\s+${dest.trim()}\\b`).exec(text) ?? new RegExp(`\\b${dest.trim()}\\s*=\\s*open\\s*\\((.+?),\\s*["']wb`).exec(text);
+        if (m?.[1])
+            return m[1];
+    }
+    return dest;
+}
+/** The artifact writes on the file's added lines, with their destinations resolved as far as the visible lines go. */
+function artifactWrites(file) {
+    const lines = visibleLines(file);
+    const writes = [];
+    if (file.language === 'python') {
+        const names = assignments(lines);
+        lines.forEach((l, index) => {
+            if (!l.added || commentLine(l.text, true))
+                return;
+            for (const pattern of PATTERNS$1) {
+                const m = pattern.re.exec(l.text);
+                if (!m)
+                    continue;
+                const args = callArgs(callText(lines, index, m.index));
+                const { object, dest } = pattern.parts(args, m[1] ?? '');
+                if (dest === undefined)
+                    continue;
+                const target = /pickle|dill/.test(m[0]) ? pickleTarget(dest, lines) : dest;
+                writes.push({ line: l.line, index, call: m[0].replace(/\s*\($/, ''), destExpr: target, dest: resolvePath(target, names), object, via: pattern.via });
+                break;
+            }
+        });
+    }
+    else {
+        lines.forEach((l, index) => {
+            if (!l.added || /^\s*#/.test(l.text))
+                return;
+            const m = CLI_COPY.exec(l.text);
+            if (!m?.[3])
+                return;
+            const destExpr = m[3].replace(/^["']|["']$/g, '');
+            const vars = [...destExpr.matchAll(/\$\{\{?\s*([^}]+?)\s*\}?\}|\$\(([^)]*)\)|\$(\w+)/g)].map((v) => v[1] ?? v[2] ?? v[3] ?? '');
+            const dest = vars.some(versiony) ? VERSIONED : destExpr.replace(/\$\{\{?[^}]*\}?\}|\$\([^)]*\)|\$\w+/g, UNKNOWN);
+            writes.push({ line: l.line, index, call: (m[1] ?? '').replace(/\s+/g, ' '), destExpr, dest, object: m[2] ?? '', via: 'copy' });
+        });
+    }
+    return { writes, lines };
+}
+/** The write as a code span: `joblib.dump(…)` for a call, `aws s3 cp` for a command. */
+function describeCall(write) {
+    return code$1(/\s/.test(write.call) ? write.call : `${write.call}(…)`);
+}
+function isModelArtifact(write) {
+    const dest = typeof write.dest === 'string' ? write.dest : write.destExpr;
+    // An upload or download is judged by its key alone: the local file name says little.
+    return MODELISH.test(`${write.object} ${dest} ${write.destExpr}`) && !((write.via === 'upload' || write.via === 'download') && !MODELISH.test(dest));
+}
+function isStagingOrPointer(write) {
+    if (write.dest === VERSIONED)
+        return false;
+    return STAGING.test(write.dest) || STAGING.test(write.destExpr) || POINTER.test(write.dest.replace(/\/+$/, ''));
+}
+/** Path segments that name the live copy; `serving/` is left out, since a model baked into an image is versioned by the image. */
+const LIVE_SEGMENT = /(?:^|[/_.-])(?:current|prod|production|live|latest|active|deployed|champion)(?=$|[/_.-])/i;
+const LIVE_WORDS = new Set(['live', 'prod', 'production', 'current', 'active', 'deployed', 'champion']);
+function normal(path) {
+    return path.replace(/^\.\//, '').replace(/\/+$/, '');
+}
+/** String literals that serving-side Python files of the change load models from: what a write must not clobber. */
+function servingPaths(changeSet, self) {
+    const out = new Set();
+    for (const f of changeSet.files) {
+        if (f === self || f.language !== 'python' || sideOf(f.path) !== 'serving' || kindOf$1(f.path) !== 'source')
+            continue;
+        for (const { text } of visibleLines(f)) {
+            if (!/load|from_pretrained|InferenceSession|MODEL|download|get_object/.test(text))
+                continue;
+            for (const m of text.matchAll(/["']([^"'\s]+)["']/g))
+                if (m[1] && MODELISH.test(m[1]))
+                    out.add(normal(m[1]));
+        }
+    }
+    return out;
+}
+/**
+ * Why a write replaces the model the serving side uses, or undefined: a live location in the path
+ * (`/prod/`, `current`, `latest`), a live name for it (`LIVE_MODEL_PATH`), or the very path a serving
+ * file of this change loads.
+ */
+function liveReason(write, changeSet, self) {
+    if (write.dest === VERSIONED || write.via === 'download')
+        return undefined;
+    const dest = write.dest;
+    if (LIVE_SEGMENT.test(dest))
+        return `${dest.includes(UNKNOWN) ? write.destExpr : dest}`;
+    for (const id of write.destExpr.match(/[A-Za-z_]\w*/g) ?? []) {
+        const words = id.toLowerCase().split('_');
+        if (words.some((w) => LIVE_WORDS.has(w)) && /model/i.test(id))
+            return id;
+    }
+    if (!dest.includes(UNKNOWN) && servingPaths(changeSet, self).has(normal(dest)))
+        return dest;
+    return undefined;
+}
+
+const METRIC$1 = '(?<![a-z])(?:auc|roc_auc|f1|accuracy|acc|precision|recall|rmse|mae|mse|loss|score|metrics?|threshold|baseline|champion|better|improv\\w*)(?![a-z])';
+/** An evaluation gate: a metric compared in an `if`/`assert`, or a validation step called. */
+const GATE$1 = new RegExp(`^\\s*(?:if|elif|assert|while)\\b.*${METRIC$1}|\\b(?:validate|evaluate|verify|smoke_test|sanity_check|check_model|compare_models?|quality_gate|passes_gate)\\w*\\s*\\(|--min-\\w+|--threshold|\\b(?:evaluate|validate)\\.py\\b`, 'i');
+/** The previous model kept: a backup or archive copy, a `previous` reference, a registry alias moved instead. */
+const KEPT = /\b(?:prev|previous|old|backup|bak|archive|archived|rollback|last_good)(?:_\w+)?\b|\b\w+_(?:prev|previous|old|backup|bak|archive)\b|set_registered_model_alias|\.(?:bak|prev|old)\b/i;
+const PY_DEF$3 = /^\s*(?:async\s+)?def\s+(\w+)\s*\(/;
+const ROUTE = /^\s*@[\w.]*\.(?:get|post|put|patch|route|api_route)\s*\(\s*(?:["']([^"']*)["'])?/;
+const SWAP_NAME = /reload|swap|refresh|update|deploy|promot|switch|rollout|activate|load/i;
+const LOADS = /\b(?:joblib|pickle|cloudpickle|dill)\.load\s*\(|\btorch\.(?:jit\.)?load\s*\(|\bload_model\s*\(|\.from_pretrained\s*\(|InferenceSession\s*\(|tf\.saved_model\.load\s*\(|\bload_\w+\s*\(/;
+const MODEL_ASSIGN = /^\s*([\w.]*model\w*(?:\[[^\]]+\])?|[\w.]+\.(?:state|config)\w*(?:\.\w+|\[[^\]]+\])*model\w*)\s*=(?!=)\s*(.+)$/i;
+/** The index of the enclosing `def` line, or -1 at module level. */
+function defOf(lines, index) {
+    return enclosingOpeners(lines, index).find((i) => PY_DEF$3.test(lines[i]?.text ?? '')) ?? -1;
+}
+/** The lines of the scope (function, or the whole file at module level) a line sits in: [start, end). */
+function scopeOf(lines, index) {
+    const def = defOf(lines, index);
+    if (def < 0)
+        return { start: 0, end: lines.length };
+    const indent = indentOf(lines[def]?.text ?? '');
+    let end = def + 1;
+    while (end < lines.length && (!(lines[end]?.text ?? '').trim() || indentOf(lines[end]?.text ?? '') > indent))
+        end++;
+    return { start: def, end };
+}
+/** Code lines only: a comment saying "overwrites the previous model" keeps nothing. */
+function codeLines(lines, start, end) {
+    return lines.slice(start, end).map((l) => l.text).filter((t) => !commentLine(t, true));
+}
+function guarded(lines, write, writes) {
+    const { start, end } = scopeOf(lines, write.index);
+    if (codeLines(lines, start, write.index).some((t) => GATE$1.test(t)))
+        return true;
+    if (codeLines(lines, start, end).some((t) => KEPT.test(t)))
+        return true;
+    // A versioned copy of the same model written in the same scope: history is kept, the live path is a convenience.
+    return writes.some((w) => w !== write && w.index >= start && w.index < end && (w.dest === VERSIONED || looksVersioned(w.dest)));
+}
+function writeHits$1(file, changeSet) {
+    const { writes, lines } = artifactWrites(file);
+    const hits = [];
+    for (const write of writes) {
+        if (!isModelArtifact(write) || isStagingOrPointer(write))
+            continue;
+        const live = liveReason(write, changeSet, file);
+        if (!live || guarded(lines, write, writes))
+            continue;
+        hits.push({
+            line: write.line,
+            title: `New model written over the live one at ${code$1(live)}`,
+            message: `${describeCall(write)} writes to ${code$1(live)}, where the serving side loads its model, replacing it in place. Nothing ` +
+                'before it checks the new model against the current one, and nothing keeps the previous artifact: a bad model goes live ' +
+                'at the next load or restart, and rolling back means retraining or hunting for an old file.',
+            remedy: 'Write each model to a versioned location (`models/churn/{run_id}/model.joblib`), and only after it passes an evaluation ' +
+                'gate move a pointer to it (a `CURRENT` file, or `MlflowClient().set_registered_model_alias("churn", "champion", version)`); ' +
+                'rolling back is moving the pointer back.',
+        });
+    }
+    return hits;
+}
+/** Hot-swap handlers: an endpoint or reload job that assigns the serving model from a freshly loaded artifact. */
+function swapHits(file) {
+    const lines = visibleLines(file);
+    const hits = [];
+    lines.forEach((l, index) => {
+        if (!l.added || commentLine(l.text, true))
+            return;
+        const m = MODEL_ASSIGN.exec(l.text);
+        if (!m?.[1] || !m[2])
+            return;
+        const def = defOf(lines, index);
+        if (def < 0)
+            return;
+        const name = PY_DEF$3.exec(lines[def]?.text ?? '')?.[1] ?? '';
+        const route = lines.slice(Math.max(0, def - 4), def).map((d) => ROUTE.exec(d.text)).find((r) => r !== null);
+        if (!SWAP_NAME.test(`${name} ${route?.[1] ?? ''}`) || (!route && !/reload|swap|refresh|rollout|switch|promot/i.test(name)))
+            return;
+        const body = codeLines(lines, def + 1, index);
+        const target = m[1];
+        const isGlobal = /[.[]/.test(target) || body.some((t) => new RegExp(`^\\s*global\\b.*\\b${target}\\b`).test(t));
+        if (!isGlobal)
+            return;
+        const rhs = m[2].trim();
+        const loaded = LOADS.test(rhs) || (/^\w+$/.test(rhs) && body.some((t) => new RegExp(`^\\s*${rhs}\\s*=.*`).test(t) && LOADS.test(t)));
+        if (!loaded)
+            return;
+        // A smoke prediction on the candidate, a gate or a kept previous model before the swap: it can be undone or was checked.
+        const candidateUsed = /^\w+$/.test(rhs) && body.some((t) => new RegExp(`\\b${rhs}\\.(?:predict\\w*|forward|run)\\s*\\(|\\(\\s*${rhs}\\b`).test(t) && !LOADS.test(t));
+        const scope = codeLines(lines, def + 1, scopeOf(lines, index).end);
+        if (candidateUsed || body.some((t) => GATE$1.test(t)) || scope.some((t) => KEPT.test(t)))
+            return;
+        // Reloading whatever a registry alias or version points to: the registry keeps the versions, rollback is moving the alias.
+        const source = resolvePath(callArgs(rhs)[0] ?? '', assignments(lines));
+        if (scope.some((t) => /models:\/|get_model_version_by_alias/.test(t)) || (typeof source === 'string' && source.startsWith('models:/')))
+            return;
+        const where = route?.[1] ? `${code$1(name)} (${code$1(route[1])})` : code$1(name);
+        hits.push({
+            line: l.line,
+            title: `Serving model hot-swapped in ${where} with no validation or way back`,
+            message: `${where} assigns ${code$1(target)} from a freshly loaded artifact: the new model takes every request at once, nothing checks ` +
+                'it first (a smoke prediction, the input schema, a metric threshold), and the previous model is dropped, so a corrupt or ' +
+                'worse artifact is served until someone finds and reloads an older one.',
+            remedy: 'Load the candidate into a local variable, validate it (a prediction on a known sample, schema and metric checks), keep the ' +
+                'current model as `previous`, then swap; expose a rollback that restores `previous`. Better: swap by moving a registry alias.',
+        });
+    });
+    return hits;
+}
+function check$o(file, changeSet) {
+    if (isTestOrNotebook(file.path))
+        return [];
+    return [...writeHits$1(file, changeSet), ...(file.language === 'python' ? swapHits(file) : [])];
+}
+const modelOverwrittenInPlace = {
+    id: 'model-overwritten-in-place',
+    summary: 'A new model written over the path/key the serving side loads, or hot-swapped by an endpoint, with no gate and no previous version kept',
+    why: 'A bad model goes live at the next load or restart with nothing kept to roll back to: rollback means retraining or hunting for an old file.',
+    remedy: 'Write each model to a versioned location and move a pointer or registry alias only after an evaluation gate; keep the previous model for an immediate rollback.',
+    severity: 'high',
+    kind: 'problem',
+    scope: 'Python, YAML and shell files (not tests or notebooks)',
+    appliesTo: (file) => ['python', 'yaml', 'shell'].includes(file.language) && !isTestOrNotebook(file.path),
+    wantsContent: (file) => file.language === 'python' && file.status !== 'added' && file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && /\.(?:dump|save\w*|upload_file|put_object|copy\w*|replace|move)\s*\(|model\w*\s*=.*load/i.test(l.text))),
+    check: check$o,
+};
+
+const REGISTER = /\bregister_model\s*\(|\bcreate_model_version\s*\(|\blog_model\s*\(/;
+const PROMOTE = /\btransition_model_version_stage\s*\(|\bset_registered_model_alias\s*\(/;
+const METRICS_LOGGED = /\blog_metrics?\s*\(|\bmlflow\.evaluate\s*\(|\bautolog\s*\(/;
+const SIGNED = /\bsignature\s*=|\binput_example\s*=/;
+const METRIC = '(?<![a-z])(?:auc|roc_auc|f1|accuracy|acc|precision|recall|rmse|mae|mse|r2|loss|score|metrics?|threshold|baseline|champion|current|better|improv\\w*)(?![a-z])';
+/** A comparison before promotion: a metric in an `if`/`assert`, or MLflow's own validation thresholds. */
+const GATE = new RegExp(`^\\s*(?:if|elif|assert)\\b.*${METRIC}|validation_thresholds|validate_evaluation_results|\\bis_better\\w*\\s*\\(`, 'i');
+/** Training in the same file: a promotion there happens "straight after training". */
+const TRAINS = /\.fit\s*\(|\.train\s*\(|(?<![\w.])train(?:_\w+)?\s*\(/;
+const LIVE_ALIAS = /^["'](?:champion|prod|production|live|current|serving)["']$/i;
+const PY_DEF$2 = /^\s*(?:async\s+)?def\s+(\w+)\s*\(/;
+function stringArg(value) {
+    return value === undefined ? undefined : /^["']([^"']+)["']$/.exec(value.trim())?.[1];
+}
+/** Whether a gate precedes line `index`: in its own scope, or around a call of its enclosing function. */
+function gated(lines, index) {
+    const isCode = (t) => !commentLine(t, true);
+    const def = enclosingOpeners(lines, index).find((i) => PY_DEF$2.test(lines[i]?.text ?? '')) ?? -1;
+    if (lines.slice(def + 1, index).some((l) => isCode(l.text) && GATE.test(l.text)))
+        return true;
+    const openers = enclosingOpeners(lines, index).map((i) => lines[i]?.text ?? '');
+    if (openers.some((t) => GATE.test(t)))
+        return true;
+    const fn = def < 0 ? undefined : PY_DEF$2.exec(lines[def]?.text ?? '')?.[1];
+    if (!fn)
+        return false;
+    const call = new RegExp(`(?<![\\w.])${fn}\\s*\\(`);
+    return lines.some((l, i) => i !== def && call.test(l.text) && [i, ...enclosingOpeners(lines, i)].some((j) => GATE.test(lines[j]?.text ?? '')));
+}
+function check$n(file) {
+    if (file.language !== 'python' || isTestOrNotebook(file.path))
+        return [];
+    const lines = visibleLines(file);
+    const codeLines = lines.filter((l) => !commentLine(l.text, true));
+    const metrics = codeLines.some((l) => METRICS_LOGGED.test(l.text));
+    const signed = codeLines.some((l) => SIGNED.test(l.text));
+    const trains = codeLines.some((l) => TRAINS.test(l.text));
+    const hits = [];
+    lines.forEach((l, index) => {
+        if (!l.added || commentLine(l.text, true))
+            return;
+        const register = REGISTER.exec(l.text);
+        if (register && !metrics && !signed) {
+            const args = callArgs(callText(lines, index, register.index));
+            const name = register[0].startsWith('log_model')
+                ? stringArg(argument(args, 'registered_model_name'))
+                : stringArg(argument(args, 'name', 1));
+            if (register[0].startsWith('log_model') && argument(args, 'registered_model_name') === undefined)
+                return;
+            const what = name ? `a new version of ${code$1(name)}` : 'a new model version';
+            hits.push({
+                line: l.line,
+                title: `Model ${name ? `${code$1(name)} ` : ''}registered with no evaluation metric or signature`,
+                message: `${code$1(`${register[0].replace(/\s*\($/, '')}(…)`)} adds ${what} to the registry, but this file logs no evaluation ` +
+                    'metric (`log_metric(s)`, `mlflow.evaluate`) and records no `signature` or `input_example`: whoever promotes it cannot ' +
+                    'tell whether it beats the version in production, and serving cannot reject inputs of the wrong shape.',
+                remedy: 'Evaluate on a held-out set and log the results (`mlflow.log_metrics({"val_auc": auc})` or `mlflow.evaluate(...)`), and ' +
+                    'log the model with `signature=infer_signature(X_val, preds)` and an `input_example` before it is registered.',
+            });
+            return;
+        }
+        const promote = PROMOTE.exec(l.text);
+        if (!promote || !trains)
+            return;
+        const args = callArgs(callText(lines, index, promote.index));
+        const stage = promote[0].startsWith('transition') ? argument(args, 'stage', 2) : argument(args, 'alias', 1);
+        if (!stage || !(promote[0].startsWith('transition') ? /^["']production["']$/i.test(stage.trim()) : LIVE_ALIAS.test(stage.trim())))
+            return;
+        if (gated(lines, index))
+            return;
+        const name = stringArg(argument(args, 'name', 0));
+        const target = stage.trim().replace(/^["']|["']$/g, '');
+        hits.push({
+            line: l.line,
+            title: `Model promoted to ${code$1(target)} with no comparison to the current version`,
+            message: `${code$1(`${promote[0].replace(/\s*\($/, '')}(…)`)} makes the freshly trained version${name ? ` of ${code$1(name)}` : ''} the one ` +
+                `serving loads (${code$1(target)}) without comparing it with the version it replaces: no metric is checked against a ` +
+                'threshold or the current champion before this line, so a worse model is promoted automatically on the next training run.',
+            remedy: 'Before promoting, fetch the current version (`client.get_model_version_by_alias(name, "champion")`) and its metrics, ' +
+                'evaluate both on the same holdout, and move the alias only when the candidate wins by a set margin; otherwise register ' +
+                'it without promotion. Prefer aliases to stages, which are deprecated since MLflow 2.9.',
+        });
+    });
+    return hits;
+}
+const modelRegisteredWithoutGate = {
+    id: 'model-registered-without-gate',
+    summary: 'A model registered with no evaluation metric or signature, or promoted to production/champion right after training with no comparison',
+    why: 'A version with no recorded metrics or signature cannot be compared or checked, and an automatic promotion puts a worse model in production on the next run.',
+    remedy: 'Log evaluation metrics, a signature and an input example; promote (move the alias) only when the candidate beats the current champion on the same holdout.',
+    severity: 'medium',
+    kind: 'problem',
+    scope: 'Python files (not tests or notebooks)',
+    appliesTo: (file) => file.language === 'python' && !isTestOrNotebook(file.path),
+    // The metrics, the signature or the gate may be logged outside the hunk that registers.
+    wantsContent: (file) => file.status !== 'added' && file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && (REGISTER.test(l.text) || PROMOTE.test(l.text)))),
+    check: check$n,
+};
+
+/** Keys whose value is the model a deployment serves. */
+const MODEL_KEY = /^\s*-?\s*(storageUri|storage_uri|modelUri|model_uri|runtimeVersion|ModelName|ModelDataUrl|modelVersion|model_version|image)\s*:\s*["']?([^"'\s#]+)/;
+const MODEL_ENV = /^\s*-?\s*name\s*:\s*["']?(MODEL_(?:VERSION|URI|PATH|NAME|TAG|URL)|\w*_MODEL_(?:VERSION|URI|PATH|TAG))["']?\s*$/;
+const VALUE = /^\s*value\s*:\s*["']?([^"'\s#]+)/;
+const HELM_TAG = /^\s*tag\s*:\s*["']?([^"'\s#]+)/;
+/** A canary, shadow, mirror or weighted split, in KServe, Seldon, Istio, Argo Rollouts, Flagger or SageMaker terms. */
+const SPLIT = /canaryTrafficPercent|\bshadow\b|\bmirror\w*\s*:|\bsetWeight\b|kind\s*:\s*(?:Rollout|Canary)\b|trafficSplit|ShadowProductionVariants|\bcanary\s*:/i;
+/** Training workloads: bumping their image retrains, it does not route traffic. */
+const TRAINING_KIND = /^kind\s*:\s*(?:Job|CronJob|TFJob|PyTorchJob|MPIJob|TrainJob|Workflow|CronWorkflow|PipelineRun)\s*$/m;
+const SERVING_KIND = /^kind\s*:\s*(?:InferenceService|SeldonDeployment|Deployment|StatefulSet|Rollout|Service)\s*$|AWS::SageMaker::EndpointConfig/m;
+const CI_FILE = /(?:^|\/)\.github\/|\.gitlab-ci\.ya?ml$|(?:^|\/)\.circleci\/|azure-pipelines\.ya?ml$/;
+const WEIGHT = /\b(?:traffic|weight|percent|InitialVariantWeight)\w*\s*:\s*["']?(\d+(?:\.\d+)?)/gi;
+/** The nearest unchanged line above `index`: the `name: MODEL_VERSION` an env `value:` belongs to. */
+function contextAbove(hunk, index) {
+    for (let i = index - 1; i >= 0 && i >= index - 4; i--) {
+        const l = hunk.lines[i];
+        if (l?.kind === 'context')
+            return l.text;
+    }
+    return '';
+}
+/** The model-bearing values a hunk changes: the same key removed with one value and added with another. */
+function switches(hunk) {
+    const removed = new Map();
+    const out = [];
+    const keyOf = (text, i) => {
+        const m = MODEL_KEY.exec(text);
+        if (m?.[1] && m[2]) {
+            if (m[1] === 'image' && !MODEL_SERVER_IMAGE.test(m[2].replace(/[:@][^/]*$/, '')))
+                return undefined;
+            return [m[1], m[2]];
+        }
+        const value = VALUE.exec(text)?.[1];
+        const env = MODEL_ENV.exec(contextAbove(hunk, i))?.[1];
+        if (value && env)
+            return [env, value];
+        const tag = HELM_TAG.exec(text)?.[1];
+        const around = hunk.lines.slice(Math.max(0, i - 3), i).map((l) => l.text).join('\n');
+        if (tag && /repository\s*:\s*["']?\S*(?:model|serving|inference|predictor|triton|torchserve)/i.test(around))
+            return ['image tag', tag];
+        return undefined;
+    };
+    hunk.lines.forEach((l, i) => {
+        if (l.kind === 'context')
+            return;
+        const kv = keyOf(l.text, i);
+        if (!kv)
+            return;
+        if (l.kind === 'del')
+            removed.set(kv[0], kv[1]);
+        else {
+            const before = removed.get(kv[0]);
+            if (before !== undefined && before !== kv[1] && l.newLine !== undefined)
+                out.push({ key: kv[0], from: before, to: kv[1], line: l.newLine });
+        }
+    });
+    return out;
+}
+function hasSplit(text) {
+    if (SPLIT.test(text))
+        return true;
+    if ((text.match(/\bVariantName\s*:/g) ?? []).length >= 2)
+        return true;
+    return [...text.matchAll(WEIGHT)].some((m) => Number(m[1]) > 0 && Number(m[1]) < (/InitialVariantWeight/i.test(m[0]) ? 1 : 100));
+}
+/** The kind and name of the YAML document holding `line`, when the whole file is known. */
+function deploymentOf(file, line) {
+    const doc = yamlDocuments(file)?.find((d) => line >= d.startLine && line <= d.endLine);
+    if (!doc || !isObj(doc.data))
+        return undefined;
+    const kind = at(doc.data, 'kind');
+    const name = at(doc.data, 'metadata', 'name');
+    return typeof kind === 'string' && typeof name === 'string' ? `${kind} ${code$1(name)}` : undefined;
+}
+function check$m(file, changeSet) {
+    if (file.language !== 'yaml' || file.status === 'added' || isTestOrNotebook(file.path) || CI_FILE.test(file.path))
+        return [];
+    const found = file.hunks.flatMap(switches);
+    if (found.length === 0)
+        return [];
+    const own = visibleLines(file).map((l) => l.text).join('\n');
+    if (TRAINING_KIND.test(own) && !SERVING_KIND.test(own))
+        return [];
+    const elsewhere = changeSet.files
+        .filter((f) => f !== file)
+        .flatMap((f) => f.hunks.flatMap((h) => h.lines.filter((l) => l.kind === 'add').map((l) => l.text)))
+        .join('\n');
+    if (hasSplit(own) || hasSplit(elsewhere))
+        return [];
+    const first = found[0];
+    if (!first)
+        return [];
+    const where = deploymentOf(file, first.line);
+    const changes = found.map((s) => `${code$1(s.key)} from ${code$1(s.from)} to ${code$1(s.to)}`).join(', ');
+    return [
+        {
+            line: first.line,
+            title: `New model version rolled out${where ? ` in ${where}` : ''} with no canary or shadow phase`,
+            message: `This change moves ${changes}${where ? ` in ${where}` : ''}, and nothing in the change splits traffic (no ` +
+                '`canaryTrafficPercent`, traffic weights, shadow or mirror): once applied, every request goes to the new model, so a ' +
+                'regression reaches all users before any metric can show it. Will this version take 100% of traffic at once, or is there ' +
+                'a canary/shadow phase with a success metric and a way back?',
+            remedy: 'Roll out gradually: KServe `canaryTrafficPercent: 10` on the predictor (the previous revision keeps the rest and is the ' +
+                'rollback), a second Seldon predictor with `traffic: 10` or `shadow: true`, a second SageMaker production variant with a ' +
+                'small `InitialVariantWeight` or a shadow variant, or an Argo Rollouts/Flagger canary; name the metric (error rate, p99 ' +
+                'latency, a business KPI) that promotes or rolls back.',
+        },
+    ];
+}
+const rolloutWithoutTrafficSplit = {
+    id: 'rollout-without-traffic-split',
+    summary: 'A serving deployment switched to a new model version/artifact/image with no canary, traffic split or shadow phase',
+    why: 'The new model takes every request as soon as it is applied: a regression reaches all users before any metric can show it.',
+    remedy: 'A canary (`canaryTrafficPercent`, traffic weights) or shadow phase with a named success metric, and the previous version kept as the rollback.',
+    severity: 'medium',
+    kind: 'question',
+    scope: 'YAML deployment files (KServe, Seldon, SageMaker CloudFormation, Kubernetes, Helm values)',
+    appliesTo: (file) => file.language === 'yaml' && !isTestOrNotebook(file.path),
+    // The canary settings usually sit outside the hunk that bumps the version.
+    wantsContent: (file) => file.status !== 'added' && file.hunks.some((h) => switches(h).length > 0),
+    check: check$m,
+};
+
+const QUESTION = 'What is the latency target (p50/p99) for this model, and which load test or benchmark are these settings sized from?';
+const WORKLOADS$1 = new Set(['Deployment', 'StatefulSet']);
+function hasResources(value) {
+    return objectsIn(value).some((o) => isObj(o.resources) && (isObj(o.resources.requests) || isObj(o.resources.limits)));
+}
+/** A request timeout anywhere in the document: a `timeout` field, a timeout annotation, env var or flag (probe timeouts excluded). */
+function hasTimeout(value) {
+    const text = JSON.stringify(value, (key, v) => (key === 'readinessProbe' || key === 'livenessProbe' || key === 'startupProbe' ? undefined : v));
+    return /timeout/i.test(text ?? '');
+}
+function kindLine(file, doc) {
+    return visibleLines(file).find((l) => l.line >= doc.startLine && l.line <= doc.endLine && /^kind\s*:/.test(l.text))?.line;
+}
+function yamlGaps(file) {
+    const gaps = [];
+    for (const doc of yamlDocuments(file) ?? []) {
+        if (!isObj(doc.data))
+            continue;
+        const kind = at(doc.data, 'kind');
+        const name = at(doc.data, 'metadata', 'name');
+        if (typeof kind !== 'string')
+            continue;
+        const label = `${kind}${typeof name === 'string' ? ` ${code$1(name)}` : ''}`;
+        let subject;
+        if (kind === 'InferenceService')
+            subject = at(doc.data, 'spec', 'predictor');
+        else if (kind === 'SeldonDeployment')
+            subject = doc.data;
+        else if (WORKLOADS$1.has(kind)) {
+            const containers = at(doc.data, 'spec', 'template', 'spec', 'containers');
+            const servers = Array.isArray(containers) ? containers.filter((c) => isObj(c) && typeof c.image === 'string' && MODEL_SERVER_IMAGE.test(c.image.replace(/[:@][^/]*$/, ''))) : [];
+            if (servers.length === 0)
+                continue;
+            subject = servers;
+        }
+        else
+            continue;
+        if (subject === undefined || hasResources(subject) || hasTimeout(kind === 'SeldonDeployment' ? doc.data : subject))
+            continue;
+        gaps.push({ what: `New ${label}`, missing: 'sets no request timeout and no resource requests or limits', line: kindLine(file, doc) });
+    }
+    return gaps;
+}
+function lineOf$1(file, re) {
+    return visibleLines(file).find((l) => re.test(l.text))?.line;
+}
+/** Triton `config.pbtxt`: a model that accepts batches but leaves batching to the clients. */
+function tritonGaps(file) {
+    const text = visibleLines(file).filter((l) => !/^\s*#/.test(l.text)).map((l) => l.text).join('\n');
+    const batch = Number(/\bmax_batch_size\s*:\s*(\d+)/.exec(text)?.[1] ?? '0');
+    if (batch <= 0 || /\b(?:dynamic_batching|sequence_batching)\b/.test(text))
+        return [];
+    const name = /^\s*name\s*:\s*"([^"]+)"/m.exec(text)?.[1];
+    return [
+        {
+            what: `New Triton model${name ? ` ${code$1(name)}` : ''}`,
+            missing: `allows batches of ${batch} but configures no \`dynamic_batching\` (no \`max_queue_delay_microseconds\`), so requests are never batched server-side`,
+            line: lineOf$1(file, /\bmax_batch_size\s*:/),
+        },
+    ];
+}
+/** TorchServe `config.properties`: no response timeout and no batching delay. */
+function torchserveGaps(file) {
+    const text = visibleLines(file).filter((l) => !/^\s*#/.test(l.text)).map((l) => l.text).join('\n');
+    if (/\bdefault_response_timeout\s*=|\bmaxBatchDelay\b|\bmax_batch_delay\b|\bresponseTimeout\b/.test(text))
+        return [];
+    if (!/\b(?:inference_address|model_store|load_models|models\s*=)/.test(text))
+        return [];
+    return [{ what: 'New TorchServe config', missing: 'sets no `default_response_timeout` and no `maxBatchDelay`/`batchSize`', line: lineOf$1(file, /\S/) }];
+}
+/** BentoML services: `@bentoml.service` with neither `traffic={"timeout": ...}` nor `resources=`. */
+function bentoGaps(file) {
+    const lines = visibleLines(file);
+    const gaps = [];
+    lines.forEach((l, i) => {
+        if (!l.added || commentLine(l.text, true) || !/^\s*@bentoml\.service\b/.test(l.text))
+            return;
+        const decorator = lines.slice(i, i + 12).map((d) => d.text).join('\n');
+        const upTo = decorator.split(/\n\s*class\s/)[0] ?? decorator;
+        if (/\btraffic\s*=|\bresources\s*=/.test(upTo))
+            return;
+        const cls = lines.slice(i + 1, i + 12).map((d) => /^\s*class\s+(\w+)/.exec(d.text)?.[1]).find((n) => n !== undefined);
+        gaps.push({ what: `New BentoML service${cls ? ` ${code$1(cls)}` : ''}`, missing: 'sets no `traffic={"timeout": ...}` and no `resources=`', line: l.line });
+    });
+    return gaps;
+}
+function check$l(file) {
+    if (file.status !== 'added' || isTestOrNotebook(file.path))
+        return [];
+    const name = file.path.slice(file.path.lastIndexOf('/') + 1);
+    const gaps = file.language === 'yaml' ? yamlGaps(file)
+        : name === 'config.pbtxt' ? tritonGaps(file)
+            : name === 'config.properties' ? torchserveGaps(file)
+                : file.language === 'python' ? bentoGaps(file)
+                    : [];
+    return gaps.map((g) => {
+        const hit = {
+            title: `${g.what} with no latency budget`,
+            message: `${g.what} ${g.missing}. Its latency under load is then whatever the node and the traffic make it: a slow or stuck ` +
+                `inference holds requests until the client gives up, and nothing here says what "fast enough" is. ${QUESTION}`,
+            remedy: 'Load-test the model at the expected request rate, then set what the results say: a request timeout just above the p99 ' +
+                'target (KServe `spec.predictor.timeout`, Seldon `seldon.io/rest-timeout`, TorchServe `default_response_timeout`, BentoML ' +
+                '`traffic={"timeout": ...}`), CPU/GPU and memory requests and limits, and server-side batching with a bounded delay ' +
+                '(Triton `dynamic_batching { max_queue_delay_microseconds: ... }`, TorchServe `maxBatchDelay`); record the target in the PR.',
+        };
+        if (g.line !== undefined)
+            hit.line = g.line;
+        return hit;
+    });
+}
+const servingWithoutLatencyBudget = {
+    id: 'serving-without-latency-budget',
+    summary: 'A new model-serving config (KServe, Seldon, model-server Deployment, Triton, TorchServe, BentoML) with no timeout, resources or batching bounds',
+    why: 'With no timeout, resources or batching bounds, latency under load is whatever the node gives: stuck inferences hold requests until clients give up.',
+    remedy: 'Load-test at the expected rate, then set a request timeout above the p99 target, CPU/GPU and memory requests/limits, and bounded server-side batching.',
+    severity: 'medium',
+    kind: 'question',
+    scope: 'new serving configs: YAML manifests, Triton config.pbtxt, TorchServe config.properties, BentoML services',
+    appliesTo: (file) => !isTestOrNotebook(file.path) && (file.language === 'yaml' || file.language === 'python' || /(?:^|\/)config\.(?:pbtxt|properties)$/.test(file.path)),
+    check: check$l,
+};
+
+const TOP_DEF = /^def\s+(\w+)\s*\(/;
+/** Names every service and script has: two of them are not a duplicated transformation. */
+const GENERIC = new Set([
+    'main', 'run', 'cli', 'setup', 'app', 'create_app', 'lifespan', 'startup', 'shutdown', 'health', 'healthz', 'ready', 'readyz',
+    'index', 'handler', 'lambda_handler', 'predict', 'predict_proba', 'score', 'infer', 'load', 'load_model', 'get_model', 'save',
+    'save_model', 'train', 'fit', 'evaluate', 'parse_args', 'get_logger', 'configure_logging', 'get_settings', 'settings', 'connect',
+]);
+const FEATURE_NAME = /feature|transform|preprocess|clean|encod|normali[sz]|scal|bucket|bin|derive|compute|extract|prepare|engineer|impute|tokeni[sz]|vectori[sz]/i;
+const FEATURE_BODY = /\bdf\b|frame|\bpd\.|\bnp\.|fillna|astype|\.clip\(|log1p|\bmath\.|sqrt|get_dummies|\.map\(|\.apply\(|\.lower\(\)|\.strip\(\)|datetime|\.dt\.|\[["']\w+["']\]/;
+function normalise$1(text) {
+    return text.replace(/#.*$/, '').replace(/\s+/g, ' ').trim();
+}
+/** Top-level functions in the visible lines, with their bodies as far as they are visible. */
+function defsOf(lines) {
+    const defs = [];
+    let current;
+    let docstring = false;
+    for (const l of lines) {
+        const m = TOP_DEF.exec(l.text);
+        if (m?.[1]) {
+            current = { name: m[1], line: l.line, added: l.added, body: [] };
+            defs.push(current);
+            continue;
+        }
+        if (!current)
+            continue;
+        if (l.text.trim() && indentOf(l.text) === 0 && !/^[)\]]/.test(l.text)) {
+            current = undefined;
+            continue;
+        }
+        const t = normalise$1(l.text);
+        const quotes = (t.match(/"""|'''/g) ?? []).length;
+        if (docstring || quotes > 0) {
+            if (quotes % 2 === 1)
+                docstring = !docstring;
+            continue;
+        }
+        if (t && !/^\)\s*(?:->.*)?:$/.test(t))
+            current.body.push(t);
+    }
+    return defs;
+}
+/** Share of the longer body's lines that the other body has too: 1 for a copy. */
+function similarity(a, b) {
+    const rest = [...b];
+    let same = 0;
+    for (const line of a) {
+        const i = rest.indexOf(line);
+        if (i >= 0) {
+            same++;
+            rest.splice(i, 1);
+        }
+    }
+    return same / Math.max(a.length, b.length, 1);
+}
+function twins(a, b) {
+    if (a.name === b.name && !GENERIC.has(a.name) && !a.name.startsWith('__') && a.body.length > 0 && b.body.length > 0) {
+        const featurey = FEATURE_NAME.test(a.name) || [...a.body, ...b.body].some((t) => FEATURE_BODY.test(t));
+        if (featurey)
+            return 'name';
+    }
+    if (a.body.length >= 3 && b.body.length >= 3 && similarity(a.body, b.body) >= 0.75 && [...a.body].some((t) => FEATURE_BODY.test(t)))
+        return 'body';
+    return undefined;
+}
+function pythonSource(f) {
+    return f.language === 'python' && f.status !== 'removed' && kindOf$1(f.path) === 'source';
+}
+function check$k(file, changeSet) {
+    const side = sideOf(file.path);
+    if (!side || !pythonSource(file))
+        return [];
+    const lines = visibleLines(file);
+    const imported = lines.filter((l) => /^\s*(?:from\s+\S+\s+)?import\b/.test(l.text)).map((l) => l.text);
+    const own = defsOf(lines).filter((d) => d.added && !imported.some((t) => new RegExp(`\\b${d.name}\\b`).test(t)));
+    if (own.length === 0)
+        return [];
+    const others = changeSet.files
+        .filter((f) => f !== file && pythonSource(f) && sideOf(f.path) !== undefined && sideOf(f.path) !== side)
+        .flatMap((f) => defsOf(visibleLines(f)).map((d) => ({ file: f, def: d })))
+        // A pair added on both sides is reported once, on the serving file, where the copy should become an import.
+        .filter(({ def }) => side === 'serving' || !def.added);
+    const hits = [];
+    for (const def of own) {
+        const twin = others.map((o) => ({ ...o, how: twins(def, o.def) })).find((o) => o.how !== undefined);
+        if (!twin)
+            continue;
+        const [servingFile, servingDef, trainingFile, trainingDef] = side === 'serving' ? [file, def, twin.file, twin.def] : [twin.file, twin.def, file, def];
+        const serving = `${code$1(`${servingDef.name}()`)} in ${code$1(servingFile.path)} (line ${servingDef.line})`;
+        const training = `${code$1(`${trainingDef.name}()`)} in ${code$1(trainingFile.path)} (line ${trainingDef.line})`;
+        hits.push({
+            line: def.line,
+            title: `Feature logic ${code$1(`${def.name}()`)} implemented in both training and serving`,
+            message: (twin.how === 'name'
+                ? `${serving} and ${training} implement the same transformation twice, once for serving and once for training. `
+                : `${serving} is a near-copy of ${training}: the same transformation implemented twice. `) +
+                'Two copies drift: the next fix lands in one of them, and the model is then served features computed differently from ' +
+                'those it was trained on; accuracy drops with no error anywhere.',
+            remedy: `Keep one implementation in a module both sides import (e.g. ${code$1('features/transforms.py')}, shipped in the serving ` +
+                'image), or compute the feature once in a feature store; add a test that runs the same rows through both paths and ' +
+                'compares the outputs.',
+        });
+    }
+    return hits;
+}
+const trainingServingSkew = {
+    id: 'training-serving-skew',
+    summary: 'The same feature transformation defined in a training-side and a serving-side file of the change instead of one shared module',
+    why: 'The two copies drift: the model is served features computed differently from those it was trained on, and accuracy drops with no error anywhere.',
+    remedy: 'One implementation in a shared module both sides import, or a feature store; a test that runs the same rows through both paths.',
+    severity: 'medium',
+    kind: 'problem',
+    scope: 'Python files under training/pipeline and serving/inference/api paths',
+    appliesTo: (file) => file.language === 'python' && sideOf(file.path) !== undefined,
+    // A modified file's other functions and its imports lie outside the hunks.
+    wantsContent: (file) => file.status === 'modified' && file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && TOP_DEF.test(l.text))),
+    check: check$k,
+};
+
+const LANGUAGES = new Set(['python', 'yaml', 'shell', 'json', 'toml', 'typescript', 'javascript', 'dockerfile']);
+/** `models:/churn/latest` or a stage URI; `models:/churn/7` and `models:/churn@champion` are pinned. */
+const REGISTRY_URI = /models:\/([\w.-]+)\/(latest|production|staging|archived|none)\b/i;
+const URI_KEY = /^\s*-?\s*(storageUri|storage_uri|modelUri|model_uri|modelDataUrl|ModelDataUrl)\s*:\s*["']?([^"'\s#]+)/;
+const IMAGE_KEY = /^\s*-?\s*image\s*:\s*["']?([^"'\s#]+)/;
+/** Trackers that version what they are given: a local save next to them is a staging copy. */
+const TRACKED = /\bmlflow\.(?:\w+\.)?log_(?:artifacts?|model)\s*\(|\bwandb\b.*\blog_artifact|\.log_artifact\s*\(|aiplatform\.Model\.upload|\bbentoml\.\w+\.save_model\s*\(/;
+const REMEDY_WRITE = 'Write each model to its own location: a version, the training run id, the git sha or a UTC timestamp in the path ' +
+    '(`models/churn/{run_id}/model.joblib`), or log it to a registry (`mlflow.sklearn.log_model(..., registered_model_name="churn")`) ' +
+    'and have serving load a pinned version or alias; keep older versions for rollback.';
+function writeHit(write, dest) {
+    const what = { save: 'saves the model to', upload: 'uploads the model to', copy: 'copies the model to', download: 'fetches the model from' }[write.via];
+    return {
+        line: write.line,
+        title: `Model artifact at a fixed, unversioned location ${code$1(dest)}`,
+        message: `${describeCall(write)} ${what} ${code$1(dest)}, a location with no version, run id, commit or date in it. ` +
+            (write.via === 'download'
+                ? 'Whatever was uploaded there last is what the next cold start serves: instances started at different times can run ' +
+                    'different models, and nothing records which one answered a request.'
+                : 'Every training run replaces the last artifact there, so a prediction cannot be traced to the model that made it, and ' +
+                    'when the new model misbehaves there is no earlier version to roll back to.'),
+        remedy: REMEDY_WRITE,
+    };
+}
+function writeHits(file, changeSet) {
+    const { writes, lines } = artifactWrites(file);
+    const tracked = file.language === 'python' && lines.some((l) => TRACKED.test(l.text));
+    const hits = [];
+    for (const write of writes) {
+        if (write.dest === VERSIONED || (write.via === 'copy' && file.language === 'python'))
+            continue;
+        if (!isModelArtifact(write) || isStagingOrPointer(write) || (tracked && write.via === 'save'))
+            continue;
+        // Training fetching a base model or a dataset is not what serves traffic.
+        if (write.via === 'download' && sideOf(file.path) === 'training')
+            continue;
+        // The bucket is often a variable; the key after it still tells whether the path is versioned.
+        const dest = write.dest.replace(/^([a-z0-9]+:\/\/)\{\?\}/, '$1<bucket>');
+        if (dest.includes(UNKNOWN) || looksVersioned(dest))
+            continue;
+        if (liveReason(write, changeSet, file))
+            continue; // model-overwritten-in-place says it, louder
+        hits.push(writeHit(write, dest));
+    }
+    return hits;
+}
+function uriHit(line, uri, name, label) {
+    const latest = label.toLowerCase() === 'latest';
+    return {
+        line,
+        title: `Registry URI ${code$1(uri)} is not pinned to a version`,
+        message: latest
+            ? `${code$1(uri)} resolves to whichever version of ${code$1(name)} was registered last. The next registration changes ` +
+                'what a restart or a scale-out loads, without a deploy: replicas can serve different models, and nothing records which one is live.'
+            : `${code$1(uri)} follows the ${code$1(label)} stage of ${code$1(name)}. Stages are deprecated since MLflow 2.9, and what the URI ` +
+                'loads changes whenever someone transitions a version in the registry: a restart can pick up an unreviewed model, and ' +
+                'this repository never records which version is live.',
+        remedy: `Pin the version (${code$1(`models:/${name}/<version>`)}) and bump it in a reviewed change, or use an alias ` +
+            `(${code$1(`models:/${name}@champion`)}) set by a gated promotion step, so a rollback is moving the alias back.`,
+    };
+}
+function configHits(file) {
+    const hits = [];
+    for (const l of visibleLines(file)) {
+        if (!l.added || commentLine(l.text, file.language !== 'typescript' && file.language !== 'javascript'))
+            continue;
+        const uri = REGISTRY_URI.exec(l.text);
+        if (uri?.[1] && uri[2]) {
+            hits.push(uriHit(l.line, uri[0], uri[1], uri[2]));
+            continue;
+        }
+        if (file.language !== 'yaml')
+            continue;
+        const key = URI_KEY.exec(l.text);
+        if (key?.[1] && key[2] && /^[a-z0-9]+:\/\//i.test(key[2]) && !/^(?:hf|models):/.test(key[2]) && !/\$|\{/.test(key[2]) && !looksVersioned(key[2].replace(/^[a-z0-9]+:\/\/[^/]+/i, ''))) {
+            hits.push({
+                line: l.line,
+                title: `${code$1(key[1])} has no version segment`,
+                message: `${code$1(`${key[1]}: ${key[2]}`)} points at a location with no version in it: whatever is uploaded there next is what the ` +
+                    'next pod start loads. Replicas started at different times can serve different models, and rolling back means ' +
+                    're-uploading an old artifact by hand.',
+                remedy: `Point at an immutable, versioned location (${code$1(`${key[2].replace(/\/+$/, '')}/v12`)}, a run id or a date) and change it in a reviewed PR to roll forward or back.`,
+            });
+            continue;
+        }
+        const image = IMAGE_KEY.exec(l.text)?.[1];
+        if (!image || image.includes('@sha256:') || /\$|\{/.test(image) || !MODEL_SERVER_IMAGE.test(image.replace(/:[^/:]*$/, '')))
+            continue;
+        const tag = /:([^/:]+)$/.exec(image)?.[1];
+        if (tag !== undefined && tag !== 'latest')
+            continue;
+        hits.push({
+            line: l.line,
+            title: `Model image ${code$1(image)} is not pinned`,
+            message: `${code$1(image)} ${tag === undefined ? 'has no tag, so it means `:latest`' : 'uses the moving `:latest` tag'}: each node pulls ` +
+                'whatever was pushed last, so pods of one deployment can run different models or server versions, and there is no tag to roll back to.',
+            remedy: 'Pin an immutable tag (the model version or the git sha, e.g. `:1.8.2`) or a digest (`@sha256:…`), and change it in a reviewed PR.',
+        });
+    }
+    return hits;
+}
+function check$j(file, changeSet) {
+    if (isTestOrNotebook(file.path))
+        return [];
+    const hits = [...configHits(file), ...(file.language === 'python' || file.language === 'yaml' || file.language === 'shell' ? writeHits(file, changeSet) : [])];
+    // One finding per line: a registry URI and a write on the same line are one problem.
+    const lines = new Set();
+    return hits.filter((h) => !lines.has(h.line) && lines.add(h.line) !== undefined);
+}
+const unversionedModelArtifact = {
+    id: 'unversioned-model-artifact',
+    summary: 'A model saved, uploaded or referenced for serving at a fixed location with no version: `model.pkl`, `models:/x/latest` or a stage, `:latest`, a storageUri with no version',
+    why: 'Each run replaces the artifact at that location: predictions cannot be traced to a model, replicas can serve different models, and there is no earlier version to roll back to.',
+    remedy: 'Put a version, run id, git sha or date in the path, or use a registry with a pinned version or alias (`models:/name/12`, `models:/name@champion`); pin image tags.',
+    severity: 'medium',
+    kind: 'problem',
+    scope: 'Python, YAML, shell and config files (not tests or notebooks)',
+    appliesTo: (file) => (LANGUAGES.has(file.language) || /(?:^|\/)MLproject$/.test(file.path)) && !isTestOrNotebook(file.path),
+    check: check$j,
+};
+
+/** The ML rules about the model lifecycle: versions, registry, rollout, features, monitoring. */
+const ML_LIFECYCLE_RULES = [
+    unversionedModelArtifact,
+    modelOverwrittenInPlace,
+    trainingServingSkew,
+    featureRemovedFromFeatureView,
+    rolloutWithoutTrafficSplit,
+    servingWithoutLatencyBudget,
+    modelRegisteredWithoutGate,
+];
+
+const TOP_BLOCK$1 = /^(?:async\s+def|def|class)\s+\w+/;
+/** How many unseen lines may separate a decorator that ends one hunk from the `def` named in the next hunk's header. */
+const MAX_GAP = 10;
+/** The lines to judge a file in: its whole head-side content when given and consistent with the hunks, else each hunk. */
+function views(file) {
+    const whole = wholeFile(file);
+    if (whole)
+        return [whole];
+    return file.hunks.map((hunk, i) => hunkView(hunk, file.language === 'python' ? file.hunks[i - 1] : undefined, file.language === 'python'));
+}
+/** The head-side file as lines, added ones marked; undefined without content or when it does not match the hunks. */
+function wholeFile(file) {
+    if (file.content === undefined)
+        return undefined;
+    const texts = file.content.replace(/\r?\n$/, '').split(/\r?\n/);
+    const added = new Set();
+    for (const hunk of file.hunks) {
+        for (const l of hunk.lines) {
+            if (l.kind === 'del' || l.newLine === undefined)
+                continue;
+            if (texts[l.newLine - 1] !== l.text.replace(/\r$/, ''))
+                return undefined; // stale content: trust the diff
+            if (l.kind === 'add')
+                added.add(l.newLine);
+        }
+    }
+    return texts.map((text, i) => ({ text, line: i + 1, added: added.has(i + 1) }));
+}
+/**
+ * A hunk's head-side lines, preceded (in Python) by what git's hunk header says encloses them: the
+ * header is the last unindented line above the hunk, so when the hunk opens inside a `def` or `class`
+ * that line is its opener. A decorator that ends the previous hunk decorates that `def` (nothing but
+ * decorators may stand between them), so it is carried over too. These lines are context (line 0):
+ * never reported, only read.
+ */
+function hunkView(hunk, previous, python) {
+    const lines = headLines(hunk);
+    const first = lines.find((l) => l.text.trim() !== '');
+    const header = hunk.header.trim();
+    if (!python || !first || indentOf(first.text) === 0 || !TOP_BLOCK$1.test(header))
+        return lines;
+    const synthetic = [...trailingDecorators(previous, hunk), { text: balanced(header), line: 0, added: false }];
+    return [...synthetic, ...lines];
+}
+/** git cuts long headers: close an open parameter list so the signature reads as one line. */
+function balanced(header) {
+    const open = (header.match(/\(/g) ?? []).length - (header.match(/\)/g) ?? []).length;
+    if (open <= 0)
+        return header;
+    return `${header.replace(/,\s*[^,(]*$/, '')}${')'.repeat(open)}:`;
+}
+function trailingDecorators(previous, hunk) {
+    if (!previous || hunk.newStart - (previous.newStart + previous.newLines) > MAX_GAP)
+        return [];
+    const lines = headLines(previous);
+    let start = lines.length;
+    for (let i = lines.length - 1; i >= 0; i--) {
+        const text = lines[i]?.text ?? '';
+        if (/^@/.test(text))
+            start = i;
+        else if (text.trim() === '' || (indentOf(text) === 0 && !/^[)\]]/.test(text)))
+            break;
+    }
+    return lines.slice(start).map((l) => ({ text: l.text, line: 0, added: false }));
+}
+
+/**
+ * What the ML serving rules share about Python request handlers: which `def` a line runs in, whether
+ * that `def` is called once per request (a route, a KServe/Ray `predict`/`__call__`, a Lambda handler),
+ * and the lines to read it in (the whole file when the source gave it, else each hunk).
+ */
+/** Python calls that load a model into memory. */
+const PY_LOADS = [
+    /\b(?:joblib|pickle|cloudpickle|dill|torch|torch\.jit)\.load\s*\(/,
+    /\.from_pretrained\s*\(/,
+    /\bmlflow\.(?:\w+\.)?load_model\s*\(/,
+    /\b(?:tf\.keras|keras)\.models\.load_model\s*\(/,
+    /\btf\.saved_model\.load\s*\(/,
+    /\b(?:onnxruntime|ort)\.InferenceSession\s*\(/,
+    /(?<![\w.])(?:transformers\.)?pipeline\s*\(\s*['"]/,
+];
+const PY_DEF$1 = /^\s*(?:async\s+)?def\s+(\w+)\s*\(/;
+const PY_ASYNC_DEF = /^\s*async\s+def\s/;
+const PY_ROUTE$1 = /^\s*@[\w.]*\.(get|post|put|patch|delete|route|api_route|websocket|api)\s*\(\s*(?:['"]([^'"]*)['"])?/i;
+/** Flask `route`, FastAPI `api_route`: the verb is in `methods=[...]`, not the decorator's name. */
+const PY_METHODS$1 = /\bmethods\s*=\s*[[(]\s*['"](\w+)['"]/;
+const PY_CACHED$1 = /^\s*@(?:functools\.)?(?:lru_cache|cache|cached_property|cached)\b/;
+/** Names that frameworks call per request: AWS Lambda, KServe/Seldon/MLServer `predict`, Ray Serve `__call__`. */
+const PY_HANDLER_NAMES = new Set(['lambda_handler', 'handler', 'predict', '__call__', 'infer']);
+/** A block entered only while nothing is cached yet: `if _model is None:`, `if name not in _models:`, `if (!session) {`. */
+const MEMO_BLOCK$1 = /^\s*(?:el)?if\b.*(?:\bis None\b|\bnot in\b)|^\s*(?:el)?if\s+not\s+[\w.]+\s*:|\bif\s*\(\s*!\s*[\w.$]+\s*\)|\bif\s*\(\s*[\w.$]+\s*===?\s*(?:null|undefined)\s*\)/;
+/** Assigned only when empty (`session ??= create()`), or a function that keeps its result in a `global`. */
+const MEMO_LINE$1 = /\?\?=|\|\|=|^\s*global\s/;
+/** Files of a dedicated batch or training job, not of an online service. */
+const BATCH_PATH = /(?:^|\/)(?:batch|batches|jobs?|pipelines?|dags|airflow|training|train|notebooks?|scripts)\//i;
+/** The decorators of the `def` at `defIndex`, each joined into one line even when black wrapped it. */
+function decoratorsAbove$1(lines, defIndex) {
+    return decoratorBlock(lines, defIndex).decorators;
+}
+function decoratorBlock(lines, defIndex) {
+    const indent = indentOf(lines[defIndex]?.text ?? '');
+    const decorators = [];
+    let continuation = [];
+    let i = defIndex - 1;
+    for (; i >= 0; i--) {
+        const text = lines[i]?.text ?? '';
+        const own = indentOf(text);
+        if (own === indent && /^\s*@/.test(text)) {
+            decorators.push([text, ...continuation].map((t) => t.trim()).join(' '));
+            continuation = [];
+        }
+        else if (own > indent || (own === indent && /^\s*[)\]]/.test(text))) {
+            continuation.unshift(text); // an argument line or the closing bracket of a wrapped decorator
+        }
+        else
+            break;
+    }
+    return { decorators, top: i };
+}
+function routeOf$1(decorator) {
+    const m = PY_ROUTE$1.exec(decorator);
+    if (!m)
+        return undefined;
+    const verb = (m[1] ?? '').toLowerCase();
+    const method = ['route', 'api_route', 'api'].includes(verb) ? PY_METHODS$1.exec(decorator)?.[1] : verb;
+    if (m[2] === undefined)
+        return { route: '', path: '' };
+    return { route: method ? `${method.toUpperCase()} ${m[2]}` : m[2], path: m[2] };
+}
+function isRouteDecorator(text) {
+    return PY_ROUTE$1.test(text);
+}
+/** Whether a Python `def` at `defIndex` is called once per request, and under what name. */
+function pythonHandler$1(lines, defIndex) {
+    const name = PY_DEF$1.exec(lines[defIndex]?.text ?? '')?.[1];
+    if (!name)
+        return undefined;
+    for (const decorator of decoratorsAbove$1(lines, defIndex)) {
+        const r = routeOf$1(decorator);
+        if (r !== undefined)
+            return r.route ? { name, route: r.route, path: r.path } : { name };
+    }
+    const inClass = enclosingOpeners(lines, defIndex).some((i) => /^\s*class\s/.test(lines[i]?.text ?? ''));
+    if (PY_HANDLER_NAMES.has(name) && (inClass || name === 'lambda_handler' || name === 'handler'))
+        return { name };
+    return undefined;
+}
+/** The index of the `def` the line at `index` runs in, if the lines show it. */
+function enclosingDef(lines, index) {
+    return enclosingOpeners(lines, index).find((i) => PY_DEF$1.test(lines[i]?.text ?? ''));
+}
+/**
+ * Whether these lines cannot tell what the line at `index` runs in: it is indented but no `def` is
+ * shown, the `def`'s decorators may start above the first line, or its class is not shown.
+ */
+function contextCut(lines, index) {
+    const line = lines[index];
+    if (!line || indentOf(line.text) === 0)
+        return false;
+    const openers = enclosingOpeners(lines, index);
+    const defIndex = openers.find((i) => PY_DEF$1.test(lines[i]?.text ?? ''));
+    if (defIndex === undefined)
+        return true;
+    if (decoratorBlock(lines, defIndex).top < 0)
+        return true;
+    const outermost = openers[openers.length - 1];
+    return outermost !== undefined && indentOf(lines[outermost]?.text ?? '') > 0;
+}
+/**
+ * Whether the line at `index` only runs while nothing is cached: inside a guard block that opens
+ * below `top` (the function's own line), or in a `??=` assignment or a function that keeps its
+ * result in a `global`. An input check (`if req is None: raise`) that closes before it is no guard.
+ */
+function memoised$1(lines, index, top) {
+    if (MEMO_LINE$1.test(lines[index]?.text ?? ''))
+        return true;
+    if (enclosingOpeners(lines, index).some((i) => i > top && MEMO_BLOCK$1.test(lines[i]?.text ?? '')))
+        return true;
+    return lines.slice(top + 1, index).some((l) => MEMO_LINE$1.test(l.text));
+}
+/** Whether the `def` at `defIndex` caches its result (`@lru_cache`, `@cache`, `@cached_property`). */
+function cachedDef(lines, defIndex) {
+    return decoratorsAbove$1(lines, defIndex).some((d) => PY_CACHED$1.test(d));
+}
+/**
+ * The request handler the line at `index` runs in on every request: its own function, or a
+ * handler that calls that function. Undefined at module level, in cached or memoised code, and in
+ * functions no handler in these lines calls.
+ */
+function pythonRequestPath$1(lines, index) {
+    const defIndex = enclosingDef(lines, index);
+    if (defIndex === undefined)
+        return undefined; // module level: runs once at import
+    if (cachedDef(lines, defIndex) || memoised$1(lines, index, defIndex))
+        return undefined;
+    const handler = pythonHandler$1(lines, defIndex);
+    if (handler)
+        return { handler };
+    const helper = PY_DEF$1.exec(lines[defIndex]?.text ?? '')?.[1] ?? '';
+    const caller = handlerCalling(lines, helper, defIndex);
+    return caller ? { handler: caller, via: helper } : undefined;
+}
+/** A handler in these lines that calls `name(…)`, other than the `def` at `self`. */
+function handlerCalling(lines, name, self) {
+    const call = new RegExp(`(?<![\\w.])${name}\\s*\\(`);
+    for (let i = 0; i < lines.length; i++) {
+        if (i === self || !call.test(lines[i]?.text ?? '') || PY_DEF$1.test(lines[i]?.text ?? ''))
+            continue;
+        const callerDef = enclosingDef(lines, i);
+        const caller = callerDef === undefined ? undefined : pythonHandler$1(lines, callerDef);
+        if (caller)
+            return caller;
+    }
+    return undefined;
+}
+/** The indices of the body of the `def` at `defIndex` (its wrapped signature included), up to the dedent. */
+function bodyOf(lines, defIndex) {
+    const indent = indentOf(lines[defIndex]?.text ?? '');
+    const out = [];
+    for (let i = defIndex + 1; i < lines.length; i++) {
+        const text = lines[i]?.text ?? '';
+        if (/^\s*(?:#.*)?$/.test(text) || /^\s*[)\]]/.test(text) || indentOf(text) > indent)
+            out.push(i);
+        else
+            break;
+    }
+    while (out.length > 0 && /^\s*(?:#.*)?$/.test(lines[out[out.length - 1] ?? 0]?.text ?? ''))
+        out.pop();
+    return out;
+}
+/** The lines of a `def`'s body that run in that `def` itself, not in a function nested in it. */
+function ownBody(lines, defIndex) {
+    return bodyOf(lines, defIndex).filter((i) => enclosingDef(lines, i) === defIndex);
+}
+function describe(handler) {
+    return handler.route ? `${code$1(handler.name)} (${code$1(handler.route)})` : code$1(handler.name);
+}
+/** Whether the lines import or build a web framework: the file serves requests. */
+function webFramework(lines) {
+    return lines.some((l) => /^\s*(?:from|import)\s+(?:fastapi|flask|starlette|django|aiohttp|sanic|litestar|quart|tornado|bentoml|kserve|ray\s*\.\s*serve|ray\s+import\s+serve)\b/.test(l.text) ||
+        /^\s*from\s+ray\s+import\s+serve\b/.test(l.text) ||
+        isRouteDecorator(l.text));
+}
+/** The parameters of the `def` at `defIndex`, read across a wrapped signature. */
+function paramsOf(lines, defIndex) {
+    let text = '';
+    let depth = 0;
+    let open = false;
+    for (let i = defIndex; i < lines.length && i < defIndex + 30; i++) {
+        for (const ch of lines[i]?.text ?? '') {
+            if ('([{'.includes(ch)) {
+                depth++;
+                if (!open) {
+                    open = true;
+                    continue;
+                }
+            }
+            else if (')]}'.includes(ch)) {
+                depth--;
+                if (open && depth === 0)
+                    return splitTopLevel(text).map(toParam).filter((p) => p !== undefined);
+            }
+            if (open)
+                text += ch;
+        }
+        text += ' ';
+    }
+    return [];
+}
+function toParam(raw) {
+    const m = /^\s*\*{0,2}(\w+)\s*(.*)$/s.exec(raw);
+    return m?.[1] ? { name: m[1], spec: (m[2] ?? '').replace(/^:/, '').trim() } : undefined;
+}
+/** The top-level comma-separated parts of an argument or parameter list's inner text. */
+function splitTopLevel(text) {
+    const parts = [];
+    let depth = 0;
+    let current = '';
+    for (const ch of text) {
+        if ('([{'.includes(ch))
+            depth++;
+        if (')]}'.includes(ch))
+            depth--;
+        if (ch === ',' && depth === 0) {
+            parts.push(current);
+            current = '';
+        }
+        else
+            current += ch;
+    }
+    if (current.trim())
+        parts.push(current);
+    return parts.map((p) => p.trim()).filter((p) => p !== '');
+}
+/** The arguments of a call's text `name(a, b=c)`, as written. */
+function argsOf(call) {
+    const open = call.indexOf('(');
+    let depth = 0;
+    let inner = '';
+    for (const ch of call.slice(open)) {
+        if ('([{'.includes(ch))
+            depth++;
+        if (')]}'.includes(ch))
+            depth--;
+        if (depth === 0)
+            break;
+        inner += ch;
+    }
+    return splitTopLevel(inner.slice(1));
+}
+/**
+ * Whether these lines cannot settle if the line at `index` runs per request: its `def`, decorators or
+ * class start above them, or it sits in a plain helper whose callers may be elsewhere in the file.
+ */
+function requestPathUnknown(lines, index) {
+    if (contextCut(lines, index))
+        return true;
+    const defIndex = enclosingDef(lines, index);
+    if (defIndex === undefined || cachedDef(lines, defIndex) || memoised$1(lines, index, defIndex))
+        return false;
+    return pythonRequestPath$1(lines, index) === undefined;
+}
+
+/** A read of a whole table or file into memory. */
+const BULK_READ = /\b(?:pd|pandas|dd|pl|polars|wr\.s3|wr\.athena)\.read_(?:sql|sql_query|sql_table|parquet|csv|json|excel|feather|orc|gbq|table)\s*\(|\bpq\.read_table\s*\(|\bspark\.(?:read\b|sql\s*\(|table\s*\()|\.to_dataframe\s*\(|\.fetchall\s*\(|\.get_historical_features\s*\(/;
+/** Iterating a frame or a result set row by row. */
+const ROW_LOOP = /^\s*(?:async\s+)?for\b.*\b(?:iterrows|itertuples|iter_rows|fetchmany)\s*\(|^\s*for\b.*\bin\s+(?:pd|pandas)\.read_\w+\s*\(.*\bchunksize\s*=/;
+/** Writing scores back in bulk. */
+const BULK_WRITE = /\.to_(?:sql|parquet|csv|gbq|json|delta)\s*\(|\.write\.(?:mode|parquet|saveAsTable|insertInto|format)\b|\.insert_rows\w*\s*\(|\.executemany\s*\(|\bwr\.s3\.to_\w+\s*\(|\.load_table_from_dataframe\s*\(/;
+/** A query text that reads a whole table: `SELECT` with no `WHERE` and no `LIMIT`. */
+const WHOLE_TABLE_QUERY = /\bSELECT\b(?![\s\S]*\b(?:WHERE|LIMIT)\b)[\s\S]*\bFROM\b/i;
+/** Connections and engines that reach an analytical warehouse, by the name they are bound to in these lines. */
+function warehouseHandles(lines) {
+    const handles = new Map();
+    for (const { text } of lines) {
+        const engine = /(\w+)\s*=\s*(?:sqlalchemy\.)?create_engine\(\s*f?['"](snowflake|bigquery|redshift|awsathena|athena|databricks|trino|presto|hive|clickhouse)/i.exec(text) ??
+            /(\w+)\s*=\s*(snowflake\.connector|redshift_connector|pyathena|databricks\.sql|trino\.dbapi|pyhive\.\w+)\.connect\s*\(/.exec(text) ??
+            /(\w+)\s*=\s*(bigquery)\.Client\s*\(/.exec(text);
+        if (engine?.[1] && engine[2])
+            handles.set(engine[1], warehouseName(engine[2]));
+    }
+    return handles;
+}
+function warehouseName(raw) {
+    const key = raw.toLowerCase();
+    if (key.startsWith('snowflake'))
+        return 'Snowflake';
+    if (key.startsWith('bigquery'))
+        return 'BigQuery';
+    if (key.startsWith('redshift'))
+        return 'Redshift';
+    if (key.includes('athena'))
+        return 'Athena';
+    if (key.startsWith('databricks'))
+        return 'Databricks SQL';
+    if (key.startsWith('trino') || key.startsWith('presto'))
+        return 'Trino/Presto';
+    if (key.startsWith('pyhive') || key.startsWith('hive'))
+        return 'Hive';
+    return 'ClickHouse';
+}
+/** Whether the body of the `def` at `defIndex` has the shape of a batch job: a loop over rows, a bulk write, or a whole-table query. */
+function batchShaped(lines, defIndex) {
+    const body = bodyOf(lines, defIndex).map((i) => lines[i]?.text ?? '');
+    if (body.some((t) => ROW_LOOP.test(t) || BULK_WRITE.test(t)))
+        return true;
+    const joined = body.join('\n');
+    return /\bread_(?:sql|sql_query|gbq)\s*\(/.test(joined) && WHOLE_TABLE_QUERY.test(joined);
+}
+
+/** How a function is started off the request path inside the server process: schedulers, threads, tasks. */
+/** How `name` is started inside this process, with the line that does it. */
+function startedBy(lines, name) {
+    const n = name.replace(/[.]/g, '\\.');
+    const patterns = [
+        [new RegExp(`\\.add_job\\s*\\(\\s*(?:func\\s*=\\s*)?${n}\\b`), 'a scheduler job (`add_job`)'],
+        [new RegExp(`\\.do\\s*\\(\\s*${n}\\b`), 'a `schedule` job'],
+        [new RegExp(`\\btarget\\s*=\\s*${n}\\b`), 'a background thread'],
+        [new RegExp(`\\.add_task\\s*\\(\\s*${n}\\b`), 'a background task (`BackgroundTasks.add_task`)'],
+        [new RegExp(`\\b(?:create_task|ensure_future)\\s*\\(\\s*${n}\\s*\\(`), 'an asyncio task'],
+        [new RegExp(`\\brun_in_executor\\s*\\([^,]+,\\s*${n}\\b`), 'an executor thread'],
+        [new RegExp(`\\bTimer\\s*\\([^,]+,\\s*${n}\\b`), 'a timer thread'],
+    ];
+    for (const line of lines) {
+        if (commentLine(line.text, true))
+            continue;
+        const hit = patterns.find(([re]) => re.test(line.text));
+        if (hit)
+            return { line, how: hit[1] };
+    }
+    return undefined;
+}
+
+/** `method`: the receiver is read backwards from the dot the match starts after its first character. */
+const CALLS = [
+    { re: /[\w)\]]\.(?:predict|predict_proba|predict_log_proba|decision_function|generate)\s*\(/, method: true },
+    // A model called directly: `model(x)`, `self.model(**inputs)`, `app.state.classifier(text)`.
+    { re: /(?<![\w.])(?:(?:self|app\.state|request\.app\.state)\.)?(?:model|MODEL|\w+_model|\w+_MODEL|classifier|generator|summarizer|translator|embedder|reranker|pipe|nlp)\s*\(/ },
+    { re: /(?<![\w.])(?:[\w.]*\.)?(?:session|sess|ort_session|\w+_session)\.run\s*\(/ },
+    { re: /(?<![\w.])(?:[\w.]*\.)?(?:model|MODEL|\w+_model|encoder|embedder|sentence_model)\.encode\s*\(/ },
+    { re: /(?<![\w.])(?:transformers\.)?pipeline\s*\([^)]*\)\s*\(/ },
+];
+/** `load_model(`, `get_model(`: loaders and factories, not inference. */
+const NOT_INFERENCE = /(?<![\w.])(?:self\.)?(?:load|get|build|create|init|make|train|fit|register|save|set|select|choose|resolve|fetch|download|wrap|warm|warmup)_\w*\s*\($/;
+/** Calls that move work off the event loop. */
+const OFFLOAD = /\b(?:run_in_threadpool|run_in_executor|to_thread|run_sync|iterate_in_threadpool|submit|map_in_executor)\s*\(/g;
+/** The first in-process inference call on a line, if any. */
+function inferenceCall(text) {
+    let best;
+    for (const { re, method } of CALLS) {
+        const m = re.exec(text);
+        if (!m)
+            continue;
+        const start = method ? calleeStart(text, m.index + 1) : m.index;
+        const open = m.index + m[0].length - 1;
+        const name = /pipeline\s*\(/.test(m[0]) ? 'pipeline(…)' : text.slice(start, open).trim();
+        if (NOT_INFERENCE.test(`${name}(`))
+            continue;
+        if (!best || start < best.column)
+            best = { name, column: start };
+    }
+    return best;
+}
+/** Where the receiver chain ending before `dot` starts: `self.model` in `self.model.predict`. */
+function calleeStart(text, dot) {
+    let i = dot;
+    let depth = 0;
+    while (i > 0) {
+        const ch = text[i - 1] ?? '';
+        if (ch === ')' || ch === ']')
+            depth++;
+        else if ((ch === '(' || ch === '[') && depth > 0)
+            depth--;
+        else if (depth === 0 && !/[\w.]/.test(ch))
+            break;
+        i--;
+    }
+    return i;
+}
+/** Whether the call at `column` of `lines[index]` is awaited (an async client) or passed to a thread offload. */
+function awaitedOrOffloaded(lines, index, column) {
+    const line = lines[index]?.text ?? '';
+    if (/\bawait\s+$/.test(line.slice(0, column)))
+        return true;
+    // An offload call opened earlier on this line or the three before and not yet closed: `to_thread(lambda: model(x))`.
+    const before = [...lines.slice(Math.max(0, index - 3), index).map((l) => l.text), line.slice(0, column)].join('\n');
+    for (const m of before.matchAll(OFFLOAD)) {
+        let depth = 0;
+        for (const ch of before.slice(m.index + m[0].length - 1)) {
+            if (ch === '(')
+                depth++;
+            else if (ch === ')')
+                depth--;
+        }
+        if (depth > 0)
+            return true;
+    }
+    return false;
+}
+
+const SERVING_PATH = /(?:^|\/)(?:serving|inference|server|api|online)\//i;
+/** Decorators that run a function on a timer or at start-up inside the server process. */
+const SCHEDULED_DECORATOR = /^\s*@(?:[\w.]+\.scheduled_job|repeat_every|aiocron\.crontab|[\w.]+\.on_event\s*\(\s*['"]startup)\b/;
+/** Names that say a function scores in bulk, for scheduled functions defined in another module. */
+const BATCH_NAME = /(?:^|_)(?:batch|bulk|rescore|rescoring|backfill|nightly|score_all|scoring)(?:_|$)/i;
+/** Functions in these lines that read a whole table or file and run the model over it, and how each is triggered. */
+function jobsIn(lines) {
+    const jobs = [];
+    const defined = new Set();
+    lines.forEach((def, defIndex) => {
+        const name = PY_DEF$1.exec(def.text)?.[1];
+        if (!name)
+            return;
+        defined.add(name);
+        const body = bodyOf(lines, defIndex).map((i) => lines[i]).filter((l) => l !== undefined && !commentLine(l.text, true));
+        const read = body.find((l) => BULK_READ.test(l.text));
+        const predict = body.find((l) => inferenceCall(l.text) !== undefined);
+        if (!read || !predict)
+            return;
+        const readCall = BULK_READ.exec(read.text)?.[0].replace(/\s*\($/, '') ?? 'read';
+        const job = { name, lines: [def, read, predict], read: readCall, predict: inferenceCall(predict.text)?.name ?? 'predict' };
+        const handler = pythonHandler$1(lines, defIndex);
+        if (handler?.route !== undefined && batchShaped(lines, defIndex)) {
+            jobs.push({ ...job, how: `endpoint ${describe(handler)}` });
+            return;
+        }
+        const decorator = decoratorsAbove$1(lines, defIndex).find((d) => SCHEDULED_DECORATOR.test(d));
+        const started = startedBy(lines, name);
+        if (decorator)
+            jobs.push({ ...job, how: `the decorator ${code$1(decorator.replace(/\(.*$/, '(…)'))}` });
+        else if (started)
+            jobs.push({ ...job, how: started.how, lines: [started.line, ...job.lines] });
+    });
+    // Scheduled functions imported from elsewhere, known only by a batch-like name.
+    for (const line of lines) {
+        const m = /\.(?:add_job|do)\s*\(\s*(?:func\s*=\s*)?([\w.]+)/.exec(line.text);
+        const name = m?.[1];
+        if (!name || defined.has(name.split('.').pop() ?? '') || !BATCH_NAME.test(name.split('.').pop() ?? ''))
+            continue;
+        const started = startedBy([line], name);
+        if (started)
+            jobs.push({ name, how: started.how, lines: [line] });
+    }
+    return jobs;
+}
+/** A file of the online service: under a serving path or one that serves requests, and not a batch job's script. */
+function onlineService(file, lines) {
+    if (BATCH_PATH.test(file.path))
+        return false;
+    const web = webFramework(lines);
+    if (lines.some((l) => /^if\s+__name__\s*==\s*['"]__main__['"]/.test(l.text)) && !web)
+        return false;
+    return web || SERVING_PATH.test(file.path);
+}
+function hitsIn$3(file, lines) {
+    if (!onlineService(file, lines))
+        return [];
+    const hits = [];
+    for (const job of jobsIn(lines)) {
+        const at = job.lines.find((l) => l.added);
+        if (!at)
+            continue;
+        const what = job.read && job.predict ? `reads a whole table or file (${code$1(`${job.read}(…)`)}) and runs ${code$1(`${job.predict}(…)`)} over it` : 'scores in bulk';
+        hits.push({
+            line: at.line,
+            title: `Batch scoring ${code$1(job.name)} runs inside the online service`,
+            message: `${code$1(job.name)} ${what}, started as ${job.how} in the serving process. While it runs it takes the CPU, memory ` +
+                'and workers the online endpoints need, so request latency spikes and requests time out every time it fires; ' +
+                'a crash or an out-of-memory kill in the job takes the endpoint down with it, and every replica runs it again.',
+            remedy: 'Run batch scoring as its own job (a Kubernetes CronJob, an Airflow/Dagster task, a Spark or Ray job) on its own ' +
+                'resources, sharing the model artifact and feature code with the service; write the scores to a table or cache ' +
+                'the online service reads. If the endpoint must accept bulk requests, enqueue them for a worker and return a job id.',
+        });
+    }
+    return hits;
+}
+/** Whether added bulk reads or scheduling lines may belong to a function or a scheduler outside the hunk. */
+function wantsContent$9(file) {
+    if (file.status === 'added' || BATCH_PATH.test(file.path))
+        return false;
+    return file.hunks.some((hunk) => headLines(hunk).some((l) => l.added &&
+        !commentLine(l.text, true) &&
+        (BULK_READ.test(l.text) || /\.add_job\s*\(|\bschedule\.every\b|\btarget\s*=|\.add_task\s*\(|scheduled_job|repeat_every/.test(l.text))));
+}
+const batchScoringInOnlineService = {
+    id: 'batch-scoring-in-online-service',
+    summary: 'Batch scoring (a whole table or file read and predicted) scheduled or served inside the online serving process',
+    why: 'The batch job takes the CPU, memory and workers of the online endpoints each time it runs, and a crash in it takes the endpoint down.',
+    remedy: 'A separate batch job (CronJob, Airflow/Dagster task, Spark/Ray job) that writes scores the online service reads; bulk requests go through a queue.',
+    severity: 'medium',
+    kind: 'problem',
+    scope: 'Python files of a serving path or of a web service',
+    appliesTo: (file) => file.language === 'python',
+    wantsContent: wantsContent$9,
+    check: (file) => views(file).flatMap((lines) => hitsIn$3(file, lines)),
+};
+
+/** The inference calls in the body of the `async def` handler at `defIndex` that run on the event loop. */
+function blockingCalls(lines, defIndex) {
+    const out = [];
+    for (const i of ownBody(lines, defIndex)) {
+        const line = lines[i];
+        if (!line || commentLine(line.text, true))
+            continue;
+        const call = inferenceCall(line.text);
+        if (call && !awaitedOrOffloaded(lines, i, call.column))
+            out.push({ line, name: call.name });
+    }
+    return out;
+}
+function hitsIn$2(lines) {
+    const hits = [];
+    lines.forEach((def, defIndex) => {
+        if (!PY_ASYNC_DEF.test(def.text))
+            return;
+        const handler = pythonHandler$1(lines, defIndex);
+        if (!handler)
+            return;
+        const calls = blockingCalls(lines, defIndex);
+        // A new blocking call, or a handler just made `async` around an existing one.
+        const added = calls.find((c) => c.line.added);
+        const call = added ?? (def.added ? calls[0] : undefined);
+        if (!call)
+            return;
+        const at = added ? added.line.line : def.line;
+        hits.push({
+            line: at,
+            title: `Blocking inference in async handler ${describe(handler)}`,
+            message: `${describe(handler)} is an \`async def\` but calls ${code$1(`${call.name}(…)`)} synchronously, so the model runs on ` +
+                'the event loop thread: while it computes, this worker serves no other request (health checks included), and every ' +
+                'concurrent caller waits for it; under load p99 latency grows with each queued inference and probes start failing.',
+            remedy: 'Make the handler a plain `def` (FastAPI and Starlette run those in a threadpool), or offload the call: ' +
+                '`await run_in_threadpool(model.predict, x)`, `await asyncio.to_thread(model.predict, x)` or ' +
+                '`await loop.run_in_executor(executor, model.predict, x)`; for large models, batch in a dedicated inference worker.',
+        });
+    });
+    return hits;
+}
+/** Whether an added inference call's `def` (is it `async`, is it a route?) starts above its hunk. */
+function wantsContent$8(file) {
+    if (file.status === 'added')
+        return false;
+    return file.hunks.some((hunk) => {
+        const lines = headLines(hunk);
+        return lines.some((l, i) => {
+            if (!l.added || commentLine(l.text, true))
+                return false;
+            const call = inferenceCall(l.text);
+            return call !== undefined && !awaitedOrOffloaded(lines, i, call.column) && contextCut(lines, i);
+        });
+    });
+}
+const blockingInferenceInAsyncHandler = {
+    id: 'blocking-inference-in-async-handler',
+    summary: 'An async def request handler that runs model inference synchronously on the event loop (predict, generate, model(...), session.run) without offloading it',
+    why: 'The model runs on the event loop thread: no other request on the worker is served while it computes, so latency and probe failures grow with load.',
+    remedy: 'A plain `def` handler (run in the threadpool), or `await run_in_threadpool(...)` / `asyncio.to_thread(...)` around the inference call.',
+    severity: 'medium',
+    kind: 'problem',
+    scope: 'Python files',
+    appliesTo: (file) => file.language === 'python',
+    wantsContent: wantsContent$8,
+    check: (file) => views(file).flatMap(hitsIn$2),
+};
+
+const READY_PATH = /(?:^|\/)(?:ready|readyz|readiness)\/?$/i;
+const HEALTH_PATH = /(?:^|\/)(?:health|healthz|healthcheck|health-check|ready|readyz|readiness|live|livez|liveness|ping)\/?$/i;
+/** Model loads that happen after the server starts answering: in a lazy, cached loader or in a background thread or task. */
+function deferredLoads(lines) {
+    const out = [];
+    lines.forEach((line, index) => {
+        if (commentLine(line.text, true))
+            return;
+        const match = PY_LOADS.map((re) => re.exec(line.text)).find((m) => m !== null);
+        const defIndex = match ? enclosingDef(lines, index) : undefined;
+        if (!match || defIndex === undefined)
+            return;
+        const name = PY_DEF$1.exec(lines[defIndex]?.text ?? '')?.[1] ?? '';
+        const started = startedBy(lines, name);
+        const lazy = cachedDef(lines, defIndex) || memoised$1(lines, index, defIndex);
+        if (!lazy && !started)
+            return;
+        const how = started ? `in ${started.how} (${code$1(`${name}()`)})` : `lazily on first use in ${code$1(`${name}()`)}`;
+        const start = line.text.slice(0, match.index).search(/[\w.]*$/);
+        out.push({ line, call: line.text.slice(start, match.index) + match[0].replace(/\s*\(.*$/, ''), how });
+    });
+    return out;
+}
+/** Calls that only build a response or a constant field: anything else (a check, a lazy load) may fail or wait. */
+const RESPONSE_CALLS = /^(?:jsonify|JSONResponse|ORJSONResponse|PlainTextResponse|Response|json_response|dict|str|int|float|bool|round|time|now|utcnow|isoformat|getenv|environ\.get)$/;
+/** Whether a health handler's body answers success whatever happens: no branch, no error status, no call that checks. */
+function unconditional(body) {
+    let texts = body.map((l) => l.text).filter((t) => !commentLine(t, true) && t.trim() !== '');
+    const quote = /^\s*[rRuU]?("""|\'\'\')/.exec(texts[0] ?? '')?.[1];
+    if (quote)
+        texts = texts.slice(texts.findIndex((t, i) => t.split(quote).length > (i === 0 ? 2 : 1)) + 1); // the docstring
+    const code = texts.join('\n').replace(/(['"])(?:(?!\1).)*\1/g, '""');
+    if (!/^\s*return\b/m.test(code))
+        return false;
+    if (/\b(?:if|raise|assert|abort|await|while|for|try)\b|\b50\d\b|HTTP_50\d|SERVICE_UNAVAILABLE/.test(code))
+        return false;
+    if (/status_code\s*=\s*(?!200\b|status\.HTTP_200_OK\b|HTTPStatus\.OK\b)/.test(code))
+        return false;
+    return [...code.matchAll(/([\w.]+)\s*\(/g)].every((m) => RESPONSE_CALLS.test((m[1] ?? '').replace(/^(?:os|datetime|time|fastapi|flask|responses)\./, '')));
+}
+function healthEndpoints(lines) {
+    const out = [];
+    lines.forEach((line, defIndex) => {
+        if (!PY_DEF$1.test(line.text))
+            return;
+        const route = decoratorsAbove$1(lines, defIndex).map(routeOf$1).find((r) => r !== undefined);
+        const handler = pythonHandler$1(lines, defIndex);
+        if (!route || !handler || !HEALTH_PATH.test(route.path))
+            return;
+        const body = bodyOf(lines, defIndex).map((i) => lines[i]).filter((l) => l !== undefined);
+        const own = [line, ...body];
+        for (let i = defIndex - 1; i >= 0 && /^\s*(?:@|[)\]]|\s)/.test(lines[i]?.text ?? '') && (lines[i]?.text ?? '').trim() !== ''; i--) {
+            const l = lines[i];
+            if (l)
+                own.push(l); // the decorator lines
+        }
+        const answer = body.find((l) => /^\s*return\b/.test(l.text));
+        out.push({ handler, path: route.path, lines: own, unconditional: unconditional(body), ...(answer ? { answer } : {}) });
+    });
+    return out;
+}
+function check$i(file) {
+    const all = views(file);
+    const loads = all.flatMap(deferredLoads);
+    const load = loads[0];
+    if (!load)
+        return [];
+    const endpoints = all.flatMap(healthEndpoints);
+    // With a readiness endpoint, that is what the orchestrator routes by: a constant liveness endpoint beside it is fine.
+    const readiness = endpoints.filter((e) => READY_PATH.test(e.path));
+    const probes = readiness.length > 0 ? readiness : endpoints;
+    if (probes.some((e) => !e.unconditional))
+        return [];
+    const hits = [];
+    for (const endpoint of probes) {
+        const changed = endpoint.answer?.added ? endpoint.answer : (endpoint.lines.find((l) => l.added) ?? loads.find((l) => l.line.added)?.line);
+        if (!changed)
+            continue;
+        hits.push({
+            line: changed.line,
+            title: `Health endpoint ${describe(endpoint.handler)} answers before the model is loaded`,
+            message: `${describe(endpoint.handler)} returns success unconditionally, but this server loads its model ${load.how} ` +
+                `(${code$1(`${load.call}(…)`)}). The orchestrator marks the instance ready and sends it traffic as soon as the process ` +
+                'answers, so after every deploy or scale-out the first requests wait for the load and time out; if the load fails, ' +
+                'the instance stays in rotation and fails every prediction.',
+            remedy: 'Make readiness reflect the model: `if model is None: return Response(status_code=503)` until it is loaded and ' +
+                'warmed up; keep a constant `/healthz` only as the liveness probe, point the readiness probe at the model-aware ' +
+                'endpoint, and give a slow load a startupProbe instead of a readiness check that answers early.',
+        });
+    }
+    return hits;
+}
+/** Whether an added health route or model load may have its counterpart elsewhere in the file. */
+function wantsContent$7(file) {
+    if (file.status === 'added')
+        return false;
+    return file.hunks.some((hunk) => headLines(hunk).some((l) => l.added && !commentLine(l.text, true) && (PY_LOADS.some((re) => re.test(l.text)) || HEALTH_PATH.test(routeOf$1(l.text)?.path ?? ''))));
+}
+const healthBeforeModelReady = {
+    id: 'health-before-model-ready',
+    summary: 'A health/readiness endpoint that answers OK unconditionally in a server that loads its model lazily or in the background',
+    why: 'The orchestrator sends traffic before the model is loaded (or after it failed to load), so the first requests after each deploy or scale-out time out.',
+    remedy: 'Load and warm up at start-up and expose a readiness endpoint that returns 503 until the model is ready; keep a constant endpoint only for liveness.',
+    severity: 'medium',
+    kind: 'problem',
+    scope: 'Python files',
+    appliesTo: (file) => file.language === 'python',
+    wantsContent: wantsContent$7,
+    check: check$i,
+};
+
+const JS_LOADS = [
+    /\btf\.(?:loadLayersModel|loadGraphModel|node\.loadSavedModel)\s*\(/,
+    /\bInferenceSession\.create\s*\(/,
+    /\bAutoModel\w*\.from_pretrained\s*\(/,
+    /\bpipeline\s*\(\s*['"]/,
+];
+const JS_HANDLER = /\b(?:\w*(?:[aA]pp|[rR]outer|[sS]erver|[aA]pi|[rR]outes)|fastify)\.(get|post|put|patch|delete|all|route)\s*\(\s*(?:['"`]([^'"`]*)['"`])?|export\s+(?:async\s+)?function\s+(GET|POST|PUT|PATCH|DELETE|handler)\b|export\s+default\s+(?:async\s+)?function/;
+function scriptRequestPath(lines, index) {
+    const top = enclosingOpeners(lines, index).find((i) => JS_HANDLER.test(lines[i]?.text ?? ''));
+    if (top === undefined)
+        return undefined;
+    if (memoised$1(lines, index, top))
+        return undefined;
+    const m = JS_HANDLER.exec(lines[top]?.text ?? '');
+    if (!m)
+        return undefined;
+    if (m[1])
+        return { handler: { name: 'route handler', route: m[2] === undefined ? undefined : `${m[1].toUpperCase()} ${m[2]}` } };
+    return { handler: { name: m[3] ?? 'default export handler' } };
+}
+/** The first model-load call on a line, by its pattern list. */
+function loadOn(text, python) {
+    return (python ? PY_LOADS : JS_LOADS).map((re) => re.exec(text)).find((m) => m !== null) ?? undefined;
+}
+/**
+ * Whether the hunks cannot say if an added load runs per request: its `def` or the `def`'s
+ * decorators or class are above the hunk, or it sits in a plain helper whose callers may be anywhere
+ * in the file. A new file's one hunk is the whole file, so it never needs more.
+ */
+function wantsContent$6(file) {
+    if (file.status === 'added')
+        return false;
+    const python = file.language === 'python';
+    return file.hunks.some((hunk) => {
+        const lines = headLines(hunk);
+        return lines.some((line, index) => {
+            if (!line.added || commentLine(line.text, python) || !loadOn(line.text, python))
+                return false;
+            if (!python)
+                return indentOf(line.text) > 0 && scriptRequestPath(lines, index) === undefined && contextCut(lines, index);
+            return requestPathUnknown(lines, index);
+        });
+    });
+}
+function check$h(file) {
+    const python = file.language === 'python';
+    const hits = [];
+    for (const lines of views(file)) {
+        lines.forEach((line, index) => {
+            if (!line.added || commentLine(line.text, python))
+                return;
+            const match = loadOn(line.text, python);
+            if (!match)
+                return;
+            const path = python ? pythonRequestPath$1(lines, index) : scriptRequestPath(lines, index);
+            if (!path)
+                return;
+            const call = match[0].replace(/\s*\(.*$/, '');
+            const via = 'via' in path && path.via ? ` through ${code$1(`${path.via}()`)}` : '';
+            hits.push({
+                line: line.line,
+                title: `Model loaded on every request in ${describe(path.handler)}`,
+                message: `${code$1(`${call}(…)`)} runs inside request handler ${describe(path.handler)}${via}, so every request loads the model again: ` +
+                    'latency grows by the load time (often seconds), memory multiplies under concurrent requests, and the first ' +
+                    'requests after a deploy or scale-out time out.',
+                remedy: 'Load the model once at start-up (module level, a FastAPI lifespan/startup hook, or a cached loader such as ' +
+                    '`functools.lru_cache`), warm it up with one prediction, and report ready only after that; handlers then reuse it.',
+            });
+        });
+    }
+    return hits;
+}
+const modelLoadInRequestPath = {
+    id: 'model-load-in-request-path',
+    summary: 'A model loaded (joblib/pickle/torch.load, from_pretrained, mlflow load_model, ONNX session) inside a request handler or a helper it calls',
+    why: 'Every request pays the load (often seconds), memory multiplies under concurrency, and the first requests after a deploy or scale-out time out.',
+    remedy: 'Load once at start-up (module level, lifespan hook or cached loader), warm up, and report ready only after that.',
+    severity: 'high',
+    kind: 'problem',
+    scope: 'Python or JS/TS files',
+    appliesTo: (file) => ['python', 'typescript', 'javascript'].includes(file.language),
+    wantsContent: wantsContent$6,
+    check: check$h,
+};
+
+const DIRECT = [
+    [/([\w.]*\.get_historical_features)\s*\(/, 'the Feast offline store (a point-in-time join over the warehouse or files)'],
+    [/((?:pd|pandas|pandas_gbq)\.read_gbq)\s*\(/, 'BigQuery'],
+    [/(bigquery\.Client\s*\([^)]*\)\s*\.query)\s*\(/, 'BigQuery'],
+    [/(snowflake\.connector\.connect)\s*\(/, 'Snowflake'],
+    [/(redshift_connector\.connect)\s*\(/, 'Redshift'],
+    [/((?:pyathena\.connect|(?:wr|awswrangler)\.athena\.read_sql_\w+))\s*\(/, 'Athena'],
+    [/((?:pd|pandas|pl|polars|dd)\.read_parquet|pq\.read_table)\s*\(/, 'a Parquet file'],
+];
+/** The offline or warehouse read on a line, if any. */
+function offlineRead(lines, index, handles) {
+    const text = lines[index]?.text ?? '';
+    for (const [re, store] of DIRECT) {
+        const m = re.exec(text);
+        if (!m)
+            continue;
+        const call = (m[1] ?? '').replace(/\s*\([^)]*\)\s*/, '()');
+        // Reading the client's own upload is not a feature read.
+        if (store === 'a Parquet file' && /request\.files|\.file\b|BytesIO|\bawait\b/.test(callText(lines, index, m.index)))
+            continue;
+        return { call, store, column: m.index };
+    }
+    for (const [name, store] of handles) {
+        const m = new RegExp(`(?<![\\w.])(${name}\\.(?:query|execute|cursor))\\s*\\(|\\b((?:pd|pandas)\\.read_sql(?:_query)?)\\s*\\(`).exec(text);
+        if (!m)
+            continue;
+        if (m[2] && !new RegExp(`(?<![\\w.])${name}\\b`).test(callText(lines, index, m.index)))
+            continue;
+        return { call: m[1] ?? m[2] ?? name, store, column: m.index };
+    }
+    return undefined;
+}
+function hitsIn$1(file, lines) {
+    if (BATCH_PATH.test(file.path))
+        return [];
+    const handles = warehouseHandles(lines);
+    const hits = [];
+    lines.forEach((line, index) => {
+        if (!line.added || commentLine(line.text, true))
+            return;
+        const read = offlineRead(lines, index, handles);
+        if (!read)
+            return;
+        const path = pythonRequestPath$1(lines, index);
+        const defIndex = enclosingDef(lines, index);
+        // A handler that scores a whole table is batch scoring, reported by its own rule.
+        if (!path || defIndex === undefined || batchShaped(lines, defIndex))
+            return;
+        const via = path.via ? ` through ${code$1(`${path.via}()`)}` : '';
+        hits.push({
+            line: line.line,
+            title: `Offline feature read on every request in ${describe(path.handler)}`,
+            message: `${code$1(`${read.call}(…)`)} reads from ${read.store} inside request handler ${describe(path.handler)}${via}. ` +
+                'Offline and analytical stores are built for training sets and batch scans: each call takes hundreds of ' +
+                'milliseconds to minutes, is billed and rate-limited per query, and serialises behind the warehouse queue, so ' +
+                'under serving traffic the endpoint blows its latency budget and the warehouse bill grows with every request.',
+            remedy: 'Serve features from a low-latency online store: `store.get_online_features(features=..., entity_rows=[...])` ' +
+                'backed by Redis, DynamoDB or Bigtable, kept fresh by `feast materialize-incremental` or a streaming job; for a ' +
+                'small static table, load it once at start-up into memory and look rows up by key.',
+        });
+    });
+    return hits;
+}
+/** Whether an added offline read may run in a handler the hunk does not show. */
+function wantsContent$5(file) {
+    if (file.status === 'added' || BATCH_PATH.test(file.path))
+        return false;
+    return file.hunks.some((hunk) => {
+        const lines = headLines(hunk);
+        const handles = warehouseHandles(lines);
+        return lines.some((l, i) => {
+            if (!l.added || commentLine(l.text, true))
+                return false;
+            // A `read_sql` whose connection is defined outside the hunk may be a warehouse.
+            const unknownSql = /\bread_sql(?:_query)?\s*\(/.test(l.text) && handles.size === 0;
+            if (unknownSql)
+                return requestPathUnknown(lines, i) || pythonRequestPath$1(lines, i) !== undefined;
+            return offlineRead(lines, i, handles) !== undefined && requestPathUnknown(lines, i);
+        });
+    });
+}
+const offlineStoreReadInRequest = {
+    id: 'offline-store-read-in-request',
+    summary: 'Features read per request from an offline or analytical store (Feast get_historical_features, BigQuery/Snowflake/Redshift/Athena, Parquet files)',
+    why: 'Offline stores and warehouses answer in seconds, bill and rate-limit per query: the endpoint misses its latency budget and cost grows with traffic.',
+    remedy: 'Read features from the online store (`get_online_features`, Redis/DynamoDB/Bigtable) materialised from the offline store on a schedule.',
+    severity: 'high',
+    kind: 'problem',
+    scope: 'Python files',
+    appliesTo: (file) => file.language === 'python',
+    wantsContent: wantsContent$5,
+    check: (file) => views(file).flatMap((lines) => hitsIn$1(file, lines)),
+};
+
+/** Metrics, tracing, prediction logging or data capture, by library or by name. */
+const INSTRUMENTED = /\b(?:prometheus_client|prometheus_fastapi_instrumentator|Instrumentator|starlette_exporter|aioprometheus|statsd|datadog|ddtrace|opentelemetry|whylogs|why\.log|evidently|arize|fiddler|nannyml|alibi_detect|deepchecks|mlflow\.log_\w+|log_predictions?|record_predictions?|capture_predictions?|data_capture|DataCapture\w*|prediction_logger|PredictionLogger|monitoring|metrics|telemetry|observability)\b/i;
+const PROMETHEUS_METRIC = /\b(?:Counter|Histogram|Summary|Gauge)\s*\(\s*['"]/;
+const LOG_CALL = /\b(?:log|logger|logging|LOG|LOGGER|_log|_logger|structlog\.get_logger\(\))\.(?:info|debug|warning|warn|log|exception|msg)\s*\(/;
+const PREDICTION_WORD = /\b(?:pred\w*|score\w*|proba\w*|prob|probs|probability|label\w*|output\w*|result\w*|y_hat|logits|class_id|intent)\b/i;
+/** Calls that produce a prediction, besides in-process inference: a helper or a remote client named for it. */
+const PREDICTS = /(?<![\w])[\w.]*predict\w*\s*\(|\.infer\s*\(/;
+/** Whether these lines show metrics, data capture, or a log line that records a prediction. */
+function instrumented(lines) {
+    return lines.some((l, i) => {
+        if (commentLine(l.text, true))
+            return false;
+        if (INSTRUMENTED.test(l.text) || PROMETHEUS_METRIC.test(l.text))
+            return true;
+        const log = LOG_CALL.exec(l.text);
+        return log !== null && PREDICTION_WORD.test(callText(lines, i, log.index).replace(/^[^(]*\(/, ''));
+    });
+}
+/** Route handlers added whole by this change (decorator and `def` both new) that return a model's predictions. */
+function newPredictionEndpoints(lines) {
+    const out = [];
+    lines.forEach((def, defIndex) => {
+        if (!def.added || !PY_DEF$1.test(def.text))
+            return;
+        const handler = pythonHandler$1(lines, defIndex);
+        if (!handler?.route)
+            return;
+        let routeAdded = false;
+        for (let i = defIndex - 1; i >= 0 && (lines[i]?.text ?? '').trim() !== ''; i--) {
+            if (lines[i]?.added && isRouteDecorator(lines[i]?.text ?? ''))
+                routeAdded = true;
+        }
+        if (!routeAdded)
+            return;
+        for (const i of ownBody(lines, defIndex)) {
+            const text = lines[i]?.text ?? '';
+            if (commentLine(text, true))
+                continue;
+            const call = inferenceCall(text)?.name ?? PREDICTS.exec(text)?.[0].replace(/\s*\($/, '');
+            if (call) {
+                out.push({ handler, def, call });
+                return;
+            }
+        }
+    });
+    return out;
+}
+/** Whether these lines show the module's imports: a new file, the whole file, or a hunk from line 1. */
+function importsVisible(file, lines) {
+    return file.status === 'added' || file.content !== undefined || lines[0]?.line === 1;
+}
+function check$g(file) {
+    const all = views(file);
+    // Instrumentation anywhere in the file counts, so judge the file once over every view.
+    if (all.some(instrumented))
+        return [];
+    if (!all.some((lines) => importsVisible(file, lines)))
+        return [];
+    return all.flatMap(newPredictionEndpoints).map((endpoint) => ({
+        line: endpoint.def.line,
+        title: `New prediction endpoint ${describe(endpoint.handler)} without prediction logging or metrics`,
+        message: `${describe(endpoint.handler)} serves ${code$1(`${endpoint.call}(…)`)} results, and nothing in this file logs the ` +
+            'predictions or their inputs, exports metrics, or captures data for drift detection (no prediction log line, ' +
+            'Prometheus/StatsD/OpenTelemetry metric, whylogs/Evidently/Arize or data capture). Without them a shifting input ' +
+            'distribution or a silently degrading model shows up only when business numbers fall, weeks later. How will you ' +
+            "notice when this model's predictions drift or degrade: where are predictions and inputs logged or measured?",
+        remedy: 'Log each prediction with its inputs (or their hash), the model version and a request id to a structured log or a ' +
+            'prediction table/stream; export latency and score-distribution metrics (e.g. a Prometheus `Histogram`); and feed ' +
+            'them to drift detection (Evidently, whylogs, SageMaker/Vertex data capture) with an alert that has an owner.',
+    }));
+}
+/** Whether a new prediction endpoint's file may hold module-level instrumentation outside the hunks. */
+function wantsContent$4(file) {
+    if (file.status === 'added')
+        return false;
+    const hunks = file.hunks.map(headLines);
+    return !hunks.some(instrumented) && hunks.some((lines) => newPredictionEndpoints(lines).length > 0);
+}
+const predictionWithoutMonitoring = {
+    id: 'prediction-without-monitoring',
+    summary: 'A new prediction endpoint in a file with no prediction logging, metrics or data capture',
+    why: 'Without prediction logs, metrics or data capture, drift and silent model degradation are noticed only when business numbers fall.',
+    remedy: 'Log predictions with inputs, model version and request id; export score and latency metrics; feed them to drift detection with an owned alert.',
+    severity: 'medium',
+    kind: 'question',
+    scope: 'Python files',
+    appliesTo: (file) => file.language === 'python',
+    wantsContent: wantsContent$4,
+    check: check$g,
+};
+
+/** Calls that run code while reading their input; `safe` says when the call is the data-only variant. */
+const LOADERS = [
+    { re: /\b(?:pickle|cPickle|_pickle|dill|cloudpickle)\.(?:loads?|Unpickler)\s*\(/ },
+    { re: /\bjoblib\.load\s*\(/ },
+    { re: /\btorch\.load\s*\(/, safe: /\bweights_only\s*=\s*True\b/ },
+    { re: /\b(?:np|numpy)\.load\s*\(/, unsafeOnly: /\ballow_pickle\s*=\s*True\b/ },
+    { re: /\b(?:pd|pandas)\.read_pickle\s*\(/ },
+];
+/** Parameters that a framework fills from its own state, not from the client. */
+const NOT_FROM_CLIENT = /\bDepends\s*\(|\b(?:BackgroundTasks|Response|Session|AsyncSession|Settings)\b/;
+const REQUEST_OBJECT = /^(?:[\w.]*\.)?(?:Request|HttpRequest|WebSocket)\b/;
+const SKIP_PARAMS = new Set(['self', 'cls', 'context', 'headers']);
+function sourceRe(requestNames) {
+    const names = ['request', 'req', ...requestNames].join('|');
+    return new RegExp(`(?:await\\s+)?(?<![\\w.])(?:${names})\\s*\\.\\s*(?:files|FILES|data|body|stream|get_data|form|args|values|GET|POST|query_params|path_params|json|get_json|content|read|post)\\b(?:\\s*\\[[^\\]]*\\]|\\s*\\(\\s*\\)|\\.get\\([^)]*\\))?` +
+        `|(?<![\\w.])event\\s*(?:\\[\\s*['"]|\\.get\\(\\s*['"])(?:body|queryStringParameters|pathParameters)['"]\\s*[\\])]?`);
+}
+/**
+ * Calls whose result is their argument's bytes: wrappers, decoders, file and URL readers. Any other
+ * call (a cache or database lookup keyed by a request id, `os.path.join(MODEL_DIR, name)`) returns
+ * the service's own data, so its arguments are not followed.
+ */
+const CARRIES = /^(?:io\.)?(?:BytesIO|StringIO)$|^(?:base64\.)?\w*b\d+decode$|^(?:bytes|bytearray|memoryview|open|urlopen|str)$|^(?:gzip|zlib|lzma|bz2)\.(?:decompress|open)$|^(?:urllib\.request\.urlopen|(?:requests|httpx)\.(?:get|post|request)|(?:smart_open|fsspec)\.open)$/;
+/** The text with the arguments of non-carrying calls, the insides of f-strings and non-literal lookup keys removed. */
+function exposed(text) {
+    // An f-string or a lookup key built from a request value names one of our own files, not client bytes.
+    const plain = text
+        .replace(/\b(?:rf|fr|f)(['"])(?:(?!\1).)*\1/gi, '""')
+        .replace(/([\w\])])\[([^\][]*)\]/g, (whole, before, key) => /^\s*(?:(['"]).*\1|-?\d+)\s*$/.test(key) ? whole : `${before}[]`);
+    let out = '';
+    let dropDepth = 0;
+    const stack = [];
+    for (let i = 0; i < plain.length; i++) {
+        const ch = plain[i] ?? '';
+        if (ch === '(') {
+            const callee = /([\w.]*)\s*$/.exec(plain.slice(0, i))?.[1] ?? '';
+            const drop = dropDepth > 0 || (callee !== '' && !CARRIES.test(callee));
+            stack.push(drop);
+            if (drop)
+                dropDepth++;
+            if (dropDepth <= 1)
+                out += ch;
+            continue;
+        }
+        if (ch === ')') {
+            if (stack.pop())
+                dropDepth--;
+            if (dropDepth === 0)
+                out += ch;
+            continue;
+        }
+        if (dropDepth === 0)
+            out += ch;
+    }
+    return out;
+}
+/** Where `text` gets client data from: a tainted name or a request source, not hidden in another call's arguments. */
+function taintIn(raw, scope) {
+    const text = exposed(raw);
+    const source = scope.source.exec(text);
+    if (source)
+        return { origin: source[0].trim() };
+    for (const [name, taint] of scope.taint) {
+        if (new RegExp(`(?<![\\w.])${name}\\b(?!\\s*=[^=])`).test(text))
+            return taint;
+    }
+    return undefined;
+}
+/** What the client controls at `upto` inside the `def` at `defIndex`: its parameters if it is a handler, and what flows from them. */
+function scopeAt(lines, defIndex, upto) {
+    const taint = new Map();
+    const requestNames = [];
+    const def = lines[defIndex];
+    const handler = pythonHandler$1(lines, defIndex);
+    for (const p of paramsOf(lines, defIndex)) {
+        if (SKIP_PARAMS.has(p.name) || NOT_FROM_CLIENT.test(p.spec))
+            continue;
+        // A parameter typed `Request` is the request wherever it is; other parameters come from the client only in a handler.
+        if (REQUEST_OBJECT.test(p.spec))
+            requestNames.push(p.name);
+        else if (handler) {
+            const origin = /\bUploadFile\b/.test(p.spec) ? `UploadFile ${p.name}` : `request parameter ${p.name}`;
+            taint.set(p.name, def?.added ? { origin, line: def.line } : { origin });
+        }
+    }
+    const scope = { taint, source: sourceRe(requestNames) };
+    for (let i = defIndex + 1; i < upto; i++) {
+        const l = lines[i];
+        if (!l || commentLine(l.text, true))
+            continue;
+        for (const [targets, value] of bindings(l.text)) {
+            const t = taintIn(value, scope);
+            if (!t)
+                continue;
+            for (const target of targets)
+                scope.taint.set(target, l.added ? { origin: t.origin, line: l.line } : t);
+        }
+    }
+    return scope;
+}
+/** The names a line binds and the expression each gets: `a, b = …`, `with … as fh`, `for row in …`. */
+function bindings(text) {
+    const out = [];
+    const assign = /^\s*(\*?[A-Za-z_]\w*(?:\s*,\s*\*?[A-Za-z_]\w*)*)\s*(?::[^=]+)?[+]?=(?!=)(.*)$/.exec(text);
+    if (assign)
+        out.push([(assign[1] ?? '').split(',').map((t) => t.trim().replace(/^\*/, '')), assign[2] ?? '']);
+    for (const m of text.matchAll(/\b(?:async\s+)?with\s+(.+?)\s+as\s+(\w+)/g))
+        out.push([[m[2] ?? ''], m[1] ?? '']);
+    const loop = /^\s*(?:async\s+)?for\s+(.+?)\s+in\s+(.+):/.exec(text);
+    if (loop)
+        out.push([(loop[1] ?? '').split(',').map((t) => t.trim()), loop[2] ?? '']);
+    return out;
+}
+/** Whether the first argument of the load at `index` is client data, in its own handler or through a helper a handler calls. */
+function clientData(lines, index, arg) {
+    const defIndex = enclosingDef(lines, index);
+    if (defIndex === undefined)
+        return undefined;
+    const handler = pythonHandler$1(lines, defIndex);
+    const own = taintIn(arg, scopeAt(lines, defIndex, index));
+    if (handler)
+        return own ? { handler, taint: own } : undefined;
+    const helper = PY_DEF$1.exec(lines[defIndex]?.text ?? '')?.[1] ?? '';
+    // Flask's global `request` in a helper: it only exists while a request is served.
+    if (own)
+        return { handler: handlerCalling(lines, helper, defIndex) ?? { name: helper }, taint: own };
+    // A helper: does a handler pass it client data in the parameter the load reads?
+    const params = paramsOf(lines, defIndex).filter((p) => p.name !== 'self' && p.name !== 'cls');
+    const position = params.findIndex((p) => new RegExp(`(?<![\\w.])${p.name}\\b`).test(arg));
+    const param = params[position];
+    if (!param)
+        return undefined;
+    const call = new RegExp(`(?<![\\w])${helper}\\s*\\(`);
+    for (let i = 0; i < lines.length; i++) {
+        const m = call.exec(lines[i]?.text ?? '');
+        if (!m || i === defIndex)
+            continue;
+        const callerDef = enclosingDef(lines, i);
+        const caller = callerDef === undefined ? undefined : pythonHandler$1(lines, callerDef);
+        if (callerDef === undefined || !caller)
+            continue;
+        const args = argsOf(callText(lines, i, m.index));
+        const given = args.find((a) => a.startsWith(`${param.name}=`)) ?? args.filter((a) => !/^\w+\s*=[^=]/.test(a))[position];
+        const t = given === undefined ? undefined : taintIn(given, scopeAt(lines, callerDef, i));
+        if (t)
+            return { handler: caller, taint: lines[i]?.added ? { origin: t.origin, line: lines[i]?.line ?? 0 } : t, via: helper };
+    }
+    return undefined;
+}
+function loadAt(text) {
+    for (const loader of LOADERS) {
+        const m = loader.re.exec(text);
+        if (m)
+            return { ...loader, index: m.index, name: m[0].replace(/\s*\($/, '') };
+    }
+    return undefined;
+}
+function hitsIn(lines) {
+    const hits = [];
+    lines.forEach((line, index) => {
+        if (commentLine(line.text, true))
+            return;
+        const load = loadAt(line.text);
+        if (!load)
+            return;
+        const call = callText(lines, index, load.index);
+        if (load.safe?.test(call) || (load.unsafeOnly && !load.unsafeOnly.test(call)))
+            return;
+        const arg = argsOf(call)[0];
+        if (arg === undefined)
+            return;
+        const found = clientData(lines, index, arg);
+        const at = line.added ? line.line : found?.taint.line;
+        if (!found || at === undefined)
+            return;
+        const via = found.via ? ` through ${code$1(`${found.via}()`)}` : '';
+        hits.push({
+            line: at,
+            title: `Model deserialised from client data in ${describe(found.handler)}`,
+            message: `${code$1(`${load.name}(${arg})`)} in ${describe(found.handler)}${via} deserialises data the client controls ` +
+                `(${code$1(found.taint.origin)}). Unpickling runs whatever code the payload carries: anyone who can reach this ` +
+                'endpoint can execute commands in the serving process, read its credentials and reach everything it can.',
+            remedy: 'Never unpickle client data. Accept a data-only format (safetensors, ONNX, JSON, `np.load(..., allow_pickle=False)`) ' +
+                'or let the client name a model version that you load from your own registry or bucket; for PyTorch use ' +
+                '`torch.load(..., weights_only=True)`. If uploading models is a feature, scan and load them in an isolated sandbox, ' +
+                'not in the serving process.',
+        });
+    });
+    return hits;
+}
+/** Whether an added unsafe load's function (and so its parameters and handler) starts above its hunk. */
+function wantsContent$3(file) {
+    if (file.status === 'added')
+        return false;
+    return file.hunks.some((hunk) => {
+        const lines = headLines(hunk);
+        return lines.some((l, i) => l.added && !commentLine(l.text, true) && loadAt(l.text) !== undefined && contextCut(lines, i));
+    });
+}
+const untrustedModelDeserialization = {
+    id: 'untrusted-model-deserialization',
+    summary: 'pickle/joblib/dill/torch.load (without weights_only=True)/np.load(allow_pickle=True) applied to an upload, a request body or a path from the request',
+    why: 'Unpickling runs whatever code the payload carries: anyone who can reach the endpoint can execute commands in the serving process.',
+    remedy: 'Accept data-only formats (safetensors, ONNX, `allow_pickle=False`), load models only from your own registry by version, `torch.load(..., weights_only=True)`.',
+    severity: 'high',
+    kind: 'problem',
+    scope: 'Python files',
+    appliesTo: (file) => file.language === 'python',
+    wantsContent: wantsContent$3,
+    check: (file) => views(file).flatMap(hitsIn),
+};
+
+/** The ML rules about serving: the request path, inference, health, online features, untrusted input. */
+const ML_SERVING_RULES = [
+    modelLoadInRequestPath,
+    untrustedModelDeserialization,
+    blockingInferenceInAsyncHandler,
+    batchScoringInOnlineService,
+    healthBeforeModelReady,
+    offlineStoreReadInRequest,
+    predictionWithoutMonitoring,
+];
+
+function familyOf$1(file) {
+    if (file.language === 'python')
+        return 'python';
+    if (file.language === 'typescript' || file.language === 'javascript')
+        return 'script';
+    if (file.language === 'go')
+        return 'go';
+    return undefined;
+}
+const TEST_PATH = /(?:^|\/)(?:tests?|__tests__|__mocks__|spec|specs|e2e|fixtures|testdata)\/|(?:^|\/)test_[^/]*\.py$|_test\.(?:py|go)$|(?:^|\/)conftest\.py$|\.(?:test|spec)\.[cm]?[jt]sx?$/;
+/** One-off programs: a client built there lives as long as the run, not per request. */
+const SCRIPT_PATH = /(?:^|\/)(?:scripts?|bin|tools|migrations|alembic|notebooks|seeds?)\//;
+function isTestPath(path) {
+    return TEST_PATH.test(path);
+}
+function isScriptPath(path) {
+    return SCRIPT_PATH.test(path);
+}
+/**
+ * The head-side views a rule reads: the whole head file (as one view, each line flagged if the change
+ * added it) when its content was fetched, else each hunk's head-side lines.
+ */
+function headViews(file) {
+    if (file.content === undefined)
+        return file.hunks.map(headLines);
+    const added = new Set();
+    for (const hunk of file.hunks)
+        for (const l of hunk.lines)
+            if (l.kind === 'add' && l.newLine !== undefined)
+                added.add(l.newLine);
+    return [file.content.split('\n').map((text, i) => ({ text, line: i + 1, added: added.has(i + 1) }))];
+}
+/**
+ * The base-side lines of a hunk, each with the nearest head-side line to point a finding at: the first
+ * head line after it (the replacement, or what now follows the deleted block), else the last before it.
+ */
+function baseLines(hunk) {
+    const out = [];
+    let lastHead;
+    const pending = [];
+    for (const l of hunk.lines) {
+        if (l.kind !== 'add' && l.oldLine !== undefined) {
+            const entry = { text: l.text, oldLine: l.oldLine, removed: l.kind === 'del', near: l.newLine };
+            out.push(entry);
+            if (l.kind === 'del')
+                pending.push(entry);
+        }
+        if (l.kind !== 'del' && l.newLine !== undefined) {
+            lastHead = l.newLine;
+            for (const p of pending.splice(0))
+                p.near = l.newLine;
+        }
+    }
+    // Removed at the very end: point at the last head line; a deleted file has none, so its findings are file-level.
+    for (const p of pending)
+        p.near = lastHead ?? (hunk.newStart > 0 ? hunk.newStart : undefined);
+    return out;
+}
+/** Base lines as HeadLine-shaped lines, so the indentation helpers of lines.ts can walk them. */
+function asLines(lines) {
+    return lines.map((l) => ({ text: l.text, line: l.oldLine, added: l.removed }));
+}
+const PY_DEF = /^\s*(async\s+)?def\s+(\w+)\s*\(([^)]*)/;
+const PY_ROUTE = /^\s*@[\w.]*\.(get|post|put|patch|delete|route|api_route|websocket)\s*\(\s*(?:['"]([^'"]*)['"])?/i;
+const PY_METHODS = /\bmethods\s*=\s*[[(]\s*['"](\w+)['"]/;
+const PY_VIEW_DECORATOR = /^\s*@(?:api_view|require_(?:GET|POST|http_methods|safe)|login_required|csrf_exempt)\b/;
+const PY_CACHED = /^\s*@(?:functools\.)?(?:lru_cache|cache|cached_property|cached)\b/;
+const DRF_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'list', 'retrieve', 'create', 'update', 'partial_update', 'destroy']);
+/** A block entered only while nothing is cached yet: `if _client is None:`, `if (!pool) {`, Go `once.Do(`. */
+const MEMO_BLOCK = /^\s*(?:el)?if\b.*(?:\bis None\b|\bnot in\b)|^\s*(?:el)?if\s+not\s+[\w.]+\s*:|\bif\s*\(\s*!\s*[\w.$]+\s*\)|\bif\s*\(\s*[\w.$]+\s*===?\s*(?:null|undefined)\s*\)|\bonce\.Do\(|\bif\s+\w+\s*==\s*nil\s*\{/;
+const MEMO_LINE = /\?\?=|\|\|=|^\s*global\s/;
+/** The decorators of the `def` at `defIndex`, each joined into one line even when black wrapped it. */
+function decoratorsAbove(lines, defIndex) {
+    const indent = indentOf(lines[defIndex]?.text ?? '');
+    const out = [];
+    let continuation = [];
+    for (let i = defIndex - 1; i >= 0; i--) {
+        const text = lines[i]?.text ?? '';
+        const own = indentOf(text);
+        if (own === indent && /^\s*@/.test(text)) {
+            out.push([text, ...continuation].map((t) => t.trim()).join(' '));
+            continuation = [];
+        }
+        else if (own > indent || (own === indent && /^\s*[)\]]/.test(text))) {
+            continuation.unshift(text);
+        }
+        else
+            break;
+    }
+    return out;
+}
+function routeOf(decorator) {
+    const m = PY_ROUTE.exec(decorator);
+    if (!m)
+        return undefined;
+    const verb = (m[1] ?? '').toLowerCase();
+    const method = verb === 'route' || verb === 'api_route' ? (PY_METHODS.exec(decorator)?.[1] ?? 'GET') : verb;
+    return m[2] === undefined || m[2] === '' ? '' : `${method.toUpperCase()} ${m[2]}`; // `""` under a prefixed router: the path is not known here
+}
+/** Whether the Python `def` at `defIndex` runs once per request, and under what name. */
+function pythonHandler(lines, defIndex, path) {
+    const m = PY_DEF.exec(lines[defIndex]?.text ?? '');
+    if (!m)
+        return undefined;
+    const name = m[2] ?? '';
+    const params = (m[3] ?? '').split(',').map((p) => p.trim().split(/[:=\s]/)[0] ?? '');
+    const isAsync = m[1] !== undefined;
+    const decorators = decoratorsAbove(lines, defIndex);
+    for (const decorator of decorators) {
+        const route = routeOf(decorator);
+        if (route !== undefined)
+            return route ? { name, route, async: isAsync } : { name, async: isAsync };
+    }
+    if (decorators.some((d) => PY_VIEW_DECORATOR.test(d)))
+        return { name, async: isAsync };
+    const inClass = enclosingOpeners(lines, defIndex).some((i) => /^\s*class\s/.test(lines[i]?.text ?? ''));
+    const djangoViews = /(?:^|\/)views(?:\.py$|\/)/.test(path);
+    if (djangoViews && !inClass && params[0] === 'request')
+        return { name, async: isAsync };
+    if (djangoViews && inClass && params[0] === 'self' && params[1] === 'request' && DRF_METHODS.has(name))
+        return { name, async: isAsync };
+    if (name === 'lambda_handler' || (name === 'handler' && params[0] === 'event'))
+        return { name, async: isAsync };
+    return undefined;
+}
+/** Whether the line at `index` only runs while nothing is cached yet (a guard block below `top`, `??=`, a `global`). */
+function memoised(lines, index, top) {
+    if (MEMO_LINE.test(lines[index]?.text ?? ''))
+        return true;
+    if (enclosingOpeners(lines, index).some((i) => i > top && MEMO_BLOCK.test(lines[i]?.text ?? '')))
+        return true;
+    return lines.slice(top + 1, index).some((l) => MEMO_LINE.test(l.text));
+}
+/** The Python request handler a line runs in: its own function, or a handler in view that calls it. */
+function pythonRequestPath(lines, index, path) {
+    const defIndex = enclosingOpeners(lines, index).find((i) => PY_DEF.test(lines[i]?.text ?? ''));
+    if (defIndex === undefined)
+        return undefined;
+    if (decoratorsAbove(lines, defIndex).some((d) => PY_CACHED.test(d)))
+        return undefined;
+    if (memoised(lines, index, defIndex))
+        return undefined;
+    const def = PY_DEF.exec(lines[defIndex]?.text ?? '');
+    const innerAsync = def?.[1] !== undefined;
+    const handler = pythonHandler(lines, defIndex, path);
+    if (handler)
+        return { handler, innerAsync, defIndex };
+    const helper = def?.[2] ?? '';
+    const call = new RegExp(`(?<![\\w.])(?:self\\.)?${helper}\\s*\\(`);
+    for (let i = 0; i < lines.length; i++) {
+        if (i === defIndex || !call.test(lines[i]?.text ?? ''))
+            continue;
+        const callerDef = enclosingOpeners(lines, i).find((j) => PY_DEF.test(lines[j]?.text ?? ''));
+        const caller = callerDef === undefined ? undefined : pythonHandler(lines, callerDef, path);
+        if (caller)
+            return { handler: caller, via: helper, innerAsync, defIndex };
+    }
+    return undefined;
+}
+const JS_ROUTE_CALL = /\b(?:app|router|server|fastify|routes|\w+Router)\.(get|post|put|patch|delete|all)\s*\(\s*(?:['"`]([^'"`]*)['"`])?/;
+const JS_EXPORTED = /export\s+(?:async\s+)?function\s+(GET|POST|PUT|PATCH|DELETE|handler)\b|export\s+default\s+(?:async\s+)?function/;
+/** `(req, res) =>`, `function (req, res, next)`, `async (request, reply) =>`. */
+const JS_REQ_RES = /\(\s*(?:req|request)\b[^)]*,\s*(?:res|response|reply)\b[^)]*\)\s*(?::[^=]+)?(?:=>|\{)/;
+const NEST_ROUTE = /^\s*@(Get|Post|Put|Patch|Delete|All)\s*\(\s*(?:['"`]([^'"`]*)['"`])?/;
+const GO_HANDLER = /\bfunc\b.*\(\s*\w+\s+http\.ResponseWriter|\bfunc\b.*\*gin\.Context|\bfunc\b.*\becho\.Context|\bfunc\b.*\*fiber\.Ctx/;
+function scriptHandlerAt(lines, i) {
+    const text = lines[i]?.text ?? '';
+    const route = JS_ROUTE_CALL.exec(text);
+    if (route?.[1] && /=>|function/.test(text)) {
+        return { name: 'route handler', ...(route[2] ? { route: `${route[1].toUpperCase()} ${route[2]}` } : {}), async: /\basync\b/.test(text) };
+    }
+    const exported = JS_EXPORTED.exec(text);
+    if (exported)
+        return { name: exported[1] ?? 'default export handler', async: /\basync\b/.test(text) };
+    if (JS_REQ_RES.test(text))
+        return { name: /(?:function\s+|const\s+)(\w+)/.exec(text)?.[1] ?? 'request handler', async: /\basync\b/.test(text) };
+    // A NestJS controller method: the line above it (same indentation) is `@Get(...)`.
+    for (let j = i - 1; j >= 0 && indentOf(lines[j]?.text ?? '') === indentOf(text) && /^\s*@/.test(lines[j]?.text ?? ''); j--) {
+        const nest = NEST_ROUTE.exec(lines[j]?.text ?? '');
+        if (nest?.[1]) {
+            const name = /^\s*(?:(?:public|private|async)\s+)*(\w+)\s*\(/.exec(text)?.[1] ?? 'controller method';
+            return { name, ...(nest[2] !== undefined ? { route: `${nest[1].toUpperCase()} ${nest[2]}` } : {}), async: /\basync\b/.test(text) };
+        }
+    }
+    return undefined;
+}
+/** The JS/TS or Go request handler enclosing the line at `index`, unless the line is memoised there. */
+function scriptOrGoRequestPath(lines, index, family) {
+    for (const i of enclosingOpeners(lines, index)) {
+        const handler = family === 'go'
+            ? GO_HANDLER.test(lines[i]?.text ?? '')
+                ? { name: /\bfunc\s+(?:\([^)]*\)\s*)?(\w+)/.exec(lines[i]?.text ?? '')?.[1] ?? 'handler', async: false }
+                : undefined
+            : scriptHandlerAt(lines, i);
+        if (!handler)
+            continue;
+        if (memoised(lines, index, i))
+            return undefined;
+        return { handler, innerAsync: handler.async, defIndex: i };
+    }
+    return undefined;
+}
+function requestPath(lines, index, family, path) {
+    return family === 'python' ? pythonRequestPath(lines, index, path) : scriptOrGoRequestPath(lines, index, family);
+}
+/** `` `get_user` (`GET /users/{id}`) `` for a message. */
+function describeHandler(handler, code) {
+    return handler.route ? `${code(handler.name)} (${code(handler.route)})` : code(handler.name);
+}
+
+const PY_BLOCKING = [
+    { re: /(?<![\w.])time\.sleep\s*\(/, instead: '`await asyncio.sleep(...)`' },
+    { re: /(?<![\w.])(?:requests|httpx)\.(?:get|post|put|patch|delete|head|request)\s*\(/, instead: 'a shared `httpx.AsyncClient` (`await client.get(...)`)' },
+    { re: /(?<![\w])(?:urllib\.request\.)?urlopen\s*\(/, instead: 'a shared `httpx.AsyncClient` (`await client.get(...)`)' },
+    { re: /(?<![\w.])(?:psycopg2|pymysql|sqlite3|MySQLdb)\.connect\s*\(/, instead: 'an async driver (`asyncpg`, `aiomysql`, `aiosqlite`) or SQLAlchemy\'s async engine' },
+    { re: /(?<![\w.])subprocess\.(?:run|call|check_call|check_output)\s*\(/, instead: '`await asyncio.create_subprocess_exec(...)`' },
+    { re: /(?<![\w.])smtplib\.SMTP(?:_SSL)?\s*\(/, instead: '`aiosmtplib`, or a background task' },
+];
+/** pymongo's collection methods: blocking unless the file uses motor, whose calls are awaited. */
+const PYMONGO_CALL = /\.(?:find_one|insert_one|insert_many|update_one|update_many|delete_one|delete_many|replace_one|count_documents|aggregate)\s*\(/;
+/** The call is handed to a thread: `asyncio.to_thread(requests.get, url)`, `run_in_executor(None, lambda: ...)`. */
+const OFFLOADED = /\b(?:to_thread|run_in_threadpool|run_in_executor|run_sync|sync_to_async)\s*\(/;
+const JS_BLOCKING = [
+    { re: /\b(?:fs\.)?(?:readFileSync|writeFileSync|appendFileSync|readdirSync)\s*\(/, instead: '`await fs.promises.readFile(...)` (or read it once at start-up)' },
+    { re: /\b(?:child_process\.)?(?:execSync|execFileSync|spawnSync)\s*\(/, instead: '`execFile` with a promise (`util.promisify`) or a job queue' },
+    { re: /\b(?:crypto\.)?(?:pbkdf2Sync|scryptSync)\s*\(/, instead: 'the callback/promise form (`crypto.scrypt`), which runs on the libuv threadpool' },
+];
+function usesPymongo(file, lines) {
+    const text = file.content ?? lines.map((l) => l.text).join('\n');
+    return /\bpymongo\b|\bMongoClient\b/.test(text) && !/\bmotor\b|AsyncIOMotorClient|AsyncMongoClient/.test(text);
+}
+function check$f(file) {
+    const family = familyOf$1(file);
+    if ((family !== 'python' && family !== 'script') || isTestPath(file.path))
+        return [];
+    const hits = [];
+    for (const lines of headViews(file)) {
+        const pymongo = family === 'python' && usesPymongo(file, lines);
+        lines.forEach((line, index) => {
+            if (!line.added || commentLine(line.text, family === 'python') || OFFLOADED.test(line.text))
+                return;
+            let found = (family === 'python' ? PY_BLOCKING : JS_BLOCKING).find((b) => b.re.test(line.text));
+            if (!found && pymongo && PYMONGO_CALL.test(line.text) && !/\bawait\b/.test(line.text)) {
+                found = { re: PYMONGO_CALL, instead: "motor's `AsyncIOMotorClient` (or pymongo's `AsyncMongoClient`)" };
+            }
+            if (!found)
+                return;
+            const path = requestPath(lines, index, family, file.path);
+            // Python: only `async def` handlers run on the event loop (FastAPI runs plain `def` in a threadpool).
+            // JS: every handler runs on the one event loop, async or not.
+            if (!path || (family === 'python' && !path.handler.async))
+                return;
+            const call = (found.re.exec(line.text)?.[0] ?? '').replace(/^\./, '').replace(/\s*\($/, '');
+            const where = describeHandler(path.handler, code$1);
+            const via = path.via ? ` (through ${code$1(`${path.via}()`)})` : '';
+            hits.push({
+                line: line.line,
+                title: `Blocking ${code$1(call)} in ${family === 'python' ? 'async handler' : 'request handler'} ${where}`,
+                message: `${code$1(`${call}(…)`)} blocks${via} inside ${family === 'python' ? '`async def` handler' : 'request handler'} ${where}, ` +
+                    'which runs on the event loop: while it waits, no other request in this worker makes progress. One slow call ' +
+                    'stalls every concurrent request, and throughput collapses under load.',
+                remedy: `Use ${found.instead}` +
+                    (family === 'python'
+                        ? ', or offload it with `await asyncio.to_thread(...)` / `run_in_threadpool(...)`, or declare the handler with plain `def` so the framework runs it in its threadpool.'
+                        : ', so the event loop keeps serving other requests.'),
+            });
+        });
+    }
+    return hits;
+}
+const blockingCallInAsyncHandler = {
+    id: 'blocking-call-in-async-handler',
+    summary: 'Blocking I/O (time.sleep, requests, urlopen, sync DB drivers, subprocess, readFileSync/execSync) inside an async request handler',
+    why: 'A blocking call on the event loop stops every other request in the worker while it waits; one slow upstream stalls them all.',
+    remedy: 'Use the async client or driver, offload with `asyncio.to_thread`/`run_in_threadpool`, or make the handler a plain `def` (FastAPI runs it in a threadpool).',
+    severity: 'medium',
+    kind: 'problem',
+    scope: 'Python and JS/TS files',
+    appliesTo: (file) => {
+        const family = familyOf$1(file);
+        return family === 'python' || family === 'script';
+    },
+    wantsContent: (file) => file.language === 'python' &&
+        file.content === undefined &&
+        file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && /^\s/.test(l.text) && PY_BLOCKING.some((b) => b.re.test(l.text)))),
+    check: check$f,
+};
+
+/** Constructors of clients that own connections (a pool, a TLS session, a DB connection): costly to build, meant to be shared. */
+const CLIENTS = {
+    python: [
+        /(?<![\w.])requests\.Session\s*\(/,
+        /(?<![\w.])httpx\.(?:Async)?Client\s*\(/,
+        /(?<![\w.])aiohttp\.ClientSession\s*\(/,
+        /(?<![\w.])boto3\.(?:client|resource|Session|session\.Session)\s*\(/,
+        /(?<![\w.])(?:sqlalchemy\.(?:ext\.asyncio\.)?)?create_(?:async_)?engine\s*\(/,
+        /(?<![\w.])(?:psycopg2|psycopg|asyncpg|pymysql|MySQLdb|aiomysql)\.connect\s*\(/,
+        /(?<![\w.])(?:asyncpg\.|aiopg\.|aiomysql\.)create_pool\s*\(/,
+        /(?<![\w.])(?:pymongo\.|motor\.motor_asyncio\.)?(?:MongoClient|AsyncIOMotorClient)\s*\(/,
+        /(?<![\w.])(?:redis\.(?:asyncio\.)?)?(?:Strict)?Redis(?:\.from_url)?\s*\(|(?<![\w.])(?:redis|aioredis)\.from_url\s*\(/,
+        /(?<![\w.])(?:openai\.)?(?:Async)?(?:Azure)?OpenAI\s*\(/,
+        /(?<![\w.])(?:anthropic\.)?(?:Async)?Anthropic\s*\(/,
+        /(?<![\w.])(?:elasticsearch\.)?(?:Async)?Elasticsearch\s*\(/,
+    ],
+    script: [
+        /\bnew\s+(?:PrismaClient|Pool|MongoClient|Redis|IORedis|OpenAI|Anthropic|Sequelize)\s*\(/,
+        /\bnew\s+(?:S3|DynamoDB|DynamoDBDocument|SQS|SNS|SES|SESv2|Lambda|SecretsManager|Kinesis|EventBridge|CloudWatch)Client\s*\(/,
+        /\b(?:mysql|mysql2)\.createPool\s*\(|\bknex\s*\(\s*\{/,
+    ],
+    go: [/\b(?:sql|sqlx)\.(?:Open|Connect)\s*\(/, /\bpgxpool\.(?:New|Connect|NewWithConfig)\s*\(/, /\bredis\.NewClient\s*\(/, /\bmongo\.Connect\s*\(/, /\bgorm\.Open\s*\(/],
+};
+const REMEDY = {
+    python: 'Build it once at start-up and reuse it: at module level, in a FastAPI `lifespan` that stores it on `app.state`, ' +
+        'or behind an `@lru_cache` dependency; close it on shutdown. Handlers then borrow connections from its pool.',
+    script: 'Build it once per process and reuse it: a module-level singleton (for Next.js dev reloads, cached on `globalThis`), ' +
+        'imported by the handlers; close it on shutdown.',
+    go: 'Open it once in `main` (or the server constructor), keep it on the handler struct, and let every request share its pool.',
+};
+function check$e(file) {
+    const family = familyOf$1(file);
+    if (!family || isTestPath(file.path) || isScriptPath(file.path))
+        return [];
+    const hits = [];
+    for (const lines of headViews(file)) {
+        lines.forEach((line, index) => {
+            if (!line.added || commentLine(line.text, family === 'python'))
+                return;
+            const match = CLIENTS[family].map((re) => re.exec(line.text)).find((m) => m !== null);
+            if (!match)
+                return;
+            const path = requestPath(lines, index, family, file.path);
+            if (!path)
+                return;
+            const call = match[0].replace(/^new\s+/, 'new ').replace(/\s*\($/, '');
+            const where = describeHandler(path.handler, code$1);
+            const via = path.via ? ` through ${code$1(`${path.via}()`)}` : '';
+            hits.push({
+                line: line.line,
+                title: `${code$1(call)} built on every request in ${where}`,
+                message: `${code$1(`${call}(…)`)} is constructed inside request handler ${where}${via}, so each request builds a new client ` +
+                    'with its own connections (TCP and TLS handshakes, auth, a fresh pool) and throws them away. Latency grows by the ' +
+                    'connection set-up, and at 10x traffic the service runs out of sockets or hits the database\'s connection limit.',
+                remedy: REMEDY[family],
+            });
+        });
+    }
+    return hits;
+}
+/** A client built in a Python function whose decorator or caller may be above the hunk. */
+function wantsContent$2(file) {
+    const family = familyOf$1(file);
+    if (!family || file.content !== undefined || isTestPath(file.path) || isScriptPath(file.path))
+        return false;
+    return file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && /^\s/.test(l.text) && CLIENTS[family].some((re) => re.test(l.text))));
+}
+const clientPerRequest = {
+    id: 'client-per-request',
+    summary: 'An expensive client or connection pool (HTTP session, boto3, DB engine/connection, Redis, Mongo, LLM SDK) built inside a request handler',
+    why: "Each request pays for new connections (TCP, TLS, auth) and a fresh pool; at 10x traffic the service runs out of sockets or hits the database's connection limit.",
+    remedy: 'Build the client once at start-up (module level, a lifespan hook, an `@lru_cache` dependency, a struct field in Go) and share it.',
+    severity: 'medium',
+    kind: 'problem',
+    scope: 'Python, JS/TS and Go files',
+    appliesTo: (file) => familyOf$1(file) !== undefined,
+    wantsContent: wantsContent$2,
+    check: check$e,
+};
+
+const NAME = '([A-Z][A-Z0-9_]{2,})';
+const READS = {
+    python: [
+        new RegExp(String.raw `\benviron(?:\.get)?\s*(?:\[|\()\s*['"]${NAME}['"]`, 'g'),
+        new RegExp(String.raw `\bgetenv\s*\(\s*['"]${NAME}['"]`, 'g'),
+    ],
+    script: [new RegExp(String.raw `\bprocess\.env(?:\.${NAME}\b|\[\s*['"\`]${NAME}['"\`]\s*\])`, 'g')],
+    go: [new RegExp(String.raw `\bos\.(?:Getenv|LookupEnv)\s*\(\s*"${NAME}"`, 'g')],
+};
+function readsIn(text, family) {
+    const out = [];
+    for (const re of READS[family]) {
+        for (const m of text.matchAll(re)) {
+            const name = m[1] ?? m[2];
+            if (!name)
+                continue;
+            const target = text.slice(0, m.index).replace(/\b(?:const|let|var)\s+|\s+/g, ' ').trim();
+            out.push({ name, target, strict: family === 'python' && /environ\s*\[/.test(m[0]) });
+        }
+    }
+    return out;
+}
+/** Names that share a word (`DB_URL` / `DATABASE_URL` share `URL`): a replacement, not an unrelated setting. */
+function related(a, b) {
+    const words = new Set(a.split('_').filter((w) => w.length >= 3));
+    return b.split('_').some((w) => words.has(w));
+}
+/**
+ * Renames inside one block of removed lines followed by added lines: a removed read of OLD and an added
+ * read of NEW feeding the same assignment, or the block's only removed and only added name when they share a word.
+ */
+function renamesIn(hunk, family) {
+    const out = [];
+    const lines = hunk.lines;
+    for (let i = 0; i < lines.length;) {
+        if (lines[i]?.kind === 'context') {
+            i++;
+            continue;
+        }
+        const removed = [];
+        const added = [];
+        for (; i < lines.length && lines[i]?.kind !== 'context'; i++) {
+            const l = lines[i];
+            if (!l || commentLine(l.text, family === 'python'))
+                continue;
+            if (l.kind === 'del')
+                removed.push(...readsIn(l.text, family));
+            else
+                added.push(...readsIn(l.text, family).map((r) => ({ ...r, line: l.newLine })));
+        }
+        const oldNames = new Set(removed.map((r) => r.name));
+        const newNames = new Set(added.map((r) => r.name));
+        const gone = removed.filter((r) => !newNames.has(r.name));
+        const fresh = added.filter((r) => !oldNames.has(r.name));
+        for (const old of gone) {
+            const only = new Set(gone.map((g) => g.name)).size === 1 && new Set(fresh.map((f) => f.name)).size === 1 ? fresh[0] : undefined;
+            const paired = fresh.find((a) => a.target !== '' && a.target === old.target) ?? (only && related(old.name, only.name) ? only : undefined);
+            if (paired && !out.some((r) => r.from === old.name))
+                out.push({ from: old.name, to: paired.name, line: paired.line, strict: paired.strict });
+        }
+    }
+    return out;
+}
+/** Whether the old name is still read (or named, as in a list of aliases) anywhere on the head side of the change. */
+function stillRead(name, changeSet, file) {
+    const word = new RegExp(`\\b${name}\\b`);
+    if (file.content !== undefined && file.content.split('\n').some((l) => word.test(l) && !commentLine(l, file.language === 'python')))
+        return true;
+    return changeSet.files.some((f) => f.hunks.some((h) => h.lines.some((l) => l.kind !== 'del' && word.test(l.text) && !commentLine(l.text, f.language === 'python'))));
+}
+function check$d(file, changeSet) {
+    const family = familyOf$1(file);
+    if (!family || isTestPath(file.path))
+        return [];
+    const hits = [];
+    for (const hunk of file.hunks) {
+        for (const rename of renamesIn(hunk, family)) {
+            if (stillRead(rename.from, changeSet, file))
+                continue;
+            const effect = rename.strict
+                ? `fails at start-up with ${code$1(`KeyError: '${rename.to}'`)}`
+                : 'silently runs with the default (or an empty/undefined value) instead of the configured one';
+            const fallback = family === 'python'
+                ? `os.getenv("${rename.to}") or os.getenv("${rename.from}")`
+                : family === 'go'
+                    ? `cmp.Or(os.Getenv("${rename.to}"), os.Getenv("${rename.from}"))`
+                    : `process.env.${rename.to} ?? process.env.${rename.from}`;
+            hits.push({
+                ...(rename.line !== undefined ? { line: rename.line } : {}),
+                title: `Environment variable ${code$1(rename.from)} renamed to ${code$1(rename.to)} with no fallback`,
+                message: `The code now reads ${code$1(rename.to)} instead of ${code$1(rename.from)} and nothing reads ${code$1(rename.from)} any ` +
+                    'more. Every environment that still sets the old name (Kubernetes manifests and secrets, CI variables, ' +
+                    `other teams' deployments, local .env files) ${effect} on the next deploy.`,
+                remedy: `Read both during a transition, new name first: ${code$1(fallback)}, logging a deprecation warning when only ` +
+                    `${code$1(rename.from)} is set; rename it in every deployment, then drop the fallback in a later change.`,
+            });
+        }
+    }
+    return hits;
+}
+const envVarRenamed = {
+    id: 'env-var-renamed',
+    summary: 'A configuration environment variable read renamed (os.getenv/os.environ, process.env, os.Getenv) with no fallback to the old name',
+    why: 'Deployments that still set the old name silently run with the default (or crash on a missing key) after the next deploy.',
+    remedy: 'Read the new name with the old one as a fallback (`os.getenv("NEW") or os.getenv("OLD")`), rename it everywhere, then drop the fallback.',
+    severity: 'medium',
+    kind: 'problem',
+    scope: 'Python, JS/TS and Go files',
+    appliesTo: (file) => familyOf$1(file) !== undefined,
+    // The old name could still be read elsewhere in the file, outside the hunks.
+    wantsContent: (file) => {
+        const family = familyOf$1(file);
+        return family !== undefined && file.content === undefined && file.hunks.some((h) => renamesIn(h, family).length > 0);
+    },
+    check: check$d,
+};
+
+/** A payload that says "failed": an `error` key with a value, `status: "error"`, `success`/`ok` false. */
+const ERROR_PAYLOAD = /[{,]\s*error\s*[,}]|(?:^|[{(,\s])['"]?error['"]?\s*[:=]\s*(?!\s*(?:None|null|undefined|nil|false|False|""|'')\s*[,})])|['"]?status['"]?\s*[:=]\s*['"](?:error|fail|failed|failure)['"]|['"]?(?:success|ok)['"]?\s*[:=]\s*(?:False|false)\b/;
+/** JSON-RPC answers errors with 200 by specification. */
+const JSON_RPC = /jsonrpc/;
+const PY_RETURN = /^\s*return\s+(\{|(?:flask\.)?jsonify\s*\(|(?:JsonResponse|JSONResponse|ORJSONResponse)\s*\()/;
+const JS_SEND = /\b(?:res|response|reply)\s*(?:\.status\s*\(\s*([^)]*)\)|\.code\s*\(\s*([^)]*)\))?\s*\.(?:json|send)\s*\(\s*\{/;
+const NEXT_JSON = /\b(?:NextResponse|Response)\.json\s*\(\s*\{/;
+const GIN_OK = /\b\w+\.(?:JSON|IndentedJSON)\s*\(\s*(?:http\.StatusOK|200)\s*,/;
+/** The bracketed expression starting at the first bracket at or after `column`, read across lines, and what follows it on its last line. */
+function bracketed(lines, index, column) {
+    let depth = 0;
+    let body = '';
+    for (let i = index; i < lines.length && i < index + 30; i++) {
+        const text = i === index ? (lines[i]?.text ?? '').slice(column) : (lines[i]?.text ?? '');
+        for (let c = 0; c < text.length; c++) {
+            const ch = text[c] ?? '';
+            body += ch;
+            if ('([{'.includes(ch))
+                depth++;
+            else if (')]}'.includes(ch) && --depth === 0)
+                return { body, rest: text.slice(c + 1) };
+        }
+        body += '\n';
+    }
+    return { body, rest: '' };
+}
+function pythonHit(lines, index, path) {
+    const text = lines[index]?.text ?? '';
+    const m = PY_RETURN.exec(text);
+    if (!m)
+        return undefined;
+    const { body, rest } = bracketed(lines, index, text.indexOf(m[1] ?? '{'));
+    if (!ERROR_PAYLOAD.test(body) || JSON_RPC.test(body))
+        return undefined;
+    // Django `JsonResponse(..., status=400)`, Starlette `JSONResponse(..., status_code=400)`.
+    if (/Response\s*\($/.test(m[1] ?? '') && /\bstatus(?:_code)?\s*=\s*(?!200\b|HTTPStatus\.OK\b|status\.HTTP_200_OK\b)/.test(body))
+        return undefined;
+    // `return {...}, 400` or `return jsonify(...), HTTPStatus.BAD_REQUEST`: the status is set.
+    const status = /^\s*,\s*([\w.]+)/.exec(rest)?.[1];
+    if (status !== undefined && !/^(?:200|HTTPStatus\.OK|status\.HTTP_200_OK)$/.test(status))
+        return undefined;
+    const defIndex = enclosingOpeners(lines, index).find((i) => PY_DEF.test(lines[i]?.text ?? ''));
+    if (defIndex === undefined)
+        return undefined;
+    const handler = pythonHandler(lines, defIndex, path);
+    if (!handler)
+        return undefined;
+    // `response.status_code = 422` earlier in the handler sets the status for the dict it returns.
+    if (lines.slice(defIndex, index).some((l) => /\.status_code\s*=\s*(?!200\b)/.test(l.text)))
+        return undefined;
+    return {
+        line: lines[index]?.line,
+        title: `Error payload returned with HTTP 200 in ${describeHandler(handler, code$1)}`,
+        message: `${describeHandler(handler, code$1)} returns an error body (${code$1(body.split('\n')[0]?.trim() ?? '')}) with no status code, ` +
+            'so it is sent as 200 OK. Clients, retries, caches, load balancers and error-rate dashboards all count it as a ' +
+            'success: callers carry on with a failed result and the failure never shows in 5xx/4xx alerts.',
+        remedy: 'Answer with a real status: `raise HTTPException(status_code=400, detail=...)` in FastAPI, ' +
+            '`return jsonify(error=...), 400` in Flask (404/409/422 for client errors, 5xx for server faults).',
+    };
+}
+function scriptHit(lines, index, family) {
+    const text = lines[index]?.text ?? '';
+    const line = lines[index]?.line;
+    if (family === 'go') {
+        const m = GIN_OK.exec(text);
+        if (!m)
+            return undefined;
+        const { body } = bracketed(lines, index, m.index);
+        if (!ERROR_PAYLOAD.test(body))
+            return undefined;
+        return goHit(line, body);
+    }
+    const send = JS_SEND.exec(text);
+    const next = send ? null : NEXT_JSON.exec(text);
+    const m = send ?? next;
+    if (!m)
+        return undefined;
+    const open = m.index + m[0].length - 1;
+    const { body, rest } = bracketed(lines, index, open);
+    if (!ERROR_PAYLOAD.test(body) || JSON_RPC.test(body))
+        return undefined;
+    if (send) {
+        const status = (send[1] ?? send[2])?.trim();
+        if (status !== undefined && !/^(?:200|HttpStatus\.OK|StatusCodes\.OK)$/.test(status))
+            return undefined;
+        // `res.status(400);` on its own line just before.
+        if (status === undefined && lines.slice(Math.max(0, index - 3), index).some((l) => /\b(?:res|reply)\.(?:status|code)\s*\(|statusCode\s*=/.test(l.text)))
+            return undefined;
+    }
+    else if (/\bstatus\s*:/.test(rest) || /^\s*,/.test(rest))
+        return undefined; // `NextResponse.json({...}, { status: 400 })` or an init variable
+    const call = m[0].replace(/\s*\{$/, '');
+    return {
+        ...(line !== undefined ? { line } : {}),
+        title: 'Error payload returned with HTTP 200',
+        message: `${code$1(`${call}${body.split('\n')[0]?.trim() ?? ''}`)} sends an error body with status 200. Clients, retries, ` +
+            'load balancers and error-rate dashboards count it as a success: callers carry on with a failed result and the ' +
+            'failure never shows in 4xx/5xx alerts.',
+        remedy: send
+            ? 'Set the status with the body: `res.status(400).json({ error })` (404/409/422 for client errors, 5xx for server faults).'
+            : 'Pass the status: `NextResponse.json({ error }, { status: 400 })` (404/409/422 for client errors, 5xx for server faults).',
+    };
+}
+function goHit(line, body) {
+    return {
+        ...(line !== undefined ? { line } : {}),
+        title: 'Error payload returned with HTTP 200',
+        message: `${code$1(body.split('\n')[0]?.trim() ?? '')} answers an error with \`http.StatusOK\`. Clients, retries and ` +
+            'error-rate dashboards count it as a success, so the failure is invisible to callers and to alerting.',
+        remedy: 'Use the status that matches the failure: `c.JSON(http.StatusBadRequest, gin.H{"error": err.Error()})` or a 5xx for server faults.',
+    };
+}
+function check$c(file) {
+    const family = familyOf$1(file);
+    if (!family || isTestPath(file.path) || /\.(?:tsx|jsx)$/.test(file.path))
+        return [];
+    const hits = [];
+    for (const lines of headViews(file)) {
+        lines.forEach((l, index) => {
+            if (!l.added || commentLine(l.text, family === 'python'))
+                return;
+            const hit = family === 'python' ? pythonHit(lines, index, file.path) : scriptHit(lines, index, family);
+            if (hit)
+                hits.push(hit);
+        });
+    }
+    return hits;
+}
+/** A Python error return whose handler decorator may sit above the hunk. */
+function wantsContent$1(file) {
+    if (file.language !== 'python' || file.content !== undefined)
+        return false;
+    return file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && PY_RETURN.test(l.text) && ERROR_PAYLOAD.test(l.text)));
+}
+const errorReturnedWith200 = {
+    id: 'error-returned-with-200',
+    summary: 'A request handler that answers an error payload (`{"error": ...}`, `success: false`) with status 200',
+    why: 'Clients, retries, load balancers and error-rate alerts count the failure as a success, so callers go on with a failed result and nobody is paged.',
+    remedy: 'Answer with the status that matches: `raise HTTPException(status_code=4xx)`, `return jsonify(...), 400`, `res.status(4xx).json(...)`.',
+    severity: 'medium',
+    kind: 'problem',
+    scope: 'Python, server-side JS/TS and Go files',
+    appliesTo: (file) => familyOf$1(file) !== undefined && !/\.(?:tsx|jsx)$/.test(file.path),
+    wantsContent: wantsContent$1,
+    check: check$c,
+};
+
+const PY_REMEDY = 'Pass `timeout=(3.05, 10)` (connect, read seconds) sized to the caller\'s own deadline, and decide what happens on ' +
+    '`Timeout`: retry with backoff if the call is idempotent, otherwise fail fast with a clear error.';
+const JS_REMEDY = 'Bound the call: `fetch(url, { signal: AbortSignal.timeout(5_000) })` or axios `{ timeout: 5_000 }`, sized to the ' +
+    'caller\'s own deadline; handle the abort (retry with backoff if idempotent, else fail fast).';
+const PATTERNS = {
+    python: [
+        {
+            re: /(?<![\w.])requests\.(get|post|put|patch|delete|head|options|request)\s*\(/g,
+            optionsAt: () => -1, // keyword argument anywhere
+            bounded: /\btimeout\s*=/,
+            remedy: PY_REMEDY,
+        },
+        { re: /(?<![\w])(?:urllib\.request\.)?urlopen\s*\(/g, optionsAt: () => -1, bounded: /\btimeout\s*=|,\s*[^,]+,\s*[^,)]+\)/, remedy: PY_REMEDY },
+    ],
+    script: [
+        { re: /(?<![\w.$])fetch\s*\(/g, optionsAt: () => 1, bounded: /\bsignal\b/, remedy: JS_REMEDY },
+        {
+            re: /(?<![\w.$])axios(?:\.(get|delete|head|options|post|put|patch|request))?\s*\(/g,
+            optionsAt: (m) => (['post', 'put', 'patch'].includes(m) ? 2 : ['get', 'delete', 'head', 'options'].includes(m) ? 1 : 0),
+            bounded: /\btimeout\b|\bsignal\b/,
+            remedy: JS_REMEDY,
+        },
+    ],
+    go: [
+        {
+            re: /(?<![\w.])http\.(Get|Post|PostForm|Head)\s*\(/g,
+            optionsAt: () => undefined,
+            bounded: /$^/,
+            remedy: 'Use a client with a deadline: `client := &http.Client{Timeout: 10 * time.Second}` built once and reused, or ' +
+                '`http.NewRequestWithContext(ctx, …)` with a context that has a deadline.',
+        },
+    ],
+};
+/** The top-level arguments of a call's text `name(a, b, {c})`. */
+function topLevelArgs(call) {
+    const open = call.indexOf('(');
+    const args = [];
+    let depth = 0;
+    let current = '';
+    for (const ch of call.slice(open + 1)) {
+        if ('([{'.includes(ch))
+            depth++;
+        if (')]}'.includes(ch))
+            depth--;
+        if (depth < 0)
+            break;
+        if (ch === ',' && depth === 0) {
+            args.push(current.trim());
+            current = '';
+        }
+        else
+            current += ch;
+    }
+    if (current.trim())
+        args.push(current.trim());
+    return args;
+}
+/** Whether the call is bounded, or cannot be judged from the diff (options passed as a variable or spread). */
+function boundedOrUnknown(call, pattern, method) {
+    if (/\*\*\w+|\.\.\.\w+/.test(call))
+        return true;
+    const at = pattern.optionsAt(method);
+    if (at === undefined)
+        return false;
+    if (at === -1)
+        return pattern.bounded.test(call);
+    const options = topLevelArgs(call)[at];
+    if (options === undefined)
+        return false;
+    if (!options.startsWith('{'))
+        return true; // a variable or expression: its contents are not in the diff
+    return pattern.bounded.test(options);
+}
+function familyOf(file) {
+    if (file.language === 'python')
+        return 'python';
+    if (file.language === 'go')
+        return 'go';
+    // Browser code (.tsx/.jsx) is left out: a hung fetch there is a UX problem, not an outage.
+    if ((file.language === 'typescript' || file.language === 'javascript') && !/\.(tsx|jsx)$/.test(file.path))
+        return 'script';
+    return undefined;
+}
+/**
+ * Whether the name at `column` is being declared, not called: `def urlopen(`, `function fetch(`, or a
+ * method `private async fetch(id: string) {` (modifiers before it, or a body right after it).
+ */
+function declaredAt(text, column) {
+    const before = text.slice(0, column);
+    if (/\b(?:def|function\s*\*?)\s*$/.test(before))
+        return true;
+    if (/^\s*(?:(?:public|private|protected|static|async|override)\s+)+$/.test(before))
+        return true;
+    return /^\s*$/.test(before) && /^[\w$]+\s*\([^)]*\)\s*(?::[^=;{]+)?\{\s*$/.test(text.slice(column));
+}
+/** `axios.defaults.timeout = …` bounds the global axios; an `axios.create({ timeout })` instance does not. */
+function fileSetsAxiosDefault(lines) {
+    return lines.some((l) => /axios\.defaults\.timeout\s*=/.test(l.text));
+}
+function check$b(file) {
+    const family = familyOf(file);
+    if (!family)
+        return [];
+    const hits = [];
+    for (const hunk of file.hunks) {
+        const lines = headLines(hunk);
+        const axiosDefault = family === 'script' && fileSetsAxiosDefault(lines);
+        lines.forEach((line, index) => {
+            if (!line.added || commentLine(line.text, family === 'python'))
+                return;
+            for (const pattern of PATTERNS[family] ?? []) {
+                for (const match of line.text.matchAll(pattern.re)) {
+                    if (axiosDefault && match[0].startsWith('axios'))
+                        continue;
+                    if (declaredAt(line.text, match.index ?? 0))
+                        continue;
+                    const call = callText(lines, index, match.index ?? 0);
+                    if (boundedOrUnknown(call, pattern, match[1]?.toLowerCase() ?? ''))
+                        continue;
+                    const name = match[0].replace(/\s*\($/, '');
+                    hits.push({
+                        line: line.line,
+                        title: `\`${name}\` without a timeout`,
+                        message: `\`${name}(…)\` has no timeout. When the remote end stalls (it will: deploys, packet loss, an overloaded ` +
+                            'dependency), this call waits indefinitely, holding a worker, a connection and the caller\'s request; under ' +
+                            'load the pool drains and the service stops answering.',
+                        remedy: pattern.remedy,
+                    });
+                }
+            }
+        });
+    }
+    return hits;
+}
+const httpCallWithoutTimeout = {
+    id: 'http-call-without-timeout',
+    summary: 'An outbound HTTP call with no timeout (Python requests/urlopen, fetch without an abort signal, axios, Go http.Get)',
+    why: 'A stalled dependency holds a worker and a connection indefinitely; under load the pool drains and the service stops answering.',
+    remedy: "A timeout sized to the caller's own deadline, and a decision on retry with backoff versus failing fast.",
+    severity: 'medium',
+    kind: 'problem',
+    scope: 'Python, server-side JS/TS or Go files',
+    appliesTo: (file) => familyOf(file) !== undefined,
+    check: check$b,
+};
+
+/**
+ * UI code, JS/TS only (Django's views/ are controllers). Next.js `app/` and `pages/` count only as
+ * client components (`'use client'`): server components, route handlers and `getServerSideProps` are
+ * where Next.js documents data access, so they are left alone.
+ */
+const UI_PATH = /(?:^|\/)(?:components|ui|views|frontend|client)\//;
+const NEXT_PATH = /(?:^|\/)(?:app|pages)\//;
+/** Domain code. `core/` is left out: FastAPI and Django templates keep db setup and config there. */
+const DOMAIN_PATH = /(?:^|\/)domain\//;
+/** `entities/` often holds ORM-mapped classes on purpose (TypeORM, `*.entity.ts`), so only web frameworks count there. */
+const ENTITIES_PATH = /(?:^|\/)entities\//;
+const JS_DB = /^(?:@prisma\/client|prisma|typeorm|knex|pg|pg-pool|mysql2?(?:\/.*)?|mongoose|mongodb|sequelize|drizzle-orm(?:\/.*)?|better-sqlite3|@mikro-orm\/.*)$|(?:^|\/)(?:db|database|repositories|repository|dal)(?:\/|$)|(?:^|\/)(?:lib|server)\/(?:prisma|db)$/;
+const PY_DB = /^(?:sqlalchemy|sqlmodel|django\.db|peewee|tortoise|pymongo|motor|psycopg2?|asyncpg|mongoengine)(?:\.|$)|(?:^|\.)(?:repositories|repository|db|database)(?:\.|$)/;
+const JS_WEB = /^(?:express|koa|fastify|@nestjs\/(?:common|core)|hono|next(?:\/.*)?)$/;
+const PY_WEB = /^(?:fastapi|flask|django|starlette|aiohttp\.web|rest_framework)(?:\.|$)/;
+const GO_DB = /^(?:database\/sql|gorm\.io\/.*|github\.com\/jmoiron\/sqlx|github\.com\/jackc\/pgx.*|go\.mongodb\.org\/mongo-driver.*)$/;
+const GO_WEB = /^(?:github\.com\/gin-gonic\/gin|github\.com\/labstack\/echo.*|github\.com\/gofiber\/fiber.*|github\.com\/go-chi\/chi.*)$/;
+/** `import x from 'm'`, `} from 'm'` closing a wrapped import, `require('m')`, `export … from 'm'`; type-only imports are skipped. */
+function scriptImport(lines, index) {
+    const text = lines[index]?.text ?? '';
+    const from = /^\s*(?:import|export)\b(.*?)\bfrom\s*['"]([^'"]+)['"]|^\s*import\s*['"]([^'"]+)['"]|\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)/.exec(text);
+    const wrapped = /^\s*\}\s*from\s*['"]([^'"]+)['"]/.exec(text);
+    if (from) {
+        if (/^\s*(?:import|export)\s+type\b/.test(text) || /^\s*\{?\s*type\s/.test(from[1] ?? '') && !/,\s*(?!type\b)\w/.test(from[1] ?? ''))
+            return undefined;
+        return from[2] ?? from[3] ?? from[4];
+    }
+    if (wrapped) {
+        for (let i = index - 1; i >= 0 && i > index - 40; i--) {
+            const opener = lines[i]?.text ?? '';
+            if (/^\s*(?:import|export)\b/.test(opener))
+                return /^\s*(?:import|export)\s+type\b/.test(opener) ? undefined : wrapped[1];
+        }
+        return wrapped[1];
+    }
+    return undefined;
+}
+function pythonImport(lines, index) {
+    const text = lines[index]?.text ?? '';
+    const m = /^\s*(?:from\s+([\w.]+)\s+import\b|import\s+([\w.]+))/.exec(text);
+    if (!m)
+        return undefined;
+    // Imports under `if TYPE_CHECKING:` are for annotations only.
+    if (enclosingOpeners(lines, index).some((i) => /^\s*if\s+(?:typing\.)?TYPE_CHECKING\b/.test(lines[i]?.text ?? '')))
+        return undefined;
+    return m[1] ?? m[2];
+}
+function goImport(lines, index) {
+    const text = lines[index]?.text ?? '';
+    return (/^\s*import\s+(?:\w+\s+)?"([^"]+)"/.exec(text) ?? /^\s+(?:[\w.]+\s+)?"([^"]+)"\s*$/.exec(text))?.[1];
+}
+function layerOf(file, family) {
+    if (isTestPath(file.path))
+        return undefined;
+    if (DOMAIN_PATH.test(file.path))
+        return 'domain';
+    if (ENTITIES_PATH.test(file.path) && !/\.entity\.[jt]s$/.test(file.path))
+        return 'entities';
+    if (family !== 'script')
+        return undefined;
+    if (/(?:^|\/)pages\/api\/|(?:^|\/)route\.[jt]s$|(?:^|\/)(?:server|api)\//.test(file.path))
+        return undefined;
+    if (UI_PATH.test(file.path))
+        return 'ui';
+    if (NEXT_PATH.test(file.path) && clientComponent(file))
+        return 'ui';
+    return undefined;
+}
+/** `'use client'` on the first line: shown by the first hunk, or by the whole file when fetched. */
+function clientComponent(file) {
+    const first = file.content?.split('\n')[0] ?? file.hunks[0]?.lines.find((l) => l.kind !== 'del' && l.newLine === 1)?.text ?? '';
+    return /^\s*['"]use client['"]/.test(first);
+}
+function crossing(layer, family, module) {
+    const db = family === 'python' ? PY_DB : family === 'go' ? GO_DB : JS_DB;
+    const web = family === 'python' ? PY_WEB : family === 'go' ? GO_WEB : JS_WEB;
+    if (layer === 'ui')
+        return db.test(module) ? 'the database layer' : undefined;
+    if (web.test(module))
+        return 'a web framework';
+    // The domain's own modules (a repository port in domain/repositories) are not the database layer.
+    const own = /^\.|(?:^|[./])domain(?:[./]|$)/.test(module);
+    if (layer === 'domain' && !own && db.test(module))
+        return 'the database layer';
+    return undefined;
+}
+const LAYER_NAMES = { ui: 'UI code', domain: 'domain code', entities: 'domain entities' };
+function check$a(file) {
+    const family = familyOf$1(file);
+    if (!family)
+        return [];
+    const layer = layerOf(file, family);
+    if (!layer)
+        return [];
+    const hits = [];
+    for (const hunk of file.hunks) {
+        const lines = headLines(hunk);
+        const imports = [];
+        lines.forEach((l, i) => {
+            if (!l.added)
+                return;
+            const module = family === 'python' ? pythonImport(lines, i) : family === 'go' ? goImport(lines, i) : scriptImport(lines, i);
+            if (module)
+                imports.push({ module, line: l.line });
+        });
+        for (const { module, line } of imports) {
+            const target = crossing(layer, family, module);
+            if (!target)
+                continue;
+            const ui = layer === 'ui';
+            hits.push({
+                line,
+                title: `${LAYER_NAMES[layer]} imports ${target} (${code$1(module)})`,
+                message: `${code$1(file.path)} is ${LAYER_NAMES[layer]}, and it now imports ${code$1(module)}, which belongs to ${target}. ` +
+                    (ui
+                        ? 'Database access from UI code ships the driver (and often its credentials) toward the browser bundle, ' +
+                            'couples screens to the schema, and bypasses the authorisation and validation of the API layer.'
+                        : 'The business rules now depend on a delivery or storage technology: they cannot be tested without it, ' +
+                            'and replacing the framework or the database means rewriting the domain.'),
+                remedy: ui
+                    ? 'Fetch the data through the API or service layer (an API route, a server action, a service module), and ' +
+                        'pass plain data to the component; keep database clients in server-only modules.'
+                    : 'Keep the domain free of frameworks: define the interface it needs (a repository or port) in the domain, ' +
+                        'implement it in an infrastructure/adapters module, and convert framework types at the edge.',
+            });
+        }
+    }
+    return hits;
+}
+const layerViolation = {
+    id: 'layer-violation',
+    summary: 'An import across a layer boundary: UI code importing the database layer, domain code importing a web framework or ORM',
+    why: "UI code that reaches the database bypasses the API's validation and authorisation and ties screens to the schema; a domain that imports a framework cannot be tested or moved without it.",
+    remedy: 'Go through the API/service layer from UI code; give the domain an interface (port) implemented in an infrastructure adapter.',
+    severity: 'medium',
+    kind: 'problem',
+    scope: 'UI (components/, ui/, views/, client components) and domain (domain/, entities/) files',
+    appliesTo: (file) => {
+        const family = familyOf$1(file);
+        return family !== undefined && layerOf(file, family) !== undefined;
+    },
+    check: check$a,
+};
+
+const PY_CONTRACT_PATH = /(?:^|\/)(?:api|apis|schemas?|models?|dtos?|contracts?|routers?|routes|endpoints|serializers?)(?:\/|\.py$)/;
+const TS_CONTRACT_PATH = /(?:^|\/)(?:api|types|contracts?|dtos?|schemas?)\/|\.dto\.ts$|(?:^|\/)(?:types|contracts?|api)\.d?\.ts$/;
+const PY_CLASS = /^\s*class\s+(\w+)\s*\(([^)]*)\)\s*:/;
+const TS_OWNER = /^\s*export\s+(?:declare\s+)?(?:interface\s+(\w+)[^{=]*\{|type\s+(\w+)\s*(?:<[^>]*>)?\s*=\s*\{)/;
+const PROTO_OWNER = /^\s*message\s+(\w+)\s*\{/;
+const PY_FIELD = /^\s+([A-Za-z]\w*)\s*:\s*([^=#]+?)\s*(?:=\s*(.*?))?\s*(?:#.*)?$/;
+const TS_FIELD = /^\s*(?:readonly\s+)?['"]?([\w$-]+)['"]?\??\s*:\s*([^;/]+?)\s*[;,]?\s*(?:\/\/.*)?$/;
+const PROTO_FIELD = /^\s*(?:optional\s+|repeated\s+|required\s+)?([\w.]+)\s+(\w+)\s*=\s*(\d+)\s*(\[[^\]]*\])?\s*;/;
+const FRONTEND_PATH = /(?:^|\/)(?:frontend|web|webapp|client|ui|mobile)\//;
+/** Props and state of UI components live in types/ too, but they are not a wire contract. */
+const UI_TYPE = /(?:Props|State|Context|Theme|Style)$/;
+function dialectOf(file) {
+    if (isTestPath(file.path))
+        return undefined;
+    if (file.language === 'protobuf')
+        return 'protobuf';
+    if (file.language === 'python' && PY_CONTRACT_PATH.test(file.path))
+        return 'pydantic';
+    // A frontend's api/ or types/ mirrors a backend's contract; editing the mirror breaks no client.
+    if (file.language === 'typescript' && TS_CONTRACT_PATH.test(file.path) && !/\.tsx$/.test(file.path) && !FRONTEND_PATH.test(file.path))
+        return 'typescript';
+    return undefined;
+}
+/**
+ * Whether the file holds wire schemas: its path says so (schemas/, dto, contracts/), or the visible text
+ * (or the whole file, when fetched) shows Pydantic; models/ and api/ alone also hold ORM tables and dataclasses.
+ */
+function pydanticFile(file) {
+    if (/(?:^|\/)(?:schemas?|dtos?|contracts?)(?:\/|\.py$)/.test(file.path))
+        return true;
+    const text = file.content ?? file.hunks.flatMap((h) => [h.header, ...h.lines.map((l) => l.text)]).join('\n');
+    return /\bpydantic\b|\bBaseModel\b|\bSQLModel\b/.test(text);
+}
+/** The class/interface/message a field line sits in: its innermost opener, or git's hunk header when the opener is above the hunk. */
+function ownerOf(lines, index, hunk, dialect) {
+    const re = dialect === 'pydantic' ? PY_CLASS : dialect === 'typescript' ? TS_OWNER : PROTO_OWNER;
+    const [inner] = enclosingOpeners(lines, index);
+    const opener = inner === undefined ? hunk.header : lines[inner]?.text ?? '';
+    // An opener removed or added by the change: the whole type is new, deleted or renamed, not edited.
+    if (inner !== undefined && lines[inner]?.added)
+        return undefined;
+    const m = re.exec(opener);
+    if (!m)
+        return undefined;
+    if (dialect === 'pydantic' && /\btable\s*=\s*True\b|\bBase\b\s*$|\b(?:db|models)\.Model\b/.test(m[2] ?? ''))
+        return undefined; // ORM tables
+    const name = m[1] ?? m[2] ?? '';
+    return dialect === 'typescript' && UI_TYPE.test(name) ? undefined : name;
+}
+function fieldAt(lines, index, hunk, dialect, line) {
+    const text = lines[index]?.text ?? '';
+    if (commentLine(text, dialect === 'pydantic'))
+        return undefined;
+    const owner = ownerOf(lines, index, hunk, dialect);
+    if (owner === undefined)
+        return undefined;
+    const prev = lines[index - 1]?.text ?? '';
+    if (dialect === 'protobuf') {
+        const m = PROTO_FIELD.exec(text);
+        if (!m)
+            return undefined;
+        return { owner, name: m[2] ?? '', type: m[1] ?? '', number: m[3] ?? '', deprecated: /deprecated\s*=\s*true/.test(m[4] ?? ''), line };
+    }
+    const m = (dialect === 'pydantic' ? PY_FIELD : TS_FIELD).exec(text);
+    if (!m || /^(?:model_config|Config|class|def|return)$/.test(m[1] ?? '') || /^(?:ClassVar|Mapped)\b/.test(m[2] ?? ''))
+        return undefined;
+    const alias = /\b(?:serialization_)?alias\s*=\s*['"]([\w-]+)['"]/.exec(m[3] ?? '')?.[1];
+    const deprecated = /\bdeprecated\s*=\s*True|@deprecated/.test(`${m[3] ?? ''} ${prev}`);
+    return { owner, name: alias ?? m[1] ?? '', type: (m[2] ?? '').trim(), deprecated, line };
+}
+/** What a type looks like on the wire (JSON), or undefined when the diff cannot say (a class, an enum, a generic). */
+function wireKind(type, dialect) {
+    if (dialect === 'protobuf') {
+        if (/^(?:u?int(?:32|64)|bool)$/.test(type))
+            return 'varint';
+        if (/^sint(?:32|64)$/.test(type))
+            return 'zigzag varint';
+        if (/^(?:s?fixed32|float)$/.test(type))
+            return '32-bit';
+        if (/^(?:s?fixed64|double)$/.test(type))
+            return '64-bit';
+        if (/^(?:string|bytes)$/.test(type))
+            return 'length-delimited';
+        return undefined;
+    }
+    let t = type
+        .replace(/^Optional\[(.*)\]$/, '$1')
+        .replace(/^Annotated\[([^,]*),.*\]$/, '$1')
+        .replace(/\s*\|\s*(?:None|null|undefined)\b|\b(?:None|null|undefined)\s*\|\s*/g, '')
+        .trim();
+    if (dialect === 'typescript') {
+        if (/\[\]$|^(?:Readonly)?Array<|^readonly\s/.test(t))
+            return 'array';
+        if (/^(?:string|Date)$|^(['"`]).*\1$|^(?:(['"])[^'"]*\2\s*\|\s*)+(['"])[^'"]*\3$/.test(t))
+            return 'string';
+        if (/^(?:number|bigint)$|^-?\d+(?:\s*\|\s*-?\d+)*$/.test(t))
+            return 'number';
+        if (/^(?:boolean|true|false)$/.test(t))
+            return 'boolean';
+        if (/^(?:Record<|\{)/.test(t))
+            return 'object';
+        return undefined;
+    }
+    t = t.replace(/^(?:typing\.)?/, '');
+    if (/^(?:list|List|Sequence|set|Set|frozenset|tuple|Tuple|conlist)\b/.test(t))
+        return 'array';
+    if (/^(?:dict|Dict|Mapping)\b/.test(t))
+        return 'object';
+    if (/^(?:str|EmailStr|UUID\d?|datetime|date|time|HttpUrl|AnyUrl|AnyHttpUrl|SecretStr|constr\b)|^Literal\[\s*['"]/.test(t))
+        return 'string';
+    if (/^(?:int|conint\b|PositiveInt|NonNegativeInt|StrictInt)$|^Literal\[\s*-?\d/.test(t))
+        return 'integer';
+    if (/^(?:float|Decimal|confloat\b|PositiveFloat|StrictFloat)/.test(t))
+        return 'number';
+    if (/^(?:bool|StrictBool)$/.test(t))
+        return 'boolean';
+    return undefined;
+}
+function collect(file, dialect) {
+    const removed = [];
+    const added = [];
+    for (const hunk of file.hunks) {
+        const base = baseLines(hunk);
+        const before = asLines(base);
+        base.forEach((b, i) => {
+            const f = b.removed ? fieldAt(before, i, hunk, dialect, b.near) : undefined;
+            if (f)
+                removed.push(f);
+        });
+        const head = headLines(hunk);
+        head.forEach((h, i) => {
+            const f = h.added ? fieldAt(head, i, hunk, dialect, h.line) : undefined;
+            if (f)
+                added.push(f);
+        });
+    }
+    return { removed, added };
+}
+/** What breaks, per problem: one sentence each, collected per type so one edit gives one finding. */
+function problemsOf(removed, added, dialect) {
+    const byOwner = new Map();
+    const note = (f, text) => {
+        const entry = byOwner.get(f.owner) ?? { line: f.line, notes: [] };
+        entry.notes.push(text);
+        byOwner.set(f.owner, entry);
+    };
+    for (const old of removed) {
+        if (old.deprecated)
+            continue;
+        if (dialect === 'protobuf') {
+            const sameName = added.find((a) => a.owner === old.owner && a.name === old.name);
+            const sameNumber = added.find((a) => a.owner === old.owner && a.number === old.number);
+            if (sameName && sameName.number !== old.number) {
+                note(old, `${code$1(old.name)} is renumbered from ${code$1(String(old.number))} to ${code$1(String(sameName.number))}`);
+            }
+            else if (sameName ?? sameNumber) {
+                const now = sameName ?? sameNumber;
+                const [wasKind, nowKind] = [wireKind(old.type, dialect), wireKind(now?.type ?? '', dialect)];
+                if (wasKind && nowKind && wasKind !== nowKind) {
+                    note(old, `field ${code$1(String(old.number))} changes type from ${code$1(old.type)} to ${code$1(now?.type ?? '')} (${wasKind} → ${nowKind} on the wire)`);
+                }
+            }
+            else
+                note(old, `${code$1(`${old.name} = ${String(old.number)}`)} is removed`);
+            continue;
+        }
+        const same = added.find((a) => a.owner === old.owner && a.name === old.name);
+        if (same) {
+            const [was, now] = [wireKind(old.type, dialect), wireKind(same.type, dialect)];
+            if (was && now && was !== now)
+                note(old, `${code$1(old.name)} changes type from ${code$1(old.type)} to ${code$1(same.type)} (${was} → ${now} in JSON)`);
+            continue;
+        }
+        if (added.some((a) => a.name === old.name))
+            continue; // moved to another class of the file, e.g. a shared base
+        const renamed = added.filter((a) => a.owner === old.owner && !removed.some((r) => r.owner === a.owner && r.name === a.name));
+        const hint = renamed.length === 1 && renamed[0] ? ` (renamed to ${code$1(renamed[0].name)}?)` : '';
+        note(old, `${code$1(old.name)} is removed${hint}`);
+    }
+    return byOwner;
+}
+function check$9(file) {
+    const dialect = dialectOf(file);
+    if (!dialect || file.status === 'added' || file.deletions === 0)
+        return [];
+    if (dialect === 'pydantic' && !pydanticFile(file))
+        return [];
+    const { removed, added } = collect(file, dialect);
+    const hits = [];
+    for (const [owner, { line, notes }] of problemsOf(removed, added, dialect)) {
+        const kind = dialect === 'protobuf' ? 'message' : dialect === 'pydantic' ? 'schema' : 'type';
+        hits.push({
+            ...(line !== undefined ? { line } : {}),
+            title: `Breaking change to API ${kind} ${code$1(owner)}`,
+            message: `In ${code$1(owner)}, ${notes.join('; ')}. Clients built against the current contract (other services, mobile ` +
+                'apps that update slowly, generated SDKs) read a field that is no longer there or parse a value of the wrong ' +
+                'type as soon as this deploys; requests that still send the old field are silently ignored or rejected.',
+            remedy: dialect === 'protobuf'
+                ? 'Never reuse or renumber a field: mark it `[deprecated = true]`, add a new field with a new number, and ' +
+                    '`reserved` the old number and name once no client reads it.'
+                : 'Keep the contract additive: add the new field beside the old one (fill both, mark the old one deprecated) ' +
+                    'or publish the new shape as a new version (`/v2`, a `V2` schema) while the old one keeps working; remove ' +
+                    'the old field only after its consumers have moved.',
+        });
+    }
+    return hits;
+}
+const responseContractChanged = {
+    id: 'response-contract-changed',
+    summary: 'A field removed, renamed or retyped in a public API schema (Pydantic models in API paths, exported TS types in api/types/contracts/dto, protobuf messages)',
+    why: 'Clients built against the current contract read a field that is gone or parse a value of the wrong type as soon as the change deploys.',
+    remedy: 'Additive changes only: add the new field beside the old one, or publish a new version (`/v2`, a `V2` schema); for protobuf, never renumber and `reserved` removed numbers.',
+    severity: 'medium',
+    kind: 'problem',
+    scope: 'Pydantic schemas in API paths, TS contract types, .proto files',
+    appliesTo: (file) => dialectOf(file) !== undefined,
+    wantsContent: (file) => dialectOf(file) === 'pydantic' && file.content === undefined && file.deletions > 0 && !pydanticFile(file),
+    check: check$9,
+};
+
+const PY_DECORATOR = /^\s*@[\w.]+\.(get|post|put|patch|delete|route|api_route|websocket)\s*\(/i;
+/** Starlette `Route("/x", ...)`, Flask `add_url_rule("/x", ...)`, Django `path("x/", ...)` in urls.py. */
+const PY_TABLE = /(?<![\w.])(?:Route|WebSocketRoute|\w*\.add_url_rule|re_path|path)\s*\(/;
+const JS_CALL$1 = /^\s*(?:app|router|server|fastify|routes|\w+Router)\.(get|post|put|patch|delete|all)\s*\(\s*['"`](\/[^'"`]*)['"`]/;
+const GO_MUX = /^\s*\w+\.(HandleFunc|Handle)\s*\(\s*"([^"]+)"/;
+const GO_VERB = /^\s*\w+\.(GET|POST|PUT|PATCH|DELETE|Get|Post|Put|Patch|Delete)\s*\(\s*"(\/[^"]*)"/;
+/** Paths clearly not part of the public contract; kept short on purpose: `/internal`, `/debug`, `/admin`, `/_…`. */
+const INTERNAL = /^\/?(?:_[\w-]*|internal|debug|admin)(?:\/|$)/i;
+function firstString(call) {
+    return /^[^(]*\(\s*[rbf]?['"]([^'"]*)['"]/.exec(call)?.[1];
+}
+function methodsOf(call, fallback) {
+    const list = /\bmethods\s*=\s*[[({]([^\])}]*)/.exec(call)?.[1];
+    const methods = list ? [...list.matchAll(/['"](\w+)['"]/g)].map((m) => (m[1] ?? '').toUpperCase()) : [];
+    return methods.length > 0 ? methods : [fallback];
+}
+/** The routes a line declares (a decorator, a route call or a routing-table entry), read across wrapped lines. */
+function routesAt(lines, index, family, filePath) {
+    const text = lines[index]?.text ?? '';
+    if (commentLine(text, family === 'python'))
+        return [];
+    if (family === 'python') {
+        const decorator = PY_DECORATOR.exec(text);
+        const table = decorator ? null : PY_TABLE.exec(text);
+        if (!decorator && !table)
+            return [];
+        if (table && /^(?:re_)?path/.test(table[0]) && !/(?:^|\/)urls\.py$/.test(filePath))
+            return [];
+        const call = callText(lines, index, (decorator ?? table)?.index ?? 0);
+        const path = firstString(call);
+        if (path === undefined)
+            return [];
+        const verb = (decorator?.[1] ?? '').toLowerCase();
+        const methods = decorator && !['route', 'api_route'].includes(verb) ? [verb.toUpperCase()] : methodsOf(call, table?.[0].includes('path') ? 'ANY' : 'GET');
+        return methods.map((method) => ({ method, path, index, text: call }));
+    }
+    if (family === 'script') {
+        const m = JS_CALL$1.exec(text);
+        return m ? [{ method: (m[1] ?? '').toUpperCase().replace('ALL', 'ANY'), path: m[2] ?? '', index, text: callText(lines, index, 0) }] : [];
+    }
+    const verb = GO_VERB.exec(text);
+    if (verb)
+        return [{ method: (verb[1] ?? '').toUpperCase(), path: verb[2] ?? '', index, text }];
+    const mux = GO_MUX.exec(text);
+    if (!mux)
+        return [];
+    // Go 1.22 patterns carry the method: "GET /users/{id}".
+    const pattern = /^(?:([A-Z]+)\s+)?(\S+)$/.exec(mux[2] ?? '');
+    return pattern ? [{ method: pattern[1] ?? 'ANY', path: pattern[2] ?? '', index, text }] : [];
+}
+/** Parameters renamed or retyped (`{id}`, `<int:id>`, `:id`, `{id:int}`) do not change what clients call. */
+function normalPath(path) {
+    const p = path
+        .replace(/\{[^}]*\}|<[^>]*>|:\w+|\(\?P<\w+>[^)]*\)/g, '{}')
+        .replace(/^\^|\$$/g, '')
+        .replace(/\/+$/, '');
+    return p.startsWith('/') || p === '' ? p || '/' : `/${p}`;
+}
+function sameRoute(a, b) {
+    if (normalPath(a.path) !== normalPath(b.path))
+        return false;
+    return a.method === b.method || a.method === 'ANY' || b.method === 'ANY';
+}
+/** The same path without its version prefix: `/v1/users` and `/v2/users` both give `/users`. */
+function unversioned(path) {
+    return normalPath(path).replace(/\/v\d+(?=\/|$)/i, '');
+}
+const addedCache = new WeakMap();
+/** Every route the change adds, in every file: a removed route added back anywhere was moved, not removed. Worked out once per change. */
+function addedRoutes(changeSet) {
+    const cached = addedCache.get(changeSet);
+    if (cached)
+        return cached;
+    const out = [];
+    for (const file of changeSet.files) {
+        const family = familyOf$1(file);
+        if (!family)
+            continue;
+        for (const hunk of file.hunks) {
+            const lines = headLines(hunk);
+            lines.forEach((l, i) => {
+                if (l.added)
+                    out.push(...routesAt(lines, i, family, file.path));
+            });
+        }
+    }
+    addedCache.set(changeSet, out);
+    return out;
+}
+function deprecated(route, lines) {
+    if (/\bdeprecated\s*[=:]\s*True|\bdeprecated\s*:\s*true/.test(route.text))
+        return true;
+    // A docstring, comment or decorator right around the removed route that already announced its end.
+    return lines.slice(Math.max(0, route.index - 3), route.index + 8).some((l) => l.added && /deprecat|sunset/i.test(l.text));
+}
+function check$8(file, changeSet) {
+    const family = familyOf$1(file);
+    if (!family || isTestPath(file.path))
+        return [];
+    const hits = [];
+    let added;
+    for (const hunk of file.hunks) {
+        const base = baseLines(hunk);
+        const lines = asLines(base); // `added` marks a removed line here
+        base.forEach((b, i) => {
+            if (!b.removed)
+                return;
+            for (const route of routesAt(lines, i, family, file.path)) {
+                if (INTERNAL.test(route.path) || deprecated(route, lines))
+                    continue;
+                added ??= addedRoutes(changeSet);
+                if (added.some((a) => sameRoute(a, route)))
+                    continue;
+                const name = `${route.method === 'ANY' ? '' : `${route.method} `}${route.path}`;
+                const successor = added.find((a) => a.path !== route.path && unversioned(a.path) === unversioned(route.path));
+                const replaced = successor
+                    ? ` The change adds ${code$1(`${successor.method} ${successor.path}`)}, but clients still calling the old path do not move by themselves.`
+                    : '';
+                hits.push({
+                    ...(b.near !== undefined ? { line: b.near } : {}),
+                    title: `Route ${code$1(name)} removed`,
+                    message: `This change removes the route ${code$1(name)} and no file in the change serves it again. Every client still ` +
+                        'calling it (mobile apps, other services, SDKs, scripts) gets 404 from the moment this deploys, and only a ' +
+                        `rollback brings it back.${replaced}`,
+                    remedy: 'Keep the old route working for a deprecation period: delegate it to the new handler, mark it deprecated ' +
+                        '(`deprecated=True`, `Deprecation`/`Sunset` headers), tell its consumers, and delete it in a later change ' +
+                        'once its traffic is zero; for a rename, a 308 redirect from the old path also works.',
+                });
+            }
+        });
+    }
+    return hits;
+}
+const routeRemoved = {
+    id: 'route-removed',
+    summary: 'A public HTTP route (FastAPI/Flask/Starlette/Django, Express/Fastify, Go mux/gin/chi) removed or renamed with nothing serving the old path',
+    why: 'Every client still calling the old path (apps, other services, SDKs) gets 404 from the moment the change deploys, and only a rollback brings it back.',
+    remedy: 'Keep the old route for a deprecation period (delegate to the new handler, `Deprecation`/`Sunset` headers, or a 308 redirect) and remove it once its traffic is zero.',
+    severity: 'high',
+    kind: 'problem',
+    scope: 'Python, JS/TS and Go files',
+    appliesTo: (file) => familyOf$1(file) !== undefined,
+    check: check$8,
+};
+
+/** Anything that bounds or narrows the rows: a limit, a filter, a key lookup, a page. */
+const ORM_BOUND = /\.(?:limit|filter|filter_by|where|get|get_or_404|paginate|offset|slice|first|one|one_or_none|scalar|count|exists)\s*\(|\.all\(\)\s*\[/;
+const SQL_BOUND = /\b(?:LIMIT|WHERE|TOP\s+\d|FETCH\s+FIRST|OFFSET)\b|\b(?:COUNT|SUM|AVG|MIN|MAX)\s*\(/i;
+/** `find()`, `find({})`, `find({}, {projection})`: every document. */
+const FIND_ALL = /\.find\(\s*(?:\{\s*\}\s*(?:,\s*\{[^{}]*\})?)?\s*\)/;
+/** The statement a line belongs to, joined: earlier lines it continues (`(`, `.` chains) and later `.chain()` lines. */
+function statementAround(lines, index) {
+    let start = index;
+    while (start > 0 && start > index - 8) {
+        const own = (lines[start]?.text ?? '').trim();
+        const prev = (lines[start - 1]?.text ?? '').trimEnd();
+        if (/^[.)\]]/.test(own) || /[(\\.=,[]$/.test(prev))
+            start--;
+        else
+            break;
+    }
+    let end = index;
+    while (end + 1 < lines.length && end < index + 8 && /^\s*\./.test(lines[end + 1]?.text ?? ''))
+        end++;
+    let out = '';
+    for (const l of lines.slice(start, end + 1)) {
+        const part = l.text.trim();
+        out += out === '' || /^[.)\]]/.test(part) || /[([]$/.test(out) ? part : ` ${part}`;
+    }
+    // `orders = (` adds nothing to what the finding quotes.
+    return out.replace(/^[\w.]+\s*(?::[^=]+)?=\s*(?:await\s+)?\(?(?=\S)/, '');
+}
+/** The string literal holding a SELECT that starts on this line (or whose opening quote ends the line before), read to its closing quote. */
+function sqlAt(lines, index) {
+    const text = lines[index]?.text ?? '';
+    let quote;
+    let from = 0;
+    const inline = /(?:[rbf]|rb|br)?("""|'''|["'`])\s*(select\s)/i.exec(text);
+    if (inline) {
+        quote = inline[1];
+        from = inline.index + inline[0].length - (inline[2]?.length ?? 0);
+    }
+    else if (/^\s*SELECT\s/i.test(text)) {
+        quote = /("""|'''|`)\s*$/.exec(lines[index - 1]?.text ?? '')?.[1];
+    }
+    if (!quote)
+        return undefined;
+    let sql = '';
+    for (let i = index; i < lines.length && i < index + 15; i++) {
+        const chunk = i === index ? text.slice(from) : (lines[i]?.text ?? '');
+        const close = chunk.indexOf(quote);
+        if (close >= 0)
+            return sql + chunk.slice(0, close);
+        sql += `${chunk}\n`;
+    }
+    return sql;
+}
+function unboundedAt(lines, index, family) {
+    const text = lines[index]?.text ?? '';
+    const sql = sqlAt(lines, index);
+    if (sql !== undefined) {
+        if (!/\bFROM\b/i.test(sql) || SQL_BOUND.test(sql))
+            return undefined;
+        return { what: sql.replace(/\s+/g, ' ').trim() };
+    }
+    if (family === 'python' && /\.all\(\)/.test(text)) {
+        const statement = statementAround(lines, index);
+        if (!/\.query\(|\bselect\(|\.objects\.|\.scalars\(/.test(statement) || ORM_BOUND.test(statement))
+            return undefined;
+        return { what: statement };
+    }
+    if (family === 'python' && /\bpd\.read_sql_table\s*\(/.test(text))
+        return { what: 'pd.read_sql_table(…)' };
+    if (FIND_ALL.test(text)) {
+        const statement = statementAround(lines, index);
+        if (/\.limit\(|\bto_list\(\s*(?:length\s*=\s*)?\d/.test(statement))
+            return undefined;
+        return { what: statement };
+    }
+    const many = /\.(findMany|findAll)\s*\(/.exec(text);
+    if (many && family === 'script') {
+        const call = callText(lines, index, many.index);
+        if (/\b(?:take|limit|where|cursor)\b/.test(call))
+            return undefined;
+        return { what: statementAround(lines, index) };
+    }
+    const gorm = /\.Find\(\s*&\w+\s*\)/.exec(text);
+    if (gorm && family === 'go' && !/\.(?:Where|Limit|Scopes|Joins)\(/.test(statementAround(lines, index)))
+        return { what: statementAround(lines, index) };
+    return undefined;
+}
+/** Whether the handler paginates what it loads (Django's Paginator, a `page`/`cursor` parameter applied in the query). */
+function paginated(lines, path, index) {
+    return lines.slice(path.defIndex, index + 8).some((l) => /paginat/i.test(l.text));
+}
+function short(text) {
+    return text.length > 90 ? `${text.slice(0, 87)}…` : text;
+}
+function check$7(file) {
+    const family = familyOf$1(file);
+    if (!family || isTestPath(file.path) || isScriptPath(file.path))
+        return [];
+    const hits = [];
+    for (const lines of headViews(file)) {
+        lines.forEach((line, index) => {
+            if (!line.added || commentLine(line.text, family === 'python'))
+                return;
+            const found = unboundedAt(lines, index, family);
+            if (!found)
+                return;
+            const path = requestPath(lines, index, family, file.path);
+            if (!path || paginated(lines, path, index))
+                return;
+            const where = describeHandler(path.handler, code$1);
+            hits.push({
+                line: line.line,
+                title: `Unbounded query in ${where}`,
+                message: `${code$1(short(found.what))} in request handler ${where} reads every matching row with no limit, on every ` +
+                    'request. Response size, memory and latency grow with the table: fine in staging, but at 10x data the endpoint ' +
+                    'times out, the worker is OOM-killed, and the database does a full scan per call.',
+                remedy: 'Bound it: paginate with a capped page size (`.limit(page_size).offset(...)`, keyset/cursor pagination, Prisma ' +
+                    '`take`/`cursor`, Mongo `.limit()`), or narrow it with a `WHERE` on an indexed key; stream or export large ' +
+                    'result sets through a background job instead.',
+            });
+        });
+    }
+    return hits;
+}
+const unboundedQuery = {
+    id: 'unbounded-query',
+    summary: 'A query with no bound in a request handler (ORM .all(), SELECT without LIMIT/WHERE, Mongo find({}), Prisma findMany() without take)',
+    why: 'Response size, memory and latency grow with the table; at 10x data the endpoint times out or the worker is OOM-killed.',
+    remedy: 'Paginate with a capped page size (limit/offset or a cursor, Prisma `take`, Mongo `.limit()`) or narrow the query by an indexed key.',
+    severity: 'medium',
+    kind: 'problem',
+    scope: 'Python, JS/TS and Go files',
+    appliesTo: (file) => familyOf$1(file) !== undefined,
+    wantsContent: (file) => {
+        const family = familyOf$1(file);
+        if (!family || file.content !== undefined || isTestPath(file.path))
+            return false;
+        return file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && /^\s/.test(l.text) && /\.all\(\)|\bselect\s|\.find\(|\.findMany\(|\.findAll\(|\.Find\(/i.test(l.text)));
+    },
+    check: check$7,
+};
+
+/** Vendor SDKs whose API shape leaks into callers, by the module names that import them. */
+const VENDORS = [
+    { vendor: 'AWS SDK', python: /^(?:boto3|botocore|aioboto3)\b/, script: /^(?:@aws-sdk\/|aws-sdk$)/, go: /^github\.com\/aws\/aws-sdk-go/ },
+    { vendor: 'Google Cloud SDK', python: /^google\.cloud\b/, script: /^@google-cloud\//, go: /^cloud\.google\.com\/go\// },
+    { vendor: 'Azure SDK', python: /^azure\.(?!functions\b)/, script: /^@azure\//, go: /^github\.com\/Azure\/azure-sdk-for-go/ },
+    { vendor: 'OpenAI SDK', python: /^openai\b/, script: /^openai$/, go: /^github\.com\/openai\/openai-go/ },
+    { vendor: 'Anthropic SDK', python: /^anthropic\b/, script: /^@anthropic-ai\/sdk/, go: /^github\.com\/anthropics\/anthropic-sdk-go/ },
+    { vendor: 'Stripe SDK', python: /^stripe\b/, script: /^stripe$/, go: /^github\.com\/stripe\/stripe-go/ },
+    { vendor: 'Twilio SDK', python: /^twilio\b/, script: /^twilio$/, go: /^github\.com\/twilio\/twilio-go/ },
+    { vendor: 'Firebase Admin SDK', python: /^firebase_admin\b/, script: /^firebase-admin(?:\/|$)/, go: /^firebase\.google\.com\/go/ },
+];
+/** Where wrapping a vendor belongs: an adapter/client/gateway/integrations module, or a folder named after the vendor. */
+const ADAPTER = /(?:^|\/)(?:adapters?|clients?|gateways?|integrations?|providers?|infra|infrastructure|vendors?|external|aws|gcp|google|azure|openai|anthropic|llm|stripe|twilio|firebase)\/|(?:^|\/)[^/]*(?:client|adapter|gateway|integration|provider)[^/]*$/i;
+function moduleOf(text, family) {
+    if (family === 'python')
+        return /^\s*(?:from\s+([\w.]+)\s+import\b|import\s+([\w.]+))/.exec(text)?.slice(1).find(Boolean);
+    if (family === 'go')
+        return (/^\s*import\s+(?:\w+\s+)?"([^"]+)"/.exec(text) ?? /^\s+(?:[\w.]+\s+)?"([^"]+)"\s*$/.exec(text))?.[1];
+    if (/^\s*import\s+type\b/.test(text))
+        return undefined; // types only: no runtime coupling to speak of
+    return /\bfrom\s*['"]([^'"]+)['"]|^\s*import\s*['"]([^'"]+)['"]|\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)/.exec(text)?.slice(1).find(Boolean);
+}
+function vendorOf(module, family) {
+    return VENDORS.find((v) => v[family]?.test(module))?.vendor;
+}
+/** The vendor a file starts using in this change: an added import, with no import of it already there (context) or moved (removed). */
+function newVendors(file, family) {
+    const added = new Map();
+    const existing = new Set();
+    for (const hunk of file.hunks) {
+        for (const l of hunk.lines) {
+            const module = moduleOf(l.text, family);
+            const vendor = module === undefined ? undefined : vendorOf(module, family);
+            if (!vendor)
+                continue;
+            if (l.kind === 'add') {
+                if (!added.has(vendor))
+                    added.set(vendor, l.newLine);
+            }
+            else
+                existing.add(vendor);
+        }
+    }
+    for (const vendor of existing)
+        added.delete(vendor);
+    return added;
+}
+/** Source roots that say nothing about the module: `src/`, `app/`, `internal/`; below `packages/` the next folder is a package. */
+const ROOTS = new Set(['src', 'app', 'lib', 'internal', 'pkg', 'server', 'backend']);
+const PACKAGE_PARENTS = new Set(['packages', 'apps', 'services', 'modules']);
+/** The module a file belongs to: its path down to the first folder below the source roots (and package folders). */
+function moduleKey(path) {
+    const dirs = path.split('/').slice(0, -1);
+    for (let i = 0; i < dirs.length; i++) {
+        const dir = dirs[i] ?? '';
+        if (ROOTS.has(dir) || PACKAGE_PARENTS.has(dir) || PACKAGE_PARENTS.has(dirs[i - 1] ?? ''))
+            continue;
+        return dirs.slice(0, i + 1).join('/');
+    }
+    return dirs.join('/');
+}
+const cache = new WeakMap();
+function spreads(changeSet) {
+    const cached = cache.get(changeSet);
+    if (cached)
+        return cached;
+    const byVendor = new Map();
+    for (const file of changeSet.files) {
+        const family = familyOf$1(file);
+        if (!family || isTestPath(file.path) || isScriptPath(file.path) || ADAPTER.test(file.path))
+            continue;
+        for (const [vendor, line] of newVendors(file, family)) {
+            byVendor.set(vendor, [...(byVendor.get(vendor) ?? []), { path: file.path, line }]);
+        }
+    }
+    const out = [];
+    for (const [vendor, files] of byVendor) {
+        // Three or more files in two or more top-level modules: files of one module (src/payments/**) are one place.
+        const modules = new Set(files.map((f) => moduleKey(f.path)));
+        if (files.length >= 3 && modules.size >= 2)
+            out.push({ vendor, files: files.sort((a, b) => a.path.localeCompare(b.path)) });
+    }
+    cache.set(changeSet, out);
+    return out;
+}
+function check$6(file, changeSet) {
+    const hits = [];
+    for (const { vendor, files } of spreads(changeSet)) {
+        const [first] = files;
+        if (!first || first.path !== file.path)
+            continue; // one finding per vendor, on the first file
+        const others = files.slice(1).map((f) => code$1(f.path));
+        hits.push({
+            ...(first.line !== undefined ? { line: first.line } : {}),
+            title: `${vendor} imported directly in ${files.length} modules`,
+            message: `This change starts using the ${vendor} directly in ${code$1(first.path)} and also in ${others.join(', ')}. With ` +
+                "the vendor's types and calls spread across the code, swapping or upgrading it, mocking it in tests, or adding " +
+                'retries, metrics and cost controls in one place becomes a change to every one of these modules.',
+            remedy: `Put the ${vendor} behind a small interface (port) that says what the application needs (e.g. ` +
+                '`BlobStore.put(key, bytes)`, `Payments.charge(...)`), implement it once in an adapter module, and have these ' +
+                'modules depend on the interface.',
+        });
+    }
+    return hits;
+}
+const vendorSdkSpread = {
+    id: 'vendor-sdk-spread',
+    summary: 'The same vendor SDK (AWS, Google Cloud, Azure, OpenAI, Anthropic, Stripe, Twilio, Firebase) newly imported in 3+ modules outside one adapter',
+    why: "With the vendor's API spread across modules, switching or upgrading it, testing without it, or adding retries and cost controls means changing every one of them.",
+    remedy: 'Put the SDK behind a small interface (port) with one adapter module, and have the other modules depend on the interface.',
+    severity: 'low',
+    kind: 'problem',
+    scope: 'Python, JS/TS and Go files',
+    appliesTo: (file) => familyOf$1(file) !== undefined,
+    check: check$6,
+};
+
+/** The system rules over application code: failure handling, contracts, boundaries, scalability, lock-in. */
+const SYSTEM_CODE_RULES = [
+    httpCallWithoutTimeout,
+    routeRemoved,
+    responseContractChanged,
+    errorReturnedWith200,
+    envVarRenamed,
+    layerViolation,
+    clientPerRequest,
+    unboundedQuery,
+    blockingCallInAsyncHandler,
+    vendorSdkSpread,
+];
+
+/** What kind of infrastructure file a changed file is, and its Dockerfile instructions: shared by the infra rules. */
+const COMPOSE$1 = picomatch(['**/docker-compose*.{yml,yaml}', '**/compose*.{yml,yaml}'], { dot: true });
+function isCompose(path) {
+    return COMPOSE$1(path);
+}
+function isDockerfile(file) {
+    return file.language === 'dockerfile';
+}
+/**
+ * A file only used on a developer's machine: `Dockerfile.dev`, `docker-compose.dev.yml`,
+ * `compose.override.yml`, `.devcontainer/`, a `local` or `dev` overlay. Tokens are whole words of the
+ * path, so `devices/` or `developer-portal.yaml` are not dev files.
+ */
+const DEV_TOKEN = /(?:^|[/._-])(?:dev|develop|development|local|devcontainer|override|sandbox|debug)(?:[/._-]|$)/i;
+function isDevPath(path) {
+    return DEV_TOKEN.test(path);
+}
+/** A compose file named for a deployed environment: `docker-compose.prod.yml`, `compose.staging.yaml`, `stack.yml`. */
+const PROD_TOKEN = /(?:^|[/._-])(?:prod|production|staging|stage|stg|deploy|release|stack|swarm|live)(?:[/._-]|$)/i;
+function isProdNamed(path) {
+    return PROD_TOKEN.test(path);
+}
+const K8S_PATH = /(?:^|\/)(?:k8s|kubernetes|kube|helm|charts?|manifests|deploy|deployments?|kustomize|overlays|gitops|argocd|argo)\//i;
+const MANIFEST_LINE = /^(?:apiVersion|kind):\s*\S/;
+/** A YAML file that holds (or templates) Kubernetes objects: by its folder, or by an `apiVersion:`/`kind:` line in the diff. */
+function isK8sYaml(file) {
+    if (file.language !== 'yaml' || isCompose(file.path) || /(?:^|\/)\.github\//.test(file.path))
+        return false;
+    if (K8S_PATH.test(file.path))
+        return true;
+    return file.hunks.some((h) => h.lines.some((l) => MANIFEST_LINE.test(l.text)));
+}
+/** A Helm chart's values file: image tags and resources live there, not in the templates. */
+function isHelmValues(path) {
+    return /(?:^|\/)values[\w.-]*\.ya?ml$/i.test(path);
+}
+/** A line that is only a Go-template action: `{{- if .Values.x }}`, `{{- end }}`, `{{- toYaml .Values.resources | nindent 12 }}`. */
+function templateLine(text) {
+    return /^\s*\{\{.*\}\}\s*$/.test(text);
+}
+/** The instructions of a run of Dockerfile head lines (a hunk or the whole file); comments and blank lines skipped. */
+function dockerInstructions(lines) {
+    const out = [];
+    let current;
+    let continues = false;
+    for (const l of lines) {
+        if (/^\s*#/.test(l.text) || (!continues && !l.text.trim()))
+            continue;
+        const body = l.text.replace(/\\\s*$/, '');
+        if (continues && current) {
+            current.args += ` ${body.trim()}`;
+            if (l.added && current.addedLine === undefined)
+                current.addedLine = l.line;
+        }
+        else {
+            const m = /^\s*([A-Za-z]+)\s*(.*)$/.exec(body);
+            current = { instruction: (m?.[1] ?? '').toUpperCase(), args: (m?.[2] ?? '').trim(), line: l.line };
+            if (l.added)
+                current.addedLine = l.line;
+            out.push(current);
+        }
+        continues = /\\\s*$/.test(l.text);
+    }
+    return out;
+}
+/** The head-side lines of a Dockerfile: all of it from the content or an added file, else each hunk on its own. */
+function dockerfileViews(file) {
+    const added = new Set(file.hunks.flatMap((h) => h.lines.filter((l) => l.kind === 'add').map((l) => l.newLine)));
+    if (file.content !== undefined) {
+        const lines = file.content.split('\n').map((text, i) => ({ text, line: i + 1, added: added.has(i + 1) }));
+        return [{ lines, whole: true }];
+    }
+    return file.hunks.map((h) => ({
+        lines: h.lines.filter((l) => l.kind !== 'del' && l.newLine !== undefined).map((l) => ({ text: l.text, line: l.newLine ?? 0, added: l.kind === 'add' })),
+        whole: file.status === 'added',
+    }));
+}
+
+function hunkLines(file, hunkIndex) {
+    const out = [];
+    let removed = [];
+    for (const l of file.hunks[hunkIndex]?.lines ?? []) {
+        if (l.kind === 'del')
+            removed.push(l.text);
+        else if (l.newLine !== undefined) {
+            out.push({ text: l.text, line: l.newLine, added: l.kind === 'add', removedBefore: removed });
+            removed = [];
+        }
+    }
+    const last = out[out.length - 1];
+    if (last && removed.length > 0)
+        last.removedBefore.push(...removed); // removed at the hunk's end: keep them nearby
+    return out;
+}
+/**
+ * The head-side views of a YAML file: the whole file from its content or when it is new, otherwise
+ * each hunk (its start is the file's start when it begins at line 1; a hunk that does not end in
+ * context reaches the end of the file, since diffs carry trailing context otherwise).
+ */
+function segmentsOf(file) {
+    const perHunk = file.hunks.map((h, i) => ({ hunk: h, lines: hunkLines(file, i) }));
+    if (file.content !== undefined) {
+        const byLine = new Map(perHunk.flatMap((p) => p.lines.map((l) => [l.line, l])));
+        const lines = file.content.split('\n').map((text, i) => byLine.get(i + 1) ?? { text, line: i + 1, added: false, removedBefore: [] });
+        if ([...byLine.values()].every((l) => lines[l.line - 1]?.text === l.text))
+            return [{ lines, top: true, eof: true }];
+    }
+    return perHunk.map(({ hunk, lines }) => ({
+        lines,
+        top: file.status === 'added' || lines[0]?.line === 1,
+        eof: file.status === 'added' || hunk.lines[hunk.lines.length - 1]?.kind !== 'context',
+    }));
+}
+/** The documents of a segment, split at `---`. */
+function documentsOf(segment) {
+    const docs = [];
+    let current = [];
+    let startKnown = segment.top;
+    for (const l of segment.lines) {
+        if (/^---(?:\s|$)/.test(l.text)) {
+            if (current.length > 0)
+                docs.push({ lines: current, complete: startKnown });
+            current = [];
+            startKnown = true;
+            continue;
+        }
+        current.push(l);
+    }
+    if (current.length > 0)
+        docs.push({ lines: current, complete: startKnown && segment.eof });
+    return docs;
+}
+function kindOf(doc) {
+    for (const l of doc.lines) {
+        const kind = /^kind:\s*["']?([\w.-]+)/.exec(l.text)?.[1];
+        if (kind)
+            return kind;
+    }
+    return undefined;
+}
+/** A line that carries no structure: blank, a comment or a template action. */
+function structural(text) {
+    return text.trim() !== '' && !/^\s*#/.test(text) && !templateLine(text);
+}
+/** The key a line sets (`- name: api` → `name`), or undefined. */
+function keyOf(text) {
+    return /^\s*(?:-\s+)?["']?([\w.\-/]+)["']?\s*:(?:\s|$)/.exec(text)?.[1];
+}
+/** The indentation of a line's key: after the dash of a list item. */
+function keyIndent(text) {
+    const m = /^(\s*)(?:-\s+)?/.exec(text);
+    return (m?.[0] ?? '').replace(/\t/g, '    ').length;
+}
+/** The inline value after `key:`, trimmed (empty for a block). */
+function inlineValue(text) {
+    return text.replace(/^\s*(?:-\s+)?["']?[\w.\-/]+["']?\s*:/, '').replace(/\s+#.*$/, '').trim();
+}
+/** The index just past the block of the key at `index`: lines indented deeper than its key (template lines included). */
+function blockEnd(lines, index, limit = lines.length) {
+    const keyLine = lines[index]?.text ?? '';
+    const own = keyIndent(keyLine);
+    let end = index + 1;
+    for (let i = index + 1; i < limit; i++) {
+        const text = lines[i]?.text ?? '';
+        if (!structural(text))
+            continue;
+        const indent = indentOf(text);
+        // A list may sit at its key's own indentation (`ports:\n- containerPort: 80`).
+        const compactList = indent === own && /^\s*-\s/.test(text) && !/^\s*-\s/.test(keyLine);
+        if (indent <= own && !compactList)
+            break;
+        end = i + 1;
+    }
+    return end;
+}
+/** The `containers:` of every pod spec in a document (not `initContainers`). */
+function containersOf(doc) {
+    const out = [];
+    const lines = doc.lines;
+    lines.forEach((l, i) => {
+        if (!/^\s*(?:-\s+)?containers:\s*$/.test(l.text))
+            return;
+        const listIndent = keyIndent(l.text);
+        let dash = -1;
+        let current;
+        let ended = false;
+        for (let j = i + 1; j < lines.length; j++) {
+            const text = lines[j]?.text ?? '';
+            if (!structural(text))
+                continue;
+            const indent = indentOf(text);
+            const item = /^\s*-\s/.test(text);
+            if (dash < 0) {
+                if (!item || indent < listIndent) {
+                    ended = true;
+                    break;
+                }
+                dash = indent;
+            }
+            if (indent < dash || (indent === dash && !item)) {
+                ended = true;
+                break;
+            }
+            if (indent === dash && item) {
+                current = { name: '', start: j, end: j + 1, complete: true, keys: new Map() };
+                out.push(current);
+            }
+            if (!current)
+                continue;
+            current.end = j + 1;
+            if (keyIndent(text) === keyIndent(lines[current.start]?.text ?? '')) {
+                const key = keyOf(text);
+                if (key !== undefined && !current.keys.has(key))
+                    current.keys.set(key, j);
+                if (key === 'name' && !current.name)
+                    current.name = inlineValue(text).replace(/^["']|["']$/g, '');
+            }
+        }
+        // Only the last container can run past what is in view.
+        if (!ended && !doc.complete && current)
+            current.complete = false;
+    });
+    return out;
+}
+/** Whether the container's key holds a templated value (`{{ toYaml .Values.resources | nindent 12 }}`): set elsewhere. */
+function templated(lines, keyIndex) {
+    if (inlineValue(lines[keyIndex]?.text ?? '').includes('{{'))
+        return true;
+    // The action may close the container's block (it is not structural), so look past the block's end.
+    for (let i = keyIndex + 1; i < lines.length; i++) {
+        const text = lines[i]?.text ?? '';
+        if (templateLine(text) && /toYaml|include|\.Values|tpl\s/.test(text))
+            return true;
+        if (structural(text))
+            return false;
+    }
+    return false;
+}
+
+const GUNICORN = 'Serve with a production server instead: `gunicorn -w 4 -b 0.0.0.0:8000 app:app` (or `uvicorn app.main:app --workers 4` for ASGI).';
+const NODE_BUILD = 'Build at image build time (`RUN npm run build`) and start the built app: `next start`, or `node dist/server.js`.';
+const DEV_COMMANDS = [
+    { re: /\bflask\b[^;&|]*?\srun\b/, what: "Flask's development server", instead: GUNICORN },
+    { re: /\bmanage\.py\s+runserver\b|\bdjango-admin\s+runserver\b/, what: "Django's development server", instead: 'Serve with `gunicorn project.wsgi -w 4 -b 0.0.0.0:8000` (or an ASGI server for `project.asgi`).' },
+    { re: /\b(?:uvicorn|gunicorn|hypercorn)\b.*\s--reload\b/, what: 'a server in auto-reload mode (a file watcher restarting it)', instead: 'Drop `--reload`; run several workers instead: `uvicorn app.main:app --host 0.0.0.0 --workers 4`.' },
+    { re: /\bfastapi\s+dev\b/, what: 'the FastAPI CLI in development mode (auto-reload)', instead: 'Use `fastapi run` (no reload) or `uvicorn app.main:app --workers 4`.' },
+    { re: /\b(?:npm|pnpm|yarn|bun)\s+(?:run\s+)?(?:dev|develop|start:dev|serve:dev)\b/, what: 'the development script', instead: NODE_BUILD },
+    { re: /\bnext\s+dev\b/, what: "Next.js's development server", instead: NODE_BUILD },
+    { re: /\bnodemon\b|\bts-node-dev\b|\bnest\s+start\s+--watch\b/, what: 'a file watcher compiling and restarting the app', instead: 'Compile at image build time (`tsc`) and run `node dist/main.js`.' },
+    { re: /\bng\s+serve\b|\breact-scripts\s+start\b|\bwebpack(?:-dev-server|\s+serve)\b/, what: 'a front-end development server', instead: 'Build the static assets at image build time and serve them with nginx or a CDN.' },
+];
+const ENV_NAMES = /^(NODE_ENV|FLASK_ENV|RAILS_ENV|APP_ENV|ASPNETCORE_ENVIRONMENT|FLASK_DEBUG|DJANGO_DEBUG|DEBUG)$/;
+/** Whether `NAME=value` switches the app into development or debug mode. */
+function devEnv(name, value) {
+    if (!ENV_NAMES.test(name))
+        return false;
+    return /DEBUG$/.test(name) ? /^(?:1|true|yes|on)$/i.test(value) : /^(?:development|dev)$/i.test(value);
+}
+function devCommand(text) {
+    const flat = text.replace(/[[\]",]/g, ' ').replace(/\s+/g, ' ');
+    return DEV_COMMANDS.find((c) => c.re.test(flat));
+}
+function commandHit(line, where, command, shown) {
+    return {
+        line,
+        title: `Development server in ${where}: ${code$1(shown)}`,
+        message: `${code$1(shown)} runs ${command.what}. It is built for one developer: a single process with no worker management, ` +
+            'debug features and file watching; under production traffic it stalls on concurrent requests, uses more CPU and memory, ' +
+            'and a debug page can leak source and settings.',
+        remedy: command.instead,
+    };
+}
+function envHit(line, where, name, value) {
+    return {
+        line,
+        title: `Development mode in ${where}: ${code$1(`${name}=${value}`)}`,
+        message: `${code$1(`${name}=${value}`)} switches the app into development or debug mode in ${where}: frameworks then serve ` +
+            'detailed error pages (source, settings, sometimes an interactive debugger), skip caching and optimisations, and log verbosely.',
+        remedy: `Set ${code$1(name)} for production here (e.g. \`NODE_ENV=production\`, \`DEBUG=0\`) and keep development values in a dev-only file (\`Dockerfile.dev\`, \`compose.override.yml\`).`,
+    };
+}
+const DEV_STAGE = /^(?:dev|develop|development|local|debug|test|testing|watch)$/i;
+function dockerfileHits$1(file) {
+    const hits = [];
+    for (const view of dockerfileViews(file)) {
+        let stage;
+        for (const ins of dockerInstructions(view.lines)) {
+            if (ins.instruction === 'FROM') {
+                stage = /\bAS\s+([\w.-]+)\s*$/i.exec(ins.args)?.[1] ?? '';
+                continue;
+            }
+            if (ins.addedLine === undefined || (stage !== undefined && DEV_STAGE.test(stage)))
+                continue;
+            if (ins.instruction === 'CMD' || ins.instruction === 'ENTRYPOINT') {
+                const command = devCommand(ins.args);
+                if (command)
+                    hits.push(commandHit(ins.addedLine, 'the production image', command, `${ins.instruction} ${ins.args}`));
+            }
+            else if (ins.instruction === 'ENV') {
+                const pairs = ins.args.includes('=')
+                    ? [...ins.args.matchAll(/([\w.]+)=["']?([^\s"']*)/g)].map((m) => [m[1] ?? '', m[2] ?? ''])
+                    : [[ins.args.split(/\s+/)[0] ?? '', ins.args.split(/\s+/)[1] ?? '']];
+                const dev = pairs.find(([name, value]) => devEnv(name, value));
+                if (dev)
+                    hits.push(envHit(ins.addedLine, 'the production image', dev[0], dev[1]));
+            }
+        }
+    }
+    return hits;
+}
+const COMMAND_KEY = /^(?:command|args|entrypoint)$/;
+/** The `command:`/`args:` values of each mapping (a container or a compose service), joined: `uvicorn` and `--reload` may be split. */
+function yamlCommandHits(lines, where) {
+    const hits = [];
+    for (let i = 0; i < lines.length; i++) {
+        const first = lines[i];
+        if (!first || !COMMAND_KEY.test(keyOf(first.text) ?? ''))
+            continue;
+        const indent = keyIndent(first.text);
+        let groupEnd = i + 1;
+        for (let j = i + 1; j < lines.length; j++) {
+            const text = lines[j]?.text ?? '';
+            if (!structural(text))
+                continue;
+            if (indentOf(text) < indent)
+                break;
+            groupEnd = j + 1;
+        }
+        let text = '';
+        let changed;
+        for (let j = i; j < groupEnd; j++) {
+            const line = lines[j];
+            if (!line || keyIndent(line.text) !== indent || !COMMAND_KEY.test(keyOf(line.text) ?? ''))
+                continue;
+            const block = lines.slice(j, blockEnd(lines, j));
+            text += ` ${inlineValue(line.text)} ${block.slice(1).map((l) => l.text.replace(/^\s*-\s*/, '')).join(' ')}`;
+            changed ??= block.find((l) => l.added);
+        }
+        const command = devCommand(text);
+        if (changed && command)
+            hits.push(commandHit(changed.line, where, command, text.replace(/[[\]",]/g, ' ').replace(/\s+/g, ' ').trim()));
+        i = groupEnd - 1;
+    }
+    return hits;
+}
+function yamlEnvHits(lines, where) {
+    const hits = [];
+    lines.forEach((l, i) => {
+        const pair = /^\s*(?:-\s+)?["']?(\w+)["']?\s*[:=]\s*["']?([\w-]+)["']?\s*$/.exec(l.text);
+        if (pair && l.added && devEnv(pair[1] ?? '', pair[2] ?? ''))
+            hits.push(envHit(l.line, where, pair[1] ?? '', pair[2] ?? ''));
+        const name = /^\s*-\s+name:\s*["']?(\w+)["']?\s*$/.exec(l.text)?.[1];
+        const next = lines[i + 1];
+        const value = next ? /^\s*value:\s*["']?([\w-]+)["']?\s*$/.exec(next.text)?.[1] : undefined;
+        if (name && value && next && (l.added || next.added) && devEnv(name, value))
+            hits.push(envHit(next.line, where, name, value));
+    });
+    return hits;
+}
+const PY_RUN = /(?<![\w.])(?:\w+\.run|uvicorn\.run)\s*\(/;
+const MAIN_GUARD = /^\s*if\s+__name__\s*==\s*["']__main__["']\s*:/;
+function pythonHits(file) {
+    const hits = [];
+    const settings = /(?:^|\/)settings(?:\/[\w]+)?\.py$/.test(file.path);
+    for (const hunk of file.hunks) {
+        const lines = headLines(hunk);
+        lines.forEach((line, index) => {
+            if (!line.added || /^\s*#/.test(line.text))
+                return;
+            if (settings && /^DEBUG\s*=\s*True\b/.test(line.text))
+                hits.push(envHit(line.line, 'the Django settings', 'DEBUG', 'True'));
+            const match = PY_RUN.exec(line.text);
+            if (!match)
+                return;
+            const call = callText(lines, index, match.index);
+            const reload = /\breload\s*=\s*True\b/.test(call) && /uvicorn/.test(match[0]);
+            if (!/\bdebug\s*=\s*True\b/.test(call) && !reload)
+                return;
+            const openers = enclosingOpeners(lines, index);
+            const allInterfaces = /\bhost\s*=\s*["']0\.0\.0\.0["']/.test(call);
+            // Inside `if __name__ == "__main__":` (or a function) it runs only when started directly: a problem
+            // only when it listens on every interface, as in a container. At module level it runs on import.
+            const moduleLevel = indentOf(line.text) === 0;
+            const guarded = openers.some((i) => MAIN_GUARD.test(lines[i]?.text ?? '') || /^\s*(?:async\s+)?def\s/.test(lines[i]?.text ?? ''));
+            if (!moduleLevel && !(guarded && allInterfaces))
+                return;
+            const shown = call.replace(/\s+/g, ' ').trim();
+            hits.push({
+                line: line.line,
+                title: `Development server started with ${code$1(reload ? 'reload=True' : 'debug=True')}`,
+                message: `${code$1(shown.length > 80 ? `${shown.slice(0, 77)}…` : shown)} starts the framework's development server` +
+                    (reload ? ' with auto-reload' : ' with the interactive debugger') +
+                    (moduleLevel ? ' at import time, so it also runs when a production server imports this module' : ' listening on every interface') +
+                    ': anyone who reaches the port gets a debugger console that runs arbitrary code, and the server is single-process.',
+                remedy: `${GUNICORN} Keep \`debug\` off unless an env var for local development turns it on.`,
+            });
+        });
+    }
+    return hits;
+}
+function check$5(file) {
+    if (isDevPath(file.path))
+        return [];
+    if (isDockerfile(file))
+        return dockerfileHits$1(file);
+    if (file.language === 'python')
+        return pythonHits(file);
+    const compose = isCompose(file.path);
+    // A plain docker-compose.yml is, in most repositories, the local development setup: only files named
+    // for a deployed environment (docker-compose.prod.yml, stack.yml) are judged.
+    if (compose && !isProdNamed(file.path))
+        return [];
+    if (!compose && !isK8sYaml(file))
+        return [];
+    const where = compose ? 'a production compose file' : 'a Kubernetes manifest';
+    return segmentsOf(file).flatMap((s) => [...yamlCommandHits(s.lines, where), ...yamlEnvHits(s.lines, where)]);
+}
+const devServerInProduction = {
+    id: 'dev-server-in-production',
+    summary: 'A development server or mode (flask run, uvicorn --reload, runserver, npm run dev, NODE_ENV=development, debug=True) in a production image or deployment',
+    why: 'Development servers are single-process, reload on file changes and may expose a debugger: under production traffic they fall over, and debug mode can run attacker-supplied code.',
+    remedy: 'Run a production server (gunicorn/uvicorn workers without --reload, next start, node on the build output) and keep dev settings in dev-only files.',
+    severity: 'high',
+    kind: 'problem',
+    scope: 'Dockerfiles, Kubernetes manifests, production compose files and Python entrypoints (dev-only files excluded)',
+    appliesTo: (file) => !isDevPath(file.path) &&
+        (isDockerfile(file) || file.language === 'python' || (isCompose(file.path) && isProdNamed(file.path)) || (!isCompose(file.path) && isK8sYaml(file))),
+    // The stage a CMD belongs to may be far above the hunk: `FROM node:20 AS dev` keeps it quiet.
+    wantsContent: (file) => isDockerfile(file) &&
+        file.status !== 'added' &&
+        !isDevPath(file.path) &&
+        file.hunks.some((h) => {
+            const instructions = dockerInstructions(headLines(h));
+            const firstFrom = instructions.findIndex((i) => i.instruction === 'FROM');
+            return (firstFrom < 0 ? instructions : instructions.slice(0, firstFrom)).some((i) => i.addedLine !== undefined && (i.instruction === 'ENV' || devCommand(i.args) !== undefined));
+        }),
+    check: check$5,
+};
+
+/** The tag of an image reference (`registry:5000/team/app:1.2` → `1.2`), undefined when it has none; null for a digest. */
+function tagOf(ref) {
+    if (ref.includes('@sha256:'))
+        return null;
+    const colon = ref.lastIndexOf(':');
+    return colon > ref.lastIndexOf('/') ? ref.slice(colon + 1) : undefined;
+}
+/** Why the reference floats, or undefined when it is pinned (or cannot be judged: templated). */
+function floating(ref) {
+    if (/[${}]/.test(ref) || ref === 'scratch')
+        return undefined;
+    const tag = tagOf(ref);
+    if (tag === null)
+        return undefined;
+    if (tag === undefined)
+        return 'no tag';
+    return tag === 'latest' ? 'latest' : undefined;
+}
+function dockerfileHits(file) {
+    const hits = [];
+    for (const view of dockerfileViews(file)) {
+        const stages = new Set();
+        // Without the lines above the hunk an untagged single word may be an earlier stage (`FROM builder`).
+        const seesTop = view.whole || view.lines[0]?.line === 1;
+        for (const ins of dockerInstructions(view.lines)) {
+            if (ins.instruction !== 'FROM')
+                continue;
+            const words = ins.args.split(/\s+/).filter((w) => !w.startsWith('--'));
+            const ref = words[0] ?? '';
+            const alias = /^as$/i.test(words[1] ?? '') ? words[2] : undefined;
+            const why = floating(ref);
+            const stage = stages.has(ref) || (!seesTop && !ref.includes('/') && why === 'no tag');
+            if (alias)
+                stages.add(alias);
+            if (ins.addedLine === undefined || !why || stage)
+                continue;
+            hits.push({
+                line: ins.addedLine,
+                title: `Base image ${code$1(ref)} is not pinned`,
+                message: `${code$1(`FROM ${ref}`)} ${why === 'no tag' ? 'has no tag, so it means `:latest`' : 'uses `:latest`'}: every build takes whatever was ` +
+                    'pushed last (a new language minor, a new OS release), so two builds of the same commit differ and rebuilding an old ' +
+                    'version for a rollback does not reproduce it.',
+                remedy: `Pin a version tag (e.g. \`${ref.replace(/:latest$/, '')}:<version>-slim\`), ideally with its digest (\`…@sha256:…\`), and let Renovate or Dependabot bump it.`,
+            });
+        }
+    }
+    return hits;
+}
+/** A compose service that builds its image: `image:` then only names the result, nothing is pulled. */
+function buildsLocally(lines, index) {
+    const indent = keyIndent(lines[index]?.text ?? '');
+    const sibling = (i) => {
+        const text = lines[i]?.text ?? '';
+        if (!structural(text))
+            return false;
+        if (indentOf(text) < indent)
+            return undefined;
+        return keyIndent(text) === indent && keyOf(text) === 'build';
+    };
+    for (const dir of [-1, 1]) {
+        for (let i = index + dir; i >= 0 && i < lines.length; i += dir) {
+            const found = sibling(i);
+            if (found === undefined)
+                break;
+            if (found)
+                return true;
+        }
+    }
+    return false;
+}
+function yamlHits(file) {
+    const hits = [];
+    const compose = isCompose(file.path);
+    for (const segment of segmentsOf(file)) {
+        segment.lines.forEach((l, i) => {
+            if (!l.added)
+                return;
+            const key = keyOf(l.text);
+            const value = inlineValue(l.text).replace(/^["']|["']$/g, '');
+            let ref;
+            let why;
+            if (key === 'image' && value) {
+                ref = value;
+                why = floating(value);
+                if (compose && why === 'no tag' && buildsLocally(segment.lines, i))
+                    why = undefined;
+            }
+            else if (key === 'tag' && value === 'latest' && isHelmValues(file.path)) {
+                ref = 'tag: latest';
+                why = 'latest';
+            }
+            if (!ref || !why)
+                return;
+            hits.push({
+                line: l.line,
+                title: `Image ${code$1(ref)} is not pinned`,
+                message: `${code$1(ref)} ${why === 'no tag' ? 'has no tag, so it means `:latest`' : 'uses `:latest`'}: each node pulls whatever was pushed last ` +
+                    '(Kubernetes pulls `:latest` on every pod start), so pods of one deployment can run different builds and rolling back ' +
+                    'to the previous revision brings back `:latest`, i.e. the new code.',
+                remedy: 'Deploy an immutable tag per build (a version or the git SHA), or a digest (`app@sha256:…`), and change it in each release.',
+            });
+        });
+    }
+    return hits;
+}
+function judged(file) {
+    if (isDevPath(file.path))
+        return false;
+    return isDockerfile(file) || isCompose(file.path) || isK8sYaml(file);
+}
+const imageTagNotPinned = {
+    id: 'image-tag-not-pinned',
+    summary: 'A base image or deployed image with no tag or `:latest` (Dockerfile FROM, Kubernetes/compose image:, Helm values tag)',
+    why: 'A floating tag changes under you: builds are not reproducible, and a rollback or a new node can pull a different image than the one tested.',
+    remedy: 'Pin a version tag, or better a digest (@sha256:…), and update it deliberately.',
+    severity: 'low',
+    kind: 'problem',
+    scope: 'Dockerfiles, compose files and Kubernetes manifests (dev-only files excluded)',
+    appliesTo: judged,
+    // Earlier build stages (Dockerfile) and a compose service's `build:` may be above the hunk.
+    wantsContent: (file) => judged(file) &&
+        file.status !== 'added' &&
+        (isDockerfile(file) || isCompose(file.path)) &&
+        file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && /^\s*(?:FROM\s+(?:--\S+\s+)*[\w.-]+(?:\s|$)|(?:-\s+)?image:\s*["']?[^\s:"'@]+["']?\s*$)/i.test(l.text))),
+    check: (file) => (isDockerfile(file) ? dockerfileHits(file) : yamlHits(file)),
+};
+
+function sidesOf(file, hunk) {
+    const prefix = (file.content?.split('\n').slice(0, Math.max(0, hunk.newStart - 1)) ?? []).map((text, i) => ({ text, changed: false, head: i + 1 }));
+    const old = [...prefix];
+    const head = [...prefix];
+    let pending = [];
+    for (const l of hunk.lines) {
+        if (l.kind === 'del') {
+            const line = { text: l.text, changed: true, head: 0 };
+            pending.push(line);
+            old.push(line);
+            continue;
+        }
+        const n = l.newLine ?? 0;
+        for (const p of pending)
+            p.head = n;
+        pending = [];
+        const line = { text: l.text, changed: l.kind === 'add', head: n };
+        head.push(line);
+        if (l.kind === 'context')
+            old.push(line);
+    }
+    const last = hunk.newStart + hunk.newLines - 1;
+    for (const p of pending)
+        p.head = Math.max(1, last);
+    return { old, head };
+}
+/** The keys leading to line `k`, by indentation; a list item counts as half a step deeper than its key. */
+function pathOf(side, k) {
+    const depth = (t) => indentOf(t) + (/^\s*-\s/.test(t) ? 0.5 : 0);
+    const own = side[k]?.text ?? '';
+    const path = { keys: [keyOf(own) ?? ''], indents: [indentOf(own)], rooted: depth(own) === 0 };
+    let target = depth(own);
+    for (let j = k - 1; j >= 0 && target > 0; j--) {
+        const t = side[j]?.text ?? '';
+        if (/^---/.test(t))
+            break;
+        if (!structural(t) || depth(t) >= target)
+            continue;
+        path.keys.unshift(keyOf(t) ?? '');
+        path.indents.unshift(indentOf(t));
+        target = depth(t);
+        if (target === 0)
+            path.rooted = true;
+    }
+    return path;
+}
+/** The document around line `k`: its kind, and whether the change created or renamed it (`kind:` or `metadata.name` changed). */
+function docAround(side, k) {
+    let start = k;
+    while (start > 0 && !/^---/.test(side[start - 1]?.text ?? ''))
+        start--;
+    let end = k;
+    while (end < side.length && !/^---/.test(side[end]?.text ?? ''))
+        end++;
+    const doc = side.slice(start, end);
+    const kindLine = doc.find((l) => /^kind:/.test(l.text));
+    const fresh = doc.some((l, i) => l.changed && (/^kind:/.test(l.text) || (/^\s{1,4}name:/.test(l.text) && pathOf(doc, i).keys.join('.') === 'metadata.name')));
+    const hook = doc.some((l) => /helm\.sh\/hook|argocd\.argoproj\.io\/hook|generateName:|^\s{1,4}name:.*\{\{/.test(l.text));
+    const kind = kindLine ? /^kind:\s*["']?(\w+)/.exec(kindLine.text)?.[1] : undefined;
+    return kind === undefined ? { fresh, hook } : { kind, fresh, hook };
+}
+const SELECTOR = {
+    field: 'spec.selector',
+    why: 'The selector is immutable once the object exists: `kubectl apply` or `helm upgrade` fails with `field is immutable` and leaves the release half-applied; getting through means deleting and recreating the workload, which takes every pod down at once (or, with `--cascade=orphan`, leaves the old pods running unmanaged).',
+    remedy: 'Keep the selector and change only the pod template\'s labels (extra template labels are fine). If the selector must change, create the workload under a new name next to the old one, move the Service or traffic over, then delete the old one.',
+};
+const STS_FIELD = (name) => ({
+    field: `spec.${name}`,
+    why: 'A StatefulSet update may only change replicas, template, updateStrategy, ordinals, persistentVolumeClaimRetentionPolicy and minReadySeconds: `kubectl apply` fails with `Forbidden: updates to statefulset spec for fields other than … are forbidden`.',
+    remedy: 'To grow volumes, resize each PVC (a storage class with `allowVolumeExpansion`), then recreate only the StatefulSet object: `kubectl delete statefulset <name> --cascade=orphan` and apply, so pods and volumes stay. For other fields, plan a migration to a new StatefulSet.',
+});
+const JOB_TEMPLATE = {
+    field: 'spec.template',
+    why: 'A Job\'s pod template cannot change once the Job exists: re-applying the manifest fails with `field is immutable` while the old Job object is still there.',
+    remedy: 'Give each run a new name (suffixed with the release or image tag), use `generateName`, run it as a Helm hook with `helm.sh/hook-delete-policy: before-hook-creation`, or set `ttlSecondsAfterFinished` so the finished Job is gone before the next apply.',
+};
+const SELECTOR_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job']);
+/** The immutable field a changed line is in, or undefined. Out of view (no content), only conventional two-space layouts are trusted. */
+function fieldOf(path, kind, hook, pdbFile) {
+    const { keys, indents, rooted } = path;
+    const top = rooted ? keys.slice(1) : keys;
+    const atSpecLevel = rooted ? keys[0] === 'spec' : indents[0] === 2;
+    if (!atSpecLevel)
+        return undefined;
+    if (top[0] === 'selector' && (kind ? SELECTOR_KINDS.has(kind) : !pdbFile && /^match(?:Labels|Expressions)$/.test(top[1] ?? '')))
+        return SELECTOR;
+    if (['volumeClaimTemplates', 'serviceName', 'podManagementPolicy'].includes(top[0] ?? '') && (kind === 'StatefulSet' || kind === undefined))
+        return STS_FIELD(top[0] ?? '');
+    if (top[0] === 'template' && kind === 'Job' && !hook && rooted)
+        return JOB_TEMPLATE;
+    return undefined;
+}
+const SELECTOR_HELPER = /define\s+"([^"]*(?:selectorLabels|selector-labels|matchLabels)[^"]*)"/i;
+function helperHits(file) {
+    const hits = [];
+    for (const hunk of file.hunks) {
+        const { old, head } = sidesOf(file, hunk);
+        for (const side of [head, old]) {
+            const k = side.findIndex((l, i) => l.changed && structural(l.text) && SELECTOR_HELPER.test(side.slice(0, i).reverse().find((p) => /\{\{-?\s*define\s/.test(p.text))?.text ?? ''));
+            if (k < 0 || hits.length > 0)
+                continue;
+            const helper = SELECTOR_HELPER.exec(side.slice(0, k).reverse().find((p) => /\{\{-?\s*define\s/.test(p.text))?.text ?? '')?.[1] ?? '';
+            hits.push({
+                line: side[k]?.head ?? 1,
+                title: `Selector labels helper ${code$1(helper)} changed`,
+                message: `This edits ${code$1(helper)}, which charts use for \`spec.selector.matchLabels\` of every Deployment and StatefulSet. ${SELECTOR.why}`,
+                remedy: SELECTOR.remedy,
+            });
+        }
+    }
+    return hits;
+}
+function check$4(file) {
+    if (file.status === 'added')
+        return [];
+    if (/\.tpl$/.test(file.path))
+        return helperHits(file);
+    const pdbFile = /pdb|disruption/i.test(file.path);
+    const hits = [];
+    for (const hunk of file.hunks) {
+        const { old, head } = sidesOf(file, hunk);
+        const found = new Map();
+        for (const [side, isHead] of [[head, true], [old, false]]) {
+            side.forEach((l, k) => {
+                if (!l.changed || !structural(l.text))
+                    return;
+                const doc = docAround(side, k);
+                if (doc.fresh)
+                    return; // a new or renamed object is created, not updated
+                const field = fieldOf(pathOf(side, k), doc.kind, doc.hook, pdbFile);
+                if (!field)
+                    return;
+                const key = `${field.field}\u0000${doc.kind ?? ''}`;
+                const entry = found.get(key) ?? { field, ...(doc.kind ? { kind: doc.kind } : {}), line: l.head, added: [], removed: [] };
+                (isHead ? entry.added : entry.removed).push(l.text.trim());
+                if (isHead && entry.added.length === 1)
+                    entry.line = l.head;
+                found.set(key, entry);
+            });
+        }
+        for (const { field, kind, line, added, removed } of found.values()) {
+            const change = [removed[0] && `removed ${code$1(removed[0])}`, added[0] && `added ${code$1(added[0])}`].filter(Boolean).join(', ');
+            hits.push({
+                line,
+                title: `Immutable ${code$1(field.field)}${kind ? ` of a ${kind}` : ''} changed`,
+                message: `This change edits ${code$1(field.field)}${kind ? ` of an existing ${kind}` : ''} (${change}). ${field.why}`,
+                remedy: field.remedy,
+            });
+        }
+    }
+    return hits;
+}
+const k8sImmutableFieldChanged = {
+    id: 'k8s-immutable-field-changed',
+    summary: 'A change to a Kubernetes field that cannot be updated in place (workload selector, StatefulSet volumeClaimTemplates/serviceName, a Job template, a chart\'s selectorLabels helper)',
+    why: 'Kubernetes rejects the update (kubectl apply fails), so the rollout needs the resource deleted and recreated: downtime, or orphaned pods.',
+    remedy: 'Keep the field as it is, or plan a new resource under a new name with a migration and cut-over.',
+    severity: 'high',
+    kind: 'problem',
+    scope: 'modified Kubernetes manifests, Helm templates and helpers',
+    appliesTo: (file) => file.status !== 'added' && (isK8sYaml(file) || (/\.tpl$/.test(file.path) && /(?:^|\/)(?:charts?|helm)\//.test(file.path))),
+    // The kind and the path of a changed line are usually above the hunk.
+    wantsContent: (file) => file.status !== 'added' && file.hunks.some((h) => h.lines.some((l) => l.kind !== 'context' && /^\s+(?:-\s+)?[\w.\-/]+:/.test(l.text))),
+    check: check$4,
+};
+
+/** Workloads whose pod template the rules judge (Pods and ReplicaSets are rarely written by hand). */
+const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob']);
+function metadataName(lines) {
+    const meta = lines.findIndex((l) => /^metadata:\s*$/.test(l.text));
+    if (meta < 0)
+        return undefined;
+    for (let i = meta + 1; i < blockEnd(lines, meta); i++) {
+        const text = lines[i]?.text ?? '';
+        if (/^\s{1,4}name:/.test(text))
+            return inlineValue(text).replace(/^["']|["']$/g, '');
+    }
+    return undefined;
+}
+/** Every complete container of a workload (or of a pod spec whose kind is out of view) in the file's views. */
+function workloadContainers(file) {
+    const out = [];
+    for (const segment of segmentsOf(file)) {
+        for (const doc of documentsOf(segment)) {
+            const kind = kindOf(doc);
+            if (kind !== undefined && !WORKLOADS.has(kind))
+                continue;
+            for (const container of containersOf(doc)) {
+                // No image: a Kustomize strategic-merge patch or a fragment, which only states what it changes.
+                if (!container.complete || !container.keys.has('image'))
+                    continue;
+                const first = doc.lines[container.start];
+                const image = container.keys.get('image');
+                const added = first?.added === true && (image === undefined || doc.lines[image]?.added === true);
+                out.push({ kind, name: metadataName(doc.lines), container, lines: doc.lines, added });
+            }
+        }
+    }
+    return out;
+}
+/** What the finding calls it: "container `api` of Deployment `scoring-api`". */
+function describeContainer(w) {
+    // A Helm-templated name (`{{ .Chart.Name }}`) says nothing to the reader: leave it out.
+    const named = (s) => s !== undefined && s !== '' && !s.includes('{{');
+    const owner = w.kind ? `${w.kind}${named(w.name) ? ` ${code$1(w.name)}` : ''}` : 'this pod spec';
+    return named(w.container.name) ? `container ${code$1(w.container.name)} of ${owner}` : `the container of ${owner}`;
+}
+/** The head-side line of the first added line in lines [start, end), if any. */
+function firstAdded(lines, start, end) {
+    return lines.slice(start, end).find((l) => l.added)?.line;
+}
+/** The head-side line just after removed lines that set `key` inside the container, if the change removed it. */
+function removedKeyAt(w, keys) {
+    const { lines, container } = w;
+    for (let i = container.start + 1; i <= container.end && i < lines.length; i++) {
+        if (lines[i]?.removedBefore.some((t) => keys.test(keyOf(t) ?? '')))
+            return lines[i]?.line;
+    }
+    return undefined;
+}
+/** A modified manifest whose changed lines touch a container: the hunk rarely shows the whole container. */
+function touchesContainers(file, keys) {
+    if (file.status === 'added' || !isK8sYaml(file))
+        return false;
+    return file.hunks.some((h) => h.lines.some((l) => l.kind !== 'context' && keys.test(keyOf(l.text) ?? '')));
+}
+
+/** Workloads that take traffic through a Service; Jobs and CronJobs run to completion, DaemonSets are mostly agents. */
+const SERVING = new Set(['Deployment', 'StatefulSet']);
+function check$3(file) {
+    const hits = [];
+    for (const w of workloadContainers(file)) {
+        const { keys, end } = w.container;
+        const ports = keys.get('ports');
+        if (w.kind === undefined || !SERVING.has(w.kind) || ports === undefined || keys.has('readinessProbe'))
+            continue;
+        // What this change did: a new container, a probe it removed, or ports it opened.
+        const line = w.added ? w.lines[w.container.start]?.line : (removedKeyAt(w, /^readinessProbe$/) ?? firstAdded(w.lines, ports, blockEnd(w.lines, ports, end)));
+        if (line === undefined)
+            continue;
+        const removed = !w.added && removedKeyAt(w, /^readinessProbe$/) !== undefined;
+        hits.push({
+            line,
+            title: `${removed ? 'Readiness probe removed from' : 'No readiness probe for'} ${describeContainer(w)}`,
+            message: `${describeContainer(w)[0]?.toUpperCase()}${describeContainer(w).slice(1)} exposes ports but has no \`readinessProbe\`: ` +
+                'Kubernetes sends it traffic as soon as the process starts, before it has loaded config, warmed caches or connected to ' +
+                'its dependencies, so every rollout and restart fails some requests; and a broken version looks ready, so the rollout ' +
+                'replaces the healthy pods with it instead of stopping.',
+            remedy: 'Add a readiness probe on an endpoint that answers only when the app can serve: `readinessProbe: { httpGet: { path: /ready, port: http }, ' +
+                'periodSeconds: 5, failureThreshold: 3 }` (a `startupProbe` for slow starts; keep liveness separate and cheap).',
+        });
+    }
+    return hits;
+}
+const k8sMissingReadinessProbe = {
+    id: 'k8s-missing-readiness-probe',
+    summary: 'A new or changed Deployment/StatefulSet container with ports but no readinessProbe',
+    why: 'Pods get traffic before they can serve, and a broken version looks healthy, so a rollout cannot stop on its own.',
+    remedy: 'Add a readinessProbe on an endpoint that checks what the container needs to serve (dependencies, a loaded model).',
+    severity: 'medium',
+    kind: 'problem',
+    scope: 'Kubernetes manifests and Helm templates',
+    appliesTo: isK8sYaml,
+    wantsContent: (file) => touchesContainers(file, /^(?:containers|name|image|ports|containerPort|readinessProbe)$/),
+    check: check$3,
+};
+
+const RESOURCE_KEYS = /^(?:resources|requests|limits|memory|cpu)$/;
+/** Whether the container asks for resources and caps its memory; a templated `resources:` counts as set (values.yaml decides). */
+function resourcesOf(w) {
+    const { lines, container } = w;
+    const at = container.keys.get('resources');
+    if (at === undefined)
+        return { requests: false, memoryLimit: false };
+    if (templated(lines, at))
+        return { requests: true, memoryLimit: true };
+    const inline = inlineValue(lines[at]?.text ?? '');
+    if (inline)
+        return { requests: /requests\s*:\s*\{\s*\w/.test(inline), memoryLimit: /limits\s*:\s*\{[^}]*memory\s*:/.test(inline) };
+    const end = blockEnd(lines, at, container.end);
+    let requests = false;
+    let memoryLimit = false;
+    for (let i = at + 1; i < end; i++) {
+        const key = keyOf(lines[i]?.text ?? '');
+        const sub = blockEnd(lines, i, end);
+        const value = inlineValue(lines[i]?.text ?? '');
+        if (key === 'requests')
+            requests = (value !== '' && value !== '{}') || sub > i + 1 || templated(lines, i);
+        if (key === 'limits') {
+            memoryLimit =
+                /memory\s*:/.test(value) || templated(lines, i) || lines.slice(i + 1, sub).some((l) => keyOf(l.text) === 'memory' && inlineValue(l.text) !== '');
+        }
+    }
+    return { requests, memoryLimit };
+}
+function check$2(file) {
+    const hits = [];
+    for (const w of workloadContainers(file)) {
+        const { requests, memoryLimit } = resourcesOf(w);
+        if (requests && memoryLimit)
+            continue;
+        const at = w.container.keys.get('resources');
+        // Judge what this change wrote: a new container, or a resources block it edited or removed.
+        const line = w.added
+            ? w.lines[w.container.start]?.line
+            : (at === undefined ? undefined : firstAdded(w.lines, at, blockEnd(w.lines, at, w.container.end))) ?? removedKeyAt(w, RESOURCE_KEYS);
+        if (line === undefined)
+            continue;
+        const missing = [!requests && 'resource requests', !memoryLimit && 'memory limit'].filter((m) => m !== false).join(' or ');
+        hits.push({
+            line,
+            title: `No ${missing} for ${describeContainer(w)}`,
+            message: `${describeContainer(w)[0]?.toUpperCase()}${describeContainer(w).slice(1)} has no ${missing}. ` +
+                (!requests ? 'Without requests the scheduler places the pod as if it needed nothing, so nodes get overcommitted and it is the first pod evicted under pressure. ' : '') +
+                (!memoryLimit ? 'Without a memory limit a leak or a traffic spike lets it take the whole node\'s memory, and the OOM killer then takes down neighbouring pods too.' : ''),
+            remedy: 'Set both, sized from observed usage: `resources: { requests: { cpu: 250m, memory: 512Mi }, limits: { memory: 512Mi } }` ' +
+                '(memory limit equal to the request avoids surprise OOM kills; a CPU limit is optional). In a Helm chart, expose them in values.yaml with sane defaults.',
+        });
+    }
+    return hits;
+}
+const k8sMissingResources = {
+    id: 'k8s-missing-resources',
+    summary: 'A Kubernetes workload container (Deployment, StatefulSet, DaemonSet, Job, CronJob, Helm templates) with no resource requests or no memory limit',
+    why: 'Without requests the scheduler packs pods blindly; without a memory limit one leaking pod can starve the node and evict its neighbours.',
+    remedy: 'Set CPU and memory requests from measured usage and a memory limit; CPU limits are optional.',
+    severity: 'medium',
+    kind: 'problem',
+    scope: 'Kubernetes manifests and Helm templates',
+    appliesTo: isK8sYaml,
+    wantsContent: (file) => touchesContainers(file, /^(?:containers|name|image|resources|requests|limits|memory|cpu)$/),
+    check: check$2,
+};
+
 /** Packages and images that bring a new datastore, queue, cache, search index or external service into the system. */
 const dep = (service, role) => ({ service, role });
 const POSTGRES = dep('PostgreSQL', 'relational datastore');
@@ -24220,6 +28859,130 @@ const IMAGES = {
     'clickhouse/clickhouse-server': dep('ClickHouse', 'analytical datastore'),
 };
 
+/**
+ * Where a dependency entry sits in package.json or pyproject.toml: which object or TOML table and
+ * array. Read by a small scanner rather than a parser so that it also works on a fragment (one added
+ * line such as `"dependencies": { "pg": "^8" }`) and keeps line numbers.
+ */
+function nextNonSpace(text, from) {
+    for (let i = from; i < text.length; i++)
+        if (!/\s/.test(text[i] ?? ''))
+            return text[i];
+    return undefined;
+}
+/**
+ * Every key of a JSON text (or of a fragment of one), with its path. A fragment's outermost level is
+ * taken as an object whose own position is unknown (its keys get an empty path).
+ */
+function jsonKeys(text, firstLine = 1) {
+    const keys = [];
+    const stack = [{ object: true, parentKey: undefined, key: undefined }];
+    let line = firstLine;
+    let i = 0;
+    while (i < text.length) {
+        const ch = text[i];
+        if (ch === '"') {
+            const startLine = line;
+            let value = '';
+            let j = i + 1;
+            for (; j < text.length && text[j] !== '"'; j++) {
+                if (text[j] === '\\')
+                    j++;
+                else if (text[j] === '\n')
+                    line++;
+                value += text[j] ?? '';
+            }
+            i = j + 1;
+            const top = stack[stack.length - 1];
+            if (top?.object && nextNonSpace(text, i) === ':') {
+                top.key = value;
+                const colon = text.indexOf(':', i);
+                keys.push({
+                    line: startLine,
+                    path: stack.map((f) => f.parentKey).filter((k) => k !== undefined),
+                    key: value,
+                    stringValue: nextNonSpace(text, colon + 1) === '"',
+                });
+            }
+            continue;
+        }
+        if (ch === '\n')
+            line++;
+        else if (ch === '{' || ch === '[')
+            stack.push({ object: ch === '{', parentKey: stack[stack.length - 1]?.key, key: undefined });
+        else if ((ch === '}' || ch === ']') && stack.length > 1)
+            stack.pop();
+        i++;
+    }
+    return keys;
+}
+/** package.json sections whose packages ship with the application. */
+const NPM_RUNTIME_SECTIONS = new Set(['dependencies', 'optionalDependencies']);
+const REQUIREMENT_NAME = /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)/;
+function quotedStrings(text) {
+    return [...text.matchAll(/"([^"]*)"|'([^']*)'/g)].map((m) => m[1] ?? m[2] ?? '');
+}
+/** The requirement strings of `text`, up to the `]` that closes the array (if it closes on this line). */
+function arrayItems(text) {
+    const close = text.replace(/"[^"]*"|'[^']*'/g, (s) => ' '.repeat(s.length)).indexOf(']');
+    const part = close < 0 ? text : text.slice(0, close);
+    const items = quotedStrings(part)
+        .map((s) => REQUIREMENT_NAME.exec(s)?.[1])
+        .filter((n) => n !== undefined);
+    return { items, closed: close >= 0 };
+}
+/** Every dependency-like entry of pyproject.toml lines: items of arrays, and `name = "…"` / `name = {…}` keys. */
+function tomlEntries(lines) {
+    const entries = [];
+    let table;
+    let array;
+    for (const { text, line } of lines) {
+        const code = text.replace(/\s#.*$/, '');
+        const header = /^\s*\[\[?([^\]]+)\]\]?\s*$/.exec(code)?.[1]?.trim();
+        if (header !== undefined && array === undefined) {
+            table = header;
+            continue;
+        }
+        if (array !== undefined) {
+            const { items, closed } = arrayItems(code);
+            for (const name of items)
+                entries.push({ line, table, array, name });
+            if (closed)
+                array = undefined;
+            continue;
+        }
+        const opener = /^\s*([\w.-]+)\s*=\s*\[(.*)$/.exec(code);
+        if (opener) {
+            const { items, closed } = arrayItems(opener[2] ?? '');
+            for (const name of items)
+                entries.push({ line, table, array: opener[1] ?? '', name });
+            if (!closed)
+                array = opener[1];
+            continue;
+        }
+        const key = /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*=\s*["{]/.exec(code)?.[1];
+        if (key !== undefined)
+            entries.push({ line, table, name: key });
+    }
+    return entries;
+}
+/** Dev-only groups: `[project.optional-dependencies] dev = [...]`, a Poetry `dev` group. */
+const DEV_GROUP = /^(?:dev|develop|development|test|tests|testing|lint|docs|typing|ci)$/i;
+/** Whether a pyproject entry whose table (and array) is known ships with the application. */
+function tomlRuntime(table, array) {
+    if (array !== undefined) {
+        if (table === 'project')
+            return array === 'dependencies';
+        if (table === 'project.optional-dependencies')
+            return !DEV_GROUP.test(array);
+        return false; // [dependency-groups], [build-system] requires, tool settings
+    }
+    if (table === 'tool.poetry.dependencies')
+        return true;
+    const group = /^tool\.poetry\.group\.([\w-]+)\.dependencies$/.exec(table)?.[1];
+    return group !== undefined && !DEV_GROUP.test(group);
+}
+
 const COMPOSE = picomatch(['**/docker-compose*.{yml,yaml}', '**/compose*.{yml,yaml}'], { dot: true });
 const ADR_FILES = picomatch(['**/{adr,adrs,decisions,architecture-decisions,decision-records}/**', '**/*{ADR,adr}[-_]*.md', '**/docs/architecture/**'], { dot: true });
 /** "ADR-12", "ADR 0007", a link into an adr/ or decisions/ folder, "decision record". */
@@ -24270,8 +29033,7 @@ function lookup(manifest, name) {
         }
     }
 }
-/** Dev-only groups: `[project.optional-dependencies] dev = [...]`, `requirements-test.txt`, a Poetry `dev` group. */
-const DEV_GROUP = /^(?:dev|develop|development|test|tests|testing|lint|docs|typing|ci)$/i;
+/** Dev-only requirement files: `requirements-dev.txt`, `requirements_test.txt`. */
 const DEV_REQUIREMENTS = /^requirements[-_.](?:dev|develop|test|tests|testing|lint|docs|ci)\b/i;
 /** The nearest earlier hunk line indented less than `index`'s, or undefined when the hunk does not show it. */
 function parentLine(hunk, index) {
@@ -24285,55 +29047,103 @@ function parentLine(hunk, index) {
     }
     return undefined;
 }
-/** In pyproject.toml, whether the entry is a runtime dependency, judged by its TOML table and array. */
-function pyprojectRuntime(hunk, index, quoted) {
-    let array;
+/**
+ * In pyproject.toml, whether the entry is a runtime dependency, judged by the TOML table and array
+ * the hunk shows above it; `array` is preset for an item on the array's own line (`dependencies = ["redis"]`).
+ */
+function pyprojectRuntime(hunk, index, quoted, preset) {
+    let array = preset;
     for (let i = index - 1; i >= 0; i--) {
         const line = hunk.lines[i];
         if (!line || line.kind === 'del')
             continue;
         const table = /^\s*\[([^\]]+)\]\s*$/.exec(line.text)?.[1]?.trim();
         if (table !== undefined) {
-            if (array !== undefined) {
-                if (table === 'project')
-                    return array === 'dependencies';
-                if (table === 'project.optional-dependencies')
-                    return !DEV_GROUP.test(array);
-                return false; // [dependency-groups], [build-system] requires, tool settings
-            }
-            if (quoted)
-                return false; // a string outside any array: not a dependency list
-            if (table === 'tool.poetry.dependencies')
-                return true;
-            const group = /^tool\.poetry\.group\.([\w-]+)\.dependencies$/.exec(table)?.[1];
-            return group !== undefined && !DEV_GROUP.test(group);
+            if (array === undefined && quoted)
+                return { runtime: false, settled: true }; // a string outside any array
+            return { runtime: tomlRuntime(table, array), settled: true };
         }
         const opener = quoted && array === undefined ? /^\s*([\w.-]+)\s*=\s*\[/.exec(line.text)?.[1] : undefined;
         if (opener !== undefined)
             array = opener;
     }
     // The hunk shows no table: only the array name can tell; with nothing at all, assume runtime.
-    return array === undefined ? true : array === 'dependencies';
+    return { runtime: array === undefined ? true : array === 'dependencies', settled: false };
 }
-/** Whether an added manifest line is a runtime dependency, as far as the hunk shows (not dev, test or indirect). */
-function isRuntime(manifest, path, hunk, index) {
-    const text = hunk.lines[index]?.text ?? '';
+/** The dependencies an added hunk line names, judged by what the hunk shows. */
+function hunkCandidates(manifest, path, hunk, index) {
+    const line = hunk.lines[index];
+    if (!line || line.newLine === undefined)
+        return [];
+    const at = line.newLine;
+    const text = line.text;
     switch (manifest) {
-        case 'requirements':
-            return !DEV_REQUIREMENTS.test(path.slice(path.lastIndexOf('/') + 1));
-        case 'pyproject':
-            return pyprojectRuntime(hunk, index, /^\s*"/.test(text));
-        case 'package.json': {
-            const parent = parentLine(hunk, index);
-            if (parent === undefined)
-                return true;
-            return /^\s*"dependencies"\s*:\s*\{/.test(parent); // devDependencies, scripts, overrides...: not shipped
+        case 'package.json':
+            return jsonKeys(text)
+                .filter((k) => k.stringValue)
+                .map((k) => {
+                if (k.path.length > 0)
+                    return { name: k.key, line: at, runtime: k.path.length === 1 && NPM_RUNTIME_SECTIONS.has(k.path[0] ?? ''), settled: true };
+                const parent = parentLine(hunk, index);
+                if (parent === undefined)
+                    return { name: k.key, line: at, runtime: true, settled: false };
+                // devDependencies, scripts, overrides...: not shipped
+                return { name: k.key, line: at, runtime: /^\s*"(?:dependencies|optionalDependencies)"\s*:\s*\{/.test(parent), settled: true };
+            });
+        case 'pyproject': {
+            const opener = /^\s*([\w.-]+)\s*=\s*\[/.exec(text)?.[1];
+            if (opener !== undefined) {
+                const judged = pyprojectRuntime(hunk, index, true, opener);
+                return tomlEntries([{ text, line: at }]).map((e) => ({ name: e.name.toLowerCase(), line: at, ...judged }));
+            }
+            const name = nameOn(manifest, text);
+            return name === undefined ? [] : [{ name, line: at, ...pyprojectRuntime(hunk, index, /^\s*"/.test(text)) }];
         }
-        case 'go.mod':
-            return !/\/\/\s*indirect\b/.test(text);
-        case 'compose':
-            return true;
+        default: {
+            const name = nameOn(manifest, text);
+            if (name === undefined)
+                return [];
+            const runtime = manifest === 'requirements'
+                ? !DEV_REQUIREMENTS.test(path.slice(path.lastIndexOf('/') + 1))
+                : manifest === 'go.mod'
+                    ? !/\/\/\s*indirect\b/.test(text)
+                    : true;
+            return [{ name, line: at, runtime, settled: true }];
+        }
     }
+}
+/**
+ * The dependencies the added lines name, with their sections read from the whole file: settles a
+ * devDependencies entry whose header is far above the hunk. Undefined when the content cannot help.
+ */
+function contentCandidates(manifest, file) {
+    const content = file.content;
+    if (content === undefined || (manifest !== 'package.json' && manifest !== 'pyproject'))
+        return undefined;
+    const added = new Set(addedLines(file).map((l) => l.newLine));
+    const lines = content.split('\n').map((text, i) => ({ text, line: i + 1 }));
+    if ([...added].some((n) => n === undefined || n > lines.length))
+        return undefined; // not the head this diff was made against
+    if (manifest === 'package.json') {
+        return jsonKeys(content)
+            .filter((k) => k.stringValue && added.has(k.line))
+            .map((k) => ({ name: k.key, line: k.line, runtime: k.path.length === 1 && NPM_RUNTIME_SECTIONS.has(k.path[0] ?? ''), settled: true }));
+    }
+    return tomlEntries(lines)
+        .filter((e) => added.has(e.line))
+        .map((e) => ({ name: e.name.toLowerCase(), line: e.line, runtime: e.table !== undefined && tomlRuntime(e.table, e.array), settled: true }));
+}
+function hunkCandidatesOf(manifest, file) {
+    return file.hunks.flatMap((hunk) => hunk.lines.flatMap((line, i) => (line.kind === 'add' ? hunkCandidates(manifest, file.path, hunk, i) : [])));
+}
+/** The names a removed line had: a single-line section names several. */
+function removedNames(manifest, text) {
+    if (manifest === 'package.json')
+        return jsonKeys(text).filter((k) => k.stringValue).map((k) => k.key);
+    if (manifest === 'pyproject' && /^\s*[\w.-]+\s*=\s*\[/.test(text))
+        return tomlEntries([{ text, line: 1 }]).map((e) => e.name.toLowerCase());
+    const name = nameOn(manifest, text);
+    return name === undefined ? [] : [name];
 }
 function hasDecisionRecord(changeSet) {
     return changeSet.files.some((f) => ADR_FILES(f.path) && f.status !== 'removed') || ADR_MENTION.test(`${changeSet.pr.title}\n${changeSet.pr.body}`);
@@ -24343,28 +29153,29 @@ function newServices(file) {
     const manifest = manifestOf(file.path);
     if (!manifest)
         return [];
-    const removed = removedTexts(file).map((t) => nameOn(manifest, t)).filter((n) => n !== undefined);
+    const removed = removedTexts(file).flatMap((t) => removedNames(manifest, t));
     const before = new Set([...removed, ...removed.map((n) => lookup(manifest, n)?.service).filter((s) => s !== undefined)]);
     const found = [];
-    for (const hunk of file.hunks) {
-        hunk.lines.forEach((line, i) => {
-            if (line.kind !== 'add' || line.newLine === undefined)
-                return;
-            const name = nameOn(manifest, line.text);
-            const dependency = name === undefined ? undefined : lookup(manifest, name);
-            if (!name || !dependency || before.has(name) || before.has(dependency.service))
-                return;
-            if (found.some((f) => f.dependency.service === dependency.service))
-                return;
-            if (isRuntime(manifest, file.path, hunk, i))
-                found.push({ name, dependency, line: line.newLine });
-        });
+    for (const { name, line, runtime } of contentCandidates(manifest, file) ?? hunkCandidatesOf(manifest, file)) {
+        const dependency = lookup(manifest, name);
+        if (!runtime || !dependency || before.has(name) || before.has(dependency.service))
+            continue;
+        if (found.some((f) => f.dependency.service === dependency.service))
+            continue;
+        found.push({ name, dependency, line });
     }
     return found;
 }
-const FACTS = new WeakMap();
-function factsOf(changeSet) {
-    let facts = FACTS.get(changeSet);
+/** A manifest whose added service line sits in a section the hunk does not show (package.json, pyproject.toml). */
+function wantsContent(file) {
+    const manifest = manifestOf(file.path);
+    if (manifest !== 'package.json' && manifest !== 'pyproject')
+        return false;
+    return hunkCandidatesOf(manifest, file).some((c) => !c.settled && lookup(manifest, c.name) !== undefined);
+}
+const FACTS$1 = new WeakMap();
+function factsOf$1(changeSet) {
+    let facts = FACTS$1.get(changeSet);
     if (facts)
         return facts;
     const asked = new Set();
@@ -24377,13 +29188,13 @@ function factsOf(changeSet) {
             questions.set(file, fresh);
     }
     facts = { decisionRecord: hasDecisionRecord(changeSet), questions };
-    FACTS.set(changeSet, facts);
+    FACTS$1.set(changeSet, facts);
     return facts;
 }
-function check(file, changeSet) {
+function check$1(file, changeSet) {
     if (!manifestOf(file.path))
         return [];
-    const facts = factsOf(changeSet);
+    const facts = factsOf$1(changeSet);
     if (facts.decisionRecord)
         return [];
     return (facts.questions.get(file) ?? [])
@@ -24400,15 +29211,384 @@ function check(file, changeSet) {
 const newDependencyWithoutAdr = {
     id: 'new-dependency-without-adr',
     summary: 'A new datastore, queue, cache, search index or external service (manifests, compose images) with no ADR in or linked from the PR',
+    why: 'A stateful or external service is a long commitment: operations, backups, failure modes, cost and lock-in.',
+    remedy: 'Add an ADR (context, decision, alternatives, consequences) in the PR, or link the existing one.',
     severity: 'medium',
     kind: 'question',
     scope: 'dependency manifests or compose files',
     appliesTo: (file) => manifestOf(file.path) !== undefined,
+    wantsContent,
+    check: check$1,
+};
+
+/** Credentials with a recognisable shape: found anywhere on an added line, comments included. */
+const TOKENS = [
+    { re: /\b((?:AKIA|ASIA)[0-9A-Z]{16})\b/, what: 'an AWS access key id', random: false },
+    { re: /(-----BEGIN (?:[A-Z]+ )*PRIVATE KEY(?: BLOCK)?-----)/, what: 'a private key', random: false },
+    { re: /\b(gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})/, what: 'a GitHub token', random: true },
+    { re: /\b(xox[abposr]-[A-Za-z0-9-]{10,})/, what: 'a Slack token', random: true },
+    { re: /\b([rs]k_live_[A-Za-z0-9]{16,})/, what: 'a Stripe live key', random: true },
+    { re: /\b(sk-ant-[A-Za-z0-9_-]{32,})/, what: 'an Anthropic API key', random: true },
+    { re: /\b(sk-(?:proj-)?[A-Za-z0-9_-]{32,})/, what: 'an OpenAI API key', random: true },
+    { re: /\b(AIza[0-9A-Za-z_-]{35})(?![\w-])/, what: 'a Google API key', random: true },
+];
+/** Values that stand for a secret rather than being one. */
+const PLACEHOLDER = /changeme|change[_-]me|example|dummy|placeholder|your[_-]|yourkey|xxx|\*\*\*|\.\.\.|redacted|fake|sample|replace|todo|fixme|test|insert/i;
+/** Values that read a secret from somewhere else: env, template, secret store. */
+const REFERENCE = /\$\{|\$\(|^\$\w|\{\{|%\(|#\{|\{[\w.]*\}|<[^>]*>|process\.env|os\.environ|getenv|ENC\[|vault:|secretsmanager|ssm:|^arn:|^!/;
+function entropy(value) {
+    const counts = new Map();
+    for (const ch of value)
+        counts.set(ch, (counts.get(ch) ?? 0) + 1);
+    let bits = 0;
+    for (const n of counts.values())
+        bits -= (n / value.length) * Math.log2(n / value.length);
+    return bits;
+}
+function placeholder(value) {
+    return PLACEHOLDER.test(value) || REFERENCE.test(value) || /^(.)\1*$/.test(value);
+}
+/** A literal that looks like a real password or key: long enough, no spaces, more than one kind of character. */
+function secretLike(value) {
+    if (value.length < 8 || /\s/.test(value) || placeholder(value))
+        return false;
+    if (/^[A-Z][A-Z0-9_]*$/.test(value))
+        return false; // an env var's name: `token_env = "GITHUB_TOKEN"`
+    if (/^[A-Za-z][a-z]+$/.test(value))
+        return false; // a word: a UI label (`"password": "Passwort"`), not a credential
+    if (/^(?:https?:|file:|\.{0,2}\/)/.test(value))
+        return false; // a URL or a path (`/run/secrets/db`)
+    const classes = [/[a-z]/, /[A-Z]/, /\d/, /[^A-Za-z0-9]/].filter((re) => re.test(value)).length;
+    return classes >= 2;
+}
+/** A name that holds a credential: `DB_PASSWORD`, `apiKey`, `client_secret`, `GITHUB_TOKEN` (not `max_tokens`, `password_field`). */
+function secretName(name) {
+    const snake = name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+    return /(?:^|[_.-])(?:password|passwd|secret|api_?key|access_?key|secret_?key|private_?key|token|client_?secret|auth_?token)$/.test(snake);
+}
+/** Weak defaults used for local services (`postgres://postgres:postgres@db`), not credentials worth a block. */
+const DEFAULT_PASSWORDS = /^(?:password|pass|postgres|root|admin|guest|user|secret|mysql|redis|rabbitmq)$/i;
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]{1,20}):\/\/([^\s:/@'"`]+):([^\s@/'"`]+)@([^\s/:'"`?]+)/i;
+const QUOTED = /(?<![\w.])["']?([A-Za-z_][\w.-]*)["']?\s*(?::\s*[A-Za-z_][\w[\], |]*\s*)?(?:=|:=|=>|:)\s*[fbr]?["'`]([^"'`\n]+)["'`]/g;
+const UNQUOTED = /^\s*(?:-\s+)?(?:export\s+)?([A-Za-z_][\w.-]*)\s*[:=]\s*([^\s"'#`][^\s#]*)\s*$/;
+/** Characters shown of a secret: 4 of a long token, fewer of a short password so most of it stays hidden. */
+function redact(value) {
+    const shown = value.length >= 16 ? 4 : Math.min(4, Math.floor(value.length / 4));
+    return `${value.slice(0, shown)}…`;
+}
+function tokenOn(text) {
+    for (const { re, what, random } of TOKENS) {
+        const value = re.exec(text)?.[1];
+        if (!value || /EXAMPLE|x{6,}/i.test(value) || (random && entropy(value) < 3.5))
+            continue;
+        return { what, shown: what === 'a private key' ? value : redact(value), value };
+    }
+    return undefined;
+}
+function urlOn(text) {
+    const m = URL_CREDENTIALS.exec(text);
+    if (!m)
+        return undefined;
+    const [, scheme = '', user = '', password = '', host = ''] = m;
+    if (placeholder(password) || DEFAULT_PASSWORDS.test(password) || password === user)
+        return undefined;
+    if (/^(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])$/i.test(host))
+        return undefined;
+    return { what: `a password in a ${code$1(`${scheme}://`)} connection URL`, shown: redact(password), value: password };
+}
+function assignmentOn(text, unquoted) {
+    for (const m of text.matchAll(QUOTED)) {
+        const [, name = '', value = ''] = m;
+        if (secretName(name) && secretLike(value))
+            return { what: `a literal ${code$1(name)}`, shown: redact(value), value };
+    }
+    const m = unquoted ? UNQUOTED.exec(text) : null;
+    if (m && secretName(m[1] ?? '') && secretLike(m[2] ?? ''))
+        return { what: `a literal ${code$1(m[1] ?? '')}`, shown: redact(m[2] ?? ''), value: m[2] ?? '' };
+    return undefined;
+}
+/** Comment lines may quote an example assignment; shaped tokens are still leaks there. */
+function commentOnly(text) {
+    return /^\s*(?:#|\/\/|\/\*|\*|--)/.test(text);
+}
+function yamlish(file) {
+    return file.language === 'yaml' || /(?:^|\/)\.env(?:\.[\w-]+)?$|\.(?:properties|ini|cfg|conf)$/.test(file.path);
+}
+function lineFindings(file, lines) {
+    const out = [];
+    const unquoted = yamlish(file);
+    lines.forEach((l, i) => {
+        if (!l.added)
+            return;
+        let found = tokenOn(l.text) ?? urlOn(l.text);
+        if (!found && !commentOnly(l.text))
+            found = assignmentOn(l.text, unquoted);
+        // Kubernetes env: `- name: DB_PASSWORD` then `value: "…"` (a `valueFrom.secretKeyRef` is the right way).
+        const name = /^\s*-\s+name:\s*["']?(\w+)["']?\s*$/.exec(lines[i - 1]?.text ?? '')?.[1];
+        const value = /^\s*value:\s*["']?([^"'\s]+)["']?\s*$/.exec(l.text)?.[1];
+        if (!found && name && value && secretName(name) && secretLike(value))
+            found = { what: `a literal ${code$1(name)}`, shown: redact(value), value };
+        if (found)
+            out.push({ line: l.line, found });
+    });
+    return out;
+}
+function dockerFindings(lines) {
+    const out = [];
+    for (const ins of dockerInstructions(lines)) {
+        if ((ins.instruction !== 'ENV' && ins.instruction !== 'ARG') || ins.addedLine === undefined)
+            continue;
+        const pairs = ins.args.includes('=')
+            ? [...ins.args.matchAll(/([\w.]+)=(?:"([^"]*)"|'([^']*)'|(\S*))/g)].map((m) => [m[1] ?? '', m[2] ?? m[3] ?? m[4] ?? ''])
+            : [[ins.args.split(/\s+/)[0] ?? '', ins.args.split(/\s+/).slice(1).join(' ')]];
+        const hit = pairs.find(([name, value]) => secretName(name) && secretLike(value));
+        if (hit)
+            out.push({ line: ins.addedLine, found: { what: `${ins.instruction} ${code$1(hit[0])} with a literal value`, shown: redact(hit[1]), value: hit[1] } });
+    }
+    return out;
+}
+function remedyFor(file) {
+    const rotate = 'Revoke and rotate the credential now: it is exposed as soon as this is pushed, and deleting the line later does not remove it from git history. ';
+    if (isDockerfile(file)) {
+        return `${rotate}Pass build-time secrets with BuildKit (\`RUN --mount=type=secret,id=…\`) and runtime ones as environment from the orchestrator's secret store; \`ENV\`/\`ARG\` values stay readable in \`docker history\` and \`docker inspect\`.`;
+    }
+    if (isK8sYaml(file))
+        return `${rotate}Keep it in a Kubernetes Secret (created by an external-secrets operator, sealed-secrets or your CD tool) and reference it: \`valueFrom: { secretKeyRef: { name: …, key: … } }\`.`;
+    return `${rotate}Read it at runtime from the environment or a secret manager (AWS Secrets Manager, GCP Secret Manager, Vault) and commit only a placeholder.`;
+}
+function check(file) {
+    // The same value on a removed line: the secret was already there (a reformat or a move), not introduced here.
+    const removed = removedTexts(file).join('\n');
+    const hits = [];
+    for (const hunk of file.hunks) {
+        const lines = headLines(hunk);
+        const found = isDockerfile(file) ? [...dockerFindings(lines), ...lineFindings(file, lines)] : lineFindings(file, lines);
+        const seen = new Set();
+        for (const { line, found: f } of found) {
+            if (seen.has(line) || removed.includes(f.value))
+                continue;
+            seen.add(line);
+            hits.push({
+                line,
+                title: `Credential committed: ${f.what.replace(/^an? /, '')}`,
+                message: `This line adds ${f.what} (${code$1(f.shown)}, redacted here). Anyone with read access to the repository has it: ` +
+                    'every clone, fork, CI log and image layer built from it, and it cannot be rotated without a deploy of code.',
+                remedy: remedyFor(file),
+            });
+        }
+    }
+    return hits;
+}
+/** Files meant to hold placeholders: `.env.example`, `config.sample.yaml`, `settings.py.template`. */
+const EXAMPLE_FILE = /(?:^|[/.])(?:example|sample|template|dist|tmpl)(?:\.[\w-]+)?$|\.(?:example|sample|template|dist|tmpl)\./i;
+const secretInSource = {
+    id: 'secret-in-source',
+    summary: 'A credential added to code, config or an image: cloud/API tokens, private keys, passwords in URLs or literal secret assignments',
+    why: 'A committed credential is readable by everyone with the repository or the image, stays in git history, and cannot be rotated without a deploy.',
+    remedy: "Remove it, rotate it, and read it at run time from a secret store (Kubernetes secretKeyRef, the platform's secrets, environment variables).",
+    severity: 'high',
+    kind: 'problem',
+    scope: 'any routed file except examples and samples (.env.example, *.sample)',
+    appliesTo: (file) => !EXAMPLE_FILE.test(file.path) && file.hunks.some((h) => h.lines.some((l) => l.kind === 'add')),
     check,
 };
 
+const STATEFUL_TF = /^(?:aws_db_instance|aws_rds_cluster|aws_s3_bucket|aws_dynamodb_table|aws_elasticache_(?:cluster|replication_group|serverless_cache)|aws_efs_file_system|aws_ebs_volume|aws_docdb_cluster|aws_neptune_cluster|aws_redshift_cluster|aws_opensearch_domain|aws_elasticsearch_domain|google_sql_database_instance|google_sql_database|google_storage_bucket|google_bigquery_dataset|google_bigquery_table|azurerm_\w*database\w*|azurerm_(?:postgresql|mysql|mssql|mariadb)\w*_server|azurerm_storage_account|azurerm_cosmosdb_account)$/;
+const HEADER = /^\s*resource\s+"([\w-]+)"\s+"([\w-]+)"\s*\{/;
+const TOP_BLOCK = /^[a-z_]+(?:\s+"[^"]*")*\s*\{/;
+function dirOf(path) {
+    return path.slice(0, Math.max(0, path.lastIndexOf('/')));
+}
+function terraform(file) {
+    return file.language === 'terraform' && file.path.endsWith('.tf');
+}
+const FACTS = new WeakMap();
+function factsOf(changeSet) {
+    const cached = FACTS.get(changeSet);
+    if (cached)
+        return cached;
+    const facts = { added: new Set(), addedByType: new Map(), handled: new Set() };
+    for (const file of changeSet.files.filter(terraform)) {
+        for (const l of file.hunks.flatMap((h) => h.lines).filter((x) => x.kind === 'add')) {
+            const m = HEADER.exec(l.text);
+            if (m) {
+                facts.added.add(`${dirOf(file.path)}\u0000${m[1]}.${m[2]}`);
+                const key = `${dirOf(file.path)}\u0000${m[1]}`;
+                facts.addedByType.set(key, [...(facts.addedByType.get(key) ?? []), `${m[1]}.${m[2]}`]);
+            }
+            const from = /^\s*from\s*=\s*(?:module\.[\w-]+\.)*([\w-]+\.[\w-]+)/.exec(l.text)?.[1];
+            if (from)
+                facts.handled.add(from);
+        }
+    }
+    FACTS.set(changeSet, facts);
+    return facts;
+}
+function located(hunk) {
+    const out = [];
+    let pending = [];
+    for (const l of hunk.lines) {
+        const item = { text: l.text, kind: l.kind, head: l.newLine };
+        if (l.kind === 'del')
+            pending.push(item);
+        else {
+            for (const p of pending)
+                p.head = l.newLine;
+            pending = [];
+        }
+        out.push(item);
+    }
+    return out;
+}
+/** The resource block around line `i` (its header on the same side), searching the hunk and then the head content above it. */
+function enclosing(lines, i, side, above) {
+    for (let j = i - 1; j >= 0; j--) {
+        const l = lines[j];
+        if (!l || l.kind === (side === 'add' ? 'del' : 'add'))
+            continue;
+        const m = HEADER.exec(l.text);
+        if (m)
+            return { type: m[1] ?? '', name: m[2] ?? '', fresh: l.kind !== 'context' };
+        if (TOP_BLOCK.test(l.text))
+            return undefined;
+    }
+    for (let j = above.length - 1; j >= 0; j--) {
+        const m = HEADER.exec(above[j] ?? '');
+        if (m)
+            return { type: m[1] ?? '', name: m[2] ?? '', fresh: false };
+        if (TOP_BLOCK.test(above[j] ?? ''))
+            return undefined;
+    }
+    return undefined;
+}
+/** `typed`: only judged when the resource's type is in view; `moves`: the change alters the resource's address. */
+const ATTRIBUTES = [
+    { re: /^\s*force_destroy\s*=\s*true\b/, side: 'add', typed: true, what: (a) => `${code$1('force_destroy = true')} lets Terraform delete ${code$1(a)} together with every object in it: a later removal, rename or replacement erases the data instead of failing.` },
+    { re: /^\s*deletion_protection(?:_enabled)?\s*=\s*false\b/, side: 'add', typed: true, what: (a) => `${code$1('deletion_protection = false')} turns off the guard on ${code$1(a)}: a later destroy or replacement deletes it instead of being refused.` },
+    { re: /^\s*skip_final_snapshot\s*=\s*true\b/, side: 'add', typed: false, what: (a) => `${code$1('skip_final_snapshot = true')} means a destroy or replacement of ${code$1(a)} keeps no final snapshot: the data is gone for good.` },
+    { re: /^\s*prevent_destroy\s*=\s*true\b/, side: 'del', typed: false, what: (a) => `Removing ${code$1('prevent_destroy = true')} from ${code$1(a)} lets Terraform carry out plans that destroy it (a rename, a replacement forced by an attribute change) instead of refusing them.` },
+    { re: /^\s*(?:count|for_each)\s*=/, side: 'add', typed: true, moves: true, what: (a) => `Adding ${code$1('count')}/${code$1('for_each')} to ${code$1(a)} changes its address (to ${code$1(`${a}[0]`)} or ${code$1(`${a}["key"]`)}): without a \`moved\` block Terraform plans to destroy the current one and create an empty one.` },
+];
+const REMEDY_FLAGS = 'Keep the protection on stateful resources (`deletion_protection = true`, `skip_final_snapshot = false` with a `final_snapshot_identifier`, `lifecycle { prevent_destroy = true }`); if this resource really must be destroyable, say why in the PR and take a backup first.';
+function terraformHits(file, changeSet) {
+    const facts = factsOf(changeSet);
+    const dir = dirOf(file.path);
+    const content = file.content?.split('\n');
+    const hits = [];
+    for (const hunk of file.hunks) {
+        const lines = located(hunk);
+        const above = content?.slice(0, Math.max(0, hunk.newStart - 1)) ?? [];
+        lines.forEach((l, i) => {
+            if (l.kind === 'context')
+                return;
+            const header = l.kind === 'del' ? HEADER.exec(l.text) : null;
+            if (header && STATEFUL_TF.test(header[1] ?? '')) {
+                const address = `${header[1]}.${header[2]}`;
+                if (facts.added.has(`${dir}\u0000${address}`) || facts.handled.has(address))
+                    return;
+                const renamed = facts.addedByType.get(`${dir}\u0000${header[1]}`)?.[0];
+                hits.push({
+                    ...(l.head !== undefined && file.status !== 'removed' ? { line: l.head } : {}),
+                    title: `Stateful resource ${code$1(address)} ${renamed ? 'renamed or replaced' : 'removed'} without a \`moved\` block`,
+                    message: renamed
+                        ? `${code$1(address)} is gone and ${code$1(renamed)} of the same type appears: if this is a rename, Terraform still sees a new resource, so the next apply destroys ${code$1(address)} with its data and creates an empty ${code$1(renamed)}.`
+                        : `This change deletes ${code$1(`resource "${header[1]}" "${header[2]}"`)}: the next \`terraform apply\` destroys it and the data in it.`,
+                    remedy: renamed
+                        ? `Add \`moved { from = ${address}  to = ${renamed} }\` so Terraform renames it in state instead of replacing it.`
+                        : 'If it should stay but leave Terraform, add `removed { from = ' + address + ' lifecycle { destroy = false } }` (Terraform 1.7+) or `terraform state rm` it; if it must go, take a final backup first and say so in the PR.',
+                });
+                return;
+            }
+            for (const attr of ATTRIBUTES) {
+                if (attr.side !== l.kind || !attr.re.test(l.text))
+                    continue;
+                if (attr.side === 'del' && lines.some((o) => o.kind === 'add' && attr.re.test(o.text)))
+                    continue; // moved within the hunk
+                if (attr.moves && lines.some((o) => o.kind === 'del' && attr.re.test(o.text)))
+                    continue; // a new count value, same addresses
+                const owner = enclosing(lines, i, attr.side, above);
+                if (owner?.fresh)
+                    continue; // a new resource holds no data yet
+                if (owner ? !STATEFUL_TF.test(owner.type) : attr.typed)
+                    continue;
+                const address = owner ? `${owner.type}.${owner.name}` : 'this resource';
+                if (attr.moves && facts.handled.has(address))
+                    continue;
+                hits.push({
+                    ...(l.head !== undefined ? { line: l.head } : {}),
+                    title: attr.moves ? `Address of stateful resource ${code$1(address)} changed without a \`moved\` block` : `Data-loss guard weakened on ${owner ? code$1(address) : 'a resource'}`,
+                    message: attr.what(address),
+                    remedy: attr.moves ? `Add \`moved { from = ${address}  to = ${address}[0] }\` (or the \`for_each\` key).` : REMEDY_FLAGS,
+                });
+            }
+        });
+    }
+    return hits;
+}
+const STATEFUL_CFN = /^AWS::(?:RDS::DB(?:Instance|Cluster)|S3::Bucket|DynamoDB::(?:Global)?Table|EFS::FileSystem|EC2::Volume|ElastiCache::(?:CacheCluster|ReplicationGroup)|Neptune::DBCluster|DocDB::DBCluster|Redshift::Cluster|OpenSearchService::Domain|Elasticsearch::Domain)$/;
+const POLICY = /^\s*"?DeletionPolicy"?\s*:\s*"?(Retain|Snapshot|RetainExceptOnCreate)\b/;
+function cloudFormationHits(file) {
+    const hits = [];
+    for (const hunk of file.hunks) {
+        const lines = located(hunk);
+        lines.forEach((l, i) => {
+            const policy = l.kind === 'del' ? POLICY.exec(l.text)?.[1] : undefined;
+            if (!policy || lines.some((o) => o.kind === 'add' && POLICY.test(o.text)))
+                return;
+            // The resource's Type is a sibling key: same indentation, no shallower line in between.
+            const indent = indentOf(l.text);
+            let type;
+            for (const dir of [-1, 1]) {
+                for (let j = i + dir; j >= 0 && j < lines.length && type === undefined; j += dir) {
+                    const o = lines[j];
+                    if (!o || o.kind === 'add' || !o.text.trim())
+                        continue;
+                    if (indentOf(o.text) < indent)
+                        break;
+                    if (indentOf(o.text) === indent)
+                        type = /^\s*"?Type"?\s*:\s*"?(AWS::[\w:]+)/.exec(o.text)?.[1];
+                }
+            }
+            if (!type || !STATEFUL_CFN.test(type))
+                return;
+            hits.push({
+                ...(l.head !== undefined ? { line: l.head } : {}),
+                title: `\`DeletionPolicy: ${policy}\` removed from a ${code$1(type)}`,
+                message: `Without \`DeletionPolicy: ${policy}\`, removing this ${code$1(type)} from the template, a replacement, or deleting the stack makes CloudFormation delete it with its data (the default policy is Delete for most types).`,
+                remedy: `Keep \`DeletionPolicy: ${policy}\` and \`UpdateReplacePolicy: ${policy}\` on stateful resources; to really delete it, take a backup first and say so in the PR.`,
+            });
+        });
+    }
+    return hits;
+}
+function cloudFormation(file) {
+    return (file.language === 'yaml' || file.language === 'json') && file.hunks.some((h) => h.lines.some((l) => /AWS::|AWSTemplateFormatVersion/.test(l.text)));
+}
+const statefulResourceDestroy = {
+    id: 'stateful-resource-destroy',
+    summary: 'Infrastructure changes that destroy data: a stateful Terraform resource removed or renamed without `moved`, data-loss guards turned off, CloudFormation DeletionPolicy removed',
+    why: 'Terraform destroys and recreates the resource, or the guard that would stop it is gone: the data is lost, often with no snapshot.',
+    remedy: 'Add a moved block for a rename, keep prevent_destroy / deletion protection / final snapshots, and plan data migrations explicitly.',
+    severity: 'high',
+    kind: 'problem',
+    scope: 'Terraform (.tf) files and CloudFormation templates',
+    appliesTo: (file) => terraform(file) || cloudFormation(file),
+    // Whether an attribute sits in a stateful resource depends on the header, often above the hunk.
+    wantsContent: (file) => terraform(file) && file.status === 'modified' && file.hunks.some((h) => h.lines.some((l) => l.kind !== 'context' && ATTRIBUTES.some((a) => a.re.test(l.text)))),
+    check: (file, changeSet) => (terraform(file) ? terraformHits(file, changeSet) : cloudFormationHits(file)),
+};
+
 /** The system rules over infrastructure and dependencies: manifests, images, Kubernetes, Terraform. */
-const SYSTEM_INFRA_RULES = [newDependencyWithoutAdr];
+const SYSTEM_INFRA_RULES = [
+    newDependencyWithoutAdr,
+    devServerInProduction,
+    secretInSource,
+    k8sMissingResources,
+    k8sImmutableFieldChanged,
+    k8sMissingReadinessProbe,
+    statefulResourceDestroy,
+    imageTagNotPinned,
+];
 
 /** Every built-in rule, by id. Agents attach rules to their checklist items in their `review.rules` block. */
 const RULES = new Map([...ML_SERVING_RULES, ...ML_LIFECYCLE_RULES, ...SYSTEM_CODE_RULES, ...SYSTEM_INFRA_RULES].map((rule) => [rule.id, rule]));
@@ -25009,25 +30189,6 @@ function severityOverrides(config) {
     return overrides;
 }
 
-const DOCS = picomatch(['**/*.{md,mdx,rst,adoc,txt}', '**/docs/**', '**/doc/**', '**/{LICENSE,LICENCE,NOTICE,AUTHORS,CODEOWNERS}{,.*}', '**/.github/ISSUE_TEMPLATE/**'], { dot: true, nocase: true });
-// requirements*.txt is a manifest, not prose.
-const MANIFEST_TEXT = picomatch(['**/requirements*.txt', '**/constraints*.txt'], { dot: true });
-const TEST = picomatch([
-    '**/test/**', '**/tests/**', '**/__tests__/**', '**/spec/**', '**/testdata/**', '**/fixtures/**',
-    '**/test_*.py', '**/*_test.py', '**/conftest.py', '**/*.{test,spec}.{ts,tsx,js,jsx,mjs,cjs,mts,cts}',
-    '**/*_test.go', '**/*Test.{java,kt}',
-], { dot: true });
-const LOCKFILE = picomatch(['**/{package-lock.json,npm-shrinkwrap.json,yarn.lock,pnpm-lock.yaml,bun.lockb,poetry.lock,Pipfile.lock,uv.lock,go.sum,Cargo.lock,Gemfile.lock,composer.lock}'], { dot: true });
-function kindOf(path) {
-    if (LOCKFILE(path))
-        return 'lockfile';
-    if (TEST(path))
-        return 'test';
-    if (DOCS(path) && !MANIFEST_TEXT(path))
-        return 'docs';
-    return 'source';
-}
-
 const PY_IMPORT = /^\s*import\s+([\w.]+(?:\s+as\s+\w+)?(?:\s*,\s*[\w.]+(?:\s+as\s+\w+)?)*)/;
 const PY_FROM = /^\s*from\s+([\w.]+)\s+import\b/;
 const JS_FROM = /(?:^|\s)(?:import|export)\s[^'"`]*?\bfrom\s*['"]([^'"]+)['"]/;
@@ -25149,7 +30310,7 @@ function route(changeSet, agents) {
     const reviewable = [];
     const unrouted = [];
     for (const file of changeSet.files) {
-        const kind = kindOf(file.path);
+        const kind = kindOf$1(file.path);
         if (kind === 'source')
             reviewable.push(file);
         else
@@ -25181,13 +30342,18 @@ function route(changeSet, agents) {
     return { assignments, unrouted };
 }
 
-/** Text with what formatters change taken out: white space, quote style, trailing commas. */
+/**
+ * Text with what formatters change taken out: white space, quote style, trailing commas, semicolons
+ * (prettier's `semi`), and parentheses around a lone arrow-function parameter.
+ */
 function normalise(lines) {
     return lines
         .map((l) => l.text)
         .join('')
         .replace(/\s+/g, '')
         .replace(/'/g, '"')
+        .replace(/;/g, '')
+        .replace(/\(([\w$]+)\)=>/g, '$1=>')
         .replace(/,(?=[)\]}])/g, '');
 }
 /**
