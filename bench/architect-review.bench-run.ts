@@ -13,6 +13,7 @@ import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startFakeGitHub, type FakeRequest } from '../test/support/fake-github.js';
+import { RULES } from '../src/checks/registry.js';
 import { generatePullRequest, type GeneratedPullRequest } from './large-pr.js';
 import { DROPPED_ENV, cleanEnv, max, median, meets, runNode, startLatencyProxy, table, type ChildRun, type Figure } from './measure.js';
 
@@ -51,7 +52,7 @@ const PR_BODY = [
 
 interface ActionRun {
   child: ChildRun;
-  requests: { method: string; path: string; at: number }[];
+  requests: { method: string; path: string; query: Record<string, string>; at: number }[];
   coldStartMs: number;
   /**
    * Spawn → first request; → last files-page request (the listing); → comments listing (the last page's
@@ -83,7 +84,14 @@ function parseOutputs(text: string): Record<string, string> {
   return out;
 }
 
-function routeOf(r: { method: string; path: string }): string {
+const HEAD_SHA = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678';
+
+function isHeadRead(r: { path: string; query: Record<string, string> }): boolean {
+  return r.path.includes('/contents/') && r.query.ref === HEAD_SHA;
+}
+
+function routeOf(r: { method: string; path: string; query?: Record<string, string> }): string {
+  if (r.query && isHeadRead({ path: r.path, query: r.query })) return 'GET /contents/<file> at head';
   return `${r.method} ${r.path.replace(`/repos/${OWNER}/${REPO}`, '').replace(/\/\d+(?=\/|$)/g, '/:n')}`;
 }
 
@@ -91,7 +99,14 @@ function tail(text: string, n = 2000): string {
   return text.length > n ? `…${text.slice(-n)}` : text;
 }
 
-async function runAction(pr: GeneratedPullRequest, work: string, run: number): Promise<ActionRun> {
+/**
+ * The two configurations of the checks-overhead comparison: the same config file in both, so both
+ * runs make the same requests; one turns every built-in rule off.
+ */
+const CONFIG_RULES_ON = 'rules: {}\n';
+const CONFIG_RULES_OFF = `rules:\n${[...RULES.keys()].map((id) => `  ${id}: off`).join('\n')}\n`;
+
+async function runAction(pr: GeneratedPullRequest, work: string, run: number | string, config?: string): Promise<ActionRun> {
   const fake = await startFakeGitHub();
   const proxy = LATENCY_MS > 0 ? await startLatencyProxy(fake.url, LATENCY_MS) : undefined;
   const dir = join(work, `action-${run}`);
@@ -104,6 +119,7 @@ async function runAction(pr: GeneratedPullRequest, work: string, run: number): P
       base: { sha: 'ffeeddccbbaa99887766554433221100ffeeddcc', ref: 'main' },
       files: pr.fakeFiles,
     });
+    if (config !== undefined) fake.setContents(OWNER, REPO, 'ffeeddccbbaa99887766554433221100ffeeddcc', '.github/architect-review.yml', config);
     // When each request arrived, in this process's clock (the fake records them in order).
     const arrivals: number[] = [];
     const push = fake.requests.push.bind(fake.requests);
@@ -163,7 +179,7 @@ async function runAction(pr: GeneratedPullRequest, work: string, run: number): P
     expect(outputs, `GITHUB_OUTPUT:\n${outputText}${diagnostics}`).toHaveProperty('status');
     expect(outputs, `GITHUB_OUTPUT:\n${outputText}${diagnostics}`).toHaveProperty('findings-count');
 
-    const requests = fake.requests.map((r, i) => ({ method: r.method, path: r.path, at: arrivals[i] ?? NaN }));
+    const requests = fake.requests.map((r, i) => ({ method: r.method, path: r.path, query: r.query, at: arrivals[i] ?? NaN }));
     const first = requests[0]?.at ?? NaN;
     const files = requests.filter((r) => /\/pulls\/\d+\/files$/.test(r.path));
     const lastFiles = files[files.length - 1]?.at ?? NaN;
@@ -217,6 +233,8 @@ const mb = (kb: number | undefined): number => (kb === undefined ? NaN : kb / 10
 describe('Architect Review benchmark', () => {
   const work = mkdtempSync(join(tmpdir(), 'architect-review-bench-'));
   const actionRuns: ActionRun[] = [];
+  const checkedRuns: ActionRun[] = [];
+  const uncheckedRuns: ActionRun[] = [];
   const cliRuns: CliRun[] = [];
   let pr: GeneratedPullRequest | undefined;
   let generationMs = NaN;
@@ -231,8 +249,20 @@ describe('Architect Review benchmark', () => {
     const figures: Figure[] = [
       { label: 'action wall time', unit: 's', values: actionRuns.map((r) => r.child.wallMs), target: { op: '<', value: 3000 } },
       { label: 'action peak RSS', unit: 'MB', values: actionRuns.map((r) => mb(r.child.maxRssKb)), target: { op: '<', value: 250 } },
-      { label: 'GitHub requests', unit: '', values: actionRuns.map((r) => r.requests.length), target: { op: '≤', value: requestTarget } },
+      // Reads of whole head files (at the head SHA) are counted apart: the target was set for the listing,
+      // configuration/agents, comments and publishing; the rules ask for head files only where the diff cannot settle a question.
+      { label: 'GitHub requests (base flow)', unit: '', values: actionRuns.map((r) => r.requests.filter((q) => !isHeadRead(q)).length), target: { op: '≤', value: requestTarget } },
+      { label: 'head files read whole', unit: '', values: actionRuns.map((r) => r.requests.filter(isHeadRead).length) },
       { label: 'cold start to 1st request', unit: 'ms', values: actionRuns.map((r) => r.coldStartMs), target: { op: '<', value: 200 } },
+      ...(checkedRuns.length > 0 && uncheckedRuns.length > 0
+        ? [{
+            label: 'offline checks overhead',
+            unit: '%',
+            // Each pair ran back to back; the median of the pairs' ratios resists the machine's drift.
+            values: checkedRuns.map((r, i) => 100 * (r.child.wallMs / (uncheckedRuns[i]?.child.wallMs ?? NaN) - 1)),
+            target: { op: '≤', value: 30 },
+          }]
+        : []),
       { label: 'CLI wall time (diff)', unit: 's', values: cliRuns.map((r) => r.child.wallMs) },
       { label: 'CLI peak RSS (diff)', unit: 'MB', values: cliRuns.map((r) => mb(r.child.maxRssKb)) },
     ].filter((f) => f.values.length > 0) as Figure[];
@@ -308,6 +338,15 @@ describe('Architect Review benchmark', () => {
     pr = generatePullRequest();
     generationMs = performance.now() - started;
     for (let run = 1; run <= RUNS; run++) actionRuns.push(await runAction(pr, work, run));
+  });
+
+  it('the offline checks add a bounded share of the wall time (all rules on vs all off)', async () => {
+    pr ??= generatePullRequest();
+    for (let run = 1; run <= RUNS; run++) {
+      uncheckedRuns.push(await runAction(pr, work, `off-${run}`, CONFIG_RULES_OFF));
+      checkedRuns.push(await runAction(pr, work, `on-${run}`, CONFIG_RULES_ON));
+    }
+    expect(uncheckedRuns.every((r) => r.outputs['findings-count'] === '0')).toBe(true);
   });
 
   it('the built CLI reviews the same change from a unified diff', async () => {

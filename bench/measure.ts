@@ -86,7 +86,7 @@ export const max = (values: readonly number[]): number => Math.max(...values);
 /** A figure of the table: how to show it and, when it has one, its target. */
 export interface Figure {
   label: string;
-  unit: 's' | 'ms' | 'MB' | '';
+  unit: 's' | 'ms' | 'MB' | '%' | '';
   values: number[];
   target?: { op: '<' | '≤'; value: number };
 }
@@ -97,6 +97,7 @@ export function formatValue(value: number, unit: Figure['unit']): string {
     case 's': return `${(value / 1000).toFixed(2)} s`;
     case 'ms': return `${Math.round(value)} ms`;
     case 'MB': return `${Math.round(value)} MB`;
+    case '%': return `${value.toFixed(1)} %`;
     default: return `${Math.round(value)}`;
   }
 }

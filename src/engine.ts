@@ -1,7 +1,7 @@
 import type { Agent } from './agents/types.js';
 import type { ChangeSet } from './changeset/types.js';
 import type { AgentReport, Finding, Report, Severity } from './report/types.js';
-import { route } from './router/route.js';
+import { route, type Routing } from './router/route.js';
 import { ignoreReformatting } from './changeset/formatting.js';
 import { runAgentRules } from './checks/run.js';
 import { RULES } from './checks/registry.js';
@@ -26,9 +26,9 @@ export const CONTENT_FILE_CAP = 40;
  * The files whose whole head-side content some rule would judge better with (`Rule.wantsContent`),
  * among the files routed to an agent that runs that rule. Deleted files have no head content.
  */
-export function contentWanted(changeSet: ChangeSet, agents: readonly Agent[]): string[] {
+export function contentWanted(changeSet: ChangeSet, agents: readonly Agent[], routing?: Routing): string[] {
   const wanted = new Set<string>();
-  for (const { agent, files } of route(ignoreReformatting(changeSet), agents).assignments) {
+  for (const { agent, files } of (routing ?? route(ignoreReformatting(changeSet), agents)).assignments) {
     const rules = Object.keys(agent.review.rules).map((id) => RULES.get(id)).filter((r) => r?.wantsContent !== undefined);
     for (const file of files) {
       if (file.status === 'removed' || file.content !== undefined || wanted.has(file.path)) continue;
@@ -53,6 +53,20 @@ export function withContent(changeSet: ChangeSet, contents: ReadonlyMap<string, 
 export interface ReviewSettings {
   /** Rule id → the severity its findings get instead of the rule's own (from the configuration file). */
   severity?: ReadonlyMap<string, Severity>;
+  /** A routing of the same change and agents made earlier (see planReview): it is not made again. */
+  routing?: Routing;
+}
+
+/** Routing and the files to read whole, worked out once before the I/O that reads them. */
+export function planReview(changeSet: ChangeSet, agents: readonly Agent[]): { routing: Routing; wanted: string[] } {
+  const routing = route(ignoreReformatting(changeSet), agents);
+  return { routing, wanted: contentWanted(changeSet, agents, routing) };
+}
+
+/** An earlier routing, pointed at this change's file objects (they gain content after routing). */
+function rebind(routing: Routing, changeSet: ChangeSet): Routing {
+  const byPath = new Map(changeSet.files.map((f) => [f.path, f]));
+  return { ...routing, assignments: routing.assignments.map((a) => ({ ...a, files: a.files.map((f) => byPath.get(f.path) ?? f) })) };
 }
 
 /**
@@ -62,7 +76,7 @@ export interface ReviewSettings {
  */
 export function review(change: ChangeSet, agents: readonly Agent[], notices: readonly string[] = [], settings: ReviewSettings = {}): Report {
   const changeSet = ignoreReformatting(change);
-  const routing = route(changeSet, agents);
+  const routing = settings.routing ? rebind(settings.routing, changeSet) : route(changeSet, agents);
   const agentReports: AgentReport[] = [];
   const findings: Finding[] = [];
   const problems: string[] = [];

@@ -4,7 +4,7 @@ import type { ChangeSet } from './changeset/types.js';
 import { RULES } from './checks/registry.js';
 import { applyIgnore, applyToAgents, severityOverrides } from './config/apply.js';
 import { parseConfig, unknownAgentNames } from './config/load.js';
-import { contentWanted, review, withContent } from './engine.js';
+import { planReview, review, withContent } from './engine.js';
 import type { Report } from './report/types.js';
 
 /**
@@ -55,7 +55,7 @@ export async function reviewChange(changeSet: ChangeSet, reader: RepositoryReade
 
   const agents = applyToAgents(catalog.agents, config);
   const change = applyIgnore(changeSet, config, options.configPath);
-  const wanted = contentWanted(change, agents);
+  const { routing, wanted } = planReview(change, agents);
   const contents = wanted.length > 0 ? await attempt('the changed files whole', () => reader.headFiles(wanted), new Map<string, string>()) : new Map<string, string>();
   const notices = [
     ...problems,
@@ -65,5 +65,5 @@ export async function reviewChange(changeSet: ChangeSet, reader: RepositoryReade
       ? [`This change edits ${options.configPath}; this review used it as it is on the base, so the edits take effect once merged.`]
       : []),
   ];
-  return review(withContent(change, contents), agents, notices, { severity: severityOverrides(config) });
+  return review(withContent(change, contents), agents, notices, { severity: severityOverrides(config), routing });
 }

@@ -74,12 +74,38 @@ function twins(a: Def, b: Def): 'name' | 'body' | undefined {
     const featurey = FEATURE_NAME.test(a.name) || [...a.body, ...b.body].some((t) => FEATURE_BODY.test(t));
     if (featurey) return 'name';
   }
-  if (a.body.length >= 3 && b.body.length >= 3 && similarity(a.body, b.body) >= 0.75 && [...a.body].some((t) => FEATURE_BODY.test(t))) return 'body';
+  // similarity() >= 0.75 needs the shorter body to be at least 3/4 of the longer: skip the rest before comparing.
+  const [short, long] = a.body.length <= b.body.length ? [a.body.length, b.body.length] : [b.body.length, a.body.length];
+  if (short < 3 || short < 0.75 * long) return undefined;
+  if (a.body.some((t) => FEATURE_BODY.test(t)) && similarity(a.body, b.body) >= 0.75) return 'body';
   return undefined;
 }
 
 function pythonSource(f: ChangedFile): boolean {
   return f.language === 'python' && f.status !== 'removed' && kindOf(f.path) === 'source';
+}
+
+interface SideDef {
+  file: ChangedFile;
+  def: Def;
+}
+
+/** Every top-level function of the change's training-side and serving-side files, read once per ChangeSet. */
+const DEFS_BY_SIDE = new WeakMap<ChangeSet, Map<string, SideDef[]>>();
+
+function defsBySide(changeSet: ChangeSet): Map<string, SideDef[]> {
+  let bySide = DEFS_BY_SIDE.get(changeSet);
+  if (bySide) return bySide;
+  bySide = new Map();
+  for (const f of changeSet.files) {
+    const side = sideOf(f.path);
+    if (!side || !pythonSource(f)) continue;
+    const list = bySide.get(side) ?? [];
+    for (const def of defsOf(visibleLines(f))) list.push({ file: f, def });
+    bySide.set(side, list);
+  }
+  DEFS_BY_SIDE.set(changeSet, bySide);
+  return bySide;
 }
 
 function check(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
@@ -89,14 +115,24 @@ function check(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
   const imported = lines.filter((l) => /^\s*(?:from\s+\S+\s+)?import\b/.test(l.text)).map((l) => l.text);
   const own = defsOf(lines).filter((d) => d.added && !imported.some((t) => new RegExp(`\\b${d.name}\\b`).test(t)));
   if (own.length === 0) return [];
-  const others = changeSet.files
-    .filter((f) => f !== file && pythonSource(f) && sideOf(f.path) !== undefined && sideOf(f.path) !== side)
-    .flatMap((f) => defsOf(visibleLines(f)).map((d) => ({ file: f, def: d })))
+  const others = [...defsBySide(changeSet)]
+    .filter(([otherSide]) => otherSide !== side)
+    .flatMap(([, defs]) => defs)
     // A pair added on both sides is reported once, on the serving file, where the copy should become an import.
-    .filter(({ def }) => side === 'serving' || !def.added);
+    .filter(({ file: other, def }) => other !== file && (side === 'serving' || !def.added));
   const hits: RuleHit[] = [];
   for (const def of own) {
-    const twin = others.map((o) => ({ ...o, how: twins(def, o.def) })).find((o) => o.how !== undefined);
+    // Same-name candidates first (cheap), then near-copies, only for bodies that look like feature code.
+    const sameName = others.filter((o) => o.def.name === def.name);
+    const candidates = def.body.some((t) => FEATURE_BODY.test(t)) ? [...sameName, ...others] : sameName;
+    let twin: (SideDef & { how: 'name' | 'body' }) | undefined;
+    for (const o of candidates) {
+      const how = twins(def, o.def);
+      if (how) {
+        twin = { ...o, how };
+        break;
+      }
+    }
     if (!twin) continue;
     const [servingFile, servingDef, trainingFile, trainingDef] =
       side === 'serving' ? [file, def, twin.file, twin.def] : [twin.file, twin.def, file, def];
