@@ -24910,12 +24910,35 @@ function twins(a, b) {
         if (featurey)
             return 'name';
     }
-    if (a.body.length >= 3 && b.body.length >= 3 && similarity(a.body, b.body) >= 0.75 && [...a.body].some((t) => FEATURE_BODY.test(t)))
+    // similarity() >= 0.75 needs the shorter body to be at least 3/4 of the longer: skip the rest before comparing.
+    const [short, long] = a.body.length <= b.body.length ? [a.body.length, b.body.length] : [b.body.length, a.body.length];
+    if (short < 3 || short < 0.75 * long)
+        return undefined;
+    if (a.body.some((t) => FEATURE_BODY.test(t)) && similarity(a.body, b.body) >= 0.75)
         return 'body';
     return undefined;
 }
 function pythonSource(f) {
     return f.language === 'python' && f.status !== 'removed' && kindOf$1(f.path) === 'source';
+}
+/** Every top-level function of the change's training-side and serving-side files, read once per ChangeSet. */
+const DEFS_BY_SIDE = new WeakMap();
+function defsBySide(changeSet) {
+    let bySide = DEFS_BY_SIDE.get(changeSet);
+    if (bySide)
+        return bySide;
+    bySide = new Map();
+    for (const f of changeSet.files) {
+        const side = sideOf(f.path);
+        if (!side || !pythonSource(f))
+            continue;
+        const list = bySide.get(side) ?? [];
+        for (const def of defsOf(visibleLines(f)))
+            list.push({ file: f, def });
+        bySide.set(side, list);
+    }
+    DEFS_BY_SIDE.set(changeSet, bySide);
+    return bySide;
 }
 function check$k(file, changeSet) {
     const side = sideOf(file.path);
@@ -24926,14 +24949,24 @@ function check$k(file, changeSet) {
     const own = defsOf(lines).filter((d) => d.added && !imported.some((t) => new RegExp(`\\b${d.name}\\b`).test(t)));
     if (own.length === 0)
         return [];
-    const others = changeSet.files
-        .filter((f) => f !== file && pythonSource(f) && sideOf(f.path) !== undefined && sideOf(f.path) !== side)
-        .flatMap((f) => defsOf(visibleLines(f)).map((d) => ({ file: f, def: d })))
+    const others = [...defsBySide(changeSet)]
+        .filter(([otherSide]) => otherSide !== side)
+        .flatMap(([, defs]) => defs)
         // A pair added on both sides is reported once, on the serving file, where the copy should become an import.
-        .filter(({ def }) => side === 'serving' || !def.added);
+        .filter(({ file: other, def }) => other !== file && (side === 'serving' || !def.added));
     const hits = [];
     for (const def of own) {
-        const twin = others.map((o) => ({ ...o, how: twins(def, o.def) })).find((o) => o.how !== undefined);
+        // Same-name candidates first (cheap), then near-copies, only for bodies that look like feature code.
+        const sameName = others.filter((o) => o.def.name === def.name);
+        const candidates = def.body.some((t) => FEATURE_BODY.test(t)) ? [...sameName, ...others] : sameName;
+        let twin;
+        for (const o of candidates) {
+            const how = twins(def, o.def);
+            if (how) {
+                twin = { ...o, how };
+                break;
+            }
+        }
         if (!twin)
             continue;
         const [servingFile, servingDef, trainingFile, trainingDef] = side === 'serving' ? [file, def, twin.file, twin.def] : [twin.file, twin.def, file, def];
@@ -30527,9 +30560,9 @@ const CONTENT_FILE_CAP = 40;
  * The files whose whole head-side content some rule would judge better with (`Rule.wantsContent`),
  * among the files routed to an agent that runs that rule. Deleted files have no head content.
  */
-function contentWanted(changeSet, agents) {
+function contentWanted(changeSet, agents, routing) {
     const wanted = new Set();
-    for (const { agent, files } of route(ignoreReformatting(changeSet), agents).assignments) {
+    for (const { agent, files } of (routing ?? route(ignoreReformatting(changeSet), agents)).assignments) {
         const rules = Object.keys(agent.review.rules).map((id) => RULES.get(id)).filter((r) => r?.wantsContent !== undefined);
         for (const file of files) {
             if (file.status === 'removed' || file.content !== undefined || wanted.has(file.path))
@@ -30552,6 +30585,16 @@ function withContent(changeSet, contents) {
         }),
     };
 }
+/** Routing and the files to read whole, worked out once before the I/O that reads them. */
+function planReview(changeSet, agents) {
+    const routing = route(ignoreReformatting(changeSet), agents);
+    return { routing, wanted: contentWanted(changeSet, agents, routing) };
+}
+/** An earlier routing, pointed at this change's file objects (they gain content after routing). */
+function rebind(routing, changeSet) {
+    const byPath = new Map(changeSet.files.map((f) => [f.path, f]));
+    return { ...routing, assignments: routing.assignments.map((a) => ({ ...a, files: a.files.map((f) => byPath.get(f.path) ?? f) })) };
+}
 /**
  * The review of a change by the given agents, offline: route, check, judge. Pure: the change and the
  * agents in, a Report out. `notices` from earlier stages (agent files that failed to load, listing
@@ -30559,7 +30602,7 @@ function withContent(changeSet, contents) {
  */
 function review(change, agents, notices = [], settings = {}) {
     const changeSet = ignoreReformatting(change);
-    const routing = route(changeSet, agents);
+    const routing = settings.routing ? rebind(settings.routing, changeSet) : route(changeSet, agents);
     const agentReports = [];
     const findings = [];
     const problems = [];
@@ -30628,7 +30671,7 @@ async function reviewChange(changeSet, reader, options) {
         options.warn(problem);
     const agents = applyToAgents(catalog.agents, config);
     const change = applyIgnore(changeSet, config, options.configPath);
-    const wanted = contentWanted(change, agents);
+    const { routing, wanted } = planReview(change, agents);
     const contents = wanted.length > 0 ? await attempt('the changed files whole', () => reader.headFiles(wanted), new Map()) : new Map();
     const notices = [
         ...problems,
@@ -30638,7 +30681,7 @@ async function reviewChange(changeSet, reader, options) {
             ? [`This change edits ${options.configPath}; this review used it as it is on the base, so the edits take effect once merged.`]
             : []),
     ];
-    return review(withContent(change, contents), agents, notices, { severity: severityOverrides(config) });
+    return review(withContent(change, contents), agents, notices, { severity: severityOverrides(config), routing });
 }
 
 const STATUS_ICON = { ok: '✅ ok', needs_info: '🟡 needs_info', blocked: '🔴 blocked' };
