@@ -90,3 +90,29 @@ export function callText(lines: readonly HeadLine[], index: number, column: numb
   }
   return text;
 }
+
+/** The top-level arguments of a call's text `name(a, "b,c", {d})`, strings respected. */
+export function callArgs(call: string): string[] {
+  const open = call.indexOf('(');
+  const args: string[] = [];
+  let depth = 0;
+  let quote = '';
+  let current = '';
+  for (const ch of call.slice(open + 1)) {
+    if (quote) {
+      if (ch === quote) quote = '';
+      current += ch;
+      continue;
+    }
+    if (ch === '"' || ch === "'") quote = ch;
+    if ('([{'.includes(ch)) depth++;
+    if (')]}'.includes(ch)) depth--;
+    if (depth < 0) break;
+    if (ch === ',' && depth === 0) {
+      args.push(current.trim());
+      current = '';
+    } else current += ch;
+  }
+  if (current.trim()) args.push(current.trim());
+  return args;
+}

@@ -5,7 +5,9 @@
 import picomatch from 'picomatch';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import type { ChangedFile, Hunk } from '../../changeset/types.js';
-import { headLines, type HeadLine } from '../lines.js';
+import { callArgs, headLines, type HeadLine } from '../lines.js';
+
+export { callArgs } from '../lines.js';
 
 const TEST_OR_NOTEBOOK = picomatch(
   ['**/test/**', '**/tests/**', '**/__tests__/**', '**/test_*.py', '**/*_test.py', '**/conftest.py', '**/*.ipynb', '**/notebooks/**', '**/notebook/**'],
@@ -53,31 +55,6 @@ export function nearestHeadLine(hunk: Hunk, index: number): number | undefined {
   return undefined;
 }
 
-/** The top-level arguments of a call's text `name(a, "b,c", {d})`, strings respected. */
-export function callArgs(call: string): string[] {
-  const open = call.indexOf('(');
-  const args: string[] = [];
-  let depth = 0;
-  let quote = '';
-  let current = '';
-  for (const ch of call.slice(open + 1)) {
-    if (quote) {
-      if (ch === quote) quote = '';
-      current += ch;
-      continue;
-    }
-    if (ch === '"' || ch === "'") quote = ch;
-    if ('([{'.includes(ch)) depth++;
-    if (')]}'.includes(ch)) depth--;
-    if (depth < 0) break;
-    if (ch === ',' && depth === 0) {
-      args.push(current.trim());
-      current = '';
-    } else current += ch;
-  }
-  if (current.trim()) args.push(current.trim());
-  return args;
-}
 
 /** The value of keyword argument `name=` among a call's arguments, or the positional one at `position`. */
 export function argument(args: readonly string[], name: string, position?: number): string | undefined {

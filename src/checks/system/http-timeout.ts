@@ -1,6 +1,6 @@
 import type { ChangedFile } from '../../changeset/types.js';
 import type { Rule, RuleHit } from '../types.js';
-import { callText, commentLine, headLines, type HeadLine } from '../lines.js';
+import { callArgs, callText, commentLine, headLines, type HeadLine } from '../lines.js';
 
 interface CallPattern {
   re: RegExp;
@@ -49,24 +49,6 @@ const PATTERNS: Record<string, CallPattern[]> = {
   ],
 };
 
-/** The top-level arguments of a call's text `name(a, b, {c})`. */
-function topLevelArgs(call: string): string[] {
-  const open = call.indexOf('(');
-  const args: string[] = [];
-  let depth = 0;
-  let current = '';
-  for (const ch of call.slice(open + 1)) {
-    if ('([{'.includes(ch)) depth++;
-    if (')]}'.includes(ch)) depth--;
-    if (depth < 0) break;
-    if (ch === ',' && depth === 0) {
-      args.push(current.trim());
-      current = '';
-    } else current += ch;
-  }
-  if (current.trim()) args.push(current.trim());
-  return args;
-}
 
 /** Whether the call is bounded, or cannot be judged from the diff (options passed as a variable or spread). */
 function boundedOrUnknown(call: string, pattern: CallPattern, method: string): boolean {
@@ -74,7 +56,7 @@ function boundedOrUnknown(call: string, pattern: CallPattern, method: string): b
   const at = pattern.optionsAt(method);
   if (at === undefined) return false;
   if (at === -1) return pattern.bounded.test(call);
-  const options = topLevelArgs(call)[at];
+  const options = callArgs(call)[at];
   if (options === undefined) return false;
   if (!options.startsWith('{')) return true; // a variable or expression: its contents are not in the diff
   return pattern.bounded.test(options);
