@@ -23834,6 +23834,39 @@ function callText(lines, index, column, maxLines = 20) {
     }
     return text;
 }
+/** The top-level arguments of a call's text `name(a, "b,c", {d})`, strings respected. */
+function callArgs(call) {
+    const open = call.indexOf('(');
+    const args = [];
+    let depth = 0;
+    let quote = '';
+    let current = '';
+    for (const ch of call.slice(open + 1)) {
+        if (quote) {
+            if (ch === quote)
+                quote = '';
+            current += ch;
+            continue;
+        }
+        if (ch === '"' || ch === "'")
+            quote = ch;
+        if ('([{'.includes(ch))
+            depth++;
+        if (')]}'.includes(ch))
+            depth--;
+        if (depth < 0)
+            break;
+        if (ch === ',' && depth === 0) {
+            args.push(current.trim());
+            current = '';
+        }
+        else
+            current += ch;
+    }
+    if (current.trim())
+        args.push(current.trim());
+    return args;
+}
 
 /**
  * Helpers shared by the ML lifecycle rules: which side of the ML system a path is on, Python call
@@ -23881,39 +23914,6 @@ function nearestHeadLine(hunk, index) {
             return n;
     }
     return undefined;
-}
-/** The top-level arguments of a call's text `name(a, "b,c", {d})`, strings respected. */
-function callArgs(call) {
-    const open = call.indexOf('(');
-    const args = [];
-    let depth = 0;
-    let quote = '';
-    let current = '';
-    for (const ch of call.slice(open + 1)) {
-        if (quote) {
-            if (ch === quote)
-                quote = '';
-            current += ch;
-            continue;
-        }
-        if (ch === '"' || ch === "'")
-            quote = ch;
-        if ('([{'.includes(ch))
-            depth++;
-        if (')]}'.includes(ch))
-            depth--;
-        if (depth < 0)
-            break;
-        if (ch === ',' && depth === 0) {
-            args.push(current.trim());
-            current = '';
-        }
-        else
-            current += ch;
-    }
-    if (current.trim())
-        args.push(current.trim());
-    return args;
 }
 /** The value of keyword argument `name=` among a call's arguments, or the positional one at `position`. */
 function argument(args, name, position) {
@@ -27027,30 +27027,6 @@ const PATTERNS = {
         },
     ],
 };
-/** The top-level arguments of a call's text `name(a, b, {c})`. */
-function topLevelArgs(call) {
-    const open = call.indexOf('(');
-    const args = [];
-    let depth = 0;
-    let current = '';
-    for (const ch of call.slice(open + 1)) {
-        if ('([{'.includes(ch))
-            depth++;
-        if (')]}'.includes(ch))
-            depth--;
-        if (depth < 0)
-            break;
-        if (ch === ',' && depth === 0) {
-            args.push(current.trim());
-            current = '';
-        }
-        else
-            current += ch;
-    }
-    if (current.trim())
-        args.push(current.trim());
-    return args;
-}
 /** Whether the call is bounded, or cannot be judged from the diff (options passed as a variable or spread). */
 function boundedOrUnknown(call, pattern, method) {
     if (/\*\*\w+|\.\.\.\w+/.test(call))
@@ -27060,7 +27036,7 @@ function boundedOrUnknown(call, pattern, method) {
         return false;
     if (at === -1)
         return pattern.bounded.test(call);
-    const options = topLevelArgs(call)[at];
+    const options = callArgs(call)[at];
     if (options === undefined)
         return false;
     if (!options.startsWith('{'))
