@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { blockingCallInAsyncHandler } from '../../src/checks/system/blocking-call-in-async-handler.js';
-import type { RuleHit } from '../../src/checks/types.js';
-import type { ChangedFile } from '../../src/changeset/types.js';
-import { addedFile, changedFile, lineOf, prInfo, src } from '../changeset/git-diff.js';
+import { addedFile, changedFile, lineOf, src } from '../changeset/git-diff.js';
+import { hitsOf, onlyHitOf } from './harness.js';
 
-function hitsOn(file: ChangedFile): RuleHit[] {
-  expect(blockingCallInAsyncHandler.appliesTo(file)).toBe(true);
-  return blockingCallInAsyncHandler.check(file, { pr: prInfo(), files: [file], skipped: [] });
-}
-
-function onlyHit(file: ChangedFile): RuleHit {
-  const hits = hitsOn(file);
-  expect(hits).toHaveLength(1);
-  const [hit] = hits;
-  if (!hit) throw new Error('no hit');
-  return hit;
-}
+const hitsOn = hitsOf(blockingCallInAsyncHandler);
+const onlyHit = onlyHitOf(hitsOn);
 
 const WEATHER_PY = src`
   import time

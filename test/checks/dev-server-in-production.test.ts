@@ -1,13 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { devServerInProduction } from '../../src/checks/system/dev-server-in-production.js';
-import type { RuleHit } from '../../src/checks/types.js';
-import type { ChangedFile } from '../../src/changeset/types.js';
-import { addedFile, changedFile, lineOf, prInfo, src } from '../changeset/git-diff.js';
+import { addedFile, changedFile, lineOf, src } from '../changeset/git-diff.js';
+import { hitsIfApplies } from './harness.js';
 
-function hitsOn(file: ChangedFile): RuleHit[] {
-  if (!devServerInProduction.appliesTo(file)) return [];
-  return devServerInProduction.check(file, { pr: prInfo(), files: [file], skipped: [] });
-}
+const hitsOn = hitsIfApplies(devServerInProduction);
 
 const FLASK_DOCKERFILE = src`
   FROM python:3.12-slim

@@ -1,13 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { featureRemovedFromFeatureView } from '../../src/checks/ml/feature-removed-from-feature-view.js';
-import type { RuleHit } from '../../src/checks/types.js';
-import type { ChangedFile } from '../../src/changeset/types.js';
-import { changedFile, lineOf, prInfo, src } from '../changeset/git-diff.js';
+import { changedFile, lineOf, src } from '../changeset/git-diff.js';
+import { hitsOf } from './harness.js';
 
-function hitsOn(file: ChangedFile): RuleHit[] {
-  expect(featureRemovedFromFeatureView.appliesTo(file)).toBe(true);
-  return featureRemovedFromFeatureView.check(file, { pr: prInfo(), files: [file], skipped: [] });
-}
+const hitsOn = hitsOf(featureRemovedFromFeatureView);
 
 const REPO = src`
   from datetime import timedelta

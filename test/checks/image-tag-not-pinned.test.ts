@@ -1,14 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { imageTagNotPinned } from '../../src/checks/system/image-tag-not-pinned.js';
-import type { RuleHit } from '../../src/checks/types.js';
-import type { ChangedFile } from '../../src/changeset/types.js';
-import { addedFile, changedFile, lineOf, prInfo, src } from '../changeset/git-diff.js';
+import { addedFile, changedFile, lineOf, src } from '../changeset/git-diff.js';
 import { DEPLOYMENT } from './k8s-fixtures.js';
+import { hitsIfApplies } from './harness.js';
 
-function hitsOn(file: ChangedFile): RuleHit[] {
-  if (!imageTagNotPinned.appliesTo(file)) return [];
-  return imageTagNotPinned.check(file, { pr: prInfo(), files: [file], skipped: [] });
-}
+const hitsOn = hitsIfApplies(imageTagNotPinned);
 
 const MULTI_STAGE = src`
   FROM golang:1.22.5-bookworm AS builder

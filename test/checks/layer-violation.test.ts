@@ -1,13 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { layerViolation } from '../../src/checks/system/layer-violation.js';
-import type { RuleHit } from '../../src/checks/types.js';
-import type { ChangedFile } from '../../src/changeset/types.js';
-import { addedFile, changedFile, lineOf, prInfo, src } from '../changeset/git-diff.js';
+import { addedFile, changedFile, lineOf, src } from '../changeset/git-diff.js';
+import { hitsIfApplies } from './harness.js';
 
-function hitsOn(file: ChangedFile): RuleHit[] {
-  if (!layerViolation.appliesTo(file)) return [];
-  return layerViolation.check(file, { pr: prInfo(), files: [file], skipped: [] });
-}
+const hitsOn = hitsIfApplies(layerViolation);
 
 const ORDER_TABLE = src`
   import { formatMoney } from '@/lib/format';

@@ -1,13 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { modelRegisteredWithoutGate } from '../../src/checks/ml/model-registered-without-gate.js';
-import type { RuleHit } from '../../src/checks/types.js';
-import type { ChangedFile } from '../../src/changeset/types.js';
-import { addedFile, changedFile, lineOf, prInfo, src } from '../changeset/git-diff.js';
+import { addedFile, changedFile, lineOf, src } from '../changeset/git-diff.js';
+import { hitsOf } from './harness.js';
 
-function hitsOn(file: ChangedFile): RuleHit[] {
-  expect(modelRegisteredWithoutGate.appliesTo(file)).toBe(true);
-  return modelRegisteredWithoutGate.check(file, { pr: prInfo(), files: [file], skipped: [] });
-}
+const hitsOn = hitsOf(modelRegisteredWithoutGate);
 
 describe('model-registered-without-gate fires', () => {
   it('on log_model(registered_model_name=...) in a script that logs no metric and no signature', () => {

@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { responseContractChanged } from '../../src/checks/system/response-contract-changed.js';
-import type { RuleHit } from '../../src/checks/types.js';
-import type { ChangedFile } from '../../src/changeset/types.js';
-import { changedFile, lineOf, prInfo, src } from '../changeset/git-diff.js';
+import { changedFile, lineOf, src } from '../changeset/git-diff.js';
+import { hitsOf, onlyHitOf } from './harness.js';
 
-function hitsOn(file: ChangedFile): RuleHit[] {
-  expect(responseContractChanged.appliesTo(file)).toBe(true);
-  return responseContractChanged.check(file, { pr: prInfo(), files: [file], skipped: [] });
-}
-
-function onlyHit(file: ChangedFile): RuleHit {
-  const hits = hitsOn(file);
-  expect(hits).toHaveLength(1);
-  const [hit] = hits;
-  if (!hit) throw new Error('no hit');
-  return hit;
-}
+const hitsOn = hitsOf(responseContractChanged);
+const onlyHit = onlyHitOf(hitsOn);
 
 const USER_SCHEMAS = src`
   from datetime import datetime

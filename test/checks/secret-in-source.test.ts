@@ -1,13 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { secretInSource } from '../../src/checks/system/secret-in-source.js';
-import type { RuleHit } from '../../src/checks/types.js';
-import type { ChangedFile } from '../../src/changeset/types.js';
-import { addedFile, changedFile, lineOf, prInfo, src } from '../changeset/git-diff.js';
+import { addedFile, changedFile, lineOf, src } from '../changeset/git-diff.js';
+import { hitsIfApplies } from './harness.js';
 
-function hitsOn(file: ChangedFile): RuleHit[] {
-  if (!secretInSource.appliesTo(file)) return [];
-  return secretInSource.check(file, { pr: prInfo(), files: [file], skipped: [] });
-}
+const hitsOn = hitsIfApplies(secretInSource);
 
 // Made-up credentials with the shape of real ones (no real key is in this file).
 const AWS_KEY_ID = ['AKIA', 'Q3ZB7RTM5XKL2WPD'].join('');

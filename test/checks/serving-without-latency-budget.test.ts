@@ -1,13 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { servingWithoutLatencyBudget } from '../../src/checks/ml/serving-without-latency-budget.js';
-import type { RuleHit } from '../../src/checks/types.js';
-import type { ChangedFile } from '../../src/changeset/types.js';
-import { addedFile, changedFile, lineOf, prInfo, src } from '../changeset/git-diff.js';
+import { addedFile, changedFile, lineOf, src } from '../changeset/git-diff.js';
+import { hitsOf } from './harness.js';
 
-function hitsOn(file: ChangedFile): RuleHit[] {
-  expect(servingWithoutLatencyBudget.appliesTo(file)).toBe(true);
-  return servingWithoutLatencyBudget.check(file, { pr: prInfo(), files: [file], skipped: [] });
-}
+const hitsOn = hitsOf(servingWithoutLatencyBudget);
 
 const QUESTION = /What is the latency target \(p50\/p99\) for this model, and which load test or benchmark are these settings sized from\?$/;
 

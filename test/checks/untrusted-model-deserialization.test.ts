@@ -1,13 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { untrustedModelDeserialization as rule } from '../../src/checks/ml/untrusted-model-deserialization.js';
-import type { RuleHit } from '../../src/checks/types.js';
-import type { ChangedFile } from '../../src/changeset/types.js';
-import { addedFile, changedFile, lineOf, prInfo, src } from '../changeset/git-diff.js';
+import { addedFile, changedFile, lineOf, src } from '../changeset/git-diff.js';
+import { hitsOf } from './harness.js';
 
-function hitsOn(file: ChangedFile): RuleHit[] {
-  expect(rule.appliesTo(file)).toBe(true);
-  return rule.check(file, { pr: prInfo(), files: [file], skipped: [] });
-}
+const hitsOn = hitsOf(rule);
 
 const UPLOAD = src`
   import io
