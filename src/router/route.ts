@@ -113,6 +113,8 @@ export function route(changeSet: ChangeSet, agents: readonly Agent[]): Routing {
     else unrouted.push({ path: file.path, reason: KIND_REASON[kind] });
   }
 
+  // Each file's imports, read once for all agents.
+  const modules = new Map(reviewable.map((file) => [file, importedModules(file)]));
   const taken = new Set<string>();
   const assignments: Assignment[] = [];
   for (const matcher of matchers) {
@@ -121,7 +123,7 @@ export function route(changeSet: ChangeSet, agents: readonly Agent[]): Routing {
     const files: ChangedFile[] = [];
     for (const file of reviewable) {
       if (matcher.exclude(file.path)) continue;
-      const routed = fileReasons(matcher, file, importedModules(file), reasons);
+      const routed = fileReasons(matcher, file, modules.get(file) ?? [], reasons);
       if (routed || triggers.length > 0) files.push(file);
     }
     if (files.length === 0) continue;
