@@ -65982,6 +65982,8 @@ function route(changeSet, agents) {
         else
             unrouted.push({ path: file.path, reason: KIND_REASON[kind] });
     }
+    // Each file's imports, read once for all agents.
+    const modules = new Map(reviewable.map((file) => [file, importedModules(file)]));
     const taken = new Set();
     const assignments = [];
     for (const matcher of matchers) {
@@ -65991,7 +65993,7 @@ function route(changeSet, agents) {
         for (const file of reviewable) {
             if (matcher.exclude(file.path))
                 continue;
-            const routed = fileReasons(matcher, file, importedModules(file), reasons);
+            const routed = fileReasons(matcher, file, modules.get(file) ?? [], reasons);
             if (routed || triggers.length > 0)
                 files.push(file);
         }
