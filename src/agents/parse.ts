@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AgentFileError, splitFrontMatter } from './frontmatter.js';
 import { cleanPhrase, extractMarkdown, type ExtractedBody } from './markdown.js';
-import { AgentSchema, ReviewBlockSchema, type Agent, type ReviewBlock } from './types.js';
+import { AgentSchema, ReviewBlockSchema, itemsOf, type Agent, type ReviewBlock } from './types.js';
 import { extractXml, isXmlSpec } from './xml.js';
 
 export { AgentFileError } from './frontmatter.js';
@@ -116,7 +116,7 @@ function withFullChecklist(extracted: ExtractedBody, review: ReviewBlock, file: 
 /** Every rule must point at a checklist item of this agent, or its verdict would have nowhere to go. */
 function checkRules(review: ReviewBlock, extracted: ExtractedBody, file: string): void {
   const ids = extracted.checklist.map((item) => item.id);
-  for (const [rule, itemId] of Object.entries(review.rules)) {
+  for (const [rule, itemId] of Object.entries(review.rules).flatMap(([r, entry]) => itemsOf(entry).map((id) => [r, id] as const))) {
     if (ids.includes(itemId)) continue;
     const valid = ids.length > 0 ? `valid ids: ${ids.join(', ')}` : 'this agent has no checklist items';
     throw new AgentFileError(

@@ -45,11 +45,16 @@ export const ReviewBlockSchema = z
           .strict(),
       )
       .default([]),
-    /** Built-in rule id → the id of the checklist item it gives a verdict on. */
-    rules: z.record(z.string(), z.string()).default({}),
+    /** Built-in rule id → the id of the checklist item it gives a verdict on, or a list of them. */
+    rules: z.record(z.string(), z.union([z.string(), z.array(z.string()).min(1)])).default({}),
   })
   .strict();
 export type ReviewBlock = z.infer<typeof ReviewBlockSchema>;
+
+/** The checklist items a `review.rules` entry names: one, or a list (a rule can settle a verify step and a gotcha alike). */
+export function itemsOf(entry: string | readonly string[]): readonly string[] {
+  return typeof entry === 'string' ? [entry] : entry;
+}
 
 export const AgentSchema = z.object({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes'),

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Agent } from '../agents/types.js';
+import { itemsOf, type Agent } from '../agents/types.js';
 import type { ChangeSet, ChangedFile } from '../changeset/types.js';
 import type { Finding, Severity } from '../report/types.js';
 import { RULES } from './registry.js';
@@ -7,7 +7,8 @@ import { RULES } from './registry.js';
 /** How a rule fared on one agent's files: how many it could read, what it found. */
 export interface RuleRun {
   rule: string;
-  checklistItem: string;
+  /** The checklist items the rule's verdict counts for (a verify step and a gotcha can share a rule). */
+  checklistItems: readonly string[];
   applicableFiles: number;
   findings: Finding[];
 }
@@ -37,13 +38,14 @@ export function runAgentRules(
 ): { runs: RuleRun[]; problems: string[] } {
   const runs: RuleRun[] = [];
   const problems: string[] = [];
-  for (const [ruleId, item] of Object.entries(agent.review.rules)) {
+  for (const [ruleId, entry] of Object.entries(agent.review.rules)) {
+    const items = itemsOf(entry);
     const rule = RULES.get(ruleId);
     if (!rule) {
       problems.push(`${agent.file}: review.rules names "${ruleId}", which is not a built-in rule (known: ${[...RULES.keys()].join(', ')}); it was ignored.`);
       continue;
     }
-    const run: RuleRun = { rule: rule.id, checklistItem: item, applicableFiles: 0, findings: [] };
+    const run: RuleRun = { rule: rule.id, checklistItems: items, applicableFiles: 0, findings: [] };
     const occurrences = new Map<string, number>();
     for (const file of files) {
       if (!rule.appliesTo(file)) continue;
@@ -64,7 +66,7 @@ export function runAgentRules(
             title: hit.title,
             message: hit.message,
             remedy: hit.remedy,
-            checklistItem: item,
+            checklistItem: items[0],
             source: 'check',
           };
           if (hit.line !== undefined) finding.line = hit.line;

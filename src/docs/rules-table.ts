@@ -1,4 +1,4 @@
-import type { Agent } from '../agents/types.js';
+import { itemsOf, type Agent } from '../agents/types.js';
 import type { Rule } from '../checks/types.js';
 
 export const TABLE_START = '<!-- rules-table:start -->';
@@ -14,8 +14,8 @@ export function rulesTable(rules: readonly Rule[], agents: readonly Agent[]): st
     const users = agents
       .filter((a) => rule.id in a.review.rules)
       .map((a) => {
-        const item = a.checklist.find((i) => i.id === a.review.rules[rule.id]);
-        return `${a.name} (${item?.title ?? a.review.rules[rule.id]})`;
+        const titles = itemsOf(a.review.rules[rule.id] ?? []).map((id) => a.checklist.find((i) => i.id === id)?.title ?? id);
+        return `${a.name} (${titles.join('; ')})`;
       });
     const grade = `${rule.severity}${rule.kind === 'question' ? ' question' : ''}`;
     return `| \`${rule.id}\` | ${cell(users.join('; ') || 'none by default')} · **${grade}** | ${cell(rule.summary)} | ${cell(rule.why ?? '')} | ${cell(rule.remedy ?? '')} |`;

@@ -30,7 +30,7 @@ function plural(n: number, word: string): string {
 /** A verdict for every checklist item of the agent, with the evidence behind it. */
 export function checklistVerdicts(agent: Agent, runs: readonly RuleRun[], scopes: ReadonlyMap<string, string>): ChecklistResult[] {
   return agent.checklist.map((item) => {
-    const mine = runs.filter((r) => r.checklistItem === item.id);
+    const mine = runs.filter((r) => r.checklistItems.includes(item.id));
     const base = { id: item.id, title: item.title, checkedBy: mine.map((r) => r.rule) };
     if (mine.length === 0) {
       return { ...base, verdict: 'not_applicable', evidence: 'No built-in rule covers this item yet.' };
@@ -44,8 +44,10 @@ export function checklistVerdicts(agent: Agent, runs: readonly RuleRun[], scopes
     }
     const read = mine.filter((r) => r.applicableFiles > 0);
     if (read.length === 0) {
-      const scope = mine.map((r) => scopes.get(r.rule) ?? r.rule).join('; ');
-      return { ...base, verdict: 'not_applicable', evidence: `Nothing to check: the change has no ${scope}.` };
+      const evidence = mine.length === 1
+        ? `Nothing to check: the change has no ${scopes.get(mine[0]?.rule ?? '') ?? 'file this rule reads'}.`
+        : `Nothing to check: no changed file is of a kind its rules read (${mine.map((r) => `\`${r.rule}\``).join(', ')}).`;
+      return { ...base, verdict: 'not_applicable', evidence };
     }
     const evidence = read
       .map((r) => `\`${r.rule}\` found nothing in ${plural(r.applicableFiles, 'file')}`)

@@ -74,6 +74,13 @@ describe('parseAgent errors name the file and the field', () => {
     expect(error.message).toMatch(/^agents\/foo\.md: review\.content\[1\]: not a valid regular expression \(/);
   });
 
+  it('accepts a list of checklist items for one rule, and names a wrong id inside it', () => {
+    const good = parseAgent(agentText('name: foo\ndescription: x\nreview:\n  rules:\n    http-call-without-timeout: [plan-for-failure]'), FILE);
+    expect(good.review.rules).toEqual({ 'http-call-without-timeout': ['plan-for-failure'] });
+    const error = errorOf(agentText('name: foo\ndescription: x\nreview:\n  rules:\n    http-call-without-timeout: [plan-for-failure, nope]'));
+    expect(error.message).toMatch(/review\.rules\.http-call-without-timeout: "nope" is not the id of a checklist item/);
+  });
+
   it('rejects a review.rules value that is not a checklist id, listing the valid ids', () => {
     const error = errorOf(agentText('name: foo\ndescription: x\nreview:\n  rules:\n    http-call-without-timeout: plan-for-faliure'));
     expect(error.fieldPath).toBe('review.rules.http-call-without-timeout');

@@ -73,6 +73,14 @@ describe('review of examples/serving-pr with the shipped agents', () => {
     expect(verdict('system-architect', 'define-clear-interfaces')).toBe('pass');
   });
 
+  it('gives a rule attached to a verify step and a gotcha the same verdict on both', () => {
+    const ml = report.agents.find((a) => a.name === 'ml-systems-architect')?.checklist ?? [];
+    const verdictOf = (id: string) => ml.find((c) => c.id === id)?.verdict;
+    expect(verdictOf('cold-start-latency-for-model-loading')).toBe('fail');
+    expect(verdictOf('model-predictions-without-monitoring-causing-silent')).toBe('needs_info');
+    expect(ml.find((c) => c.id === 'check-monitoring-alerts')?.checkedBy).toEqual(['prediction-without-monitoring']);
+  });
+
   it('keeps finding ids when the same lines move down by five', () => {
     let moved = read('pr.diff');
     moved = insertAtTop(moved, 'serving/app.py', ['import logging', 'import os', '', 'log = logging.getLogger(__name__)', 'ENV = os.environ.get("ENV", "dev")']);

@@ -126,7 +126,7 @@ export const modelOverwrittenInPlace: Rule = {
   remedy: 'Write each model to a versioned location and move a pointer or registry alias only after an evaluation gate; keep the previous model for an immediate rollback.',
   severity: 'high',
   kind: 'problem',
-  scope: 'Python, YAML and shell files (not tests or notebooks)',
+  scope: 'Python, YAML or shell files (not tests or notebooks)',
   appliesTo: (file) => ['python', 'yaml', 'shell'].includes(file.language) && !isTestOrNotebook(file.path),
   wantsContent: (file) =>
     file.language === 'python' && file.status !== 'added' && file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && /\.(?:dump|save\w*|upload_file|put_object|copy\w*|replace|move)\s*\(|model\w*\s*=.*load/i.test(l.text))),

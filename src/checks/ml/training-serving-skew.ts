@@ -163,7 +163,7 @@ export const trainingServingSkew: Rule = {
   remedy: 'One implementation in a shared module both sides import, or a feature store; a test that runs the same rows through both paths.',
   severity: 'medium',
   kind: 'problem',
-  scope: 'Python files under training/pipeline and serving/inference/api paths',
+  scope: 'Python files under training/pipeline or serving/inference/api paths',
   appliesTo: (file) => file.language === 'python' && sideOf(file.path) !== undefined,
   // A modified file's other functions and its imports lie outside the hunks.
   wantsContent: (file) => file.status === 'modified' && file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && TOP_DEF.test(l.text))),

@@ -123,7 +123,7 @@ export const unversionedModelArtifact: Rule = {
   remedy: 'Put a version, run id, git sha or date in the path, or use a registry with a pinned version or alias (`models:/name/12`, `models:/name@champion`); pin image tags.',
   severity: 'medium',
   kind: 'problem',
-  scope: 'Python, YAML, shell and config files (not tests or notebooks)',
+  scope: 'Python, YAML, shell or config files (not tests or notebooks)',
   appliesTo: (file) => (LANGUAGES.has(file.language) || /(?:^|\/)MLproject$/.test(file.path)) && !isTestOrNotebook(file.path),
   check,
 };

@@ -79,7 +79,7 @@ export const blockingCallInAsyncHandler: Rule = {
   remedy: 'Use the async client or driver, offload with `asyncio.to_thread`/`run_in_threadpool`, or make the handler a plain `def` (FastAPI runs it in a threadpool).',
   severity: 'medium',
   kind: 'problem',
-  scope: 'Python and JS/TS files',
+  scope: 'Python or JS/TS files',
   appliesTo: (file) => {
     const family = familyOf(file);
     return family === 'python' || family === 'script';

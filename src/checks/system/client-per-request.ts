@@ -80,7 +80,7 @@ export const clientPerRequest: Rule = {
   remedy: 'Build the client once at start-up (module level, a lifespan hook, an `@lru_cache` dependency, a struct field in Go) and share it.',
   severity: 'medium',
   kind: 'problem',
-  scope: 'Python, JS/TS and Go files',
+  scope: 'Python, JS/TS or Go files',
   appliesTo: (file) => familyOf(file) !== undefined,
   wantsContent,
   check,

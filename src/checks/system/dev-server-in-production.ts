@@ -192,7 +192,7 @@ export const devServerInProduction: Rule = {
   remedy: 'Run a production server (gunicorn/uvicorn workers without --reload, next start, node on the build output) and keep dev settings in dev-only files.',
   severity: 'high',
   kind: 'problem',
-  scope: 'Dockerfiles, Kubernetes manifests, production compose files and Python entrypoints (dev-only files excluded)',
+  scope: 'Dockerfiles, Kubernetes manifests, production compose files or Python entrypoints (dev-only files excluded)',
   appliesTo: (file) =>
     !isDevPath(file.path) &&
     (isDockerfile(file) || file.language === 'python' || (isCompose(file.path) && isProdNamed(file.path)) || (!isCompose(file.path) && isK8sYaml(file))),

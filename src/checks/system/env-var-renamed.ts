@@ -129,7 +129,7 @@ export const envVarRenamed: Rule = {
   remedy: 'Read the new name with the old one as a fallback (`os.getenv("NEW") or os.getenv("OLD")`), rename it everywhere, then drop the fallback.',
   severity: 'medium',
   kind: 'problem',
-  scope: 'Python, JS/TS and Go files',
+  scope: 'Python, JS/TS or Go files',
   appliesTo: (file) => familyOf(file) !== undefined,
   // The old name could still be read elsewhere in the file, outside the hunks.
   wantsContent: (file) => {

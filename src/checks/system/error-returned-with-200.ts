@@ -137,7 +137,7 @@ export const errorReturnedWith200: Rule = {
   remedy: 'Answer with the status that matches: `raise HTTPException(status_code=4xx)`, `return jsonify(...), 400`, `res.status(4xx).json(...)`.',
   severity: 'medium',
   kind: 'problem',
-  scope: 'Python, server-side JS/TS and Go files',
+  scope: 'Python, server-side JS/TS or Go files',
   appliesTo: (file) => familyOf(file) !== undefined && !/\.(?:tsx|jsx)$/.test(file.path),
   wantsContent,
   check,

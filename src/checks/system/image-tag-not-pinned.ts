@@ -114,7 +114,7 @@ export const imageTagNotPinned: Rule = {
   remedy: 'Pin a version tag, or better a digest (@sha256:…), and update it deliberately.',
   severity: 'low',
   kind: 'problem',
-  scope: 'Dockerfiles, compose files and Kubernetes manifests (dev-only files excluded)',
+  scope: 'Dockerfiles, compose files or Kubernetes manifests (dev-only files excluded)',
   appliesTo: judged,
   // Earlier build stages (Dockerfile) and a compose service's `build:` may be above the hunk.
   wantsContent: (file) =>

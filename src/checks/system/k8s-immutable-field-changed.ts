@@ -176,7 +176,7 @@ export const k8sImmutableFieldChanged: Rule = {
   remedy: 'Keep the field as it is, or plan a new resource under a new name with a migration and cut-over.',
   severity: 'high',
   kind: 'problem',
-  scope: 'modified Kubernetes manifests, Helm templates and helpers',
+  scope: 'modified Kubernetes manifests, Helm templates or helpers',
   appliesTo: (file) => file.status !== 'added' && (isK8sYaml(file) || (/\.tpl$/.test(file.path) && /(?:^|\/)(?:charts?|helm)\//.test(file.path))),
   // The kind and the path of a changed line are usually above the hunk.
   wantsContent: (file) => file.status !== 'added' && file.hunks.some((h) => h.lines.some((l) => l.kind !== 'context' && /^\s+(?:-\s+)?[\w.\-/]+:/.test(l.text))),

@@ -40,7 +40,7 @@ export const k8sMissingReadinessProbe: Rule = {
   remedy: 'Add a readinessProbe on an endpoint that checks what the container needs to serve (dependencies, a loaded model).',
   severity: 'medium',
   kind: 'problem',
-  scope: 'Kubernetes manifests and Helm templates',
+  scope: 'Kubernetes manifests or Helm templates',
   appliesTo: isK8sYaml,
   wantsContent: (file) => touchesContainers(file, /^(?:containers|name|image|ports|containerPort|readinessProbe)$/),
   check,

@@ -64,7 +64,7 @@ export const k8sMissingResources: Rule = {
   remedy: 'Set CPU and memory requests from measured usage and a memory limit; CPU limits are optional.',
   severity: 'medium',
   kind: 'problem',
-  scope: 'Kubernetes manifests and Helm templates',
+  scope: 'Kubernetes manifests or Helm templates',
   appliesTo: isK8sYaml,
   wantsContent: (file) => touchesContainers(file, /^(?:containers|name|image|resources|requests|limits|memory|cpu)$/),
   check,

@@ -139,7 +139,7 @@ export const layerViolation: Rule = {
   remedy: 'Go through the API/service layer from UI code; give the domain an interface (port) implemented in an infrastructure adapter.',
   severity: 'medium',
   kind: 'problem',
-  scope: 'UI (components/, ui/, views/, client components) and domain (domain/, entities/) files',
+  scope: 'UI (components/, ui/, views/, client components) or domain (domain/, entities/) files',
   appliesTo: (file) => {
     const family = familyOf(file);
     return family !== undefined && layerOf(file, family) !== undefined;

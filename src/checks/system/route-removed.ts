@@ -151,7 +151,7 @@ export const routeRemoved: Rule = {
   remedy: 'Keep the old route for a deprecation period (delegate to the new handler, `Deprecation`/`Sunset` headers, or a 308 redirect) and remove it once its traffic is zero.',
   severity: 'high',
   kind: 'problem',
-  scope: 'Python, JS/TS and Go files',
+  scope: 'Python, JS/TS or Go files',
   appliesTo: (file) => familyOf(file) !== undefined,
   check,
 };

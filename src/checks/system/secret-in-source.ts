@@ -177,7 +177,7 @@ export const secretInSource: Rule = {
   remedy: "Remove it, rotate it, and read it at run time from a secret store (Kubernetes secretKeyRef, the platform's secrets, environment variables).",
   severity: 'high',
   kind: 'problem',
-  scope: 'any routed file except examples and samples (.env.example, *.sample)',
+  scope: 'any routed file except examples or samples (.env.example, *.sample)',
   appliesTo: (file) => !EXAMPLE_FILE.test(file.path) && file.hunks.some((h) => h.lines.some((l) => l.kind === 'add')),
   check,
 };

@@ -187,7 +187,7 @@ export const statefulResourceDestroy: Rule = {
   remedy: 'Add a moved block for a rename, keep prevent_destroy / deletion protection / final snapshots, and plan data migrations explicitly.',
   severity: 'high',
   kind: 'problem',
-  scope: 'Terraform (.tf) files and CloudFormation templates',
+  scope: 'Terraform (.tf) files or CloudFormation templates',
   appliesTo: (file) => terraform(file) || cloudFormation(file),
   // Whether an attribute sits in a stateful resource depends on the header, often above the hunk.
   wantsContent: (file) => terraform(file) && file.status === 'modified' && file.hunks.some((h) => h.lines.some((l) => l.kind !== 'context' && ATTRIBUTES.some((a) => a.re.test(l.text)))),

@@ -132,7 +132,7 @@ export const unboundedQuery: Rule = {
   remedy: 'Paginate with a capped page size (limit/offset or a cursor, Prisma `take`, Mongo `.limit()`) or narrow the query by an indexed key.',
   severity: 'medium',
   kind: 'problem',
-  scope: 'Python, JS/TS and Go files',
+  scope: 'Python, JS/TS or Go files',
   appliesTo: (file) => familyOf(file) !== undefined,
   wantsContent: (file) => {
     const family = familyOf(file);

@@ -121,7 +121,7 @@ export const vendorSdkSpread: Rule = {
   remedy: 'Put the SDK behind a small interface (port) with one adapter module, and have the other modules depend on the interface.',
   severity: 'low',
   kind: 'problem',
-  scope: 'Python, JS/TS and Go files',
+  scope: 'Python, JS/TS or Go files',
   appliesTo: (file) => familyOf(file) !== undefined,
   check,
 };
