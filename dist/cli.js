@@ -14935,10 +14935,14 @@ const ReviewBlockSchema = object({
     })
         .strict())
         .default([]),
-    /** Built-in rule id → the id of the checklist item it gives a verdict on. */
-    rules: record(string$1(), string$1()).default({}),
+    /** Built-in rule id → the id of the checklist item it gives a verdict on, or a list of them. */
+    rules: record(string$1(), union([string$1(), array(string$1()).min(1)])).default({}),
 })
     .strict();
+/** The checklist items a `review.rules` entry names: one, or a list (a rule can settle a verify step and a gotcha alike). */
+function itemsOf(entry) {
+    return typeof entry === 'string' ? [entry] : entry;
+}
 const AgentSchema = object({
     name: string$1().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes'),
     description: string$1().min(1),
@@ -21070,7 +21074,7 @@ function withFullChecklist(extracted, review, file) {
 /** Every rule must point at a checklist item of this agent, or its verdict would have nowhere to go. */
 function checkRules(review, extracted, file) {
     const ids = extracted.checklist.map((item) => item.id);
-    for (const [rule, itemId] of Object.entries(review.rules)) {
+    for (const [rule, itemId] of Object.entries(review.rules).flatMap(([r, entry]) => itemsOf(entry).map((id) => [r, id]))) {
         if (ids.includes(itemId))
             continue;
         const valid = ids.length > 0 ? `valid ids: ${ids.join(', ')}` : 'this agent has no checklist items';
@@ -24499,7 +24503,7 @@ const modelOverwrittenInPlace = {
     remedy: 'Write each model to a versioned location and move a pointer or registry alias only after an evaluation gate; keep the previous model for an immediate rollback.',
     severity: 'high',
     kind: 'problem',
-    scope: 'Python, YAML and shell files (not tests or notebooks)',
+    scope: 'Python, YAML or shell files (not tests or notebooks)',
     appliesTo: (file) => ['python', 'yaml', 'shell'].includes(file.language) && !isTestOrNotebook(file.path),
     wantsContent: (file) => file.language === 'python' && file.status !== 'added' && file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && /\.(?:dump|save\w*|upload_file|put_object|copy\w*|replace|move)\s*\(|model\w*\s*=.*load/i.test(l.text))),
     check: check$o,
@@ -24994,7 +24998,7 @@ const trainingServingSkew = {
     remedy: 'One implementation in a shared module both sides import, or a feature store; a test that runs the same rows through both paths.',
     severity: 'medium',
     kind: 'problem',
-    scope: 'Python files under training/pipeline and serving/inference/api paths',
+    scope: 'Python files under training/pipeline or serving/inference/api paths',
     appliesTo: (file) => file.language === 'python' && sideOf(file.path) !== undefined,
     // A modified file's other functions and its imports lie outside the hunks.
     wantsContent: (file) => file.status === 'modified' && file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && TOP_DEF.test(l.text))),
@@ -25117,7 +25121,7 @@ const unversionedModelArtifact = {
     remedy: 'Put a version, run id, git sha or date in the path, or use a registry with a pinned version or alias (`models:/name/12`, `models:/name@champion`); pin image tags.',
     severity: 'medium',
     kind: 'problem',
-    scope: 'Python, YAML, shell and config files (not tests or notebooks)',
+    scope: 'Python, YAML, shell or config files (not tests or notebooks)',
     appliesTo: (file) => (LANGUAGES.has(file.language) || /(?:^|\/)MLproject$/.test(file.path)) && !isTestOrNotebook(file.path),
     check: check$j,
 };
@@ -26639,7 +26643,7 @@ const blockingCallInAsyncHandler = {
     remedy: 'Use the async client or driver, offload with `asyncio.to_thread`/`run_in_threadpool`, or make the handler a plain `def` (FastAPI runs it in a threadpool).',
     severity: 'medium',
     kind: 'problem',
-    scope: 'Python and JS/TS files',
+    scope: 'Python or JS/TS files',
     appliesTo: (file) => {
         const family = familyOf$1(file);
         return family === 'python' || family === 'script';
@@ -26724,7 +26728,7 @@ const clientPerRequest = {
     remedy: 'Build the client once at start-up (module level, a lifespan hook, an `@lru_cache` dependency, a struct field in Go) and share it.',
     severity: 'medium',
     kind: 'problem',
-    scope: 'Python, JS/TS and Go files',
+    scope: 'Python, JS/TS or Go files',
     appliesTo: (file) => familyOf$1(file) !== undefined,
     wantsContent: wantsContent$2,
     check: check$e,
@@ -26837,7 +26841,7 @@ const envVarRenamed = {
     remedy: 'Read the new name with the old one as a fallback (`os.getenv("NEW") or os.getenv("OLD")`), rename it everywhere, then drop the fallback.',
     severity: 'medium',
     kind: 'problem',
-    scope: 'Python, JS/TS and Go files',
+    scope: 'Python, JS/TS or Go files',
     appliesTo: (file) => familyOf$1(file) !== undefined,
     // The old name could still be read elsewhere in the file, outside the hunks.
     wantsContent: (file) => {
@@ -26988,7 +26992,7 @@ const errorReturnedWith200 = {
     remedy: 'Answer with the status that matches: `raise HTTPException(status_code=4xx)`, `return jsonify(...), 400`, `res.status(4xx).json(...)`.',
     severity: 'medium',
     kind: 'problem',
-    scope: 'Python, server-side JS/TS and Go files',
+    scope: 'Python, server-side JS/TS or Go files',
     appliesTo: (file) => familyOf$1(file) !== undefined && !/\.(?:tsx|jsx)$/.test(file.path),
     wantsContent: wantsContent$1,
     check: check$c,
@@ -27252,7 +27256,7 @@ const layerViolation = {
     remedy: 'Go through the API/service layer from UI code; give the domain an interface (port) implemented in an infrastructure adapter.',
     severity: 'medium',
     kind: 'problem',
-    scope: 'UI (components/, ui/, views/, client components) and domain (domain/, entities/) files',
+    scope: 'UI (components/, ui/, views/, client components) or domain (domain/, entities/) files',
     appliesTo: (file) => {
         const family = familyOf$1(file);
         return family !== undefined && layerOf(file, family) !== undefined;
@@ -27620,7 +27624,7 @@ const routeRemoved = {
     remedy: 'Keep the old route for a deprecation period (delegate to the new handler, `Deprecation`/`Sunset` headers, or a 308 redirect) and remove it once its traffic is zero.',
     severity: 'high',
     kind: 'problem',
-    scope: 'Python, JS/TS and Go files',
+    scope: 'Python, JS/TS or Go files',
     appliesTo: (file) => familyOf$1(file) !== undefined,
     check: check$8,
 };
@@ -27755,7 +27759,7 @@ const unboundedQuery = {
     remedy: 'Paginate with a capped page size (limit/offset or a cursor, Prisma `take`, Mongo `.limit()`) or narrow the query by an indexed key.',
     severity: 'medium',
     kind: 'problem',
-    scope: 'Python, JS/TS and Go files',
+    scope: 'Python, JS/TS or Go files',
     appliesTo: (file) => familyOf$1(file) !== undefined,
     wantsContent: (file) => {
         const family = familyOf$1(file);
@@ -27878,7 +27882,7 @@ const vendorSdkSpread = {
     remedy: 'Put the SDK behind a small interface (port) with one adapter module, and have the other modules depend on the interface.',
     severity: 'low',
     kind: 'problem',
-    scope: 'Python, JS/TS and Go files',
+    scope: 'Python, JS/TS or Go files',
     appliesTo: (file) => familyOf$1(file) !== undefined,
     check: check$6,
 };
@@ -28321,7 +28325,7 @@ const devServerInProduction = {
     remedy: 'Run a production server (gunicorn/uvicorn workers without --reload, next start, node on the build output) and keep dev settings in dev-only files.',
     severity: 'high',
     kind: 'problem',
-    scope: 'Dockerfiles, Kubernetes manifests, production compose files and Python entrypoints (dev-only files excluded)',
+    scope: 'Dockerfiles, Kubernetes manifests, production compose files or Python entrypoints (dev-only files excluded)',
     appliesTo: (file) => !isDevPath(file.path) &&
         (isDockerfile(file) || file.language === 'python' || (isCompose(file.path) && isProdNamed(file.path)) || (!isCompose(file.path) && isK8sYaml(file))),
     // The stage a CMD belongs to may be far above the hunk: `FROM node:20 AS dev` keeps it quiet.
@@ -28453,7 +28457,7 @@ const imageTagNotPinned = {
     remedy: 'Pin a version tag, or better a digest (@sha256:…), and update it deliberately.',
     severity: 'low',
     kind: 'problem',
-    scope: 'Dockerfiles, compose files and Kubernetes manifests (dev-only files excluded)',
+    scope: 'Dockerfiles, compose files or Kubernetes manifests (dev-only files excluded)',
     appliesTo: judged,
     // Earlier build stages (Dockerfile) and a compose service's `build:` may be above the hunk.
     wantsContent: (file) => judged(file) &&
@@ -28622,7 +28626,7 @@ const k8sImmutableFieldChanged = {
     remedy: 'Keep the field as it is, or plan a new resource under a new name with a migration and cut-over.',
     severity: 'high',
     kind: 'problem',
-    scope: 'modified Kubernetes manifests, Helm templates and helpers',
+    scope: 'modified Kubernetes manifests, Helm templates or helpers',
     appliesTo: (file) => file.status !== 'added' && (isK8sYaml(file) || (/\.tpl$/.test(file.path) && /(?:^|\/)(?:charts?|helm)\//.test(file.path))),
     // The kind and the path of a changed line are usually above the hunk.
     wantsContent: (file) => file.status !== 'added' && file.hunks.some((h) => h.lines.some((l) => l.kind !== 'context' && /^\s+(?:-\s+)?[\w.\-/]+:/.test(l.text))),
@@ -28724,7 +28728,7 @@ const k8sMissingReadinessProbe = {
     remedy: 'Add a readinessProbe on an endpoint that checks what the container needs to serve (dependencies, a loaded model).',
     severity: 'medium',
     kind: 'problem',
-    scope: 'Kubernetes manifests and Helm templates',
+    scope: 'Kubernetes manifests or Helm templates',
     appliesTo: isK8sYaml,
     wantsContent: (file) => touchesContainers(file, /^(?:containers|name|image|ports|containerPort|readinessProbe)$/),
     check: check$3,
@@ -28791,7 +28795,7 @@ const k8sMissingResources = {
     remedy: 'Set CPU and memory requests from measured usage and a memory limit; CPU limits are optional.',
     severity: 'medium',
     kind: 'problem',
-    scope: 'Kubernetes manifests and Helm templates',
+    scope: 'Kubernetes manifests or Helm templates',
     appliesTo: isK8sYaml,
     wantsContent: (file) => touchesContainers(file, /^(?:containers|name|image|resources|requests|limits|memory|cpu)$/),
     check: check$2,
@@ -29397,7 +29401,7 @@ const secretInSource = {
     remedy: "Remove it, rotate it, and read it at run time from a secret store (Kubernetes secretKeyRef, the platform's secrets, environment variables).",
     severity: 'high',
     kind: 'problem',
-    scope: 'any routed file except examples and samples (.env.example, *.sample)',
+    scope: 'any routed file except examples or samples (.env.example, *.sample)',
     appliesTo: (file) => !EXAMPLE_FILE.test(file.path) && file.hunks.some((h) => h.lines.some((l) => l.kind === 'add')),
     check,
 };
@@ -29580,7 +29584,7 @@ const statefulResourceDestroy = {
     remedy: 'Add a moved block for a rename, keep prevent_destroy / deletion protection / final snapshots, and plan data migrations explicitly.',
     severity: 'high',
     kind: 'problem',
-    scope: 'Terraform (.tf) files and CloudFormation templates',
+    scope: 'Terraform (.tf) files or CloudFormation templates',
     appliesTo: (file) => terraform(file) || cloudFormation(file),
     // Whether an attribute sits in a stateful resource depends on the header, often above the hunk.
     wantsContent: (file) => terraform(file) && file.status === 'modified' && file.hunks.some((h) => h.lines.some((l) => l.kind !== 'context' && ATTRIBUTES.some((a) => a.re.test(l.text)))),
@@ -30419,13 +30423,14 @@ function fingerprint(rule, file, text, occurrence) {
 function runAgentRules(agent, files, changeSet, severity = new Map()) {
     const runs = [];
     const problems = [];
-    for (const [ruleId, item] of Object.entries(agent.review.rules)) {
+    for (const [ruleId, entry] of Object.entries(agent.review.rules)) {
+        const items = itemsOf(entry);
         const rule = RULES.get(ruleId);
         if (!rule) {
             problems.push(`${agent.file}: review.rules names "${ruleId}", which is not a built-in rule (known: ${[...RULES.keys()].join(', ')}); it was ignored.`);
             continue;
         }
-        const run = { rule: rule.id, checklistItem: item, applicableFiles: 0, findings: [] };
+        const run = { rule: rule.id, checklistItems: items, applicableFiles: 0, findings: [] };
         const occurrences = new Map();
         for (const file of files) {
             if (!rule.appliesTo(file))
@@ -30447,7 +30452,7 @@ function runAgentRules(agent, files, changeSet, severity = new Map()) {
                         title: hit.title,
                         message: hit.message,
                         remedy: hit.remedy,
-                        checklistItem: item,
+                        checklistItem: items[0],
                         source: 'check',
                     };
                     if (hit.line !== undefined)
@@ -30489,7 +30494,7 @@ function plural$1(n, word) {
 /** A verdict for every checklist item of the agent, with the evidence behind it. */
 function checklistVerdicts(agent, runs, scopes) {
     return agent.checklist.map((item) => {
-        const mine = runs.filter((r) => r.checklistItem === item.id);
+        const mine = runs.filter((r) => r.checklistItems.includes(item.id));
         const base = { id: item.id, title: item.title, checkedBy: mine.map((r) => r.rule) };
         if (mine.length === 0) {
             return { ...base, verdict: 'not_applicable', evidence: 'No built-in rule covers this item yet.' };
@@ -30503,8 +30508,10 @@ function checklistVerdicts(agent, runs, scopes) {
         }
         const read = mine.filter((r) => r.applicableFiles > 0);
         if (read.length === 0) {
-            const scope = mine.map((r) => scopes.get(r.rule) ?? r.rule).join('; ');
-            return { ...base, verdict: 'not_applicable', evidence: `Nothing to check: the change has no ${scope}.` };
+            const evidence = mine.length === 1
+                ? `Nothing to check: the change has no ${scopes.get(mine[0]?.rule ?? '') ?? 'file this rule reads'}.`
+                : `Nothing to check: no changed file is of a kind its rules read (${mine.map((r) => `\`${r.rule}\``).join(', ')}).`;
+            return { ...base, verdict: 'not_applicable', evidence };
         }
         const evidence = read
             .map((r) => `\`${r.rule}\` found nothing in ${plural$1(r.applicableFiles, 'file')}`)
