@@ -30457,6 +30457,8 @@ function runAgentRules(agent, files, changeSet, severity = new Map()) {
                     };
                     if (hit.line !== undefined)
                         finding.line = hit.line;
+                    if (hit.suggestion !== undefined && hit.line !== undefined)
+                        finding.suggestion = hit.suggestion;
                     run.findings.push(finding);
                 }
             }
@@ -30624,7 +30626,7 @@ function review(change, agents, notices = [], settings = {}) {
                 ...routing.unrouted.map((u) => ({ file: u.path, reason: u.reason })),
             ],
         },
-        usage: { llmCalls: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0 },
+        usage: { llmCalls: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, estimatedCostUsd: 0 },
         notices: [...notices, ...problems],
     };
 }

@@ -113,7 +113,7 @@ export function review(change: ChangeSet, agents: readonly Agent[], notices: rea
         ...routing.unrouted.map((u) => ({ file: u.path, reason: u.reason })),
       ],
     },
-    usage: { llmCalls: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0 },
+    usage: { llmCalls: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, estimatedCostUsd: 0 },
     notices: [...notices, ...problems],
   };
 }

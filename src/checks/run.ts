@@ -70,6 +70,7 @@ export function runAgentRules(
             source: 'check',
           };
           if (hit.line !== undefined) finding.line = hit.line;
+          if (hit.suggestion !== undefined && hit.line !== undefined) finding.suggestion = hit.suggestion;
           run.findings.push(finding);
         }
       } catch (error) {

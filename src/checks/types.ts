@@ -7,6 +7,8 @@ export interface RuleHit {
   title: string;
   message: string;
   remedy: string;
+  /** The replacement for the hit's line when the remedy is that one line (becomes a GitHub suggestion). */
+  suggestion?: string;
 }
 
 export interface Rule {

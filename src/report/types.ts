@@ -14,6 +14,13 @@ export interface Finding {
   file: string;
   /** Head-side line; absent for file-level findings. */
   line?: number;
+  /** Last head-side line of a range that starts at `line` (inside one hunk); absent for a single line. */
+  endLine?: number;
+  /**
+   * The text that should replace lines `line`..`endLine` (or `line`), when the remedy is that small:
+   * posted as a GitHub suggestion block on the inline comment.
+   */
+  suggestion?: string;
   title: string;
   message: string;
   remedy: string;
@@ -49,14 +56,45 @@ export interface AgentReport {
   checklist: ChecklistResult[];
 }
 
+/** A finding an earlier run posted that this run no longer sees: the author fixed it (or the code went). */
+export interface ResolvedFinding {
+  id: string;
+  file: string;
+  line?: number;
+  severity: Severity;
+  title: string;
+  rule: string;
+}
+
+/** What the LLM reviewer was sent and what it was not, per agent. */
+export interface LlmCoverage {
+  model: string;
+  /** Files whose hunks were sent, per agent. */
+  sent: { agent: string; files: string[] }[];
+  /** Files routed to an agent but not sent (budget, size, a failed call), with why. */
+  notSent: { agent: string; file: string; reason: string }[];
+}
+
+export interface Usage {
+  llmCalls: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  /** Estimated cost in US dollars from the model's list price; 0 without LLM calls. */
+  estimatedCostUsd: number;
+}
+
 export interface Report {
   schemaVersion: 1;
   status: Status;
   pr: { number?: number; title: string; headSha?: string; baseSha?: string };
   agents: AgentReport[];
   findings: Finding[];
-  coverage: { reviewed: string[]; skipped: { file: string; reason: string }[] };
-  usage: { llmCalls: number; inputTokens: number; outputTokens: number; cacheReadTokens: number };
+  coverage: { reviewed: string[]; skipped: { file: string; reason: string }[]; llm?: LlmCoverage };
+  usage: Usage;
+  /** Findings an earlier run on this pull request posted that this run no longer sees (incremental re-review). */
+  resolved?: ResolvedFinding[];
   /** Things the reader should know about this run: an agent that failed to load, a cap that was hit. */
   notices: string[];
 }

@@ -21,7 +21,7 @@ function report(findings: Finding[], extra: Partial<Report> = {}): Report {
         { id: 'avoid-over-engineering', title: 'Avoid over-engineering', verdict: 'not_applicable', evidence: 'No built-in rule covers this item yet.', checkedBy: [] }],
     }],
     findings, coverage: { reviewed: findings.map((f) => f.file), skipped: [] },
-    usage: { llmCalls: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0 }, notices: [], ...extra,
+    usage: { llmCalls: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, estimatedCostUsd: 0 }, notices: [], ...extra,
   };
 }
 

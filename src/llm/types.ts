@@ -1,0 +1,92 @@
+/**
+ * The LLM reviewer's shared shapes: what is packed for the model, what is sent, what comes back.
+ * The modules: pack.ts (budget → chunks), prompt.ts (chunk → request), client.ts (request → answer,
+ * over the real SDK, with retries), schema.ts (the answer's zod schema and tool), merge.ts (answers →
+ * findings and verdicts folded into the offline report), review.ts (the whole, with concurrency).
+ */
+import type { Severity, Verdict } from '../report/types.js';
+
+export const DEFAULT_MODEL = 'claude-sonnet-5-5';
+export const DEFAULT_MAX_INPUT_TOKENS = 150_000;
+export const DEFAULT_CONCURRENCY = 4;
+
+export interface LlmSettings {
+  apiKey: string;
+  model: string;
+  /** The most input tokens the whole run may send, over all calls (estimated before sending). */
+  maxInputTokens: number;
+  /** Calls in flight at once. */
+  concurrency: number;
+  /** The API's base URL (tests point it at a fake server); the SDK's default otherwise. */
+  baseURL?: string;
+  /** Per-request timeout, in milliseconds. */
+  timeoutMs: number;
+  /** The SDK's own retries on 408/409/429/5xx/529 (it honours retry-after): set here, not left to chance. */
+  maxRetries: number;
+  /** The most output tokens one call may produce. */
+  maxOutputTokens: number;
+}
+
+/** One file's share of a chunk: its routed hunks, sanitised and secret-redacted, as numbered text. */
+export interface ChunkFile {
+  path: string;
+  /** The hunks as the model sees them: each line prefixed by its head line number (or `-` for removed lines). */
+  text: string;
+  estimatedTokens: number;
+}
+
+/** One call's worth of one agent's files. */
+export interface ReviewChunk {
+  agent: string;
+  /** 0-based chunk index within the agent, and how many chunks the agent has. */
+  index: number;
+  of: number;
+  files: ChunkFile[];
+  estimatedTokens: number;
+}
+
+export interface PackResult {
+  chunks: ReviewChunk[];
+  /** Routed files that were not sent, and why ("over the max-input-tokens budget", "file larger than a chunk"). */
+  notSent: { agent: string; file: string; reason: string }[];
+}
+
+/** A request to the Messages API, ready for `client.messages.create` (minus model and max_tokens). */
+export interface LlmRequest {
+  /** System blocks: the agent definition, marked `cache_control: ephemeral` so later calls read it from cache. */
+  system: { type: 'text'; text: string; cache_control?: { type: 'ephemeral' } }[];
+  /** One user message: delimited data blocks (PR title/body, hunks, offline findings, checklist). */
+  messages: { role: 'user'; content: { type: 'text'; text: string; cache_control?: { type: 'ephemeral' } }[] }[];
+  /** The tool the answer must be given through (forced: `tool_choice: { type: 'tool', name }`). */
+  tool: { name: string; description: string; input_schema: Record<string, unknown> };
+}
+
+/** The model's answer, as validated by schema.ts. Every string in it is untrusted. */
+export interface LlmAnswer {
+  checklist: { id: string; verdict: Verdict; evidence: string }[];
+  findings: {
+    file: string;
+    line?: number;
+    endLine?: number;
+    severity: Severity;
+    title: string;
+    message: string;
+    remedy: string;
+    checklistItem?: string;
+    suggestion?: string;
+  }[];
+  /** Things the diff cannot settle, asked of the author (they make the status needs_info). */
+  questions: { file?: string; line?: number; question: string; checklistItem?: string }[];
+}
+
+export interface CallUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+}
+
+/** What one call came to, after the SDK's retries and at most one retry for an invalid answer. */
+export type CallOutcome =
+  | { kind: 'answer'; answer: LlmAnswer; usage: CallUsage; calls: number }
+  | { kind: 'failed'; reason: string; usage: CallUsage; calls: number };
