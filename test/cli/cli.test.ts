@@ -82,7 +82,7 @@ describe('architect-review review', () => {
     expect(report.findings[0]).toEqual(
       expect.objectContaining({ id: expect.any(String), agent: 'ml-systems-architect', rule: 'model-load-in-request-path', severity: 'high', file: 'serving/app.py', line: 23, source: 'check' }),
     );
-    expect(report.usage).toEqual({ llmCalls: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0 });
+    expect(report.usage).toEqual({ llmCalls: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, estimatedCostUsd: 0 });
   });
 
   it('reads the diff from standard input with --diff -', async () => {
