@@ -1,3 +1,5 @@
+import { silenceMentions } from '../security/sanitise.js';
+
 /**
  * Markdown that cannot carry HTML or mentions from untrusted text (file paths, PR text, model output):
  * outside code spans `<`, `>` and `&` become entities and `@name` gets a zero-width joiner so GitHub
@@ -11,11 +13,7 @@ export function safeMarkdown(text: string): string {
 }
 
 function escapeText(text: string): string {
-  return text
-    .replace(/&(?![a-z]+;|#\d+;)/gi, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/@(?=[\w-])/g, '@\u2060');
+  return silenceMentions(text.replace(/&(?![a-z]+;|#\d+;)/gi, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
 }
 
 /** Text as an inline code span that cannot break out of it. */

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { secretInSource } from '../../src/checks/system/secret-in-source.js';
+import { redactSecrets, scanSecrets } from '../../src/security/secrets.js';
 import { addedFile, changedFile, lineOf, src } from '../changeset/git-diff.js';
+import { FAKE, fakePem } from '../security/fakes.js';
 import { hitsIfApplies } from './harness.js';
 
 const hitsOn = hitsIfApplies(secretInSource);
@@ -139,7 +141,76 @@ describe('secret-in-source fires', () => {
   });
 });
 
+describe('secret-in-source shares its patterns with the redaction', () => {
+  const CONFIG = src`
+    // Service configuration for the billing worker.
+    export const config = {
+      stripe: { secretKey: '${FAKE.stripe}', webhookTolerance: 300 },
+      slack: { token: '${FAKE.slack}', channel: '#billing-alerts' },
+      database: 'postgres://billing:${FAKE.password}@billing-db.prod.internal:5432/billing',
+      sentry: { dsn: process.env.SENTRY_DSN, release: process.env.GIT_SHA },
+      signingKey: \`${fakePem('PRIVATE KEY')}\`,
+      npmToken: '${FAKE.npm}',
+      jwt: '${FAKE.jwt}',
+    };
+  `;
+
+  it('reports every secret the redaction replaces, on the line where it starts, and nothing else', () => {
+    const hits = hitsOn(addedFile('src/config.ts', CONFIG));
+    const lineAt = (offset: number): number => CONFIG.slice(0, offset).split('\n').length;
+    const redacted = scanSecrets(CONFIG);
+    expect(redactSecrets(CONFIG).found).toHaveLength(6);
+    expect(hits.map((h) => h.line)).toEqual(redacted.map((m) => lineAt(m.at)));
+    expect(lineAt(redacted[3]?.at ?? 0)).toBe(lineOf(CONFIG, '-----BEGIN'));
+    expect(hits.map((h) => h.title)).toEqual([
+      'Credential committed: Stripe live key',
+      'Credential committed: Slack token',
+      'Credential committed: password in a `postgres://` connection URL',
+      'Credential committed: private key',
+      'Credential committed: npm token',
+      'Credential committed: JSON Web Token',
+    ]);
+    expect(hits[3]?.message).toContain('`-----BEGIN PRIVATE KEY-----`');
+    const text = JSON.stringify(hits);
+    for (const secret of [FAKE.stripe, FAKE.slack, FAKE.password, FAKE.npm, FAKE.jwt, FAKE.pemBody.slice(0, 40)]) expect(text).not.toContain(secret);
+  });
+
+  it('reports a Dockerfile ENV continued over several lines once, on the instruction', () => {
+    const text = ['FROM node:20-alpine', 'ENV NODE_ENV=production \\', `    SENDGRID_API_KEY=${FAKE.sendgrid} \\`, '    PORT=8080', 'CMD ["node", "server.js"]', ''].join('\n');
+    const hits = hitsOn(addedFile('mailer/Dockerfile', text));
+    expect(hits.map((h) => [h.line, h.title])).toEqual([[2, 'Credential committed: ENV `SENDGRID_API_KEY` with a literal value']]);
+  });
+});
+
 describe('secret-in-source stays quiet', () => {
+  it('on service code that passes credentials around without holding one', () => {
+    const text = src`
+      import os
+
+      from sqlalchemy import create_engine
+
+
+      def engine_for(settings):
+          password = settings.db_password
+          token: str = os.environ["API_TOKEN"]
+          return create_engine(
+              settings.database_url,
+              password=password
+          )
+
+
+      class Credentials:
+          api_key: SecretStr
+          refresh_token = "refresh_token"
+    `;
+    expect(hitsOn(addedFile('billing/db.py', text))).toEqual([]);
+  });
+
+  it('on a placeholder token in a .env template that is not named as one', () => {
+    const env = `GITHUB_TOKEN=${['gh', 'p_'].join('')}${'x'.repeat(36)}\nSLACK_WEBHOOK_URL=https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX\n`;
+    expect(hitsOn(addedFile('deploy/ci.env', env))).toEqual([]);
+  });
+
   it('on the fix: literals replaced by environment lookups', () => {
     expect(hitsOn(changedFile({ path: 'exporter/settings.py', before: SECRET_SETTINGS, after: SETTINGS }))).toEqual([]);
   });
