@@ -5,6 +5,8 @@ import { RULES } from './checks/registry.js';
 import { applyIgnore, applyToAgents, severityOverrides } from './config/apply.js';
 import { parseConfig, unknownAgentNames } from './config/load.js';
 import { planReview, review, withContent } from './engine.js';
+import { llmReview, type Caller } from './llm/review.js';
+import type { LlmSettings } from './llm/types.js';
 import type { Report } from './report/types.js';
 
 /**
@@ -27,6 +29,14 @@ export interface ReviewOptions {
   /** Notices from reading the change (GitHub's file cap, …). */
   notices?: readonly string[];
   warn: (message: string) => void;
+  /** The LLM reviewer: absent means offline only. */
+  llm?: {
+    settings: LlmSettings;
+    /** Only these paths go to the model (a re-review after a push). */
+    onlyFiles?: ReadonlySet<string>;
+    /** Replaces the SDK call (tests). */
+    call?: Caller;
+  };
 }
 
 /**
@@ -65,5 +75,16 @@ export async function reviewChange(changeSet: ChangeSet, reader: RepositoryReade
       ? [`This change edits ${options.configPath}; this review used it as it is on the base, so the edits take effect once merged.`]
       : []),
   ];
-  return review(withContent(change, contents), agents, notices, { severity: severityOverrides(config), routing });
+  const full = withContent(change, contents);
+  const offline = review(full, agents, notices, { severity: severityOverrides(config), routing });
+  if (!options.llm || routing.assignments.length === 0) return offline;
+  return llmReview({
+    report: offline,
+    changeSet: full,
+    routing,
+    settings: options.llm.settings,
+    ...(options.llm.onlyFiles ? { onlyFiles: options.llm.onlyFiles } : {}),
+    ...(options.llm.call ? { call: options.llm.call } : {}),
+    warn: options.warn,
+  });
 }

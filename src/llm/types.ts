@@ -90,3 +90,30 @@ export interface CallUsage {
 export type CallOutcome =
   | { kind: 'answer'; answer: LlmAnswer; usage: CallUsage; calls: number }
   | { kind: 'failed'; reason: string; usage: CallUsage; calls: number };
+
+/** Per-request timeout unless `ARCHITECT_REVIEW_LLM_TIMEOUT_MS` says otherwise (tests shorten it). */
+export const DEFAULT_TIMEOUT_MS = 120_000;
+/** The SDK's retries on 408/409/429/5xx/529, each honouring `retry-after`. */
+export const DEFAULT_MAX_RETRIES = 3;
+export const DEFAULT_MAX_OUTPUT_TOKENS = 8_192;
+
+/**
+ * The LLM reviewer's settings from the action's inputs or the CLI's flags, and the environment:
+ * `ANTHROPIC_BASE_URL` (a proxy, or a test's fake server) and `ARCHITECT_REVIEW_LLM_TIMEOUT_MS`.
+ */
+export function llmSettings(
+  chosen: { apiKey: string; model?: string; maxInputTokens?: number; concurrency?: number },
+  env: NodeJS.ProcessEnv,
+): LlmSettings {
+  const timeout = Number.parseInt(env.ARCHITECT_REVIEW_LLM_TIMEOUT_MS ?? '', 10);
+  return {
+    apiKey: chosen.apiKey,
+    model: chosen.model || DEFAULT_MODEL,
+    maxInputTokens: chosen.maxInputTokens ?? DEFAULT_MAX_INPUT_TOKENS,
+    concurrency: chosen.concurrency ?? DEFAULT_CONCURRENCY,
+    ...(env.ANTHROPIC_BASE_URL ? { baseURL: env.ANTHROPIC_BASE_URL } : {}),
+    timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : DEFAULT_TIMEOUT_MS,
+    maxRetries: DEFAULT_MAX_RETRIES,
+    maxOutputTokens: DEFAULT_MAX_OUTPUT_TOKENS,
+  };
+}
