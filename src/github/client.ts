@@ -38,3 +38,37 @@ export function statusOf(error: unknown): number | undefined {
   if (typeof error === 'object' && error !== null && 'status' in error && typeof error.status === 'number') return error.status;
   return undefined;
 }
+
+/**
+ * Per-request options that turn plugin-retry off: a POST that failed with a 5xx may still have
+ * landed, so it is not re-sent blindly (see `writeOnce`).
+ */
+export const NO_RETRY = { retries: 0 } as const;
+
+/** A failure after which a write may still have taken effect: a 5xx from a gateway, or no answer at all. */
+export function mayHaveLanded(error: unknown): boolean {
+  const status = statusOf(error);
+  return status === undefined || status >= 500;
+}
+
+/**
+ * Sends a write that must not be duplicated (send it with `request: NO_RETRY`) at most twice: after a
+ * failure that may have landed, `landed` looks for its effect, and it is re-sent only when absent.
+ */
+export async function writeOnce<T>(send: () => Promise<T>, landed: () => Promise<T | undefined>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await send();
+    } catch (error) {
+      if (!mayHaveLanded(error)) throw error;
+      const found = await landed();
+      if (found !== undefined) return found;
+      if (attempt >= 2) throw error;
+    }
+  }
+}
+
+/** A 403 that means "this token may not do that", not a rate limit the client gave up waiting out. */
+export function isForbidden(error: unknown): boolean {
+  return statusOf(error) === 403 && !/rate limit/i.test(error instanceof Error ? error.message : '');
+}

@@ -1,5 +1,5 @@
 import type { GitHubClient } from './client.js';
-import { statusOf } from './client.js';
+import { NO_RETRY, isForbidden, statusOf, writeOnce } from './client.js';
 
 /** What GitHub answers a read-only token (fork pull requests) that tries to write. */
 export const READ_ONLY_MESSAGE = 'Resource not accessible by integration';
@@ -14,29 +14,87 @@ interface Target {
   issueNumber: number;
 }
 
+type IssueComment = Awaited<ReturnType<GitHubClient['rest']['issues']['createComment']>>['data'];
+
+/** Every comment on the pull request that carries `marker`, oldest first. */
+async function markedComments(client: GitHubClient, target: Target, marker: string): Promise<IssueComment[]> {
+  const comments = await client.paginate(client.rest.issues.listComments, {
+    owner: target.owner,
+    repo: target.repo,
+    issue_number: target.issueNumber,
+    per_page: 100,
+  });
+  return comments.filter((c) => c.body?.includes(marker)).sort((a, b) => a.id - b.id);
+}
+
+/** The comment to edit: a bot's first, so a human quoting the marker does not capture the review. */
+function sticky(comments: IssueComment[]): IssueComment | undefined {
+  return comments.find((c) => c.user?.type === 'Bot') ?? comments[0];
+}
+
+async function update(client: GitHubClient, target: Target, id: number, body: string): Promise<IssueComment> {
+  return (await client.rest.issues.updateComment({ owner: target.owner, repo: target.repo, comment_id: id, body })).data;
+}
+
+/** Creates the comment once: after a 5xx it looks for it (or a concurrent run's) before sending again. */
+async function create(client: GitHubClient, target: Target, marker: string, body: string): Promise<IssueComment> {
+  return writeOnce(
+    async () =>
+      (await client.rest.issues.createComment({ owner: target.owner, repo: target.repo, issue_number: target.issueNumber, body, request: NO_RETRY })).data,
+    async () => sticky(await markedComments(client, target, marker)),
+  );
+}
+
+/**
+ * Two runs on the same pull request at once may both create a comment. Each run, after creating,
+ * keeps the oldest comment its author wrote with the marker, writes its body there and deletes its
+ * own; since every run picks the same oldest comment, one comment is left.
+ */
+async function settle(client: GitHubClient, target: Target, marker: string, body: string, created: IssueComment): Promise<PublishResult> {
+  const author = created.user?.login;
+  const twins = (await markedComments(client, target, marker)).filter((c) => c.user?.login === author);
+  const keeper = twins.find((c) => c.id < created.id);
+  if (!keeper) {
+    const mine = created.body === body ? created : await update(client, target, created.id, body);
+    return { kind: created.body === body ? 'created' : 'updated', url: mine.html_url, id: mine.id };
+  }
+  let kept: IssueComment;
+  try {
+    kept = await update(client, target, keeper.id, body);
+  } catch (error) {
+    // The older comment went in the meantime: ours stays.
+    if (statusOf(error) === 404) return { kind: 'created', url: created.html_url, id: created.id };
+    throw error;
+  }
+  try {
+    await client.rest.issues.deleteComment({ owner: target.owner, repo: target.repo, comment_id: created.id });
+  } catch (error) {
+    if (statusOf(error) !== 404) throw error;
+  }
+  return { kind: 'updated', url: kept.html_url, id: kept.id };
+}
+
 /**
  * Creates the sticky summary comment, or updates the one an earlier run left (found by `marker`).
  * Bot-authored comments are preferred so a human quoting the marker does not capture the review.
+ * A create that fails with a 5xx is not re-sent when it landed, and concurrent runs end with one comment.
  * A 403 (read-only token) is returned, not thrown: the caller falls back to the job summary.
  */
 export async function upsertStickyComment(client: GitHubClient, target: Target, marker: string, body: string): Promise<PublishResult> {
   try {
-    const comments = await client.paginate(client.rest.issues.listComments, {
-      owner: target.owner,
-      repo: target.repo,
-      issue_number: target.issueNumber,
-      per_page: 100,
-    });
-    const ours = comments.filter((c) => c.body?.includes(marker));
-    const existing = ours.find((c) => c.user?.type === 'Bot') ?? ours[0];
+    const existing = sticky(await markedComments(client, target, marker));
     if (existing) {
-      const { data } = await client.rest.issues.updateComment({ owner: target.owner, repo: target.repo, comment_id: existing.id, body });
+      const data = await update(client, target, existing.id, body);
       return { kind: 'updated', url: data.html_url, id: data.id };
     }
-    const { data } = await client.rest.issues.createComment({ owner: target.owner, repo: target.repo, issue_number: target.issueNumber, body });
-    return { kind: 'created', url: data.html_url, id: data.id };
+    return await settle(client, target, marker, body, await create(client, target, marker, body));
   } catch (error) {
-    if (statusOf(error) === 403) return { kind: 'forbidden', message: (error as Error).message };
+    if (isForbidden(error)) return { kind: 'forbidden', message: (error as Error).message };
     throw new Error(`Could not post the review comment on #${target.issueNumber}: ${(error as Error).message}`, { cause: error });
   }
+}
+
+/** The body of the sticky comment an earlier run left (found as `upsertStickyComment` finds it), if any. */
+export async function readStickyComment(client: GitHubClient, target: Target, marker: string): Promise<string | undefined> {
+  return sticky(await markedComments(client, target, marker))?.body ?? undefined;
 }

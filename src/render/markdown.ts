@@ -1,5 +1,5 @@
 import type { Status } from '../agents/types.js';
-import type { AgentReport, Finding, Report, RoutingReason, Verdict } from '../report/types.js';
+import type { AgentReport, Finding, Report, ResolvedFinding, RoutingReason, Verdict } from '../report/types.js';
 import { cell, code, safeMarkdown } from './escape.js';
 
 /** The hidden marker that finds the sticky comment again on the next run. */
@@ -18,7 +18,15 @@ export interface RenderOptions {
   marker: boolean;
   /** Where the full report can be read, named in the note when the comment had to be cut. */
   fullReportHint?: string;
+  /**
+   * Appended verbatim at the very end (the hidden review state), its length reserved inside
+   * `maxLength` so shortening never cuts it.
+   */
+  state?: string;
 }
+
+/** The least room the review itself must keep beside the state. */
+const MIN_BODY_LENGTH = 1_000;
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -53,6 +61,28 @@ function findingBlock(f: Finding): string {
   ].join('\n');
 }
 
+/** Text struck through: escaped, on one line, with its own tildes unable to close the strike early. */
+function struck(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim().slice(0, 200);
+  const safe = safeMarkdown(flat)
+    .split(/(`[^`\n]*`)/)
+    .map((part, i) => (i % 2 === 1 ? part : part.replace(/[\\~]/g, '\\$&')))
+    .join('');
+  return safe === '' ? '' : `~~${safe}~~`;
+}
+
+function resolvedLine(r: ResolvedFinding): string {
+  const where = code(r.line === undefined ? r.file : `${r.file}:${r.line}`);
+  return `- ${struck(r.title) || code(r.rule)} — ${where} · ${SEVERITY_ICON[r.severity]}`;
+}
+
+function resolvedBlock(resolved: readonly ResolvedFinding[], cap: number): string[] {
+  if (resolved.length === 0) return [];
+  const lines = resolved.slice(0, cap).map(resolvedLine);
+  if (resolved.length > cap) lines.push(`- … and ${resolved.length - cap} more (all in the JSON report)`);
+  return [['### Resolved since the last review', '', ...lines].join('\n')];
+}
+
 function checklistBlock(agent: AgentReport): string {
   const rows = agent.checklist.map((c) => {
     const verdict = c.checkedBy.length === 0 ? '⬜ not checked' : VERDICT_ICON[c.verdict];
@@ -82,6 +112,11 @@ function coverageBlock(report: Report, cap: number): string {
   if (skipped.length > 0) {
     parts.push(listBlock('Not reviewed, and why', skipped.map((s) => `${code(s.file)} — ${safeMarkdown(s.reason)}`), cap));
   }
+  const notSent = report.coverage.llm?.notSent ?? [];
+  if (notSent.length > 0) {
+    const items = notSent.map((n) => `${code(n.file)} (${cell(n.agent)}) — ${safeMarkdown(n.reason)}`);
+    parts.push(listBlock('Not sent to the model (offline checks only), and why', items, cap));
+  }
   return parts.join('\n\n');
 }
 
@@ -95,6 +130,15 @@ function headline(report: Report): string {
     return 'No agent applies to this change (documentation, tests or lockfiles only, or no matching files): nothing to review.';
   }
   return `${plural(report.agents.length, 'agent')} reviewed ${plural(report.coverage.reviewed.length, 'file')}: ${found}.`;
+}
+
+/** What reviewed: the offline checks, and the model with what it cost when the LLM reviewer ran. */
+function engines(report: Report): string {
+  const llm = report.coverage.llm;
+  if (!llm) return 'offline checks';
+  const u = report.usage;
+  const input = u.inputTokens + u.cacheReadTokens + u.cacheWriteTokens;
+  return `offline checks + ${code(llm.model)} (${plural(u.llmCalls, 'call')}, ${input} input tokens of which ${u.cacheReadTokens} from cache, ${u.outputTokens} output, ≈ $${u.estimatedCostUsd.toFixed(2)})`;
 }
 
 /** Everything but the findings and checklists: always shown, whatever the length. */
@@ -111,16 +155,26 @@ function frame(report: Report, options: RenderOptions): { head: string; tail: (c
   ].join('\n');
   const sha = report.pr.headSha ? ` · head ${code(report.pr.headSha.slice(0, 7))}` : '';
   const tail = (cap: number): string =>
-    [coverageBlock(report, cap), `<sub>Architect Review · offline checks${sha}</sub>`].join('\n\n');
+    [coverageBlock(report, cap), `<sub>Architect Review · ${engines(report)}${sha}</sub>`].join('\n\n');
   return { head, tail };
 }
 
 /**
  * The review as Markdown for a PR comment, the job summary or a terminal. Fits `maxLength`: when the
  * whole does not fit, checklists shrink to their summary line first, then findings are cut, with a
- * note saying how many were left out and where to read them.
+ * note saying how many were left out and where to read them. Findings resolved since the last review
+ * are listed struck through; `state`, when given, ends the result whatever the shortening.
  */
 export function renderMarkdown(report: Report, options: RenderOptions): string {
+  if (options.state === undefined) return renderBody(report, options.maxLength, options);
+  const limit = options.maxLength - options.state.length - 2;
+  if (limit < MIN_BODY_LENGTH) {
+    throw new Error(`The review state (${options.state.length} characters) leaves too little room in a ${options.maxLength}-character comment; encode a smaller state.`);
+  }
+  return `${renderBody(report, limit, options)}\n\n${options.state}`;
+}
+
+function renderBody(report: Report, maxLength: number, options: RenderOptions): string {
   const { head, tail } = frame(report, options);
   const findings = report.findings.map(findingBlock);
   const checklists = report.agents.map(checklistBlock);
@@ -129,12 +183,13 @@ export function renderMarkdown(report: Report, options: RenderOptions): string {
       head,
       ...(shownFindings.length > 0 ? ['### Findings', ...shownFindings] : []),
       ...(note ? [`> [!WARNING]\n> ${note}`] : []),
+      ...resolvedBlock(report.resolved ?? [], cap),
       ...(lists.length > 0 ? ['### Checklists', ...lists] : []),
       tail(cap),
     ].join('\n\n');
 
   const full = assemble(findings, checklists, 100);
-  if (full.length <= options.maxLength) return full;
+  if (full.length <= maxLength) return full;
 
   const where = options.fullReportHint ? ` See ${options.fullReportHint}.` : '';
   const shortLists = report.agents.map((a) => {
@@ -142,7 +197,7 @@ export function renderMarkdown(report: Report, options: RenderOptions): string {
     const summary = Object.entries(counts).map(([v, n]) => `${n} ${v}`).join(', ');
     return `- **${cell(a.name)}** — ${STATUS_ICON[a.status]}: ${summary}`;
   });
-  const budget = options.maxLength - 400;
+  const budget = maxLength - 400;
   const shown: string[] = [];
   let length = assemble([], shortLists, 20, 'x'.repeat(200)).length;
   for (const block of findings) {
@@ -154,5 +209,5 @@ export function renderMarkdown(report: Report, options: RenderOptions): string {
   const note = `This review was shortened to fit GitHub's comment size limit: checklists are summarised` +
     (left > 0 ? ` and ${plural(left, 'finding')} ${left === 1 ? 'is' : 'are'} not shown.` : '.') + where;
   const result = assemble(shown, shortLists, 20, note);
-  return result.length <= options.maxLength ? result : `${result.slice(0, options.maxLength - 80)}\n\n… (cut to fit the size limit)`;
+  return result.length <= maxLength ? result : `${result.slice(0, maxLength - 80)}\n\n… (cut to fit the size limit)`;
 }

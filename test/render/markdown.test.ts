@@ -70,3 +70,72 @@ describe('safeMarkdown', () => {
     expect(safeMarkdown('a &amp; b & c')).toBe('a &amp; b &amp; c');
   });
 });
+
+describe('renderMarkdown: incremental re-review', () => {
+  const resolved = [
+    { id: 'r1', file: 'svc/a.py', line: 12, severity: 'high' as const, title: 'Model loaded per request <script>alert(1)</script> @org/team ~~x~~', rule: 'model-load-in-handler' },
+    { id: 'r2', file: 'svc/b.py', severity: 'low' as const, title: '`eval` in handler\\', rule: 'eval' },
+  ];
+
+  it('lists resolved findings struck through, escaped, with location and severity', () => {
+    const md = renderMarkdown(report([finding(1)], { resolved }), { maxLength: COMMENT_LIMIT, marker: false });
+    expect(md).toContain('### Resolved since the last review');
+    expect(md).toContain('- ~~Model loaded per request &lt;script&gt;alert(1)&lt;/script&gt; @\u2060org/team \\~\\~x\\~\\~~~ — `svc/a.py:12` · 🔴 High');
+    expect(md).toContain('- ~~`eval` in handler\\\\~~ — `svc/b.py` · 🔵 Low');
+    expect(md.indexOf('### Resolved since the last review')).toBeGreaterThan(md.indexOf('### Findings'));
+    expect(md.indexOf('### Resolved since the last review')).toBeLessThan(md.indexOf('### Checklists'));
+  });
+
+  it('renders exactly as before when nothing was resolved and no state is given', () => {
+    const plain = renderMarkdown(report([finding(1)]), { maxLength: COMMENT_LIMIT, marker: true });
+    expect(renderMarkdown(report([finding(1)], { resolved: [] }), { maxLength: COMMENT_LIMIT, marker: true })).toBe(plain);
+    expect(plain).not.toContain('Resolved since');
+  });
+
+  it('ends with the state verbatim, even when the review is shortened or cut to fit', () => {
+    const state = `<!-- architect-review:state ${'A'.repeat(15_000)} -->`;
+    const many = Array.from({ length: 3000 }, (_, i) => finding(i));
+    const shortened = renderMarkdown(report(many, { resolved }), { maxLength: COMMENT_LIMIT, marker: true, state });
+    expect(shortened.length).toBeLessThanOrEqual(COMMENT_LIMIT);
+    expect(shortened.endsWith(`\n\n${state}`)).toBe(true);
+    expect(shortened).toContain('shortened to fit GitHub\'s comment size limit');
+    expect(shortened).toContain('### Resolved since the last review');
+
+    const cut = renderMarkdown(report([finding(1)], { notices: ['n'.repeat(80_000)] }), { maxLength: COMMENT_LIMIT, marker: true, state });
+    expect(cut.length).toBeLessThanOrEqual(COMMENT_LIMIT);
+    expect(cut.endsWith(`\n\n${state}`)).toBe(true);
+    expect(cut).toContain('… (cut to fit the size limit)');
+
+    const small = renderMarkdown(report([finding(1)]), { maxLength: COMMENT_LIMIT, marker: true, state });
+    expect(small).toBe(`${renderMarkdown(report([finding(1)]), { maxLength: COMMENT_LIMIT, marker: true })}\n\n${state}`);
+  });
+
+  it('refuses a state that leaves no room for the review', () => {
+    expect(() => renderMarkdown(report([]), { maxLength: 2_000, marker: true, state: 'x'.repeat(1_500) })).toThrow(/encode a smaller state/);
+  });
+});
+
+describe('renderMarkdown: what reviewed', () => {
+  it('says "offline checks" without the LLM reviewer', () => {
+    const md = renderMarkdown(report([finding(1)]), { maxLength: COMMENT_LIMIT, marker: false });
+    expect(md).toContain('<sub>Architect Review · offline checks · head `abcdef1`</sub>');
+    expect(md).not.toContain('Not sent to the model');
+  });
+
+  it('names the model, its usage and cost, and the files not sent to it', () => {
+    const md = renderMarkdown(
+      report([finding(1)], {
+        coverage: {
+          reviewed: ['svc/module_1.py'], skipped: [],
+          llm: { model: 'claude-sonnet-5-5', sent: [{ agent: 'system-architect', files: ['svc/module_1.py'] }],
+            notSent: [{ agent: 'system-architect', file: 'svc/big_<b>.py', reason: 'over the max-input-tokens budget' }] },
+        },
+        usage: { llmCalls: 3, inputTokens: 1000, outputTokens: 400, cacheReadTokens: 5000, cacheWriteTokens: 2500, estimatedCostUsd: 0.0234 },
+      }),
+      { maxLength: COMMENT_LIMIT, marker: false },
+    );
+    expect(md).toContain('offline checks + `claude-sonnet-5-5` (3 calls, 8500 input tokens of which 5000 from cache, 400 output, ≈ $0.02)');
+    expect(md).toContain('Not sent to the model (offline checks only), and why');
+    expect(md).toContain('`svc/big_<b>.py` (system-architect) — over the max-input-tokens budget');
+  });
+});

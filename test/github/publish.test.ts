@@ -1,0 +1,82 @@
+import { Octokit } from '@octokit/rest';
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createClient, type GitHubClient } from '../../src/github/client.js';
+import { upsertStickyComment } from '../../src/github/publish.js';
+import { startFakeGitHub, type FakeGitHub } from '../support/fake-github.js';
+
+const MARKER = '<!-- architect-review:summary -->';
+const TARGET = { owner: 'acme', repo: 'shop', issueNumber: 7 };
+const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+const Fast = Octokit.plugin(retry, throttling);
+/** The production plugins, with retries 1 ms apart and no write pacing, so runs really overlap. */
+const fastClient = (url: string): GitHubClient => new Fast({
+  auth: 't', baseUrl: url, log: silent, retry: { retryAfterBaseValue: 1 },
+  throttle: { enabled: false, onRateLimit: () => false, onSecondaryRateLimit: () => false },
+});
+
+let github: FakeGitHub;
+beforeEach(async () => {
+  github = await startFakeGitHub();
+  github.addPullRequest('acme', 'shop', { number: 7, title: 't', head: { sha: 'h' }, base: { sha: 'b' }, files: [] });
+});
+afterEach(async () => {
+  await github.close();
+});
+
+const posts = (): number => github.requests.filter((r) => r.method === 'POST').length;
+
+describe('upsertStickyComment', () => {
+  it('leaves one comment when runs on the same pull request create at once: the oldest, with a run\'s body', async () => {
+    const bodies = ['run 1', 'run 2', 'run 3'].map((r) => `${MARKER}\n${r}`);
+    const results = await Promise.all(bodies.map((body) => upsertStickyComment(fastClient(github.url), TARGET, MARKER, body)));
+    expect(posts()).toBe(3); // all three listed before any created: a real race
+    const comments = github.comments('acme', 'shop', 7);
+    expect(comments).toHaveLength(1);
+    expect(bodies).toContain(comments[0]?.body);
+    expect(results.map((r) => (r.kind === 'forbidden' ? r.kind : r.id))).toEqual([comments[0]?.id, comments[0]?.id, comments[0]?.id]);
+    expect(github.requests.filter((r) => r.method === 'DELETE')).toHaveLength(2);
+  });
+
+  it('does the same with the real, paced client', async () => {
+    const client = () => createClient({ token: 't', baseUrl: github.url, userAgent: 'test', warn: () => {} });
+    await Promise.all([`${MARKER}\na`, `${MARKER}\nb`].map((body) => upsertStickyComment(client(), TARGET, MARKER, body)));
+    expect(github.comments('acme', 'shop', 7)).toHaveLength(1);
+  });
+
+  it('tolerates the other run having deleted our duplicate first', async () => {
+    const older = github.addComment('acme', 'shop', 7, `${MARKER}\nother run`, 'github-actions[bot]');
+    github.failNext({ method: 'GET', path: /\/issues\/7\/comments$/ }, { status: 200, body: [] }); // listed before the other run created
+    github.failNext({ method: 'DELETE', path: /\/issues\/comments\/\d+$/ }, { status: 404, body: { message: 'Not Found' } });
+    const result = await upsertStickyComment(fastClient(github.url), TARGET, MARKER, `${MARKER}\nours`);
+    expect(result).toMatchObject({ kind: 'updated', id: older.id });
+    expect(github.comments('acme', 'shop', 7).find((c) => c.id === older.id)?.body).toBe(`${MARKER}\nours`);
+  });
+
+  it('does not post a duplicate when the create landed before a 502 (the real client does not retry it)', async () => {
+    github.failNextAfterLanding({ method: 'POST', path: /\/issues\/7\/comments$/ }, { status: 502, body: { message: 'Server Error' } });
+    const client = createClient({ token: 't', baseUrl: github.url, userAgent: 'test', warn: () => {} });
+    const result = await upsertStickyComment(client, TARGET, MARKER, `${MARKER}\nbody`);
+    const comments = github.comments('acme', 'shop', 7);
+    expect(comments).toHaveLength(1);
+    expect(posts()).toBe(1);
+    expect(result).toMatchObject({ kind: 'created', id: comments[0]?.id });
+  });
+
+  it('creates again, once, when the create did not land', async () => {
+    github.failNext({ method: 'POST', path: /\/issues\/7\/comments$/ }, { status: 503 });
+    expect(await upsertStickyComment(fastClient(github.url), TARGET, MARKER, `${MARKER}\nbody`)).toMatchObject({ kind: 'created' });
+    expect(posts()).toBe(2);
+    expect(github.comments('acme', 'shop', 7).map((c) => c.body)).toEqual([`${MARKER}\nbody`]);
+  });
+
+  it('ignores a human\'s comment quoting the marker when settling duplicates', async () => {
+    github.failNext({ method: 'GET', path: /\/issues\/7\/comments$/ }, { status: 200, body: [] });
+    const human = github.addComment('acme', 'shop', 7, `quoting ${MARKER}`, 'alice');
+    const result = await upsertStickyComment(fastClient(github.url), TARGET, MARKER, `${MARKER}\nbody`);
+    expect(result).toMatchObject({ kind: 'created' });
+    expect(github.comments('acme', 'shop', 7).find((c) => c.id === human.id)?.body).toBe(`quoting ${MARKER}`);
+    expect(github.comments('acme', 'shop', 7)).toHaveLength(2);
+  });
+});
