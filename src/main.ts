@@ -1,28 +1,50 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import * as core from '@actions/core';
+import { publishChecks, publishOnPullRequest } from './action/publish.js';
+import { previousReview } from './action/scope.js';
 import { createClient } from './github/client.js';
 import { readEvent } from './github/event.js';
 import { GitHubReader } from './github/reader.js';
-import { reviewChange } from './pipeline.js';
 import { changeSetFromPullRequest } from './github/source.js';
-import { upsertStickyComment } from './github/publish.js';
-import { COMMENT_LIMIT, SUMMARY_MARKER, renderMarkdown } from './render/markdown.js';
-import { gateFails, readSettings } from './settings.js';
+import type { ReviewState } from './github/state.js';
+import { reconcile, type ReviewScope } from './incremental.js';
+import { llmSettings } from './llm/types.js';
+import { reviewChange } from './pipeline.js';
+import { renderMarkdown } from './render/markdown.js';
+import { sarifOptions, toSarif } from './report/sarif.js';
 import type { Report } from './report/types.js';
+import { gateFails, readSettings, type Settings } from './settings.js';
 
 /** The job summary takes 1 MiB; this many UTF-16 units stays under it even for three-byte characters. */
 const SUMMARY_LIMIT = 340_000;
 
-async function writeReport(path: string, report: Report): Promise<void> {
+/** Said in the review when a fork's pull request runs without the key (GitHub gives forks no secrets). */
+export const FORK_WITHOUT_KEY =
+  'This pull request comes from a fork, and GitHub does not give workflows on forks the repository secrets, so there is no Anthropic key: this is the offline review only.';
+
+async function writeJson(path: string, value: unknown): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(path, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+function setOutputs(settings: Settings, report: Report): void {
+  core.setOutput('status', report.status);
+  core.setOutput('findings-count', String(report.findings.length));
+  core.setOutput('report-path', settings.reportPath);
+  if (settings.sarifFile) core.setOutput('sarif-file', settings.sarifFile);
+  core.setOutput('llm-calls', String(report.usage.llmCalls));
+  core.setOutput('input-tokens', String(report.usage.inputTokens));
+  core.setOutput('output-tokens', String(report.usage.outputTokens));
+  core.setOutput('cache-read-tokens', String(report.usage.cacheReadTokens));
+  core.setOutput('estimated-cost-usd', report.usage.estimatedCostUsd.toFixed(4));
 }
 
 /** The action: review the pull request of this event and publish the result. Never throws. */
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   try {
     const settings = readSettings((name) => core.getInput(name), env);
+    if (settings.llm.apiKey) core.setSecret(settings.llm.apiKey);
     const event = readEvent(env);
     if (event.kind === 'ignored') {
       core.info(event.reason);
@@ -44,32 +66,42 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       { ...target, ...(event.changedFiles === undefined ? {} : { changedFiles: event.changedFiles }) },
       event.pr,
     );
-    const report = await reviewChange(listed.changeSet, reader, {
+    const where = { ...target, number: event.pr.number };
+    const { previous, scope }: { previous?: ReviewState; scope: ReviewScope } = settings.comment
+      ? await previousReview(client, where, event.pr, (m) => core.warning(m))
+      : { scope: { mode: 'full' } };
+
+    const llm = settings.llm.apiKey ? llmSettings(settings.llm, env) : undefined;
+    const notices = [...listed.notices, ...(!llm && event.pr.fork ? [FORK_WITHOUT_KEY] : [])];
+    if (llm) core.info(`LLM review on: ${llm.model}, at most ${llm.maxInputTokens} input tokens.`);
+    const reviewed = await reviewChange(listed.changeSet, reader, {
       configPath: settings.configPath,
       agentsPath: settings.agentsPath,
       builtinAgents: settings.builtinAgents,
-      notices: listed.notices,
+      notices,
       warn: (m) => core.warning(m),
+      ...(llm ? { llm: { settings: llm, ...(scope.mode === 'incremental' ? { onlyFiles: scope.changedFiles } : {}) } } : {}),
     });
-    await writeReport(settings.reportPath, report);
-
-    let summaryNote = '';
-    if (settings.comment && event.pr.number !== undefined) {
-      const body = renderMarkdown(report, { maxLength: COMMENT_LIMIT, marker: true, fullReportHint: 'the job summary of this run' });
-      const posted = await upsertStickyComment(client, { ...target, issueNumber: event.pr.number }, SUMMARY_MARKER, body);
-      if (posted.kind === 'forbidden') {
-        summaryNote = 'The token could not comment on the pull request (read-only, as on pull requests from forks), so the review is here only.';
-        core.notice(`${summaryNote} (${posted.message})`);
-      } else {
-        core.info(`Review ${posted.kind}: ${posted.url}`);
-      }
+    const prFiles = new Set([...listed.changeSet.files.map((f) => f.path), ...listed.changeSet.skipped.map((s) => s.path)]);
+    const { report, toPost, state } = reconcile(previous, reviewed, scope, prFiles);
+    await writeJson(settings.reportPath, report);
+    if (settings.sarifFile) {
+      const repoUrl = env.GITHUB_ACTION_REPOSITORY ? `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_ACTION_REPOSITORY}` : undefined;
+      await writeJson(settings.sarifFile, toSarif(report, sarifOptions(repoUrl ? { informationUri: repoUrl } : {})));
     }
-    const summary = renderMarkdown(report, { maxLength: SUMMARY_LIMIT, marker: false, fullReportHint: settings.reportPath });
-    await core.summary.addRaw(summaryNote ? `> [!NOTE]\n> ${summaryNote}\n\n${summary}` : summary, true).write();
 
-    core.setOutput('status', report.status);
-    core.setOutput('findings-count', String(report.findings.length));
-    core.setOutput('report-path', settings.reportPath);
+    const log = { info: core.info, notice: (m: string) => core.notice(m), warning: (m: string) => core.warning(m) };
+    const notes: string[] = [];
+    const headSha = event.pr.headSha;
+    const posted = await publishOnPullRequest(client, where, { report, toPost, state, ...(previous ? { previous } : {}), changeSet: listed.changeSet, headSha, settings }, log);
+    notes.push(...posted.notes);
+    notes.push(...(await publishChecks(client, target, { report, headSha: event.pr.headSha, settings }, core, log)).notes);
+
+    const summary = renderMarkdown(report, { maxLength: SUMMARY_LIMIT, marker: false, fullReportHint: settings.reportPath });
+    const preface = notes.map((n) => `> [!NOTE]\n> ${n}\n\n`).join('');
+    await core.summary.addRaw(`${preface}${summary}`, true).write();
+
+    setOutputs(settings, report);
     core.info(`Architect Review: ${report.status}, ${report.findings.length} finding(s), ${report.agents.length} agent(s).`);
     if (gateFails(settings.failOn, report.status)) {
       core.setFailed(`Architect Review status is ${report.status} (fail-on: ${settings.failOn}).`);

@@ -1,9 +1,20 @@
 import { z } from 'zod';
+import { DEFAULT_CONCURRENCY, DEFAULT_MAX_INPUT_TOKENS, DEFAULT_MODEL } from './llm/types.js';
 
 export const FAIL_ON = ['none', 'needs_info', 'blocked'] as const;
+/** Inline comments per review, unless the `max-inline-comments` input says otherwise. */
+export const DEFAULT_MAX_INLINE = 20;
 export type FailOn = (typeof FAIL_ON)[number];
 
-const Bool = z.enum(['true', 'false', '']).transform((v) => v !== 'false');
+const Bool = z.enum(['true', 'false', ''], { error: 'must be true or false' }).transform((v) => v !== 'false');
+/** A whole number in [min, max], given as text; empty means the default. */
+const Count = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .transform((v) => (v === '' ? String(fallback) : v))
+    .pipe(z.string().regex(/^\d+$/, 'must be a whole number'))
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 
 const InputsSchema = z.object({
   'github-token': z.string(),
@@ -13,6 +24,14 @@ const InputsSchema = z.object({
   'fail-on': z.enum(FAIL_ON, { error: `must be one of ${FAIL_ON.join(', ')}` }),
   'report-path': z.string(),
   comment: Bool,
+  'anthropic-api-key': z.string(),
+  model: z.string().regex(/^$|^[A-Za-z0-9][A-Za-z0-9._:@-]*$/, 'must be a model id such as claude-sonnet-5-5'),
+  'max-input-tokens': Count(DEFAULT_MAX_INPUT_TOKENS, 1_000, 10_000_000),
+  'llm-concurrency': Count(DEFAULT_CONCURRENCY, 1, 16),
+  'inline-comments': Bool,
+  'max-inline-comments': Count(DEFAULT_MAX_INLINE, 0, 100),
+  'check-run': Bool,
+  'sarif-file': z.string(),
 });
 
 export interface Settings {
@@ -23,6 +42,13 @@ export interface Settings {
   readonly failOn: FailOn;
   readonly reportPath: string;
   readonly comment: boolean;
+  /** The LLM reviewer's key and limits; absent key = offline review only. */
+  readonly llm: { readonly apiKey: string; readonly model: string; readonly maxInputTokens: number; readonly concurrency: number };
+  readonly inlineComments: boolean;
+  readonly maxInlineComments: number;
+  readonly checkRun: boolean;
+  /** Where to write SARIF; empty = no SARIF. */
+  readonly sarifFile: string;
 }
 
 /** The action's inputs, read once, validated, frozen. `read` is `core.getInput` in the action. */
@@ -46,6 +72,16 @@ export function readSettings(read: (name: string) => string, env: NodeJS.Process
     failOn: inputs['fail-on'],
     reportPath: inputs['report-path'] || `${temp}/architect-review/report.json`,
     comment: inputs.comment,
+    llm: Object.freeze({
+      apiKey: inputs['anthropic-api-key'],
+      model: inputs.model || DEFAULT_MODEL,
+      maxInputTokens: inputs['max-input-tokens'],
+      concurrency: inputs['llm-concurrency'],
+    }),
+    inlineComments: inputs['inline-comments'],
+    maxInlineComments: inputs['max-inline-comments'],
+    checkRun: inputs['check-run'],
+    sarifFile: inputs['sarif-file'],
   });
 }
 

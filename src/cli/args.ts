@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { DEFAULT_MAX_INPUT_TOKENS, DEFAULT_MODEL } from '../llm/types.js';
 import { FAIL_ON, type FailOn } from '../settings.js';
 
 export const USAGE = `Usage: architect-review review [options]
@@ -17,10 +18,16 @@ Options:
                             as it is at the --base commit; with --diff, as it is in --repo's working tree)
   --no-builtin-agents       use only the repository's own agents
   --config FILE             the configuration file (default: .github/architect-review.yml, found like --agents)
-  --format markdown|json    the output (default markdown)
+  --format markdown|json|sarif   the output (default markdown)
   --output FILE             also write the JSON report to FILE
   --fail-on none|needs_info|blocked   exit 1 when the status is at least this (default none)
+  --offline                 never call a model, even when ANTHROPIC_API_KEY is set
+  --model ID                the model of the LLM reviewer (default ${DEFAULT_MODEL})
+  --max-input-tokens N      the most input tokens the LLM reviewer sends in this run (default ${DEFAULT_MAX_INPUT_TOKENS})
   -h, --help                this text
+
+The review is offline unless ANTHROPIC_API_KEY is set in the environment (and --offline is not given);
+then each routed agent also reviews the change with the model, within --max-input-tokens.
 
 Exit codes: 0 reviewed (and the --fail-on gate passed), 1 the gate failed, 2 usage or input error.`;
 
@@ -35,9 +42,12 @@ export interface ReviewArgs {
   agents?: string;
   config?: string;
   builtinAgents: boolean;
-  format: 'markdown' | 'json';
+  format: 'markdown' | 'json' | 'sarif';
   output?: string;
   failOn: FailOn;
+  offline: boolean;
+  model?: string;
+  maxInputTokens?: number;
 }
 
 export type CliArgs = ReviewArgs | { command: 'help' };
@@ -56,6 +66,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
         title: { type: 'string' }, body: { type: 'string' }, 'title-file': { type: 'string' }, 'body-file': { type: 'string' },
         agents: { type: 'string' }, config: { type: 'string' }, 'no-builtin-agents': { type: 'boolean' }, format: { type: 'string' },
         output: { type: 'string' }, 'fail-on': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        offline: { type: 'boolean' }, model: { type: 'string' }, 'max-input-tokens': { type: 'string' },
       },
     });
   } catch (error) {
@@ -76,7 +87,14 @@ export function parseCliArgs(argv: string[]): CliArgs {
   if (values.title !== undefined && values['title-file'] !== undefined) throw new UsageError('give --title or --title-file, not both');
   if (values.body !== undefined && values['body-file'] !== undefined) throw new UsageError('give --body or --body-file, not both');
   const format = values.format ?? 'markdown';
-  if (format !== 'markdown' && format !== 'json') throw new UsageError(`--format must be markdown or json, not "${format}"`);
+  if (format !== 'markdown' && format !== 'json' && format !== 'sarif') {
+    throw new UsageError(`--format must be markdown, json or sarif, not "${format}"`);
+  }
+  const budget = values['max-input-tokens'];
+  if (budget !== undefined && !/^\d+$/.test(budget)) throw new UsageError(`--max-input-tokens must be a whole number, not "${budget}"`);
+  if (values.model !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._:@-]*$/.test(values.model)) {
+    throw new UsageError(`--model must be a model id such as ${DEFAULT_MODEL}, not "${values.model}"`);
+  }
   const failOn = values['fail-on'] ?? 'none';
   if (!(FAIL_ON as readonly string[]).includes(failOn)) throw new UsageError(`--fail-on must be one of ${FAIL_ON.join(', ')}, not "${failOn}"`);
   return {
@@ -93,5 +111,8 @@ export function parseCliArgs(argv: string[]): CliArgs {
     format,
     ...(values.output === undefined ? {} : { output: values.output }),
     failOn: failOn as FailOn,
+    offline: values.offline === true,
+    ...(values.model === undefined ? {} : { model: values.model }),
+    ...(budget === undefined ? {} : { maxInputTokens: Number(budget) }),
   };
 }

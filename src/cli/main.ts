@@ -8,7 +8,10 @@ import { ConfigError } from '../config/load.js';
 import { DEFAULT_CONFIG_PATH } from '../config/schema.js';
 import { assertGitRepository, changeSetFromGit } from '../git/local.js';
 import { GitObjectsReader, WorkingTreeReader } from '../git/reader.js';
-import { reviewChange, type RepositoryReader } from '../pipeline.js';
+import { llmSettings } from '../llm/types.js';
+import { reviewChange, type RepositoryReader, type ReviewOptions } from '../pipeline.js';
+import type { Report } from '../report/types.js';
+import { sarifOptions, toSarif } from '../report/sarif.js';
 import { renderMarkdown } from '../render/markdown.js';
 import { gateFails } from '../settings.js';
 import { USAGE, UsageError, parseCliArgs, type ReviewArgs } from './args.js';
@@ -78,29 +81,49 @@ async function writeReportFile(path: string, text: string): Promise<void> {
   }
 }
 
-async function reviewCommand(args: ReviewArgs, io: CliIo): Promise<number> {
+/** The LLM reviewer's settings when ANTHROPIC_API_KEY is set and --offline is not given; announced on stderr. */
+function llmOption(args: ReviewArgs, io: CliIo, env: NodeJS.ProcessEnv): ReviewOptions['llm'] {
+  const apiKey = env.ANTHROPIC_API_KEY?.trim() ?? '';
+  if (args.offline || apiKey === '') return undefined;
+  const settings = llmSettings(
+    { apiKey, ...(args.model ? { model: args.model } : {}), ...(args.maxInputTokens ? { maxInputTokens: args.maxInputTokens } : {}) },
+    env,
+  );
+  io.stderr(`LLM review on: ${settings.model}, at most ${settings.maxInputTokens} input tokens (ANTHROPIC_API_KEY is set; --offline turns it off).`);
+  return { settings };
+}
+
+function formatReport(report: Report, format: ReviewArgs['format']): string {
+  if (format === 'json') return JSON.stringify(report, null, 2);
+  if (format === 'sarif') return JSON.stringify(toSarif(report, sarifOptions()), null, 2);
+  return renderMarkdown(report, { maxLength: Number.MAX_SAFE_INTEGER, marker: false });
+}
+
+async function reviewCommand(args: ReviewArgs, io: CliIo, env: NodeJS.ProcessEnv): Promise<number> {
   const repo = resolve(args.repo);
   const changeSet = await loadChangeSet(args, io, repo);
+  const llm = llmOption(args, io, env);
   const report = await reviewChange(changeSet, await readerFor(args, repo, changeSet), {
     configPath: args.config ?? DEFAULT_CONFIG_PATH,
     agentsPath: args.agents ?? DEFAULT_AGENTS_PATH,
     builtinAgents: args.builtinAgents,
     warn: (m) => io.stderr(`warning: ${m}`),
+    ...(llm ? { llm } : {}),
   });
   if (args.output) await writeReportFile(args.output, `${JSON.stringify(report, null, 2)}\n`);
-  io.stdout(args.format === 'json' ? JSON.stringify(report, null, 2) : renderMarkdown(report, { maxLength: Number.MAX_SAFE_INTEGER, marker: false }));
+  io.stdout(formatReport(report, args.format));
   return gateFails(args.failOn, report.status) ? 1 : 0;
 }
 
 /** The CLI: returns the exit code; prints through `io`. */
-export async function runCli(argv: string[], io: CliIo): Promise<number> {
+export async function runCli(argv: string[], io: CliIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   try {
     const args = parseCliArgs(argv);
     if (args.command === 'help') {
       io.stdout(USAGE);
       return 0;
     }
-    return await reviewCommand(args, io);
+    return await reviewCommand(args, io, env);
   } catch (error) {
     // A configuration error lists every problem, one per line; anything else is one line.
     const message = error instanceof ConfigError ? error.message : ((error as Error).message.split('\n')[0] ?? 'unknown error');

@@ -18,7 +18,7 @@ const PullRequestPayload = z.object({
 });
 
 export type ActionEvent =
-  | { kind: 'pull_request'; owner: string; repo: string; pr: PullRequestInfo; changedFiles?: number }
+  | { kind: 'pull_request'; owner: string; repo: string; pr: PullRequestInfo & { number: number; baseSha: string; headSha: string }; changedFiles?: number }
   | { kind: 'ignored'; reason: string };
 
 /**

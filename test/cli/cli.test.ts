@@ -215,7 +215,7 @@ describe('usage errors exit 2 with one line', () => {
   const cases: [string[], RegExp][] = [
     [['review'], /say what to review/],
     [['review', '--diff', 'x.diff', '--base', 'main'], /either --diff or --base/],
-    [['review', '--diff', 'x.diff', '--format', 'xml'], /--format must be markdown or json/],
+    [['review', '--diff', 'x.diff', '--format', 'xml'], /--format must be markdown, json or sarif/],
     [['review', '--diff', 'x.diff', '--fail-on', 'always'], /--fail-on must be one of/],
     [['review', '--bogus'], /^architect-review: Unknown option '--bogus'\n$/],
     [['review', '--diff', join(EXAMPLE, 'pr.diff'), '--agents', '/nonexistent/agents'], /--agents \/nonexistent\/agents is not a folder/],

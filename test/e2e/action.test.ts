@@ -53,7 +53,12 @@ describe('the built action on a pull_request event', () => {
     expect(afterSecond).toHaveLength(1);
     expect(afterSecond[0]?.id).toBe(afterFirst[0]?.id);
     const writes = github.requests.filter((r) => r.method !== 'GET');
-    expect(writes.map((r) => `${r.method} ${r.path}`)).toEqual([`PATCH /repos/acme/shop/issues/comments/${afterFirst[0]?.id}`]);
+    // The same head again: no new inline review (its findings were posted), the comment edited, a fresh check run.
+    expect(writes.map((r) => `${r.method} ${r.path}`)).toEqual([
+      `PATCH /repos/acme/shop/issues/comments/${afterFirst[0]?.id}`,
+      'POST /repos/acme/shop/check-runs',
+    ]);
+    expect(github.reviews('acme', 'shop', PR.number)).toHaveLength(1);
   });
 
   it('edits its own bot comment, not a human comment that quotes the marker', async () => {

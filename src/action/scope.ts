@@ -1,0 +1,39 @@
+import type { GitHubClient } from '../github/client.js';
+import { changedSince } from '../github/compare.js';
+import { readStickyComment } from '../github/publish.js';
+import { decodeState, type ReviewState } from '../github/state.js';
+import type { ReviewScope } from '../incremental.js';
+import { SUMMARY_MARKER } from '../render/markdown.js';
+
+export interface Where {
+  owner: string;
+  repo: string;
+  number: number;
+}
+
+/**
+ * What the last run on this pull request recorded in its sticky comment, and how much of the change
+ * this run must look at again: everything (first run, a force-push, a new base) or what changed since.
+ * A read that fails costs the incremental part, never the review.
+ */
+export async function previousReview(
+  client: GitHubClient,
+  where: Where,
+  pr: { headSha: string; baseSha: string },
+  warn: (message: string) => void,
+): Promise<{ previous?: ReviewState; scope: ReviewScope }> {
+  let previous: ReviewState | undefined;
+  try {
+    const body = await readStickyComment(client, { owner: where.owner, repo: where.repo, issueNumber: where.number }, SUMMARY_MARKER);
+    previous = body === undefined ? undefined : decodeState(body);
+  } catch (error) {
+    warn(`Could not read the earlier review comment (${(error as Error).message}); reviewing the whole change.`);
+    return { scope: { mode: 'full' } };
+  }
+  if (!previous) return { scope: { mode: 'full' } };
+  if (previous.baseSha !== pr.baseSha) {
+    return { previous, scope: { mode: 'full', reason: `the base moved since the last review (${previous.baseSha.slice(0, 7)} → ${pr.baseSha.slice(0, 7)})` } };
+  }
+  const since = await changedSince(client, { owner: where.owner, repo: where.repo }, previous.headSha, pr.headSha);
+  return { previous, scope: since.kind === 'ok' ? { mode: 'incremental', changedFiles: new Set(since.files) } : { mode: 'full', reason: since.reason } };
+}
