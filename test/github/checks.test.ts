@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkConclusion, publishCheckRun, type CheckRunInput } from '../../src/github/checks.js';
-import { createClient } from '../../src/github/client.js';
+import { fastClient } from '../support/clients.js';
 import type { Finding, Severity } from '../../src/report/types.js';
 import { startFakeGitHub, type FakeGitHub, type FakeRequest } from '../support/fake-github.js';
 
@@ -13,7 +13,7 @@ afterEach(async () => {
   await github.close();
 });
 
-const client = () => createClient({ token: 't', baseUrl: github.url, userAgent: 'test', warn: () => {} });
+const client = () => fastClient(github.url);
 const target = { owner: 'acme', repo: 'shop' };
 const SEVERITIES: Severity[] = ['low', 'medium', 'high'];
 

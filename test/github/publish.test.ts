@@ -1,20 +1,11 @@
-import { Octokit } from '@octokit/rest';
-import { retry } from '@octokit/plugin-retry';
-import { throttling } from '@octokit/plugin-throttling';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createClient, type GitHubClient } from '../../src/github/client.js';
+import { createClient } from '../../src/github/client.js';
 import { upsertStickyComment } from '../../src/github/publish.js';
 import { startFakeGitHub, type FakeGitHub } from '../support/fake-github.js';
+import { fastClient } from '../support/clients.js';
 
 const MARKER = '<!-- architect-review:summary -->';
 const TARGET = { owner: 'acme', repo: 'shop', issueNumber: 7 };
-const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
-const Fast = Octokit.plugin(retry, throttling);
-/** The production plugins, with retries 1 ms apart and no write pacing, so runs really overlap. */
-const fastClient = (url: string): GitHubClient => new Fast({
-  auth: 't', baseUrl: url, log: silent, retry: { retryAfterBaseValue: 1 },
-  throttle: { enabled: false, onRateLimit: () => false, onSecondaryRateLimit: () => false },
-});
 
 let github: FakeGitHub;
 beforeEach(async () => {

@@ -1,28 +1,15 @@
-import { Octokit } from '@octokit/rest';
-import { retry } from '@octokit/plugin-retry';
-import { throttling } from '@octokit/plugin-throttling';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildChangedFile, parsePatch } from '../../src/changeset/diff.js';
 import type { ChangeSet, ChangedFile } from '../../src/changeset/types.js';
-import { createClient, type GitHubClient } from '../../src/github/client.js';
+import { createClient } from '../../src/github/client.js';
 import {
   inlineCommentBody, postInlineReview, postedFindings, replyToReviewComment, reviewAnchor, reviewMarker, type InlineInput,
 } from '../../src/github/review.js';
 import type { Finding } from '../../src/report/types.js';
 import { READ_ONLY_MESSAGE, REVIEW_ERRORS, startFakeGitHub, type FakeGitHub } from '../support/fake-github.js';
+import { fastClient, TWO_HUNK_PATCH } from '../support/clients.js';
 
-const PATCH = [
-  '@@ -1,2 +1,4 @@',
-  ' import os', // old 1, new 1
-  '-x = 1', // old 2
-  '+x = 2', // new 2
-  '+y = 3', // new 3
-  '+y = 4', // new 4
-  '@@ -20,3 +22,2 @@ def f():',
-  ' a = 1', // old 20, new 22
-  '-b = 2', // old 21
-  ' c = 3', // old 22, new 23
-].join('\n');
+const PATCH = TWO_HUNK_PATCH;
 const HEAD = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678';
 const TARGET = { owner: 'acme', repo: 'shop', pullNumber: 7 };
 const SUMMARY_URL = 'https://github.com/acme/shop/pull/7#issuecomment-1000';
@@ -94,13 +81,6 @@ describe('inlineCommentBody', () => {
   });
 });
 
-const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
-const Fast = Octokit.plugin(retry, throttling);
-/** The production plugins, with retries 1 ms apart and no write pacing, so tests stay fast. */
-const fastClient = (url: string): GitHubClient => new Fast({
-  auth: 't', baseUrl: url, log: silent, retry: { retryAfterBaseValue: 1 },
-  throttle: { enabled: false, onRateLimit: () => false, onSecondaryRateLimit: () => false },
-});
 
 let github: FakeGitHub;
 beforeEach(async () => {

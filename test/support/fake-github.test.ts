@@ -3,6 +3,7 @@ import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { afterEach, describe, expect, it } from 'vitest';
 import { READ_ONLY_MESSAGE, REVIEW_ERRORS, SECONDARY_RATE_LIMIT_MESSAGE, startFakeGitHub, type FakeFile, type FakeGitHub } from './fake-github.js';
+import { TWO_HUNK_PATCH } from './clients.js';
 
 const silentLog = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 const OWNER = 'acme';
@@ -250,18 +251,7 @@ describe('fake GitHub server', () => {
   });
 });
 
-const PATCH = [
-  '@@ -1,2 +1,4 @@',
-  ' import os', // old 1, new 1
-  '-x = 1', // old 2
-  '+x = 2', // new 2
-  '+y = 3', // new 3
-  '+y = 4', // new 4
-  '@@ -20,3 +22,2 @@ def f():',
-  ' a = 1', // old 20, new 22
-  '-b = 2', // old 21
-  ' c = 3', // old 22, new 23
-].join('\n');
+const PATCH = TWO_HUNK_PATCH;
 
 function reviewPr(fake: FakeGitHub, sha = 'head1', patch = PATCH): void {
   fake.addPullRequest(OWNER, REPO, {
