@@ -31,6 +31,8 @@ export function contentWanted(changeSet: ChangeSet, agents: readonly Agent[], ro
   for (const { agent, files } of (routing ?? route(ignoreReformatting(changeSet), agents)).assignments) {
     const rules = Object.keys(agent.review.rules).map((id) => RULES.get(id)).filter((r) => r?.wantsContent !== undefined);
     for (const file of files) {
+      // The first CONTENT_FILE_CAP in this order are the answer: asking the rules about more files changes nothing.
+      if (wanted.size >= CONTENT_FILE_CAP) return [...wanted];
       if (file.status === 'removed' || file.content !== undefined || wanted.has(file.path)) continue;
       if (rules.some((rule) => rule?.appliesTo(file) && rule.wantsContent?.(file))) wanted.add(file.path);
     }

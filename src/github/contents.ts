@@ -1,7 +1,8 @@
 import type { GitHubClient } from './client.js';
 import { statusOf } from './client.js';
 
-const CONCURRENCY = 6;
+/** Reads in flight at once: the throttling plugin's own cap for reads (its `global` group), so none waits in its queue. */
+const CONCURRENCY = 10;
 const MAX_BYTES = 1024 * 1024;
 
 /**

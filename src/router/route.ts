@@ -4,6 +4,7 @@ import type { ChangeSet, ChangedFile } from '../changeset/types.js';
 import { kindOf, type FileKind } from '../changeset/kind.js';
 import type { RoutingReason } from '../report/types.js';
 import { importedModules } from './imports.js';
+import { addedText } from '../checks/text.js';
 
 export interface Assignment {
   agent: Agent;
@@ -26,19 +27,51 @@ const KIND_REASON: Record<Exclude<FileKind, 'source'>, string> = {
 interface Matcher {
   agent: Agent;
   paths: { glob: string; test: (path: string) => boolean }[];
+  /** Whether any of `paths` matches: one test instead of one per glob, for the many files no glob takes. */
+  anyPath: (path: string) => boolean;
   exclude: (path: string) => boolean;
   imports: string[];
-  content: { source: string; re: RegExp }[];
+  /** `joined`: the signal over all added lines at once (see contentSignal), when that cannot miss a line's match. */
+  content: { source: string; re: RegExp; joined?: RegExp }[];
+}
+
+const GLOB_OPTIONS = { dot: true };
+
+/**
+ * One matcher for several globs, true when picomatch(globs) is: a path equal to a glob, or one
+ * regular expression made of each glob's (picomatch.makeRe), instead of one call per glob.
+ */
+export function anyGlob(globs: readonly string[]): (path: string) => boolean {
+  if (globs.length === 0) return () => false;
+  const literal = new Set(globs);
+  const res = globs.map((glob) => picomatch.makeRe(glob, GLOB_OPTIONS));
+  const flags = res[0]?.flags ?? '';
+  // Back-references would point at other groups once the expressions are joined: keep picomatch's own loop then.
+  if (res.some((re) => re.flags !== flags || /\\[1-9]/.test(re.source))) return picomatch([...globs], GLOB_OPTIONS);
+  const combined = new RegExp(res.map((re) => re.source).join('|'), flags);
+  return (path) => path !== '' && (literal.has(path) || combined.test(path));
+}
+
+/**
+ * The content signal as one test over the added lines joined by newlines (with `m`, so `^`/`$` still
+ * mean a line's ends): a line that matches makes the joined text match. A negative lookaround could see
+ * past a line's end there and refuse, so such signals are tested line by line only.
+ */
+function joinedSignal(source: string): RegExp | undefined {
+  return /\(\?<?!/.test(source) ? undefined : new RegExp(source, 'm');
 }
 
 function compile(agent: Agent): Matcher {
-  const options = { dot: true };
   return {
     agent,
-    paths: agent.review.paths.map((glob) => ({ glob, test: picomatch(glob, options) })),
-    exclude: agent.review.exclude.length > 0 ? picomatch(agent.review.exclude, options) : () => false,
+    paths: agent.review.paths.map((glob) => ({ glob, test: picomatch(glob, GLOB_OPTIONS) })),
+    anyPath: anyGlob(agent.review.paths),
+    exclude: anyGlob(agent.review.exclude),
     imports: agent.review.imports,
-    content: agent.review.content.map((source) => ({ source, re: new RegExp(source) })),
+    content: agent.review.content.map((source) => {
+      const joined = joinedSignal(source);
+      return { source, re: new RegExp(source), ...(joined ? { joined } : {}) };
+    }),
   };
 }
 
@@ -75,7 +108,7 @@ class ReasonSet {
 /** Why `matcher` takes `file`: its first matching glob, every new import it names, its first content signal. */
 function fileReasons(matcher: Matcher, file: ChangedFile, modules: string[], reasons: ReasonSet): boolean {
   let routed = false;
-  const glob = matcher.paths.find((p) => p.test(file.path));
+  const glob = matcher.anyPath(file.path) ? matcher.paths.find((p) => p.test(file.path)) : undefined;
   if (glob) {
     reasons.add('path', glob.glob, file.path);
     routed = true;
@@ -87,8 +120,9 @@ function fileReasons(matcher: Matcher, file: ChangedFile, modules: string[], rea
     }
   }
   if (matcher.content.length > 0) {
-    const signal = matcher.content.find(({ re }) =>
-      file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && re.test(l.text))),
+    const signal = matcher.content.find(
+      ({ re, joined }) =>
+        (joined === undefined || joined.test(addedText(file))) && file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && re.test(l.text))),
     );
     if (signal) {
       reasons.add('content', signal.source, file.path);

@@ -8,6 +8,7 @@ import { kindOf } from '../../changeset/kind.js';
 import { code } from '../../render/escape.js';
 import { callText, commentLine, type HeadLine } from '../lines.js';
 import { argument, assignments, callArgs, resolvePath, sideOf, UNKNOWN, versiony, VERSIONED, visibleLines, type ResolvedPath } from './lifecycle-util.js';
+import { addsMention } from '../text.js';
 
 export interface ArtifactWrite {
   /** Head-side line of the call. */
@@ -61,6 +62,11 @@ const PATTERNS: WritePattern[] = [
   { re: /(?<![\w.])(?:shutil\.(?:copy|copy2|copyfile|copytree|move)|os\.(?:replace|rename))\s*\(/, via: 'copy', parts: pos(0, 1, 'dst') },
 ];
 
+/** What every pattern of PATTERNS needs on an added line: a cheap first test. */
+const MAY_WRITE_PY = /\.(?:dump|save\w*|upload_file\w*|put_object|blob|download_file|get_object)\s*\(|shutil\.|os\.(?:replace|rename)/i;
+/** What CLI_COPY needs on an added line. */
+const MAY_COPY_CLI = /aws\s+s3|gsutil|gcloud\s+storage|azcopy/;
+
 const CLI_COPY = /\b(aws\s+s3\s+(?:cp|mv|sync)|gsutil\s+(?:-m\s+)?(?:cp|mv|rsync)|gcloud\s+storage\s+(?:cp|mv)|azcopy\s+copy)\s+(?:--?[\w-]+(?:[= ]\S+)?\s+)*(\S+)\s+(\S+)/;
 
 /** Words and model-only extensions that make a saved object or a path a model artifact, not a data file. */
@@ -81,8 +87,27 @@ function pickleTarget(dest: string, lines: readonly HeadLine[]): string {
   return dest;
 }
 
-/** The artifact writes on the file's added lines, with their destinations resolved as far as the visible lines go. */
+/** Whether the file's added lines may hold an artifact write at all (a cheap test before `artifactWrites`). */
+export function mayWriteArtifacts(file: ChangedFile): boolean {
+  return addsMention(file, file.language === 'python' ? MAY_WRITE_PY : MAY_COPY_CLI);
+}
+
+const WRITES = new WeakMap<ChangedFile, { writes: ArtifactWrite[]; lines: HeadLine[] }>();
+
+/**
+ * The artifact writes on the file's added lines, with their destinations resolved as far as the visible
+ * lines go. Worked out once per file: two rules judge the same writes. Callers must not change the result.
+ */
 export function artifactWrites(file: ChangedFile): { writes: ArtifactWrite[]; lines: HeadLine[] } {
+  let found = WRITES.get(file);
+  if (!found) {
+    found = findWrites(file);
+    WRITES.set(file, found);
+  }
+  return found;
+}
+
+function findWrites(file: ChangedFile): { writes: ArtifactWrite[]; lines: HeadLine[] } {
   const lines = visibleLines(file);
   const writes: ArtifactWrite[] = [];
   if (file.language === 'python') {
@@ -138,17 +163,30 @@ function normal(path: string): string {
   return path.replace(/^\.\//, '').replace(/\/+$/, '');
 }
 
-/** String literals that serving-side Python files of the change load models from: what a write must not clobber. */
-function servingPaths(changeSet: ChangeSet, self: ChangedFile): Set<string> {
-  const out = new Set<string>();
+const LOADED_BY_SERVING = new WeakMap<ChangeSet, Map<ChangedFile, Set<string>>>();
+
+/** Per serving-side Python file of the change, the string literals it loads models from; read once per change. */
+function loadedByServing(changeSet: ChangeSet): Map<ChangedFile, Set<string>> {
+  let byFile = LOADED_BY_SERVING.get(changeSet);
+  if (byFile) return byFile;
+  byFile = new Map();
   for (const f of changeSet.files) {
-    if (f === self || f.language !== 'python' || sideOf(f.path) !== 'serving' || kindOf(f.path) !== 'source') continue;
+    if (f.language !== 'python' || sideOf(f.path) !== 'serving' || kindOf(f.path) !== 'source') continue;
+    const out = new Set<string>();
     for (const { text } of visibleLines(f)) {
       if (!/load|from_pretrained|InferenceSession|MODEL|download|get_object/.test(text)) continue;
       for (const m of text.matchAll(/["']([^"'\s]+)["']/g)) if (m[1] && MODELISH.test(m[1])) out.add(normal(m[1]));
     }
+    byFile.set(f, out);
   }
-  return out;
+  LOADED_BY_SERVING.set(changeSet, byFile);
+  return byFile;
+}
+
+/** Whether a serving-side Python file of the change other than `self` loads a model from `path`: a write must not clobber it. */
+function servingLoads(changeSet: ChangeSet, self: ChangedFile, path: string): boolean {
+  for (const [f, paths] of loadedByServing(changeSet)) if (f !== self && paths.has(path)) return true;
+  return false;
 }
 
 /**
@@ -164,6 +202,6 @@ export function liveReason(write: ArtifactWrite, changeSet: ChangeSet, self: Cha
     const words = id.toLowerCase().split('_');
     if (words.some((w) => LIVE_WORDS.has(w)) && /model/i.test(id)) return id;
   }
-  if (!dest.includes(UNKNOWN) && servingPaths(changeSet, self).has(normal(dest))) return dest;
+  if (!dest.includes(UNKNOWN) && servingLoads(changeSet, self, normal(dest))) return dest;
   return undefined;
 }

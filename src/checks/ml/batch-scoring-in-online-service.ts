@@ -6,6 +6,7 @@ import { BULK_READ, batchShaped } from './data-reads.js';
 import { startedBy } from './background.js';
 import { inferenceCall } from './inference-calls.js';
 import { BATCH_PATH, bodyOf, decoratorsAbove, describe, PY_DEF, pythonHandler, views, webFramework } from './serving-util.js';
+import { addsMention, mentions } from '../text.js';
 
 const SERVING_PATH = /(?:^|\/)(?:serving|inference|server|api|online)\//i;
 /** Decorators that run a function on a timer or at start-up inside the server process. */
@@ -57,6 +58,14 @@ function jobsIn(lines: readonly HeadLine[]): Job[] {
   return jobs;
 }
 
+/** A job is a bulk read in a function, or a batch-named function handed to a scheduler (`.add_job(`, `.do(`). */
+const MAY_SCHEDULE = /\.(?:add_job|do)\s*\(/;
+const SCHEDULING = /\.add_job\s*\(|\bschedule\.every\b|\btarget\s*=|\.add_task\s*\(|scheduled_job|repeat_every/;
+
+function mayScoreInBulk(file: ChangedFile): boolean {
+  return mentions(file, BULK_READ) || mentions(file, MAY_SCHEDULE);
+}
+
 /** A file of the online service: under a serving path or one that serves requests, and not a batch job's script. */
 function onlineService(file: ChangedFile, lines: readonly HeadLine[]): boolean {
   if (BATCH_PATH.test(file.path)) return false;
@@ -91,12 +100,13 @@ function hitsIn(file: ChangedFile, lines: readonly HeadLine[]): RuleHit[] {
 /** Whether added bulk reads or scheduling lines may belong to a function or a scheduler outside the hunk. */
 function wantsContent(file: ChangedFile): boolean {
   if (file.status === 'added' || BATCH_PATH.test(file.path)) return false;
+  if (!addsMention(file, BULK_READ) && !addsMention(file, SCHEDULING)) return false;
   return file.hunks.some((hunk) =>
     headLines(hunk).some(
       (l) =>
         l.added &&
         !commentLine(l.text, true) &&
-        (BULK_READ.test(l.text) || /\.add_job\s*\(|\bschedule\.every\b|\btarget\s*=|\.add_task\s*\(|scheduled_job|repeat_every/.test(l.text)),
+        (BULK_READ.test(l.text) || SCHEDULING.test(l.text)),
     ),
   );
 }
@@ -111,5 +121,5 @@ export const batchScoringInOnlineService: Rule = {
   scope: 'Python files of a serving path or of a web service',
   appliesTo: (file) => file.language === 'python',
   wantsContent,
-  check: (file) => views(file).flatMap((lines) => hitsIn(file, lines)),
+  check: (file) => (mayScoreInBulk(file) ? views(file).flatMap((lines) => hitsIn(file, lines)) : []),
 };

@@ -4,6 +4,7 @@ import { commentLine, headLines, type HeadLine } from '../lines.js';
 import { code } from '../../render/escape.js';
 import { awaitedOrOffloaded, inferenceCall } from './inference-calls.js';
 import { contextCut, describe, ownBody, PY_ASYNC_DEF, pythonHandler, views } from './serving-util.js';
+import { mentions } from '../text.js';
 
 /** The inference calls in the body of the `async def` handler at `defIndex` that run on the event loop. */
 function blockingCalls(lines: readonly HeadLine[], defIndex: number): { line: HeadLine; name: string }[] {
@@ -68,5 +69,6 @@ export const blockingInferenceInAsyncHandler: Rule = {
   scope: 'Python files',
   appliesTo: (file) => file.language === 'python',
   wantsContent,
-  check: (file) => views(file).flatMap(hitsIn),
+  // A finding needs an `async def` handler in view.
+  check: (file) => (mentions(file, /^\s*async\s+def\s/m) ? views(file).flatMap(hitsIn) : []),
 };

@@ -3,7 +3,9 @@ import type { Rule, RuleHit } from '../types.js';
 import { commentLine, headLines, indentOf, type HeadLine } from '../lines.js';
 import { code } from '../../render/escape.js';
 import { startedBy } from './background.js';
+import { addsMention, mentions } from '../text.js';
 import {
+  MAY_LOAD_PY,
   bodyOf,
   cachedDef,
   decoratorsAbove,
@@ -91,6 +93,8 @@ function healthEndpoints(lines: readonly HeadLine[]): HealthEndpoint[] {
 }
 
 function check(file: ChangedFile): RuleHit[] {
+  // Nothing to say without a model load in view.
+  if (!mentions(file, MAY_LOAD_PY)) return [];
   const all = views(file);
   const loads = all.flatMap(deferredLoads);
   const load = loads[0];
@@ -123,7 +127,7 @@ function check(file: ChangedFile): RuleHit[] {
 
 /** Whether an added health route or model load may have its counterpart elsewhere in the file. */
 function wantsContent(file: ChangedFile): boolean {
-  if (file.status === 'added') return false;
+  if (file.status === 'added' || (!addsMention(file, MAY_LOAD_PY) && !addsMention(file, /health|ready|live|ping/i))) return false;
   return file.hunks.some((hunk) =>
     headLines(hunk).some((l) => l.added && !commentLine(l.text, true) && (PY_LOADS.some((re) => re.test(l.text)) || HEALTH_PATH.test(routeOf(l.text)?.path ?? ''))),
   );

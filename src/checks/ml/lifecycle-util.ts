@@ -33,8 +33,22 @@ export function sideOf(path: string): 'training' | 'serving' | undefined {
   return undefined;
 }
 
-/** The head-side lines the rule can see: the whole file when it was read, else every hunk's head lines. */
+const VISIBLE = new WeakMap<ChangedFile, HeadLine[]>();
+
+/**
+ * The head-side lines the rule can see: the whole file when it was read, else every hunk's head lines.
+ * Made once per file for all the rules that read them: callers must not change the result.
+ */
 export function visibleLines(file: ChangedFile): HeadLine[] {
+  let lines = VISIBLE.get(file);
+  if (!lines) {
+    lines = readVisibleLines(file);
+    VISIBLE.set(file, lines);
+  }
+  return lines;
+}
+
+function readVisibleLines(file: ChangedFile): HeadLine[] {
   if (file.content !== undefined) {
     const added = new Set(file.hunks.flatMap((h) => h.lines.filter((l) => l.kind === 'add').map((l) => l.newLine)));
     return file.content.split('\n').map((text, i) => ({ text, line: i + 1, added: added.has(i + 1) }));

@@ -1,17 +1,18 @@
 import type { ChangedFile } from '../../changeset/types.js';
 import type { Rule, RuleHit } from '../types.js';
-import { commentLine, enclosingOpeners, headLines, indentOf, type HeadLine } from '../lines.js';
+import { commentLine, headLines, indentOf, type HeadLine } from '../lines.js';
+import { SERVING_POLICY, scriptRequestPath, type RequestPath } from '../handlers.js';
 import { code } from '../../render/escape.js';
 import {
   contextCut,
   describe,
-  memoised,
+  MAY_LOAD_PY,
   pythonRequestPath,
   PY_LOADS,
   requestPathUnknown,
   views,
-  type Handler,
 } from './serving-util.js';
+import { addsMention } from '../text.js';
 
 const JS_LOADS: RegExp[] = [
   /\btf\.(?:loadLayersModel|loadGraphModel|node\.loadSavedModel)\s*\(/,
@@ -20,18 +21,13 @@ const JS_LOADS: RegExp[] = [
   /\bpipeline\s*\(\s*['"]/,
 ];
 
-const JS_HANDLER =
-  /\b(?:\w*(?:[aA]pp|[rR]outer|[sS]erver|[aA]pi|[rR]outes)|fastify)\.(get|post|put|patch|delete|all|route)\s*\(\s*(?:['"`]([^'"`]*)['"`])?|export\s+(?:async\s+)?function\s+(GET|POST|PUT|PATCH|DELETE|handler)\b|export\s+default\s+(?:async\s+)?function/;
-
-function scriptRequestPath(lines: readonly HeadLine[], index: number): { handler: Handler } | undefined {
-  const top = enclosingOpeners(lines, index).find((i) => JS_HANDLER.test(lines[i]?.text ?? ''));
-  if (top === undefined) return undefined;
-  if (memoised(lines, index, top)) return undefined;
-  const m = JS_HANDLER.exec(lines[top]?.text ?? '');
-  if (!m) return undefined;
-  if (m[1]) return { handler: { name: 'route handler', route: m[2] === undefined ? undefined : `${m[1].toUpperCase()} ${m[2]}` } };
-  return { handler: { name: m[3] ?? 'default export handler' } };
+/** The JS/TS request handler (the serving rules' policy) around the line at `index`. */
+function jsRequestPath(lines: readonly HeadLine[], index: number): RequestPath | undefined {
+  return scriptRequestPath(lines, index, false, SERVING_POLICY);
 }
+
+/** What every pattern of JS_LOADS needs on its line: a cheap first test. */
+const MAY_LOAD_JS = /load(?:LayersModel|GraphModel|SavedModel)|InferenceSession|from_pretrained|pipeline\s*\(/;
 
 /** The first model-load call on a line, by its pattern list. */
 function loadOn(text: string, python: boolean): RegExpExecArray | undefined {
@@ -46,11 +42,12 @@ function loadOn(text: string, python: boolean): RegExpExecArray | undefined {
 function wantsContent(file: ChangedFile): boolean {
   if (file.status === 'added') return false;
   const python = file.language === 'python';
+  if (!addsMention(file, python ? MAY_LOAD_PY : MAY_LOAD_JS)) return false;
   return file.hunks.some((hunk) => {
     const lines = headLines(hunk);
     return lines.some((line, index) => {
       if (!line.added || commentLine(line.text, python) || !loadOn(line.text, python)) return false;
-      if (!python) return indentOf(line.text) > 0 && scriptRequestPath(lines, index) === undefined && contextCut(lines, index);
+      if (!python) return indentOf(line.text) > 0 && jsRequestPath(lines, index) === undefined && contextCut(lines, index);
       return requestPathUnknown(lines, index);
     });
   });
@@ -58,13 +55,14 @@ function wantsContent(file: ChangedFile): boolean {
 
 function check(file: ChangedFile): RuleHit[] {
   const python = file.language === 'python';
+  if (!addsMention(file, python ? MAY_LOAD_PY : MAY_LOAD_JS)) return [];
   const hits: RuleHit[] = [];
   for (const lines of views(file)) {
     lines.forEach((line, index) => {
       if (!line.added || commentLine(line.text, python)) return;
       const match = loadOn(line.text, python);
       if (!match) return;
-      const path = python ? pythonRequestPath(lines, index) : scriptRequestPath(lines, index);
+      const path = python ? pythonRequestPath(lines, index) : jsRequestPath(lines, index);
       if (!path) return;
       const call = match[0].replace(/\s*\(.*$/, '');
       const via = 'via' in path && path.via ? ` through ${code(`${path.via}()`)}` : '';

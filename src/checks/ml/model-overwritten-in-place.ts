@@ -2,7 +2,8 @@ import type { ChangeSet, ChangedFile } from '../../changeset/types.js';
 import type { Rule, RuleHit } from '../types.js';
 import { code } from '../../render/escape.js';
 import { commentLine, enclosingOpeners, indentOf, type HeadLine } from '../lines.js';
-import { artifactWrites, describeCall, isModelArtifact, isStagingOrPointer, liveReason, type ArtifactWrite } from './artifact-writes.js';
+import { artifactWrites, describeCall, isModelArtifact, isStagingOrPointer, liveReason, mayWriteArtifacts, type ArtifactWrite } from './artifact-writes.js';
+import { addsMention } from '../text.js';
 import { assignments, callArgs, isTestOrNotebook, looksVersioned, resolvePath, VERSIONED, visibleLines } from './lifecycle-util.js';
 
 const METRIC = '(?<![a-z])(?:auc|roc_auc|f1|accuracy|acc|precision|recall|rmse|mae|mse|loss|score|metrics?|threshold|baseline|champion|better|improv\\w*)(?![a-z])';
@@ -49,6 +50,7 @@ function guarded(lines: readonly HeadLine[], write: ArtifactWrite, writes: reado
 }
 
 function writeHits(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
+  if (!mayWriteArtifacts(file)) return [];
   const { writes, lines } = artifactWrites(file);
   const hits: RuleHit[] = [];
   for (const write of writes) {
@@ -71,8 +73,13 @@ function writeHits(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
   return hits;
 }
 
+/** An added write or load whose scope (a gate above it, the serving path) is usually outside the hunk. */
+const WANTS_CONTENT = /\.(?:dump|save\w*|upload_file|put_object|copy\w*|replace|move)\s*\(|model\w*\s*=.*load/i;
+
 /** Hot-swap handlers: an endpoint or reload job that assigns the serving model from a freshly loaded artifact. */
 function swapHits(file: ChangedFile): RuleHit[] {
+  // MODEL_ASSIGN needs `model` on the added line.
+  if (!addsMention(file, /model/i)) return [];
   const lines = visibleLines(file);
   const hits: RuleHit[] = [];
   lines.forEach((l, index) => {
@@ -129,6 +136,6 @@ export const modelOverwrittenInPlace: Rule = {
   scope: 'Python, YAML or shell files (not tests or notebooks)',
   appliesTo: (file) => ['python', 'yaml', 'shell'].includes(file.language) && !isTestOrNotebook(file.path),
   wantsContent: (file) =>
-    file.language === 'python' && file.status !== 'added' && file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && /\.(?:dump|save\w*|upload_file|put_object|copy\w*|replace|move)\s*\(|model\w*\s*=.*load/i.test(l.text))),
+    file.language === 'python' && file.status !== 'added' && addsMention(file, WANTS_CONTENT) && file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && WANTS_CONTENT.test(l.text))),
   check,
 };

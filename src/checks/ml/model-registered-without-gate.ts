@@ -3,6 +3,7 @@ import type { Rule, RuleHit } from '../types.js';
 import { code } from '../../render/escape.js';
 import { callText, commentLine, enclosingOpeners, type HeadLine } from '../lines.js';
 import { argument, callArgs, isTestOrNotebook, visibleLines } from './lifecycle-util.js';
+import { addsMention } from '../text.js';
 
 const REGISTER = /\bregister_model\s*\(|\bcreate_model_version\s*\(|\blog_model\s*\(/;
 const PROMOTE = /\btransition_model_version_stage\s*\(|\bset_registered_model_alias\s*\(/;
@@ -35,6 +36,8 @@ function gated(lines: readonly HeadLine[], index: number): boolean {
 
 function check(file: ChangedFile): RuleHit[] {
   if (file.language !== 'python' || isTestOrNotebook(file.path)) return [];
+  // A finding needs an added registration or promotion.
+  if (!addsMention(file, REGISTER) && !addsMention(file, PROMOTE)) return [];
   const lines = visibleLines(file);
   const codeLines = lines.filter((l) => !commentLine(l.text, true));
   const metrics = codeLines.some((l) => METRICS_LOGGED.test(l.text));

@@ -4,6 +4,7 @@ import { callText, commentLine, headLines, type HeadLine } from '../lines.js';
 import { code } from '../../render/escape.js';
 import { batchShaped, warehouseHandles } from './data-reads.js';
 import { BATCH_PATH, describe, enclosingDef, pythonRequestPath, requestPathUnknown, views } from './serving-util.js';
+import { addsMention } from '../text.js';
 
 interface OfflineRead {
   /** The call as written: `store.get_historical_features`. */
@@ -22,6 +23,9 @@ const DIRECT: [RegExp, string][] = [
   [/((?:pyathena\.connect|(?:wr|awswrangler)\.athena\.read_sql_\w+))\s*\(/, 'Athena'],
   [/((?:pd|pandas|pl|polars|dd)\.read_parquet|pq\.read_table)\s*\(/, 'a Parquet file'],
 ];
+
+/** What offlineRead needs on the line: a DIRECT pattern, a warehouse handle's query, execute or cursor, or `read_sql`. */
+const MAY_READ = /get_historical_features|read_gbq|\.query\s*\(|snowflake\.connector\.connect|redshift_connector\.connect|pyathena\.connect|read_sql|read_parquet|read_table|\.execute\s*\(|\.cursor\s*\(/;
 
 /** The offline or warehouse read on a line, if any. */
 function offlineRead(lines: readonly HeadLine[], index: number, handles: ReadonlyMap<string, string>): OfflineRead | undefined {
@@ -75,7 +79,7 @@ function hitsIn(file: ChangedFile, lines: readonly HeadLine[]): RuleHit[] {
 
 /** Whether an added offline read may run in a handler the hunk does not show. */
 function wantsContent(file: ChangedFile): boolean {
-  if (file.status === 'added' || BATCH_PATH.test(file.path)) return false;
+  if (file.status === 'added' || BATCH_PATH.test(file.path) || !addsMention(file, MAY_READ)) return false;
   return file.hunks.some((hunk) => {
     const lines = headLines(hunk);
     const handles = warehouseHandles(lines);
@@ -99,5 +103,5 @@ export const offlineStoreReadInRequest: Rule = {
   scope: 'Python files',
   appliesTo: (file) => file.language === 'python',
   wantsContent,
-  check: (file) => views(file).flatMap((lines) => hitsIn(file, lines)),
+  check: (file) => (addsMention(file, MAY_READ) ? views(file).flatMap((lines) => hitsIn(file, lines)) : []),
 };

@@ -3,7 +3,8 @@ import type { Rule, RuleHit } from '../types.js';
 import { callText, commentLine, headLines, type HeadLine } from '../lines.js';
 import { code } from '../../render/escape.js';
 import { inferenceCall } from './inference-calls.js';
-import { describe, isRouteDecorator, ownBody, PY_DEF, pythonHandler, views, type Handler } from './serving-util.js';
+import { describe, isRouteDecorator, MAY_ROUTE_PY, ownBody, PY_DEF, pythonHandler, views, type Handler } from './serving-util.js';
+import { addsMention } from '../text.js';
 
 /** Metrics, tracing, prediction logging or data capture, by library or by name. */
 const INSTRUMENTED =
@@ -61,6 +62,8 @@ function importsVisible(file: ChangedFile, lines: readonly HeadLine[]): boolean 
 }
 
 function check(file: ChangedFile): RuleHit[] {
+  // A new endpoint needs an added route decorator.
+  if (!addsMention(file, MAY_ROUTE_PY)) return [];
   const all = views(file);
   // Instrumentation anywhere in the file counts, so judge the file once over every view.
   if (all.some(instrumented)) return [];
@@ -83,7 +86,7 @@ function check(file: ChangedFile): RuleHit[] {
 
 /** Whether a new prediction endpoint's file may hold module-level instrumentation outside the hunks. */
 function wantsContent(file: ChangedFile): boolean {
-  if (file.status === 'added') return false;
+  if (file.status === 'added' || !addsMention(file, MAY_ROUTE_PY)) return false;
   const hunks = file.hunks.map(headLines);
   return !hunks.some(instrumented) && hunks.some((lines) => newPredictionEndpoints(lines).length > 0);
 }

@@ -4,6 +4,7 @@ import { kindOf } from '../../changeset/kind.js';
 import { code } from '../../render/escape.js';
 import { indentOf, type HeadLine } from '../lines.js';
 import { sideOf, visibleLines } from './lifecycle-util.js';
+import { addsMention } from '../text.js';
 
 interface Def {
   name: string;
@@ -11,6 +12,10 @@ interface Def {
   added: boolean;
   /** Body lines with comments, docstrings and whitespace differences removed. */
   body: string[];
+  /** Whether a body line looks like feature code (FEATURE_BODY). */
+  featureBody?: boolean;
+  /** How many times each body line occurs, for similarity(). */
+  counts?: Map<string, number>;
 }
 
 const TOP_DEF = /^def\s+(\w+)\s*\(/;
@@ -25,6 +30,24 @@ const FEATURE_BODY = /\bdf\b|frame|\bpd\.|\bnp\.|fillna|astype|\.clip\(|log1p|\b
 
 function normalise(text: string): string {
   return text.replace(/#.*$/, '').replace(/\s+/g, ' ').trim();
+}
+
+const DEFS = new WeakMap<ChangedFile, Def[]>();
+
+/** A file's top-level functions, read once per file: each file is read by its own check and by every other file's. */
+function fileDefs(file: ChangedFile): Def[] {
+  let defs = DEFS.get(file);
+  if (!defs) {
+    defs = showsTopDef(file) ? defsOf(visibleLines(file)) : [];
+    DEFS.set(file, defs);
+  }
+  return defs;
+}
+
+/** Whether a head-side line the file shows is a top-level `def`: without one defsOf finds nothing, so its lines need not be built. */
+function showsTopDef(file: ChangedFile): boolean {
+  if (file.content !== undefined) return /^def\s/m.test(file.content);
+  return file.hunks.some((h) => h.lines.some((l) => l.kind !== 'del' && l.text.startsWith('def') && TOP_DEF.test(l.text)));
 }
 
 /** Top-level functions in the visible lines, with their bodies as far as they are visible. */
@@ -45,7 +68,7 @@ function defsOf(lines: readonly HeadLine[]): Def[] {
       continue;
     }
     const t = normalise(l.text);
-    const quotes = (t.match(/"""|'''/g) ?? []).length;
+    const quotes = t.includes('"""') || t.includes("'''") ? (t.match(/"""|'''/g) ?? []).length : 0;
     if (docstring || quotes > 0) {
       if (quotes % 2 === 1) docstring = !docstring;
       continue;
@@ -55,29 +78,36 @@ function defsOf(lines: readonly HeadLine[]): Def[] {
   return defs;
 }
 
-/** Share of the longer body's lines that the other body has too: 1 for a copy. */
-function similarity(a: readonly string[], b: readonly string[]): number {
-  const rest = [...b];
-  let same = 0;
-  for (const line of a) {
-    const i = rest.indexOf(line);
-    if (i >= 0) {
-      same++;
-      rest.splice(i, 1);
-    }
+function featureBody(def: Def): boolean {
+  def.featureBody ??= def.body.some((t) => FEATURE_BODY.test(t));
+  return def.featureBody;
+}
+
+function countsOf(def: Def): Map<string, number> {
+  if (!def.counts) {
+    def.counts = new Map();
+    for (const line of def.body) def.counts.set(line, (def.counts.get(line) ?? 0) + 1);
   }
-  return same / Math.max(a.length, b.length, 1);
+  return def.counts;
+}
+
+/** Share of the longer body's lines that the other body has too (each line matched once): 1 for a copy. */
+function similarity(a: Def, b: Def): number {
+  const other = countsOf(b);
+  let same = 0;
+  for (const [line, n] of countsOf(a)) same += Math.min(n, other.get(line) ?? 0);
+  return same / Math.max(a.body.length, b.body.length, 1);
 }
 
 function twins(a: Def, b: Def): 'name' | 'body' | undefined {
   if (a.name === b.name && !GENERIC.has(a.name) && !a.name.startsWith('__') && a.body.length > 0 && b.body.length > 0) {
-    const featurey = FEATURE_NAME.test(a.name) || [...a.body, ...b.body].some((t) => FEATURE_BODY.test(t));
+    const featurey = FEATURE_NAME.test(a.name) || featureBody(a) || featureBody(b);
     if (featurey) return 'name';
   }
   // similarity() >= 0.75 needs the shorter body to be at least 3/4 of the longer: skip the rest before comparing.
   const [short, long] = a.body.length <= b.body.length ? [a.body.length, b.body.length] : [b.body.length, a.body.length];
   if (short < 3 || short < 0.75 * long) return undefined;
-  if (a.body.some((t) => FEATURE_BODY.test(t)) && similarity(a.body, b.body) >= 0.75) return 'body';
+  if (featureBody(a) && similarity(a, b) >= 0.75) return 'body';
   return undefined;
 }
 
@@ -90,49 +120,78 @@ interface SideDef {
   def: Def;
 }
 
-/** Every top-level function of the change's training-side and serving-side files, read once per ChangeSet. */
-const DEFS_BY_SIDE = new WeakMap<ChangeSet, Map<string, SideDef[]>>();
+interface SideDefs {
+  all: SideDef[];
+  byName: Map<string, SideDef[]>;
+}
 
-function defsBySide(changeSet: ChangeSet): Map<string, SideDef[]> {
+/** Every top-level function of the change's training-side and serving-side files, read once per ChangeSet. */
+const DEFS_BY_SIDE = new WeakMap<ChangeSet, Map<string, SideDefs>>();
+
+function defsBySide(changeSet: ChangeSet): Map<string, SideDefs> {
   let bySide = DEFS_BY_SIDE.get(changeSet);
   if (bySide) return bySide;
   bySide = new Map();
   for (const f of changeSet.files) {
     const side = sideOf(f.path);
     if (!side || !pythonSource(f)) continue;
-    const list = bySide.get(side) ?? [];
-    for (const def of defsOf(visibleLines(f))) list.push({ file: f, def });
-    bySide.set(side, list);
+    const defs = bySide.get(side) ?? { all: [], byName: new Map<string, SideDef[]>() };
+    for (const def of fileDefs(f)) {
+      const entry = { file: f, def };
+      defs.all.push(entry);
+      const named = defs.byName.get(def.name);
+      if (named) named.push(entry);
+      else defs.byName.set(def.name, [entry]);
+    }
+    bySide.set(side, defs);
   }
   DEFS_BY_SIDE.set(changeSet, bySide);
   return bySide;
 }
 
+/**
+ * The first function of another side that `def` duplicates: same-name candidates first (cheap), then,
+ * for bodies that look like feature code, every other function as a near-copy.
+ */
+function twinOf(def: Def, others: readonly SideDefs[], usable: (o: SideDef) => boolean): (SideDef & { how: 'name' | 'body' }) | undefined {
+  for (const { byName } of others) {
+    for (const o of byName.get(def.name) ?? []) {
+      if (!usable(o)) continue;
+      const how = twins(def, o.def);
+      if (how) return { ...o, how };
+    }
+  }
+  // Near-copies. A same-name twin was found above, so only the body test is left: twins() without the name test.
+  const n = def.body.length;
+  if (!featureBody(def) || n < 3) return undefined;
+  for (const { all } of others) {
+    for (const o of all) {
+      const m = o.def.body.length;
+      if (m < 3 || Math.min(n, m) < 0.75 * Math.max(n, m) || !usable(o)) continue;
+      if (similarity(def, o.def) >= 0.75) return { ...o, how: 'body' };
+    }
+  }
+  return undefined;
+}
+
 function check(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
   const side = sideOf(file.path);
-  if (!side || !pythonSource(file)) return [];
-  const lines = visibleLines(file);
-  const imported = lines.filter((l) => /^\s*(?:from\s+\S+\s+)?import\b/.test(l.text)).map((l) => l.text);
-  const own = defsOf(lines).filter((d) => d.added && !imported.some((t) => new RegExp(`\\b${d.name}\\b`).test(t)));
+  // Only an added top-level `def` can be reported.
+  if (!side || !pythonSource(file) || !addsMention(file, /^def\s/m)) return [];
+  const added = fileDefs(file).filter((d) => d.added);
+  if (added.length === 0) return [];
+  const imported = visibleLines(file).filter((l) => /^\s*(?:from\s+\S+\s+)?import\b/.test(l.text)).map((l) => l.text);
+  const own = added.filter((d) => {
+    const name = new RegExp(`\\b${d.name}\\b`);
+    return !imported.some((t) => name.test(t));
+  });
   if (own.length === 0) return [];
-  const others = [...defsBySide(changeSet)]
-    .filter(([otherSide]) => otherSide !== side)
-    .flatMap(([, defs]) => defs)
-    // A pair added on both sides is reported once, on the serving file, where the copy should become an import.
-    .filter(({ file: other, def }) => other !== file && (side === 'serving' || !def.added));
+  const others = [...defsBySide(changeSet)].filter(([otherSide]) => otherSide !== side).map(([, defs]) => defs);
+  // A pair added on both sides is reported once, on the serving file, where the copy should become an import.
+  const usable = (o: SideDef): boolean => o.file !== file && (side === 'serving' || !o.def.added);
   const hits: RuleHit[] = [];
   for (const def of own) {
-    // Same-name candidates first (cheap), then near-copies, only for bodies that look like feature code.
-    const sameName = others.filter((o) => o.def.name === def.name);
-    const candidates = def.body.some((t) => FEATURE_BODY.test(t)) ? [...sameName, ...others] : sameName;
-    let twin: (SideDef & { how: 'name' | 'body' }) | undefined;
-    for (const o of candidates) {
-      const how = twins(def, o.def);
-      if (how) {
-        twin = { ...o, how };
-        break;
-      }
-    }
+    const twin = twinOf(def, others, usable);
     if (!twin) continue;
     const [servingFile, servingDef, trainingFile, trainingDef] =
       side === 'serving' ? [file, def, twin.file, twin.def] : [twin.file, twin.def, file, def];

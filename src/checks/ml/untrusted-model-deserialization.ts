@@ -14,6 +14,7 @@ import {
   views,
   type Handler,
 } from './serving-util.js';
+import { addsMention, mentions } from '../text.js';
 
 /** Calls that run code while reading their input; `safe` says when the call is the data-only variant. */
 const LOADERS: { re: RegExp; safe?: RegExp; unsafeOnly?: RegExp }[] = [
@@ -23,6 +24,9 @@ const LOADERS: { re: RegExp; safe?: RegExp; unsafeOnly?: RegExp }[] = [
   { re: /\b(?:np|numpy)\.load\s*\(/, unsafeOnly: /\ballow_pickle\s*=\s*True\b/ },
   { re: /\b(?:pd|pandas)\.read_pickle\s*\(/ },
 ];
+
+/** What every pattern of LOADERS needs on its line: a cheap first test. */
+const MAY_DESERIALISE = /\.(?:loads?|Unpickler)\s*\(|read_pickle/;
 
 /** Parameters that a framework fills from its own state, not from the client. */
 const NOT_FROM_CLIENT = /\bDepends\s*\(|\b(?:BackgroundTasks|Response|Session|AsyncSession|Settings)\b/;
@@ -153,7 +157,7 @@ function clientData(lines: readonly HeadLine[], index: number, arg: string): Fou
   if (handler) return own ? { handler, taint: own } : undefined;
   const helper = PY_DEF.exec(lines[defIndex]?.text ?? '')?.[1] ?? '';
   // Flask's global `request` in a helper: it only exists while a request is served.
-  if (own) return { handler: handlerCalling(lines, helper, defIndex) ?? { name: helper }, taint: own };
+  if (own) return { handler: handlerCalling(lines, helper, defIndex) ?? { name: helper, async: false }, taint: own };
   // A helper: does a handler pass it client data in the parameter the load reads?
   const params = paramsOf(lines, defIndex).filter((p) => p.name !== 'self' && p.name !== 'cls');
   const position = params.findIndex((p) => new RegExp(`(?<![\\w.])${p.name}\\b`).test(arg));
@@ -215,7 +219,7 @@ function hitsIn(lines: readonly HeadLine[]): RuleHit[] {
 
 /** Whether an added unsafe load's function (and so its parameters and handler) starts above its hunk. */
 function wantsContent(file: ChangedFile): boolean {
-  if (file.status === 'added') return false;
+  if (file.status === 'added' || !addsMention(file, MAY_DESERIALISE)) return false;
   return file.hunks.some((hunk) => {
     const lines = headLines(hunk);
     return lines.some((l, i) => l.added && !commentLine(l.text, true) && loadAt(l.text) !== undefined && contextCut(lines, i));
@@ -232,5 +236,5 @@ export const untrustedModelDeserialization: Rule = {
   scope: 'Python files',
   appliesTo: (file) => file.language === 'python',
   wantsContent,
-  check: (file) => views(file).flatMap(hitsIn),
+  check: (file) => (mentions(file, MAY_DESERIALISE) ? views(file).flatMap(hitsIn) : []),
 };

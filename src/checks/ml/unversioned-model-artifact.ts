@@ -2,7 +2,8 @@ import type { ChangeSet, ChangedFile } from '../../changeset/types.js';
 import type { Rule, RuleHit } from '../types.js';
 import { code } from '../../render/escape.js';
 import { commentLine } from '../lines.js';
-import { artifactWrites, describeCall, isModelArtifact, isStagingOrPointer, liveReason, type ArtifactWrite } from './artifact-writes.js';
+import { artifactWrites, describeCall, isModelArtifact, isStagingOrPointer, liveReason, mayWriteArtifacts, type ArtifactWrite } from './artifact-writes.js';
+import { addsMention } from '../text.js';
 import { isTestOrNotebook, looksVersioned, sideOf, MODEL_SERVER_IMAGE, UNKNOWN, VERSIONED, visibleLines } from './lifecycle-util.js';
 
 const LANGUAGES = new Set(['python', 'yaml', 'shell', 'json', 'toml', 'typescript', 'javascript', 'dockerfile']);
@@ -10,6 +11,9 @@ const LANGUAGES = new Set(['python', 'yaml', 'shell', 'json', 'toml', 'typescrip
 const REGISTRY_URI = /models:\/([\w.-]+)\/(latest|production|staging|archived|none)\b/i;
 const URI_KEY = /^\s*-?\s*(storageUri|storage_uri|modelUri|model_uri|modelDataUrl|ModelDataUrl)\s*:\s*["']?([^"'\s#]+)/;
 const IMAGE_KEY = /^\s*-?\s*image\s*:\s*["']?([^"'\s#]+)/;
+/** What configHits needs on an added line: a registry URI, or in YAML a URI key or an image. */
+const MAY_CONFIG = /models:\//i;
+const MAY_CONFIG_YAML = /models:\/|storageUri|storage_uri|modelUri|model_uri|modelDataUrl|ModelDataUrl|image\s*:/i;
 /** Trackers that version what they are given: a local save next to them is a staging copy. */
 const TRACKED = /\bmlflow\.(?:\w+\.)?log_(?:artifacts?|model)\s*\(|\bwandb\b.*\blog_artifact|\.log_artifact\s*\(|aiplatform\.Model\.upload|\bbentoml\.\w+\.save_model\s*\(/;
 
@@ -35,6 +39,7 @@ function writeHit(write: ArtifactWrite, dest: string): RuleHit {
 }
 
 function writeHits(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
+  if (!mayWriteArtifacts(file)) return [];
   const { writes, lines } = artifactWrites(file);
   const tracked = file.language === 'python' && lines.some((l) => TRACKED.test(l.text));
   const hits: RuleHit[] = [];
@@ -70,6 +75,7 @@ function uriHit(line: number, uri: string, name: string, label: string): RuleHit
 }
 
 function configHits(file: ChangedFile): RuleHit[] {
+  if (!addsMention(file, file.language === 'yaml' ? MAY_CONFIG_YAML : MAY_CONFIG)) return [];
   const hits: RuleHit[] = [];
   for (const l of visibleLines(file)) {
     if (!l.added || commentLine(l.text, file.language !== 'typescript' && file.language !== 'javascript')) continue;

@@ -6,8 +6,22 @@ const TOP_BLOCK = /^(?:async\s+def|def|class)\s+\w+/;
 /** How many unseen lines may separate a decorator that ends one hunk from the `def` named in the next hunk's header. */
 const MAX_GAP = 10;
 
-/** The lines to judge a file in: its whole head-side content when given and consistent with the hunks, else each hunk. */
+const VIEWS = new WeakMap<ChangedFile, HeadLine[][]>();
+
+/**
+ * The lines to judge a file in: its whole head-side content when given and consistent with the hunks,
+ * else each hunk. Made once per file for every rule: callers must not change them.
+ */
 export function views(file: ChangedFile): HeadLine[][] {
+  let found = VIEWS.get(file);
+  if (!found) {
+    found = readViews(file);
+    VIEWS.set(file, found);
+  }
+  return found;
+}
+
+function readViews(file: ChangedFile): HeadLine[][] {
   const whole = wholeFile(file);
   if (whole) return [whole];
   return file.hunks.map((hunk, i) => hunkView(hunk, file.language === 'python' ? file.hunks[i - 1] : undefined, file.language === 'python'));

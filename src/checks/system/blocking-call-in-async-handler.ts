@@ -3,6 +3,7 @@ import type { Rule, RuleHit } from '../types.js';
 import { commentLine, type HeadLine } from '../lines.js';
 import { code } from '../../render/escape.js';
 import { describeHandler, familyOf, headViews, isTestPath, requestPath } from './code-util.js';
+import { addsMention } from '../text.js';
 
 interface Blocking {
   re: RegExp;
@@ -20,6 +21,10 @@ const PY_BLOCKING: Blocking[] = [
 ];
 /** pymongo's collection methods: blocking unless the file uses motor, whose calls are awaited. */
 const PYMONGO_CALL = /\.(?:find_one|insert_one|insert_many|update_one|update_many|delete_one|delete_many|replace_one|count_documents|aggregate)\s*\(/;
+/** Words every pattern above (PYMONGO_CALL's methods included) needs on an added line: a cheap first test. */
+const PY_MAY_BLOCK = /sleep|requests\.|httpx\.|urlopen|\.connect|subprocess\.|smtplib\.|_one|_many|count_documents|aggregate/;
+/** Every call of JS_BLOCKING ends in `Sync`. */
+const JS_MAY_BLOCK = /Sync/;
 /** The call is handed to a thread: `asyncio.to_thread(requests.get, url)`, `run_in_executor(None, lambda: ...)`. */
 const OFFLOADED = /\b(?:to_thread|run_in_threadpool|run_in_executor|run_sync|sync_to_async)\s*\(/;
 
@@ -37,13 +42,16 @@ function usesPymongo(file: ChangedFile, lines: readonly HeadLine[]): boolean {
 function check(file: ChangedFile): RuleHit[] {
   const family = familyOf(file);
   if ((family !== 'python' && family !== 'script') || isTestPath(file.path)) return [];
+  if (!addsMention(file, family === 'python' ? PY_MAY_BLOCK : JS_MAY_BLOCK)) return [];
   const hits: RuleHit[] = [];
+  const mayBlock = family === 'python' ? PY_MAY_BLOCK : JS_MAY_BLOCK;
   for (const lines of headViews(file)) {
-    const pymongo = family === 'python' && usesPymongo(file, lines);
+    // Whether the view uses pymongo, read only once a line calls one of its methods.
+    let pymongo: boolean | undefined;
     lines.forEach((line, index) => {
-      if (!line.added || commentLine(line.text, family === 'python') || OFFLOADED.test(line.text)) return;
+      if (!line.added || !mayBlock.test(line.text) || commentLine(line.text, family === 'python') || OFFLOADED.test(line.text)) return;
       let found = (family === 'python' ? PY_BLOCKING : JS_BLOCKING).find((b) => b.re.test(line.text));
-      if (!found && pymongo && PYMONGO_CALL.test(line.text) && !/\bawait\b/.test(line.text)) {
+      if (!found && family === 'python' && PYMONGO_CALL.test(line.text) && !/\bawait\b/.test(line.text) && (pymongo ??= usesPymongo(file, lines))) {
         found = { re: PYMONGO_CALL, instead: "motor's `AsyncIOMotorClient` (or pymongo's `AsyncMongoClient`)" };
       }
       if (!found) return;
@@ -52,7 +60,7 @@ function check(file: ChangedFile): RuleHit[] {
       // JS: every handler runs on the one event loop, async or not.
       if (!path || (family === 'python' && !path.handler.async)) return;
       const call = (found.re.exec(line.text)?.[0] ?? '').replace(/^\./, '').replace(/\s*\($/, '');
-      const where = describeHandler(path.handler, code);
+      const where = describeHandler(path.handler);
       const via = path.via ? ` (through ${code(`${path.via}()`)})` : '';
       hits.push({
         line: line.line,
@@ -87,6 +95,7 @@ export const blockingCallInAsyncHandler: Rule = {
   wantsContent: (file) =>
     file.language === 'python' &&
     file.content === undefined &&
+    addsMention(file, PY_MAY_BLOCK) &&
     file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && /^\s/.test(l.text) && PY_BLOCKING.some((b) => b.re.test(l.text)))),
   check,
 };

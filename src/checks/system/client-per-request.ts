@@ -3,6 +3,7 @@ import type { Rule, RuleHit } from '../types.js';
 import { commentLine } from '../lines.js';
 import { code } from '../../render/escape.js';
 import { describeHandler, familyOf, headViews, isScriptPath, isTestPath, requestPath, type Family } from './code-util.js';
+import { addsMention } from '../text.js';
 
 /** Constructors of clients that own connections (a pool, a TLS session, a DB connection): costly to build, meant to be shared. */
 const CLIENTS: Record<Family, RegExp[]> = {
@@ -28,6 +29,13 @@ const CLIENTS: Record<Family, RegExp[]> = {
   go: [/\b(?:sql|sqlx)\.(?:Open|Connect)\s*\(/, /\bpgxpool\.(?:New|Connect|NewWithConfig)\s*\(/, /\bredis\.NewClient\s*\(/, /\bmongo\.Connect\s*\(/, /\bgorm\.Open\s*\(/],
 };
 
+/** Words every constructor of CLIENTS needs on an added line (`create_` covers engines and pools): a cheap first test, of a file and of a line. */
+const MAY_BUILD: Record<Family, RegExp> = {
+  python: /requests\.Session|ClientSession|httpx\.|boto3\.|create_|\.connect|MongoClient|MotorClient|Redis|from_url|OpenAI|Anthropic|Elasticsearch/,
+  script: /new\s+\w*(?:Client|Pool|Redis|OpenAI|Anthropic|Sequelize)|createPool|knex/,
+  go: /\.Open|\.Connect|pgxpool\.|NewClient/,
+};
+
 const REMEDY: Record<Family, string> = {
   python:
     'Build it once at start-up and reuse it: at module level, in a FastAPI `lifespan` that stores it on `app.state`, ' +
@@ -40,17 +48,17 @@ const REMEDY: Record<Family, string> = {
 
 function check(file: ChangedFile): RuleHit[] {
   const family = familyOf(file);
-  if (!family || isTestPath(file.path) || isScriptPath(file.path)) return [];
+  if (!family || isTestPath(file.path) || isScriptPath(file.path) || !addsMention(file, MAY_BUILD[family])) return [];
   const hits: RuleHit[] = [];
   for (const lines of headViews(file)) {
     lines.forEach((line, index) => {
-      if (!line.added || commentLine(line.text, family === 'python')) return;
+      if (!line.added || !MAY_BUILD[family].test(line.text) || commentLine(line.text, family === 'python')) return;
       const match = CLIENTS[family].map((re) => re.exec(line.text)).find((m) => m !== null);
       if (!match) return;
       const path = requestPath(lines, index, family, file.path);
       if (!path) return;
       const call = match[0].replace(/^new\s+/, 'new ').replace(/\s*\($/, '');
-      const where = describeHandler(path.handler, code);
+      const where = describeHandler(path.handler);
       const via = path.via ? ` through ${code(`${path.via}()`)}` : '';
       hits.push({
         line: line.line,
@@ -70,6 +78,7 @@ function check(file: ChangedFile): RuleHit[] {
 function wantsContent(file: ChangedFile): boolean {
   const family = familyOf(file);
   if (!family || file.content !== undefined || isTestPath(file.path) || isScriptPath(file.path)) return false;
+  if (!addsMention(file, MAY_BUILD[family])) return false;
   return file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && /^\s/.test(l.text) && CLIENTS[family].some((re) => re.test(l.text))));
 }
 

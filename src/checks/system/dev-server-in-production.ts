@@ -4,6 +4,7 @@ import { callText, enclosingOpeners, headLines, indentOf } from '../lines.js';
 import { code } from '../../render/escape.js';
 import { dockerfileViews, dockerInstructions, isCompose, isDevPath, isDockerfile, isK8sYaml, isProdNamed } from './infra-files.js';
 import { blockEnd, inlineValue, keyIndent, keyOf, segmentsOf, structural, type YLine } from './yaml-lines.js';
+import { addsMention } from '../text.js';
 
 interface DevCommand {
   re: RegExp;
@@ -137,6 +138,8 @@ const PY_RUN = /(?<![\w.])(?:\w+\.run|uvicorn\.run)\s*\(/;
 const MAIN_GUARD = /^\s*if\s+__name__\s*==\s*["']__main__["']\s*:/;
 
 function pythonHits(file: ChangedFile): RuleHit[] {
+  // Both findings need an added `DEBUG = True` or `….run(`.
+  if (!addsMention(file, /DEBUG|\.run/)) return [];
   const hits: RuleHit[] = [];
   const settings = /(?:^|\/)settings(?:\/[\w]+)?\.py$/.test(file.path);
   for (const hunk of file.hunks) {

@@ -3,6 +3,7 @@ import type { Rule, RuleHit } from '../types.js';
 import { commentLine } from '../lines.js';
 import { code } from '../../render/escape.js';
 import { familyOf, isTestPath, type Family } from './code-util.js';
+import { addsMention, removesMention } from '../text.js';
 
 const NAME = '([A-Z][A-Z0-9_]{2,})';
 const READS: Record<Family, RegExp[]> = {
@@ -13,6 +14,14 @@ const READS: Record<Family, RegExp[]> = {
   script: [new RegExp(String.raw`\bprocess\.env(?:\.${NAME}\b|\[\s*['"\`]${NAME}['"\`]\s*\])`, 'g')],
   go: [new RegExp(String.raw`\bos\.(?:Getenv|LookupEnv)\s*\(\s*"${NAME}"`, 'g')],
 };
+
+/** Words every pattern of READS needs: a cheap first test on the added and the removed lines. */
+const MAY_READ: Record<Family, RegExp> = { python: /environ|getenv/, script: /process\.env/, go: /Getenv|LookupEnv/ };
+
+/** A rename needs a read removed and a read added. */
+function mayRename(file: ChangedFile, family: Family): boolean {
+  return addsMention(file, MAY_READ[family]) && removesMention(file, MAY_READ[family]);
+}
 
 interface Read {
   name: string;
@@ -92,7 +101,7 @@ function stillRead(name: string, changeSet: ChangeSet, file: ChangedFile): boole
 
 function check(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
   const family = familyOf(file);
-  if (!family || isTestPath(file.path)) return [];
+  if (!family || isTestPath(file.path) || !mayRename(file, family)) return [];
   const hits: RuleHit[] = [];
   for (const hunk of file.hunks) {
     for (const rename of renamesIn(hunk, family)) {
@@ -134,7 +143,7 @@ export const envVarRenamed: Rule = {
   // The old name could still be read elsewhere in the file, outside the hunks.
   wantsContent: (file) => {
     const family = familyOf(file);
-    return family !== undefined && file.content === undefined && file.hunks.some((h) => renamesIn(h, family).length > 0);
+    return family !== undefined && file.content === undefined && mayRename(file, family) && file.hunks.some((h) => renamesIn(h, family).length > 0);
   },
   check,
 };

@@ -2,7 +2,8 @@ import type { ChangedFile } from '../../changeset/types.js';
 import type { Rule, RuleHit } from '../types.js';
 import { commentLine, enclosingOpeners, type HeadLine } from '../lines.js';
 import { code } from '../../render/escape.js';
-import { PY_DEF, describeHandler, familyOf, headViews, isTestPath, pythonHandler } from './code-util.js';
+import { PY_DEF, describeHandler, familyOf, headViews, isTestPath, pythonHandler, type Family } from './code-util.js';
+import { addsMention } from '../text.js';
 
 /** A payload that says "failed": an `error` key with a value, `status: "error"`, `success`/`ok` false. */
 const ERROR_PAYLOAD =
@@ -14,6 +15,14 @@ const PY_RETURN = /^\s*return\s+(\{|(?:flask\.)?jsonify\s*\(|(?:JsonResponse|JSO
 const JS_SEND = /\b(?:res|response|reply)\s*(?:\.status\s*\(\s*([^)]*)\)|\.code\s*\(\s*([^)]*)\))?\s*\.(?:json|send)\s*\(\s*\{/;
 const NEXT_JSON = /\b(?:NextResponse|Response)\.json\s*\(\s*\{/;
 const GIN_OK = /\b\w+\.(?:JSON|IndentedJSON)\s*\(\s*(?:http\.StatusOK|200)\s*,/;
+
+/** What the patterns above need on an added line, per family: a cheap first test (a regex that starts with a plain word). */
+const PY_MAY_ANSWER = /return\s+(?:\{|(?:flask\.)?jsonify\s*\(|(?:JsonResponse|JSONResponse|ORJSONResponse)\s*\()/;
+
+function mayAnswer(file: ChangedFile, family: Family): boolean {
+  if (family === 'python') return addsMention(file, PY_MAY_ANSWER);
+  return addsMention(file, family === 'go' ? /JSON/ : /\.json|\.send/);
+}
 
 /** The bracketed expression starting at the first bracket at or after `column`, read across lines, and what follows it on its last line. */
 function bracketed(lines: readonly HeadLine[], index: number, column: number): { body: string; rest: string } {
@@ -51,9 +60,9 @@ function pythonHit(lines: readonly HeadLine[], index: number, path: string): Rul
   if (lines.slice(defIndex, index).some((l) => /\.status_code\s*=\s*(?!200\b)/.test(l.text))) return undefined;
   return {
     line: lines[index]?.line,
-    title: `Error payload returned with HTTP 200 in ${describeHandler(handler, code)}`,
+    title: `Error payload returned with HTTP 200 in ${describeHandler(handler)}`,
     message:
-      `${describeHandler(handler, code)} returns an error body (${code(body.split('\n')[0]?.trim() ?? '')}) with no status code, ` +
+      `${describeHandler(handler)} returns an error body (${code(body.split('\n')[0]?.trim() ?? '')}) with no status code, ` +
       'so it is sent as 200 OK. Clients, retries, caches, load balancers and error-rate dashboards all count it as a ' +
       'success: callers carry on with a failed result and the failure never shows in 5xx/4xx alerts.',
     remedy:
@@ -112,7 +121,7 @@ function goHit(line: number | undefined, body: string): RuleHit {
 
 function check(file: ChangedFile): RuleHit[] {
   const family = familyOf(file);
-  if (!family || isTestPath(file.path) || /\.(?:tsx|jsx)$/.test(file.path)) return [];
+  if (!family || isTestPath(file.path) || /\.(?:tsx|jsx)$/.test(file.path) || !mayAnswer(file, family)) return [];
   const hits: RuleHit[] = [];
   for (const lines of headViews(file)) {
     lines.forEach((l, index) => {
@@ -126,7 +135,7 @@ function check(file: ChangedFile): RuleHit[] {
 
 /** A Python error return whose handler decorator may sit above the hunk. */
 function wantsContent(file: ChangedFile): boolean {
-  if (file.language !== 'python' || file.content !== undefined) return false;
+  if (file.language !== 'python' || file.content !== undefined || !addsMention(file, PY_MAY_ANSWER)) return false;
   return file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && PY_RETURN.test(l.text) && ERROR_PAYLOAD.test(l.text)));
 }
 

@@ -1,6 +1,7 @@
 import type { ChangedFile } from '../../changeset/types.js';
 import type { Rule, RuleHit } from '../types.js';
 import { callArgs, callText, commentLine, headLines, type HeadLine } from '../lines.js';
+import { addsMention } from '../text.js';
 
 interface CallPattern {
   re: RegExp;
@@ -50,6 +51,13 @@ const PATTERNS: Record<string, CallPattern[]> = {
 };
 
 
+/** Words every call pattern above needs on an added line: a cheap first test. */
+const MAY_CALL: Record<string, RegExp> = {
+  python: /requests\.|urlopen/,
+  script: /fetch|axios/,
+  go: /http\.(?:Get|Post|Head)/,
+};
+
 /** Whether the call is bounded, or cannot be judged from the diff (options passed as a variable or spread). */
 function boundedOrUnknown(call: string, pattern: CallPattern, method: string): boolean {
   if (/\*\*\w+|\.\.\.\w+/.test(call)) return true;
@@ -88,13 +96,16 @@ function fileSetsAxiosDefault(lines: readonly HeadLine[]): boolean {
 
 function check(file: ChangedFile): RuleHit[] {
   const family = familyOf(file);
-  if (!family) return [];
+  const mayCall = family === undefined ? undefined : MAY_CALL[family];
+  if (family === undefined || !mayCall || !addsMention(file, mayCall)) return [];
+  // The axios default only matters to an added axios call.
+  const axiosDefaults = family === 'script' && addsMention(file, /axios/);
   const hits: RuleHit[] = [];
   for (const hunk of file.hunks) {
     const lines = headLines(hunk);
-    const axiosDefault = family === 'script' && fileSetsAxiosDefault(lines);
+    const axiosDefault = axiosDefaults && fileSetsAxiosDefault(lines);
     lines.forEach((line, index) => {
-      if (!line.added || commentLine(line.text, family === 'python')) return;
+      if (!line.added || !mayCall.test(line.text) || commentLine(line.text, family === 'python')) return;
       for (const pattern of PATTERNS[family] ?? []) {
         for (const match of line.text.matchAll(pattern.re)) {
           if (axiosDefault && match[0].startsWith('axios')) continue;

@@ -4,6 +4,7 @@ import { indentOf } from '../lines.js';
 import { code } from '../../render/escape.js';
 import { isK8sYaml } from './infra-files.js';
 import { keyOf, structural } from './yaml-lines.js';
+import { mentions } from '../text.js';
 
 /** One side (base or head) of a hunk, with the unchanged lines above it when the content is known. */
 interface SideLine {
@@ -63,8 +64,26 @@ function pathOf(side: readonly SideLine[], k: number): Path {
   return path;
 }
 
+interface Doc {
+  kind?: string;
+  fresh: boolean;
+  hook: boolean;
+}
+
+/** The document around line `k`, worked out once per document of a side: `docs` is keyed by the document's first line. */
+function docAt(side: readonly SideLine[], k: number, docs: Map<number, Doc>): Doc {
+  let start = k;
+  while (start > 0 && !/^---/.test(side[start - 1]?.text ?? '')) start--;
+  let doc = docs.get(start);
+  if (!doc) {
+    doc = docAround(side, k);
+    docs.set(start, doc);
+  }
+  return doc;
+}
+
 /** The document around line `k`: its kind, and whether the change created or renamed it (`kind:` or `metadata.name` changed). */
-function docAround(side: readonly SideLine[], k: number): { kind?: string; fresh: boolean; hook: boolean } {
+function docAround(side: readonly SideLine[], k: number): Doc {
   let start = k;
   while (start > 0 && !/^---/.test(side[start - 1]?.text ?? '')) start--;
   let end = k;
@@ -134,8 +153,11 @@ function helperHits(file: ChangedFile): RuleHit[] {
   return hits;
 }
 
+/** What a finding needs in view: an immutable field's key, a Job's `kind:`, or (helpers) a selector-labels `define`. */
+const MAY_TOUCH_IMMUTABLE = /selector|matchLabels|volumeClaimTemplates|serviceName|podManagementPolicy|^kind:\s*["']?Job\b/im;
+
 function check(file: ChangedFile): RuleHit[] {
-  if (file.status === 'added') return [];
+  if (file.status === 'added' || !mentions(file, MAY_TOUCH_IMMUTABLE)) return [];
   if (/\.tpl$/.test(file.path)) return helperHits(file);
   const pdbFile = /pdb|disruption/i.test(file.path);
   const hits: RuleHit[] = [];
@@ -143,9 +165,10 @@ function check(file: ChangedFile): RuleHit[] {
     const { old, head } = sidesOf(file, hunk);
     const found = new Map<string, { field: Field; kind?: string; line: number; added: string[]; removed: string[] }>();
     for (const [side, isHead] of [[head, true], [old, false]] as const) {
+      const docs = new Map<number, Doc>();
       side.forEach((l, k) => {
         if (!l.changed || !structural(l.text)) return;
-        const doc = docAround(side, k);
+        const doc = docAt(side, k, docs);
         if (doc.fresh) return; // a new or renamed object is created, not updated
         const field = fieldOf(pathOf(side, k), doc.kind, doc.hook, pdbFile);
         if (!field) return;

@@ -3,6 +3,7 @@ import type { Rule, RuleHit } from '../types.js';
 import { commentLine, enclosingOpeners, headLines, type HeadLine } from '../lines.js';
 import { code } from '../../render/escape.js';
 import { asLines, baseLines, isTestPath } from './code-util.js';
+import { fileText } from '../text.js';
 
 type Dialect = 'pydantic' | 'typescript' | 'protobuf';
 
@@ -45,7 +46,8 @@ function dialectOf(file: ChangedFile): Dialect | undefined {
  */
 function pydanticFile(file: ChangedFile): boolean {
   if (/(?:^|\/)(?:schemas?|dtos?|contracts?)(?:\/|\.py$)/.test(file.path)) return true;
-  const text = file.content ?? file.hunks.flatMap((h) => [h.header, ...h.lines.map((l) => l.text)]).join('\n');
+  // Without the content, fileText is the hunks' headers and lines, joined once for every rule.
+  const text = file.content ?? fileText(file);
   return /\bpydantic\b|\bBaseModel\b|\bSQLModel\b/.test(text);
 }
 

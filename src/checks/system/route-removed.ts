@@ -3,6 +3,7 @@ import type { Rule, RuleHit } from '../types.js';
 import { callText, commentLine, headLines, type HeadLine } from '../lines.js';
 import { code } from '../../render/escape.js';
 import { asLines, baseLines, familyOf, isTestPath, type Family } from './code-util.js';
+import { addsMention, removesMention } from '../text.js';
 
 interface Route {
   method: string;
@@ -19,6 +20,18 @@ const PY_TABLE = /(?<![\w.])(?:Route|WebSocketRoute|\w*\.add_url_rule|re_path|pa
 const JS_CALL = /^\s*(?:app|router|server|fastify|routes|\w+Router)\.(get|post|put|patch|delete|all)\s*\(\s*['"`](\/[^'"`]*)['"`]/;
 const GO_MUX = /^\s*\w+\.(HandleFunc|Handle)\s*\(\s*"([^"]+)"/;
 const GO_VERB = /^\s*\w+\.(GET|POST|PUT|PATCH|DELETE|Get|Post|Put|Patch|Delete)\s*\(\s*"(\/[^"]*)"/;
+/** Words the patterns above need on a line (a decorator's `@`, a routing-table call, a quoted path), per family: a cheap first test. */
+const MAY_DECLARE: Record<Family, RegExp> = {
+  python: /@|Route|add_url_rule|path/,
+  script: /['"`]\//,
+  go: /Handle|"\//,
+};
+/** The patterns above over all the lines at once, for the files that pass MAY_DECLARE. */
+const DECLARES: Record<Family, RegExp> = {
+  python: new RegExp(`${PY_DECORATOR.source}|${PY_TABLE.source}`, 'im'),
+  script: new RegExp(JS_CALL.source, 'm'),
+  go: new RegExp(`${GO_MUX.source}|${GO_VERB.source}`, 'm'),
+};
 /** Paths clearly not part of the public contract; kept short on purpose: `/internal`, `/debug`, `/admin`, `/_…`. */
 const INTERNAL = /^\/?(?:_[\w-]*|internal|debug|admin)(?:\/|$)/i;
 
@@ -89,7 +102,7 @@ function addedRoutes(changeSet: ChangeSet): Route[] {
   const out: Route[] = [];
   for (const file of changeSet.files) {
     const family = familyOf(file);
-    if (!family) continue;
+    if (!family || !addsMention(file, MAY_DECLARE[family]) || !addsMention(file, DECLARES[family])) continue;
     for (const hunk of file.hunks) {
       const lines = headLines(hunk);
       lines.forEach((l, i) => {
@@ -109,7 +122,7 @@ function deprecated(route: Route, lines: readonly HeadLine[]): boolean {
 
 function check(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
   const family = familyOf(file);
-  if (!family || isTestPath(file.path)) return [];
+  if (!family || isTestPath(file.path) || !removesMention(file, MAY_DECLARE[family]) || !removesMention(file, DECLARES[family])) return [];
   const hits: RuleHit[] = [];
   let added: Route[] | undefined;
   for (const hunk of file.hunks) {

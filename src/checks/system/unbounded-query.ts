@@ -3,6 +3,7 @@ import type { Rule, RuleHit } from '../types.js';
 import { callText, commentLine, type HeadLine } from '../lines.js';
 import { code } from '../../render/escape.js';
 import { describeHandler, familyOf, headViews, isScriptPath, isTestPath, requestPath, type Family, type RequestPath } from './code-util.js';
+import { addsMention } from '../text.js';
 
 interface Unbounded {
   /** What the finding calls it: the call or the SQL, shortened. */
@@ -12,6 +13,15 @@ interface Unbounded {
 /** Anything that bounds or narrows the rows: a limit, a filter, a key lookup, a page. */
 const ORM_BOUND = /\.(?:limit|filter|filter_by|where|get|get_or_404|paginate|offset|slice|first|one|one_or_none|scalar|count|exists)\s*\(|\.all\(\)\s*\[/;
 const SQL_BOUND = /\b(?:LIMIT|WHERE|TOP\s+\d|FETCH\s+FIRST|OFFSET)\b|\b(?:COUNT|SUM|AVG|MIN|MAX)\s*\(/i;
+/** What every branch of unboundedAt needs on the added line: a SELECT (in any case), `.all()`, read_sql_table, find/findMany/findAll/Find. */
+const MAY_QUERY = /select\s|\.all\(\)|read_sql_table|\.find(?:Many|All)?\s*\(/i;
+
+/** MAY_QUERY in plain words first, for the many files without any: `.find(` only as FIND_ALL has it, with no argument or `{`. */
+const MAY_QUERY_WORDS = /\.all\(\)|read_sql_table|\.find\(\s*[{)]|\.find(?:Many|All)|\.Find\(|[sS][eE][lL][eE][cC][tT]/;
+
+function mayQuery(file: ChangedFile): boolean {
+  return addsMention(file, MAY_QUERY_WORDS);
+}
 /** `find()`, `find({})`, `find({}, {projection})`: every document. */
 const FIND_ALL = /\.find\(\s*(?:\{\s*\}\s*(?:,\s*\{[^{}]*\})?)?\s*\)/;
 
@@ -98,16 +108,16 @@ function short(text: string): string {
 
 function check(file: ChangedFile): RuleHit[] {
   const family = familyOf(file);
-  if (!family || isTestPath(file.path) || isScriptPath(file.path)) return [];
+  if (!family || isTestPath(file.path) || isScriptPath(file.path) || !mayQuery(file)) return [];
   const hits: RuleHit[] = [];
   for (const lines of headViews(file)) {
     lines.forEach((line, index) => {
-      if (!line.added || commentLine(line.text, family === 'python')) return;
+      if (!line.added || !MAY_QUERY.test(line.text) || commentLine(line.text, family === 'python')) return;
       const found = unboundedAt(lines, index, family);
       if (!found) return;
       const path = requestPath(lines, index, family, file.path);
       if (!path || paginated(lines, path, index)) return;
-      const where = describeHandler(path.handler, code);
+      const where = describeHandler(path.handler);
       hits.push({
         line: line.line,
         title: `Unbounded query in ${where}`,
@@ -136,7 +146,7 @@ export const unboundedQuery: Rule = {
   appliesTo: (file) => familyOf(file) !== undefined,
   wantsContent: (file) => {
     const family = familyOf(file);
-    if (!family || file.content !== undefined || isTestPath(file.path)) return false;
+    if (!family || file.content !== undefined || isTestPath(file.path) || !addsMention(file, MAY_QUERY)) return false;
     return file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && /^\s/.test(l.text) && /\.all\(\)|\bselect\s|\.find\(|\.findMany\(|\.findAll\(|\.Find\(/i.test(l.text)));
   },
   check,

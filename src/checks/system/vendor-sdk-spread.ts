@@ -2,6 +2,7 @@ import type { ChangeSet, ChangedFile } from '../../changeset/types.js';
 import type { Rule, RuleHit } from '../types.js';
 import { code } from '../../render/escape.js';
 import { familyOf, isScriptPath, isTestPath, type Family } from './code-util.js';
+import { addsMention } from '../text.js';
 
 /** Vendor SDKs whose API shape leaks into callers, by the module names that import them. */
 const VENDORS: { vendor: string; python?: RegExp; script?: RegExp; go?: RegExp }[] = [
@@ -14,6 +15,9 @@ const VENDORS: { vendor: string; python?: RegExp; script?: RegExp; go?: RegExp }
   { vendor: 'Twilio SDK', python: /^twilio\b/, script: /^twilio$/, go: /^github\.com\/twilio\/twilio-go/ },
   { vendor: 'Firebase Admin SDK', python: /^firebase_admin\b/, script: /^firebase-admin(?:\/|$)/, go: /^firebase\.google\.com\/go/ },
 ];
+
+/** Words every module pattern of VENDORS contains: a cheap first test. */
+const MAY_NAME_VENDOR = /boto|aws-sdk|google|azure|openai|anthropic|stripe|twilio|firebase/;
 
 /** Where wrapping a vendor belongs: an adapter/client/gateway/integrations module, or a folder named after the vendor. */
 const ADAPTER =
@@ -77,7 +81,7 @@ function spreads(changeSet: ChangeSet): Spread[] {
   const byVendor = new Map<string, { path: string; line: number | undefined }[]>();
   for (const file of changeSet.files) {
     const family = familyOf(file);
-    if (!family || isTestPath(file.path) || isScriptPath(file.path) || ADAPTER.test(file.path)) continue;
+    if (!family || isTestPath(file.path) || isScriptPath(file.path) || ADAPTER.test(file.path) || !addsMention(file, MAY_NAME_VENDOR)) continue;
     for (const [vendor, line] of newVendors(file, family)) {
       byVendor.set(vendor, [...(byVendor.get(vendor) ?? []), { path: file.path, line }]);
     }
