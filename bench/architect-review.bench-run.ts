@@ -261,6 +261,11 @@ describe('Architect Review benchmark', () => {
             // Each pair ran back to back; the median of the pairs' ratios resists the machine's drift.
             values: checkedRuns.map((r, i) => 100 * (r.child.wallMs / (uncheckedRuns[i]?.child.wallMs ?? NaN) - 1)),
             target: { op: '≤', value: 30 },
+          }, {
+            // The same pairs in CPU time (no target): a cross-check when other work shares the machine and stretches wall times.
+            label: 'checks overhead, CPU time',
+            unit: '%',
+            values: checkedRuns.map((r, i) => 100 * ((r.child.cpuMs ?? NaN) / (uncheckedRuns[i]?.child.cpuMs ?? NaN) - 1)),
           }]
         : []),
       { label: 'CLI wall time (diff)', unit: 's', values: cliRuns.map((r) => r.child.wallMs) },
@@ -325,6 +330,13 @@ describe('Architect Review benchmark', () => {
         /** Each request as the fake received it, in ms since the spawn. */
         timeline: r.requests.map((q) => `${Math.round(q.at - r.child.spawnedAt)} ms ${q.method} ${q.path}`),
       })),
+      /** The checks-overhead pairs, each run back to back: all rules off, then all on. */
+      overheadPairs: checkedRuns.map((on, i) => {
+        const off = uncheckedRuns[i];
+        const brief = (r: ActionRun | undefined): object | undefined =>
+          r && { wallMs: Math.round(r.child.wallMs), cpuMs: Math.round(r.child.cpuMs ?? NaN), phases: r.phases, headReads: r.requests.filter(isHeadRead).length, requests: r.requests.length };
+        return { off: brief(off), on: brief(on) };
+      }),
       cli: cliRuns.map((r) => ({ wallMs: r.child.wallMs, maxRssKb: r.child.maxRssKb, findings: r.findings, reviewedFiles: r.reviewedFiles })),
     }, null, 2)}\n`);
     console.log(`  results written to ${RESULTS}\n`);

@@ -18,6 +18,11 @@ export interface ChildRun {
   wallMs: number;
   /** Peak resident set size of the child, from process.resourceUsage().maxRSS (kilobytes). */
   maxRssKb: number | undefined;
+  /**
+   * CPU time the child used (user + system, all its threads), in ms: unlike wall time, it hardly
+   * grows when other work shares the machine's cores.
+   */
+  cpuMs: number | undefined;
   stdout: string;
   stderr: string;
 }
@@ -61,13 +66,16 @@ export async function runNode(script: string, args: string[], env: NodeJS.Proces
     // 'close' follows 'exit' once the pipes are drained.
     if (child.stdout.readable || child.stderr.readable) await new Promise((resolve) => child.once('close', resolve));
     let maxRssKb: number | undefined;
+    let cpuMs: number | undefined;
     try {
-      maxRssKb = Number(readFileSync(rssFile, 'utf8'));
+      const [rss, user, system] = readFileSync(rssFile, 'utf8').trim().split(/\s+/).map(Number);
+      maxRssKb = rss;
+      cpuMs = user === undefined || system === undefined ? undefined : (user + system) / 1000;
     } catch {
       maxRssKb = undefined;
     }
     return {
-      code, signal, spawnedAt, exitedAt, wallMs: exitedAt - spawnedAt, maxRssKb,
+      code, signal, spawnedAt, exitedAt, wallMs: exitedAt - spawnedAt, maxRssKb, cpuMs,
       stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8'),
     };
   } finally {

@@ -1,8 +1,11 @@
-// Preloaded into the benchmarked child with `node --import`: on exit, writes the process's peak
-// resident set size (process.resourceUsage().maxRSS, in kilobytes) to the file BENCH_RSS_FILE names.
+// Preloaded into the benchmarked child with `node --import`: on exit, writes to the file BENCH_RSS_FILE
+// names the process's peak resident set size (process.resourceUsage().maxRSS, in kilobytes) and its
+// user and system CPU time (microseconds, every thread of the process), separated by spaces.
 import { writeFileSync } from 'node:fs';
 
 process.on('exit', () => {
   const file = process.env.BENCH_RSS_FILE;
-  if (file) writeFileSync(file, String(process.resourceUsage().maxRSS));
+  if (!file) return;
+  const usage = process.resourceUsage();
+  writeFileSync(file, `${usage.maxRSS} ${usage.userCPUTime} ${usage.systemCPUTime}`);
 });
