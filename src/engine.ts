@@ -10,7 +10,8 @@ import { checklistVerdicts, dedupe, statusOf, worst } from './verdict/verdict.js
 const SEVERITY_ORDER = { high: 0, medium: 1, low: 2 } as const;
 const SCOPES: ReadonlyMap<string, string> = new Map([...RULES.values()].map((r) => [r.id, r.scope]));
 
-function byImportance(a: Finding, b: Finding): number {
+/** The order findings are shown in: severity, then file, line and rule. */
+export function byImportance(a: Finding, b: Finding): number {
   return (
     SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
     a.file.localeCompare(b.file) ||

@@ -1,5 +1,5 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { readAgentDir } from '../agents/load.js';
 import { DEFAULT_AGENTS_PATH } from '../catalog.js';
 import type { ChangeSet } from '../changeset/types.js';

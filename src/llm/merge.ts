@@ -1,3 +1,4 @@
+import { byImportance } from '../engine.js';
 /**
  * Answers → report: the model's findings, questions and checklist verdicts folded into the offline
  * report. Pure. The model can add and make worse, never make better: an offline finding is never
@@ -6,7 +7,7 @@
  */
 import type { ChangeSet } from '../changeset/types.js';
 import { fingerprint } from '../checks/run.js';
-import type { ChecklistResult, Finding, Report, Severity, Verdict } from '../report/types.js';
+import type { ChecklistResult, Finding, Report, Verdict } from '../report/types.js';
 import { neutraliseModelCode, neutraliseModelText } from '../security/sanitise.js';
 import { statusOf, worst } from '../verdict/verdict.js';
 import type { LlmAnswer, ReviewChunk } from './types.js';
@@ -37,17 +38,6 @@ function headLines(changeSet: ChangeSet): Map<string, HeadLines> {
   return index;
 }
 
-const SEVERITY_ORDER: Record<Severity, number> = { high: 0, medium: 1, low: 2 };
-
-/** The engine's order: severity, file, line, rule. */
-function byImportance(a: Finding, b: Finding): number {
-  return (
-    SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
-    a.file.localeCompare(b.file) ||
-    (a.line ?? 0) - (b.line ?? 0) ||
-    a.rule.localeCompare(b.rule)
-  );
-}
 
 /** Model text for a one-line field (title, evidence), neutralised; it can hold no code fence. */
 function oneLine(text: string): string {

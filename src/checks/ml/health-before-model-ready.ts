@@ -1,6 +1,6 @@
 import type { ChangedFile } from '../../changeset/types.js';
 import type { Rule, RuleHit } from '../types.js';
-import { commentLine, headLines, indentOf, type HeadLine } from '../lines.js';
+import { commentLine, headLines, type HeadLine } from '../lines.js';
 import { code } from '../../render/escape.js';
 import { startedBy } from './background.js';
 import { addsMention, mentions } from '../text.js';
