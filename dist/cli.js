@@ -26263,6 +26263,7 @@ const ML_LIFECYCLE_RULES = [
  * and say so in a policy: the system rules count Django views and Lambda handlers; the ML serving
  * rules count model-server methods (KServe/Ray `predict`, `__call__`) and more JS route receivers.
  */
+/** A Python `def` line: 1 `async `, 2 the name, 3 the parameters on that line. */
 const PY_DEF$1 = /^\s*(async\s+)?def\s+(\w+)\s*\(([^)]*)/;
 const PY_ROUTE = /^\s*@[\w.]*\.(get|post|put|patch|delete|route|api_route|websocket|api)\s*\(\s*(?:['"]([^'"]*)['"])?/i;
 /** Flask `route`, FastAPI `api_route`: the verb is in `methods=[...]`, not the decorator's name. */
@@ -26324,6 +26325,7 @@ function decoratorBlock(lines, defIndex) {
     }
     return { decorators, top: i };
 }
+/** The decorators of the `def` at `defIndex`, each joined into one line. */
 function decoratorsAbove(lines, defIndex) {
     return decoratorBlock(lines, defIndex).decorators;
 }
@@ -26352,7 +26354,11 @@ function routeDecorator(text, policy) {
     const method = PY_METHODS.exec(text)?.[1];
     return { verb, ...(m[2] === undefined ? {} : { path: m[2] }), ...(method === undefined ? {} : { method }) };
 }
-/** The route a decorator names, as the policy names it: `''` when it names no path. */
+/** The route a decorator line names, as the policy names it (`''` when it names no path), or undefined when it is no route decorator. */
+function namedRoute(text, policy) {
+    const r = routeDecorator(text, policy);
+    return r && routeName(r, policy);
+}
 function routeName(r, policy) {
     const named = r.verb === 'route' || r.verb === 'api_route' || r.verb === 'api';
     if (policy.routeName === 'method-and-path') {
@@ -26373,10 +26379,10 @@ function pythonHandler$2(lines, defIndex, filePath, policy) {
     const isAsync = m[1] !== undefined;
     const decorators = decoratorsAbove(lines, defIndex);
     for (const decorator of decorators) {
-        const r = routeDecorator(decorator, policy);
-        if (!r)
+        const named = namedRoute(decorator, policy);
+        if (!named)
             continue;
-        const { route, path } = routeName(r, policy);
+        const { route, path } = named;
         return { name, ...(route ? { route } : {}), ...(route && path !== undefined ? { path } : {}), async: isAsync };
     }
     const inClass = () => openersOf(lines, defIndex).some((i) => /^\s*class\s/.test(lines[i]?.text ?? ''));
@@ -26598,14 +26604,10 @@ const MAY_ROUTE_PY = /^\s*@[\w.]*\.(get|post|put|patch|delete|route|api_route|we
 const BATCH_PATH = /(?:^|\/)(?:batch|batches|jobs?|pipelines?|dags|airflow|training|train|notebooks?|scripts)\//i;
 /** The route a decorator line names (`{ route: 'POST /predict', path: '/predict' }`), or undefined when it is no route decorator. */
 function routeOf(decorator) {
-    const r = routeDecorator(decorator, SERVING_POLICY);
-    if (!r)
-        return undefined;
-    if (r.path === undefined)
-        return { route: '', path: '' };
-    const method = r.verb === 'route' || r.verb === 'api_route' || r.verb === 'api' ? r.method : r.verb;
-    return { route: method ? `${method.toUpperCase()} ${r.path}` : r.path, path: r.path };
+    const named = namedRoute(decorator, SERVING_POLICY);
+    return named && { route: named.route, path: named.path ?? '' };
 }
+/** Whether the line is a route decorator (`@app.post("/predict")`, `@bp.route(...)`). */
 function isRouteDecorator(text) {
     return routeDecorator(text, SERVING_POLICY) !== undefined;
 }
@@ -27756,6 +27758,7 @@ function pythonRequestPath(lines, index, path) {
 function scriptOrGoRequestPath(lines, index, family) {
     return scriptRequestPath(lines, index, family === 'go', SYSTEM_POLICY);
 }
+/** The request handler the line at `index` runs in, for a file of `family` at `path`. */
 function requestPath(lines, index, family, path) {
     return family === 'python' ? pythonRequestPath(lines, index, path) : scriptOrGoRequestPath(lines, index, family);
 }
@@ -27792,13 +27795,15 @@ function check$f(file) {
     if (!addsMention(file, family === 'python' ? PY_MAY_BLOCK : JS_MAY_BLOCK))
         return [];
     const hits = [];
+    const mayBlock = family === 'python' ? PY_MAY_BLOCK : JS_MAY_BLOCK;
     for (const lines of headViews(file)) {
-        const pymongo = family === 'python' && usesPymongo(file, lines);
+        // Whether the view uses pymongo, read only once a line calls one of its methods.
+        let pymongo;
         lines.forEach((line, index) => {
-            if (!line.added || commentLine$1(line.text, family === 'python') || OFFLOADED.test(line.text))
+            if (!line.added || !mayBlock.test(line.text) || commentLine$1(line.text, family === 'python') || OFFLOADED.test(line.text))
                 return;
             let found = (family === 'python' ? PY_BLOCKING : JS_BLOCKING).find((b) => b.re.test(line.text));
-            if (!found && pymongo && PYMONGO_CALL.test(line.text) && !/\bawait\b/.test(line.text)) {
+            if (!found && family === 'python' && PYMONGO_CALL.test(line.text) && !/\bawait\b/.test(line.text) && (pymongo ??= usesPymongo(file, lines))) {
                 found = { re: PYMONGO_CALL, instead: "motor's `AsyncIOMotorClient` (or pymongo's `AsyncMongoClient`)" };
             }
             if (!found)
@@ -27868,10 +27873,10 @@ const CLIENTS = {
     ],
     go: [/\b(?:sql|sqlx)\.(?:Open|Connect)\s*\(/, /\bpgxpool\.(?:New|Connect|NewWithConfig)\s*\(/, /\bredis\.NewClient\s*\(/, /\bmongo\.Connect\s*\(/, /\bgorm\.Open\s*\(/],
 };
-/** Words every constructor of CLIENTS needs on an added line (`Client` covers MongoClient, `create_` engines and pools): a cheap first test. */
+/** Words every constructor of CLIENTS needs on an added line (`create_` covers engines and pools): a cheap first test, of a file and of a line. */
 const MAY_BUILD = {
-    python: /Session|Client|boto3\.|create_|\.connect|Redis|from_url|OpenAI|Anthropic|Elasticsearch/,
-    script: /Client|Pool|Redis|OpenAI|Anthropic|Sequelize|knex/,
+    python: /requests\.Session|ClientSession|httpx\.|boto3\.|create_|\.connect|MongoClient|MotorClient|Redis|from_url|OpenAI|Anthropic|Elasticsearch/,
+    script: /new\s+\w*(?:Client|Pool|Redis|OpenAI|Anthropic|Sequelize)|createPool|knex/,
     go: /\.Open|\.Connect|pgxpool\.|NewClient/,
 };
 const REMEDY = {
@@ -27888,7 +27893,7 @@ function check$e(file) {
     const hits = [];
     for (const lines of headViews(file)) {
         lines.forEach((line, index) => {
-            if (!line.added || commentLine$1(line.text, family === 'python'))
+            if (!line.added || !MAY_BUILD[family].test(line.text) || commentLine$1(line.text, family === 'python'))
                 return;
             const match = CLIENTS[family].map((re) => re.exec(line.text)).find((m) => m !== null);
             if (!match)
@@ -28868,8 +28873,10 @@ const ORM_BOUND = /\.(?:limit|filter|filter_by|where|get|get_or_404|paginate|off
 const SQL_BOUND = /\b(?:LIMIT|WHERE|TOP\s+\d|FETCH\s+FIRST|OFFSET)\b|\b(?:COUNT|SUM|AVG|MIN|MAX)\s*\(/i;
 /** What every branch of unboundedAt needs on the added line: a SELECT (in any case), `.all()`, read_sql_table, find/findMany/findAll/Find. */
 const MAY_QUERY = /select\s|\.all\(\)|read_sql_table|\.find(?:Many|All)?\s*\(/i;
+/** MAY_QUERY in plain words first, for the many files without any: `.find(` only as FIND_ALL has it, with no argument or `{`. */
+const MAY_QUERY_WORDS = /\.all\(\)|read_sql_table|\.find\(\s*[{)]|\.find(?:Many|All)|\.Find\(|[sS][eE][lL][eE][cC][tT]/;
 function mayQuery(file) {
-    return addsMention(file, /\.all\(\)|read_sql_table|\.find|\.Find|[sS][eE][lL][eE][cC][tT]/);
+    return addsMention(file, MAY_QUERY_WORDS);
 }
 /** `find()`, `find({})`, `find({}, {projection})`: every document. */
 const FIND_ALL = /\.find\(\s*(?:\{\s*\}\s*(?:,\s*\{[^{}]*\})?)?\s*\)/;
@@ -28968,7 +28975,7 @@ function check$7(file) {
     const hits = [];
     for (const lines of headViews(file)) {
         lines.forEach((line, index) => {
-            if (!line.added || commentLine$1(line.text, family === 'python'))
+            if (!line.added || !MAY_QUERY.test(line.text) || commentLine$1(line.text, family === 'python'))
                 return;
             const found = unboundedAt(lines, index, family);
             if (!found)
@@ -32135,10 +32142,11 @@ function dedupe(findings) {
     });
 }
 
-const SEVERITY_ORDER$1 = { high: 0, medium: 1, low: 2 };
+const SEVERITY_ORDER = { high: 0, medium: 1, low: 2 };
 const SCOPES = new Map([...RULES.values()].map((r) => [r.id, r.scope]));
-function byImportance$1(a, b) {
-    return (SEVERITY_ORDER$1[a.severity] - SEVERITY_ORDER$1[b.severity] ||
+/** The order findings are shown in: severity, then file, line and rule. */
+function byImportance(a, b) {
+    return (SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
         a.file.localeCompare(b.file) ||
         (a.line ?? 0) - (b.line ?? 0) ||
         a.rule.localeCompare(b.rule));
@@ -32223,7 +32231,7 @@ function review(change, agents, notices = [], settings = {}) {
             ...(changeSet.pr.baseSha === undefined ? {} : { baseSha: changeSet.pr.baseSha }),
         },
         agents: agentReports,
-        findings: dedupe(findings).sort(byImportance$1),
+        findings: dedupe(findings).sort(byImportance),
         coverage: {
             reviewed: changeSet.files.map((f) => f.path).filter((p) => reviewed.has(p)),
             skipped: [
@@ -63191,14 +63199,6 @@ function headLines(changeSet) {
         index.set(file.path, lines);
     }
     return index;
-}
-const SEVERITY_ORDER = { high: 0, medium: 1, low: 2 };
-/** The engine's order: severity, file, line, rule. */
-function byImportance(a, b) {
-    return (SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
-        a.file.localeCompare(b.file) ||
-        (a.line ?? 0) - (b.line ?? 0) ||
-        a.rule.localeCompare(b.rule));
 }
 /** Model text for a one-line field (title, evidence), neutralised; it can hold no code fence. */
 function oneLine(text) {
