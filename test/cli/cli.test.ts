@@ -269,4 +269,10 @@ describe('the bundled CLI (dist/cli.js)', () => {
     expect(help.stdout).toContain('Usage: architect-review review');
     expect(readFileSync(CLI, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
   });
+
+  it('stops quietly when its reader closes the pipe early (`| head`)', () => {
+    // `head -c 1` reads one byte and exits; the CLI then writes into a closed pipe.
+    const piped = spawnSync('sh', ['-c', `"${process.execPath}" "${CLI}" review --diff "${join(EXAMPLE, 'pr.diff')}" --format sarif | head -c 1 >/dev/null`], { encoding: 'utf8' });
+    expect(piped.stderr).not.toMatch(/EPIPE|Unhandled 'error'/);
+  });
 });
