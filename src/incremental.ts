@@ -1,12 +1,23 @@
 import type { ReviewState, StoredFinding } from './github/state.js';
 import { code } from './render/escape.js';
 import type { Finding, Report, ResolvedFinding } from './report/types.js';
+import { byImportance } from './engine.js';
+import { statusOf, worst } from './verdict/verdict.js';
 
 /**
  * What this run looked at again. The offline checks always cover the whole PR; `incremental` says
  * the LLM reviewer saw only the files changed since the last reviewed head (old names of renames
  * included). `full` may carry the reason an incremental review was not possible (a force-push).
  */
+/**
+ * The files the LLM reviewer should see on this run: with an incremental scope after a run that had
+ * the LLM, what changed since plus what it did not see last time; otherwise (undefined) all of them.
+ */
+export function llmFiles(previous: ReviewState | undefined, scope: ReviewScope): ReadonlySet<string> | undefined {
+  if (scope.mode !== 'incremental' || previous?.llm !== true) return undefined;
+  return new Set([...scope.changedFiles, ...(previous.llmPending ?? [])]);
+}
+
 export type ReviewScope =
   | { mode: 'full'; reason?: string }
   | { mode: 'incremental'; changedFiles: ReadonlySet<string> };
@@ -24,7 +35,25 @@ export interface Reconciled {
 const NOTICE_LIST = 5;
 
 function stored(f: Finding, inline: boolean): StoredFinding {
-  return { id: f.id, file: f.file, ...(f.line === undefined ? {} : { line: f.line }), severity: f.severity, title: f.title, rule: f.rule, source: f.source, inline };
+  return {
+    id: f.id, file: f.file, ...(f.line === undefined ? {} : { line: f.line }), severity: f.severity, title: f.title, rule: f.rule,
+    source: f.source, agent: f.agent, kind: f.kind, inline,
+  };
+}
+
+/**
+ * An earlier LLM finding on a file this run did not send to the model: still open, so it still counts
+ * for the status, the gate, the check run and SARIF, though its full text is in the earlier review.
+ */
+function carriedFinding(f: StoredFinding): Finding {
+  return {
+    id: f.id, agent: f.agent ?? 'llm-review', rule: f.rule, severity: f.severity, kind: f.kind ?? 'problem', file: f.file,
+    ...(f.line === undefined ? {} : { line: f.line }),
+    title: f.title,
+    message: 'Found by the LLM reviewer on an earlier push; this file has not changed since, so it was not sent again and the finding stands.',
+    remedy: 'See the inline comment or the earlier review for the details and the remedy.',
+    source: f.source,
+  };
 }
 
 function resolvedFrom(f: StoredFinding): ResolvedFinding {
@@ -39,12 +68,14 @@ function seenAgainBy(report: Report, scope: ReviewScope, prFiles: ReadonlySet<st
   const skipped = new Set(report.coverage.skipped.map((s) => s.file));
   const llm = report.coverage.llm;
   const notSent = new Set(llm?.notSent.map((n) => n.file) ?? []);
+  const sent = new Set(llm?.sent.flatMap((s) => s.files) ?? []);
   return (f) => {
     if (!prFiles.has(f.file)) return true;
     if (skipped.has(f.file)) return false;
     if (f.source === 'check') return true;
     if (!llm || notSent.has(f.file)) return false;
-    return scope.mode === 'full' || scope.changedFiles.has(f.file);
+    // The model saw the file this time (a full review, a changed file, or one left over from before).
+    return sent.has(f.file);
   };
 }
 
@@ -84,8 +115,11 @@ export function reconcile(
     ...(previous && scope.mode === 'full' && scope.reason ? [`This push was reviewed in full: ${scope.reason}.`] : []),
     ...(carried.length > 0 ? [carriedNotice(carried)] : []),
   ];
+  const stillOpen = carried.map(carriedFinding);
   const next: Report = {
     ...report,
+    status: worst([report.status, statusOf(stillOpen)]),
+    findings: [...report.findings, ...stillOpen].sort(byImportance),
     ...(previous ? { resolved: resolved.map(resolvedFrom) } : {}),
     notices: [...report.notices, ...notices],
   };
@@ -95,6 +129,9 @@ export function reconcile(
     baseSha: report.pr.baseSha ?? '',
     findings: [...report.findings.map((f) => stored(f, threads.has(f.id))), ...carried],
     replied: replied.filter((id) => !current.has(id)),
+    llm: report.coverage.llm !== undefined,
+    // Routed files the model did not see (over budget, a failed call): the next run sends them too.
+    llmPending: [...new Set(report.coverage.llm?.notSent.map((n) => n.file) ?? [])],
   };
   return { report: next, toPost: report.findings.filter((f) => !threads.has(f.id)), state };
 }

@@ -8,7 +8,7 @@ import { readEvent } from './github/event.js';
 import { GitHubReader } from './github/reader.js';
 import { changeSetFromPullRequest } from './github/source.js';
 import type { ReviewState } from './github/state.js';
-import { reconcile, type ReviewScope } from './incremental.js';
+import { llmFiles, reconcile, type ReviewScope } from './incremental.js';
 import { llmSettings } from './llm/types.js';
 import { reviewChange } from './pipeline.js';
 import { renderMarkdown } from './render/markdown.js';
@@ -37,6 +37,7 @@ function setOutputs(settings: Settings, report: Report): void {
   core.setOutput('input-tokens', String(report.usage.inputTokens));
   core.setOutput('output-tokens', String(report.usage.outputTokens));
   core.setOutput('cache-read-tokens', String(report.usage.cacheReadTokens));
+  core.setOutput('cache-write-tokens', String(report.usage.cacheWriteTokens));
   core.setOutput('estimated-cost-usd', report.usage.estimatedCostUsd.toFixed(4));
 }
 
@@ -72,6 +73,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       : { scope: { mode: 'full' } };
 
     const llm = settings.llm.apiKey ? llmSettings(settings.llm, env) : undefined;
+    const llmScope = llmFiles(previous, scope);
     const notices = [...listed.notices, ...(!llm && event.pr.fork ? [FORK_WITHOUT_KEY] : [])];
     if (llm) core.info(`LLM review on: ${llm.model}, at most ${llm.maxInputTokens} input tokens.`);
     const reviewed = await reviewChange(listed.changeSet, reader, {
@@ -80,7 +82,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       builtinAgents: settings.builtinAgents,
       notices,
       warn: (m) => core.warning(m),
-      ...(llm ? { llm: { settings: llm, ...(scope.mode === 'incremental' ? { onlyFiles: scope.changedFiles } : {}) } } : {}),
+      ...(llm ? { llm: { settings: llm, ...(llmScope ? { onlyFiles: llmScope } : {}) } } : {}),
     });
     const prFiles = new Set([...listed.changeSet.files.map((f) => f.path), ...listed.changeSet.skipped.map((s) => s.path)]);
     const { report, toPost, state } = reconcile(previous, reviewed, scope, prFiles);
@@ -90,6 +92,8 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       await writeJson(settings.sarifFile, toSarif(report, sarifOptions(repoUrl ? { informationUri: repoUrl } : {})));
     }
 
+    // The outputs first: whatever publishing meets, a later step can read the result.
+    setOutputs(settings, report);
     const log = { info: core.info, notice: (m: string) => core.notice(m), warning: (m: string) => core.warning(m) };
     const notes: string[] = [];
     const headSha = event.pr.headSha;
@@ -101,7 +105,6 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     const preface = notes.map((n) => `> [!NOTE]\n> ${n}\n\n`).join('');
     await core.summary.addRaw(`${preface}${summary}`, true).write();
 
-    setOutputs(settings, report);
     core.info(`Architect Review: ${report.status}, ${report.findings.length} finding(s), ${report.agents.length} agent(s).`);
     if (gateFails(settings.failOn, report.status)) {
       core.setFailed(`Architect Review status is ${report.status} (fail-on: ${settings.failOn}).`);

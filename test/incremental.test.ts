@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeState, encodeState, type ReviewState } from '../src/github/state.js';
-import { reconcile, recordPosted, recordReplied, resolvedNeedingReply, type ReviewScope } from '../src/incremental.js';
+import { llmFiles, reconcile, recordPosted, recordReplied, resolvedNeedingReply, type ReviewScope } from '../src/incremental.js';
 import type { Finding, Report } from '../src/report/types.js';
 
 function finding(id: string, file: string, line: number, extra: Partial<Finding> = {}): Finding {
@@ -120,5 +120,41 @@ describe('reconcile: what counts as seen again', () => {
     const result = reconcile(undefined, report('h', [finding('x', 'svc/a.py', 1), finding('y', 'svc/a.py', 2)], undefined), { mode: 'full' }, PR);
     expect(recordPosted(result.state, ['y']).findings.map((f) => f.inline)).toEqual([false, true]);
     expect(result.state.findings.every((f) => !f.inline)).toBe(true);
+  });
+});
+
+describe('reconcile: a carried LLM finding still counts', () => {
+  it('keeps the status, the findings (and so the gate and the check run) of an earlier high LLM finding on an untouched file', () => {
+    const high = finding('id-h', 'svc/b.py', 5, { source: 'llm', rule: 'llm-review', agent: 'ml-systems-architect' });
+    const first = reconcile(undefined, report('head1', [high], ['svc/b.py']), { mode: 'full' }, PR);
+    const previous = roundTrip(recordPosted(first.state, ['id-h']));
+    // The next run (an edited description, a re-run, a push to another file) sends nothing of b.py.
+    const next = reconcile(previous, { ...report('head2', [], ['svc/a.py']), status: 'ok' }, changed('svc/a.py'), PR);
+    expect(next.report.status).toBe('blocked');
+    expect(next.report.findings).toHaveLength(1);
+    expect(next.report.findings[0]).toMatchObject({ id: 'id-h', agent: 'ml-systems-architect', severity: 'high', kind: 'problem', file: 'svc/b.py', line: 5, source: 'llm' });
+    expect(next.toPost).toEqual([]);
+    expect(next.report.resolved).toEqual([]);
+  });
+});
+
+describe('llmFiles: what the model sees on a re-review', () => {
+  const llmRun = (notSent: string[]) =>
+    reconcile(undefined, report('head1', [], ['svc/a.py'], {
+      llm: { model: 'claude', sent: [{ agent: 'system-architect', files: ['svc/a.py'] }], notSent: notSent.map((file) => ({ agent: 'system-architect', file, reason: 'over the max-input-tokens budget' })) },
+    }), { mode: 'full' }, PR).state;
+
+  it('sends what changed since, plus what the model did not see last time', () => {
+    const previous = roundTrip(llmRun(['svc/b.py']));
+    expect(previous?.llmPending).toEqual(['svc/b.py']);
+    expect([...(llmFiles(previous, changed('svc/a.py')) ?? [])].sort()).toEqual(['svc/a.py', 'svc/b.py']);
+  });
+
+  it('sends everything after a run without the LLM, on a full review, or with no earlier state', () => {
+    const offline = roundTrip(reconcile(undefined, report('head1', [], undefined), { mode: 'full' }, PR).state);
+    expect(offline?.llm).toBe(false);
+    expect(llmFiles(offline, changed('svc/a.py'))).toBeUndefined();
+    expect(llmFiles(roundTrip(llmRun([])), { mode: 'full' })).toBeUndefined();
+    expect(llmFiles(undefined, changed('svc/a.py'))).toBeUndefined();
   });
 });

@@ -24,6 +24,21 @@ export interface Published {
 
 const READ_ONLY_NOTE = 'The token could not comment on the pull request (read-only, as on pull requests from forks), so the review is here only.';
 
+/**
+ * One publishing step whose failure (GitHub down, a persistent 5xx) must not cost the others: it is
+ * logged as a warning and noted at the top of the job summary, and the run goes on.
+ */
+async function attempt<T>(notes: string[], log: Log, what: string, step: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await step();
+  } catch (error) {
+    const note = `Could not ${what}: ${(error as Error).message}. The rest of the review was still published.`;
+    notes.push(note);
+    log.warning(note);
+    return undefined;
+  }
+}
+
 /** The text of the reply left on an inline thread whose finding this push no longer shows. */
 export function resolvedReply(headSha: string): string {
   return `✅ No longer found as of ${headSha.slice(0, 7)}: resolved. (This thread stays for the record.)`;
@@ -46,8 +61,9 @@ export async function publishOnPullRequest(
   let canWrite = true;
   let toPost = input.toPost;
 
-  if (input.settings.inlineComments && input.settings.maxInlineComments > 0 && !input.previous && toPost.length > 0) {
-    // No earlier state (comment: false, or the summary comment was deleted): the review threads say what was posted.
+  if (input.settings.inlineComments && input.settings.maxInlineComments > 0 && toPost.length > 0) {
+    // The review threads say what was posted, also when the summary comment's state is missing or
+    // older than them (comment: false, a deleted comment, a run cancelled between the two writes).
     try {
       const threads = await postedFindings(client, target);
       state = recordPosted(state, toPost.filter((f) => threads.has(f.id)).map((f) => f.id));
@@ -58,16 +74,15 @@ export async function publishOnPullRequest(
   }
 
   if (input.settings.inlineComments && input.settings.maxInlineComments > 0 && toPost.length > 0) {
-    const inline = await postInlineReview(client, target, {
-      headSha: input.headSha,
-      findings: toPost,
-      changeSet: input.changeSet,
-      cap: input.settings.maxInlineComments,
-    });
-    if (inline.kind === 'forbidden') {
+    const inline = await attempt(notes, log, 'post the inline review', () =>
+      postInlineReview(client, target, { headSha: input.headSha, findings: toPost, changeSet: input.changeSet, cap: input.settings.maxInlineComments }),
+    );
+    if (inline === undefined) {
+      // Not posted: the summary comment carries every finding, and the next run tries again.
+    } else if (inline.kind === 'forbidden') {
       canWrite = false;
       notes.push(READ_ONLY_NOTE);
-      log.notice(`${notes[0]} (${inline.message})`);
+      log.notice(`${READ_ONLY_NOTE} (${inline.message})`);
     } else if (inline.kind === 'posted') {
       // Findings over the cap are in the summary: recorded as posted so the next push does not drip them in.
       state = recordPosted(state, [...inline.posted, ...inline.overCap.map((f) => f.id)]);
@@ -99,11 +114,15 @@ export async function publishOnPullRequest(
       fullReportHint: 'the job summary of this run',
       state: encodeState(state),
     });
-    const posted = await upsertStickyComment(client, { owner: where.owner, repo: where.repo, issueNumber: where.number }, SUMMARY_MARKER, body);
-    if (posted.kind === 'forbidden') {
-      if (notes.length === 0) {
+    const posted = await attempt(notes, log, 'post the summary comment', () =>
+      upsertStickyComment(client, { owner: where.owner, repo: where.repo, issueNumber: where.number }, SUMMARY_MARKER, body),
+    );
+    if (posted === undefined) {
+      // Said in the notes; the job summary has the review.
+    } else if (posted.kind === 'forbidden') {
+      if (!notes.includes(READ_ONLY_NOTE)) {
         notes.push(READ_ONLY_NOTE);
-        log.notice(`${notes[0]} (${posted.message})`);
+        log.notice(`${READ_ONLY_NOTE} (${posted.message})`);
       }
     } else {
       log.info(`Review ${posted.kind}: ${posted.url}`);
@@ -124,22 +143,24 @@ export async function publishChecks(
   log: Log,
 ): Promise<Published> {
   const { report, settings } = input;
+  const notes: string[] = [];
   if (settings.checkRun) {
-    const run = await publishCheckRun(client, where, {
-      headSha: input.headSha,
-      conclusion: checkConclusion(settings.failOn, report.status),
-      title: `${report.status} · ${report.findings.length} finding(s)`,
-      summary: renderMarkdown(report, { maxLength: 65_535, marker: false, fullReportHint: 'the job summary of this run' }),
-      findings: report.findings,
-    });
-    if (run.kind === 'created') {
+    const run = await attempt(notes, log, 'create the check run', () =>
+      publishCheckRun(client, where, {
+        headSha: input.headSha,
+        conclusion: checkConclusion(settings.failOn, report.status),
+        title: `${report.status} · ${report.findings.length} finding(s)`,
+        summary: renderMarkdown(report, { maxLength: 65_535, marker: false, fullReportHint: 'the job summary of this run' }),
+        findings: report.findings,
+      }),
+    );
+    if (run?.kind === 'created') {
       log.info(`Check run: ${run.url} (${run.annotations} annotation(s)).`);
-      return { notes: [] };
+      return { notes };
     }
-    log.info(`No check run (the token lacks checks: write: ${run.message}); the findings are workflow annotations instead.`);
+    if (run?.kind === 'forbidden') log.info(`No check run (the token lacks checks: write: ${run.message}); the findings are workflow annotations instead.`);
   }
   const { omitted } = emitAnnotations(report.findings, sink);
-  return {
-    notes: omitted > 0 ? [`${omitted} finding(s) are not shown as annotations (GitHub shows at most 10 per level in a step); all are below.`] : [],
-  };
+  if (omitted > 0) notes.push(`${omitted} finding(s) are not shown as annotations (GitHub shows at most 10 per level in a step); all are below.`);
+  return { notes };
 }

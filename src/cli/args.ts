@@ -91,7 +91,9 @@ export function parseCliArgs(argv: string[]): CliArgs {
     throw new UsageError(`--format must be markdown, json or sarif, not "${format}"`);
   }
   const budget = values['max-input-tokens'];
-  if (budget !== undefined && !/^\d+$/.test(budget)) throw new UsageError(`--max-input-tokens must be a whole number, not "${budget}"`);
+  if (budget !== undefined && (!/^\d+$/.test(budget) || Number(budget) < 1000)) {
+    throw new UsageError(`--max-input-tokens must be a whole number of at least 1000, not "${budget}"`);
+  }
   if (values.model !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._:@-]*$/.test(values.model)) {
     throw new UsageError(`--model must be a model id such as ${DEFAULT_MODEL}, not "${values.model}"`);
   }

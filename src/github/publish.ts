@@ -94,7 +94,10 @@ export async function upsertStickyComment(client: GitHubClient, target: Target, 
   }
 }
 
-/** The body of the sticky comment an earlier run left (found as `upsertStickyComment` finds it), if any. */
+/**
+ * The body of the sticky comment an earlier run left, if any: a bot's only. Its hidden state decides
+ * what is reviewed again and what is not posted again, so a marker a person pasted is not trusted.
+ */
 export async function readStickyComment(client: GitHubClient, target: Target, marker: string): Promise<string | undefined> {
-  return sticky(await markedComments(client, target, marker))?.body ?? undefined;
+  return (await markedComments(client, target, marker)).find((c) => c.user?.type === 'Bot')?.body ?? undefined;
 }

@@ -228,14 +228,14 @@ function refusal(error: unknown): string {
 
 /**
  * The findings earlier runs posted inline on this pull request, by finding id, read from the markers of
- * their review comments (bot-authored ones preferred, newest wins); for incremental re-review.
+ * their review comments (a bot's only, newest wins); for incremental re-review.
  */
 export async function postedFindings(client: GitHubClient, target: ReviewTarget): Promise<Map<string, PostedFinding>> {
   const comments = await client.paginate(client.rest.pulls.listReviewComments, { owner: target.owner, repo: target.repo, pull_number: target.pullNumber, per_page: 100 });
-  const ours = comments.filter((c) => c.in_reply_to_id === undefined && FINDING_MARKER.test(c.body));
-  const bots = ours.filter((c) => c.user?.type === 'Bot');
+  // A bot's comments only: a finding marker a person pasted must not stop a finding from being posted.
+  const ours = comments.filter((c) => c.in_reply_to_id === undefined && c.user?.type === 'Bot' && FINDING_MARKER.test(c.body));
   const posted = new Map<string, PostedFinding>();
-  for (const c of (bots.length > 0 ? bots : ours).sort((a, b) => a.id - b.id)) {
+  for (const c of ours.sort((a, b) => a.id - b.id)) {
     const id = decodeURIComponent(FINDING_MARKER.exec(c.body)?.[1] ?? '');
     posted.set(id, { commentId: c.id, path: c.path, ...(typeof c.line === 'number' ? { line: c.line } : {}) });
   }

@@ -27,6 +27,10 @@ const StoredFindingSchema = z.object({
   title: z.string().max(1000),
   rule: z.string().max(200),
   source: z.enum(['check', 'llm']),
+  /** The agent that reported it (absent in states written before it was recorded). */
+  agent: z.string().max(200).optional(),
+  /** The kind of finding (absent in older states: taken as a problem). */
+  kind: z.enum(['problem', 'question']).optional(),
   /** An inline comment (a review thread) was posted for it. */
   inline: z.boolean(),
 });
@@ -38,6 +42,10 @@ const ReviewStateSchema = z.object({
   findings: z.array(StoredFindingSchema).max(10_000),
   /** Ids of resolved findings whose inline thread got a reply; kept while they stay resolved. */
   replied: z.array(z.string().max(200)).max(10_000),
+  /** Whether that run had the LLM reviewer (absent in older states: unknown, so the next one is full). */
+  llm: z.boolean().optional(),
+  /** Routed files the LLM reviewer did not see on that run (budget, a failed call). */
+  llmPending: z.array(z.string().max(4096)).max(3_000).optional(),
 });
 
 export type StoredFinding = z.infer<typeof StoredFindingSchema>;
@@ -61,7 +69,10 @@ function keepOrder(findings: readonly StoredFinding[]): number[] {
 /** Only the stored fields, the title cut short; undefined for one that would make the whole state unreadable. */
 function storable(f: StoredFinding): StoredFinding | undefined {
   const title = f.title.length <= STORED_TITLE_LENGTH ? f.title : `${f.title.slice(0, STORED_TITLE_LENGTH - 1)}…`;
-  const picked = { id: f.id, file: f.file, ...(f.line === undefined ? {} : { line: f.line }), severity: f.severity, title, rule: f.rule, source: f.source, inline: f.inline };
+  const picked = {
+    id: f.id, file: f.file, ...(f.line === undefined ? {} : { line: f.line }), severity: f.severity, title, rule: f.rule, source: f.source,
+    ...(f.agent === undefined ? {} : { agent: f.agent }), ...(f.kind === undefined ? {} : { kind: f.kind }), inline: f.inline,
+  };
   return StoredFindingSchema.safeParse(picked).success ? picked : undefined;
 }
 
@@ -77,6 +88,8 @@ export function encodeState(state: ReviewState): string {
     baseSha: state.baseSha.slice(0, 100),
     findings: state.findings.flatMap((f) => storable(f) ?? []),
     replied: state.replied.slice(-STORED_REPLIED),
+    ...(state.llm === undefined ? {} : { llm: state.llm }),
+    ...(state.llmPending === undefined ? {} : { llmPending: state.llmPending.slice(0, 3_000) }),
   };
   const whole = wrap(base);
   if (whole.length <= STATE_MAX_LENGTH) return whole;

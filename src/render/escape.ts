@@ -7,6 +7,9 @@ import { silenceMentions } from '../security/sanitise.js';
  */
 export function safeMarkdown(text: string): string {
   return text
+    // A backslash-escaped backtick opens no code span on GitHub: make it an entity so it cannot pass
+    // for one here either, or the text after it would be left unescaped.
+    .replace(/\\`/g, '&#96;')
     .split(/(`[^`\n]*`)/)
     .map((part, i) => (i % 2 === 1 ? part : escapeText(part)))
     .join('');

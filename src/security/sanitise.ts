@@ -122,7 +122,13 @@ export function silenceMentions(text: string): string {
 
 /** Text that imitates our own hidden markers (`<!-- architect-review:summary -->`), so our comments cannot be forged. */
 function removeMarkerImitations(text: string): string {
-  return text.replace(/<!--\s*architect-review[^\n]*?(?:-->|$)/gim, '');
+  // Until nothing changes: removing one imitation must not join the pieces around it into another.
+  let out = text;
+  for (let previous = ''; previous !== out; ) {
+    previous = out;
+    out = out.replace(/<!--\s*architect-review[^\n]*?(?:-->|$)/gim, '');
+  }
+  return out;
 }
 
 /** A link destination's scheme as a browser would read it: entities and escapes decoded, whitespace and controls dropped. */

@@ -216,6 +216,8 @@ describe('usage errors exit 2 with one line', () => {
     [['review'], /say what to review/],
     [['review', '--diff', 'x.diff', '--base', 'main'], /either --diff or --base/],
     [['review', '--diff', 'x.diff', '--format', 'xml'], /--format must be markdown, json or sarif/],
+    [['review', '--diff', 'x.diff', '--max-input-tokens', '0'], /--max-input-tokens must be a whole number of at least 1000, not "0"/],
+    [['review', '--diff', 'x.diff', '--model', 'claude sonnet'], /--model must be a model id/],
     [['review', '--diff', 'x.diff', '--fail-on', 'always'], /--fail-on must be one of/],
     [['review', '--bogus'], /^architect-review: Unknown option '--bogus'\n$/],
     [['review', '--diff', join(EXAMPLE, 'pr.diff'), '--agents', '/nonexistent/agents'], /--agents \/nonexistent\/agents is not a folder/],

