@@ -22064,7 +22064,13 @@ function silenceMentions(text) {
 }
 /** Text that imitates our own hidden markers (`<!-- architect-review:summary -->`), so our comments cannot be forged. */
 function removeMarkerImitations(text) {
-    return text.replace(/<!--\s*architect-review[^\n]*?(?:-->|$)/gim, '');
+    // Until nothing changes: removing one imitation must not join the pieces around it into another.
+    let out = text;
+    for (let previous = ''; previous !== out;) {
+        previous = out;
+        out = out.replace(/<!--\s*architect-review[^\n]*?(?:-->|$)/gim, '');
+    }
+    return out;
 }
 /** A link destination's scheme as a browser would read it: entities and escapes decoded, whitespace and controls dropped. */
 function schemeOf(destination) {
@@ -22164,6 +22170,9 @@ function neutraliseModelCode(text) {
  */
 function safeMarkdown(text) {
     return text
+        // A backslash-escaped backtick opens no code span on GitHub: make it an entity so it cannot pass
+        // for one here either, or the text after it would be left unescaped.
+        .replace(/\\`/g, '&#96;')
         .split(/(`[^`\n]*`)/)
         .map((part, i) => (i % 2 === 1 ? part : escapeText(part)))
         .join('');
@@ -64488,8 +64497,9 @@ function parseCliArgs(argv) {
         throw new UsageError(`--format must be markdown, json or sarif, not "${format}"`);
     }
     const budget = values['max-input-tokens'];
-    if (budget !== undefined && !/^\d+$/.test(budget))
-        throw new UsageError(`--max-input-tokens must be a whole number, not "${budget}"`);
+    if (budget !== undefined && (!/^\d+$/.test(budget) || Number(budget) < 1000)) {
+        throw new UsageError(`--max-input-tokens must be a whole number of at least 1000, not "${budget}"`);
+    }
     if (values.model !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._:@-]*$/.test(values.model)) {
         throw new UsageError(`--model must be a model id such as ${DEFAULT_MODEL}, not "${values.model}"`);
     }
