@@ -232,3 +232,20 @@ describe('the built action on bad input', () => {
     expect(run.stderr).not.toMatch(/at .*\.js:\d+/);
   });
 });
+
+describe('the built action when one publishing step keeps failing', () => {
+  it('still posts the rest, sets the outputs, and says what failed', async () => {
+    addExamplePr(github);
+    github.failNext({ method: 'POST', path: /\/check-runs$/ }, { status: 500 }, 10);
+    github.failNext({ method: 'GET', path: /\/check-runs$/ }, { status: 500 }, 10);
+    const run = await runAction({ apiUrl: github.url, event: pullRequestEvent(PR) });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(github.comments('acme', 'shop', PR.number)).toHaveLength(1);
+    expect(github.reviews('acme', 'shop', PR.number)).toHaveLength(1);
+    expect(run.outputs).toMatchObject({ status: 'blocked', 'findings-count': '4' });
+    expect(run.summary).toContain('Could not create the check run');
+    expect(run.stdout).toMatch(/::warning::Could not create the check run/);
+    // The findings still reach the log as workflow annotations.
+    expect(run.stdout).toMatch(/::error title=Model loaded on every request[^\n]*,file=serving\/app\.py,line=23,/);
+  });
+});
