@@ -1,19 +1,18 @@
 import type { Agent } from './agents/types.js';
 import type { ChangeSet } from './changeset/types.js';
-import type { AgentReport, Finding, Report, Severity } from './report/types.js';
+import { SEVERITY_RANK, type AgentReport, type Finding, type Report, type Severity } from './report/types.js';
 import { route, type Routing } from './router/route.js';
 import { ignoreReformatting } from './changeset/formatting.js';
 import { runAgentRules } from './checks/run.js';
 import { RULES } from './checks/registry.js';
 import { checklistVerdicts, dedupe, statusOf, worst } from './verdict/verdict.js';
 
-const SEVERITY_ORDER = { high: 0, medium: 1, low: 2 } as const;
 const SCOPES: ReadonlyMap<string, string> = new Map([...RULES.values()].map((r) => [r.id, r.scope]));
 
 /** The order findings are shown in: severity, then file, line and rule. */
 export function byImportance(a: Finding, b: Finding): number {
   return (
-    SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
+    SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
     a.file.localeCompare(b.file) ||
     (a.line ?? 0) - (b.line ?? 0) ||
     a.rule.localeCompare(b.rule)

@@ -3,7 +3,7 @@
  * GitHub shows at most 10 error, 10 warning and 10 notice annotations per step and 50 per job;
  * the rest are dropped silently (https://github.com/actions/toolkit/blob/main/docs/problem-matchers.md#limitations).
  */
-import type { Finding, Severity } from '../report/types.js';
+import { SEVERITY_RANK, type Finding, type Severity } from '../report/types.js';
 
 /** Where an annotation points; the shape of `@actions/core`'s `AnnotationProperties`. */
 export interface AnnotationProps {
@@ -40,12 +40,11 @@ export interface AnnotationOutcome {
 export type WorkflowLevel = keyof AnnotationSink;
 export const WORKFLOW_LEVEL: Readonly<Record<Severity, WorkflowLevel>> = Object.freeze({ high: 'error', medium: 'warning', low: 'notice' });
 
-const RANK: Record<Severity, number> = { high: 0, medium: 1, low: 2 };
 const KIND_RANK: Record<Finding['kind'], number> = { problem: 0, question: 1 };
 
 /** Findings most severe first (problems before questions on a tie), otherwise in their report order. */
 export function bySeverity(findings: readonly Finding[]): Finding[] {
-  return [...findings].sort((a, b) => RANK[a.severity] - RANK[b.severity] || KIND_RANK[a.kind] - KIND_RANK[b.kind]);
+  return [...findings].sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || KIND_RANK[a.kind] - KIND_RANK[b.kind]);
 }
 
 /** The body of an annotation: what is wrong, then the remedy and where the finding came from. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ChangeSet, ChangedFile } from '../changeset/types.js';
-import type { Finding, Severity } from '../report/types.js';
+import { SEVERITY_RANK, type Finding, type Severity } from '../report/types.js';
 import { code, safeMarkdown } from '../render/escape.js';
 import type { GitHubClient } from './client.js';
 import { NO_RETRY, isForbidden, statusOf, writeOnce } from './client.js';
@@ -57,7 +57,6 @@ export interface PostedFinding {
 export type ReplyResult = { kind: 'posted'; id: number; url: string } | { kind: 'forbidden'; message: string };
 
 const SEVERITY_LABEL: Record<Severity, string> = { high: '🔴 High', medium: '🟠 Medium', low: '🔵 Low' };
-const SEVERITY_ORDER: Record<Severity, number> = { high: 0, medium: 1, low: 2 };
 const FINDING_MARKER = /^<!-- architect-review:finding (\S+) -->/;
 
 /** The hidden line that names the finding an inline comment is about (ids are URI-encoded so `-->` cannot end it). */
@@ -139,7 +138,7 @@ function plan(input: InlineInput): { inline: Planned[]; overCap: Finding[]; unan
     if (anchor) anchored.push({ finding, anchor });
     else unanchored.push(finding);
   }
-  anchored.sort((a, b) => SEVERITY_ORDER[a.finding.severity] - SEVERITY_ORDER[b.finding.severity]);
+  anchored.sort((a, b) => SEVERITY_RANK[a.finding.severity] - SEVERITY_RANK[b.finding.severity]);
   const cap = Math.max(0, Math.floor(input.cap));
   return { inline: anchored.slice(0, cap), overCap: anchored.slice(cap).map((p) => p.finding), unanchored };
 }

@@ -1,5 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
+import { SEVERITY_RANK } from '../report/types.js';
 
 /**
  * What the sticky comment remembers between runs, hidden at its very end: the head reviewed and the
@@ -51,7 +52,6 @@ const ReviewStateSchema = z.object({
 export type StoredFinding = z.infer<typeof StoredFindingSchema>;
 export type ReviewState = z.infer<typeof ReviewStateSchema>;
 
-const SEVERITY_RANK = { high: 0, medium: 1, low: 2 } as const;
 
 function wrap(state: ReviewState): string {
   const json = JSON.stringify(state);

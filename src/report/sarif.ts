@@ -5,7 +5,7 @@
 import { RULES } from '../checks/registry.js';
 import type { Rule } from '../checks/types.js';
 import { safeMarkdown } from '../render/escape.js';
-import type { Finding, Report, Severity } from './types.js';
+import { SEVERITY_RANK, type Finding, type Report, type Severity } from './types.js';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 export const TOOL_NAME = 'Architect Review';
@@ -81,7 +81,6 @@ export function sarifOptions(overrides: Partial<SarifOptions> = {}): SarifOption
 
 const LEVEL: Record<Severity, SarifLevel> = { high: 'error', medium: 'warning', low: 'note' };
 const PROBLEM_SEVERITY = { high: 'error', medium: 'warning', low: 'recommendation' } as const;
-const RANK: Record<Severity, number> = { high: 0, medium: 1, low: 2 };
 
 const LLM_RULE: RuleMeta = {
   id: LLM_RULE_ID,
@@ -111,7 +110,7 @@ export function ruleMetaFromRegistry(rules: ReadonlyMap<string, Rule> = RULES): 
 export function toSarif(report: Report, options: SarifOptions): SarifLog {
   const metas = ruleEntries(report.findings, options.rules);
   const index = new Map(metas.map((meta, i) => [meta.id, i]));
-  const ordered = [...report.findings].sort((a, b) => RANK[a.severity] - RANK[b.severity]);
+  const ordered = [...report.findings].sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
   const kept = ordered.slice(0, MAX_RESULTS);
   const uri = options.informationUri ? { informationUri: options.informationUri } : {};
   const driver: SarifDriver = { name: TOOL_NAME, version: options.toolVersion, ...uri, rules: metas.map(toRule) };

@@ -1,6 +1,8 @@
 import type { Status } from '../agents/types.js';
 
 export type Severity = 'high' | 'medium' | 'low';
+/** Most severe first: the one order findings are sorted, capped and kept in. */
+export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { high: 0, medium: 1, low: 2 };
 export type Verdict = 'pass' | 'fail' | 'needs_info' | 'not_applicable';
 
 export interface Finding {
