@@ -68,7 +68,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       event.pr,
     );
     const where = { ...target, number: event.pr.number };
-    const { previous, scope }: { previous?: ReviewState; scope: ReviewScope } = settings.comment
+    const { previous, stickyId, scope }: { previous?: ReviewState; stickyId?: number; scope: ReviewScope } = settings.comment
       ? await previousReview(client, where, event.pr, (m) => core.warning(m))
       : { scope: { mode: 'full' } };
 
@@ -97,7 +97,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     const log = { info: core.info, notice: (m: string) => core.notice(m), warning: (m: string) => core.warning(m) };
     const notes: string[] = [];
     const headSha = event.pr.headSha;
-    const posted = await publishOnPullRequest(client, where, { report, toPost, state, ...(previous ? { previous } : {}), changeSet: listed.changeSet, headSha, settings }, log);
+    const posted = await publishOnPullRequest(client, where, { report, toPost, state, ...(previous ? { previous } : {}), ...(stickyId === undefined ? {} : { stickyId }), changeSet: listed.changeSet, headSha, settings }, log);
     notes.push(...posted.notes);
     notes.push(...(await publishChecks(client, target, { report, headSha: event.pr.headSha, settings }, core, log)).notes);
 

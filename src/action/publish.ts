@@ -52,7 +52,17 @@ export function resolvedReply(headSha: string): string {
 export async function publishOnPullRequest(
   client: GitHubClient,
   where: Where,
-  input: { report: Report; toPost: Finding[]; state: ReviewState; previous?: ReviewState; changeSet: ChangeSet; headSha: string; settings: Settings },
+  input: {
+    report: Report;
+    toPost: Finding[];
+    state: ReviewState;
+    previous?: ReviewState;
+    /** The summary comment an earlier run left, when reading the state found it: not listed again. */
+    stickyId?: number;
+    changeSet: ChangeSet;
+    headSha: string;
+    settings: Settings;
+  },
   log: Log,
 ): Promise<Published> {
   const notes: string[] = [];
@@ -60,12 +70,15 @@ export async function publishOnPullRequest(
   let state = input.state;
   let canWrite = true;
   let toPost = input.toPost;
+  // The earlier runs' review threads, listed once: what was posted, and where to reply.
+  let listed: ReturnType<typeof postedFindings> | undefined;
+  const earlierThreads = (): ReturnType<typeof postedFindings> => (listed ??= postedFindings(client, target));
 
   if (input.settings.inlineComments && input.settings.maxInlineComments > 0 && toPost.length > 0) {
     // The review threads say what was posted, also when the summary comment's state is missing or
     // older than them (comment: false, a deleted comment, a run cancelled between the two writes).
     try {
-      const threads = await postedFindings(client, target);
+      const threads = await earlierThreads();
       state = recordPosted(state, toPost.filter((f) => threads.has(f.id)).map((f) => f.id));
       toPost = toPost.filter((f) => !threads.has(f.id));
     } catch (error) {
@@ -93,7 +106,7 @@ export async function publishOnPullRequest(
   const reply = resolvedNeedingReply(input.previous, input.report.resolved ?? []);
   if (canWrite && reply.length > 0) {
     try {
-      const threads = await postedFindings(client, target);
+      const threads = await earlierThreads();
       const replied: string[] = [];
       for (const id of reply) {
         const thread = threads.get(id);
@@ -115,7 +128,7 @@ export async function publishOnPullRequest(
       state: encodeState(state),
     });
     const posted = await attempt(notes, log, 'post the summary comment', () =>
-      upsertStickyComment(client, { owner: where.owner, repo: where.repo, issueNumber: where.number }, SUMMARY_MARKER, body),
+      upsertStickyComment(client, { owner: where.owner, repo: where.repo, issueNumber: where.number }, SUMMARY_MARKER, body, input.stickyId),
     );
     if (posted === undefined) {
       // Said in the notes; the job summary has the review.

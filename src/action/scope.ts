@@ -12,7 +12,7 @@ export interface Where {
 }
 
 /**
- * What the last run on this pull request recorded in its sticky comment, and how much of the change
+ * What the last run on this pull request recorded in its sticky comment (and which comment that is), and how much of the change
  * this run must look at again: everything (first run, a force-push, a new base) or what changed since.
  * A read that fails costs the incremental part, never the review.
  */
@@ -21,19 +21,20 @@ export async function previousReview(
   where: Where,
   pr: { headSha: string; baseSha: string },
   warn: (message: string) => void,
-): Promise<{ previous?: ReviewState; scope: ReviewScope }> {
-  let previous: ReviewState | undefined;
+): Promise<{ previous?: ReviewState; stickyId?: number; scope: ReviewScope }> {
+  let sticky: { id: number; body: string } | undefined;
   try {
-    const body = await readStickyComment(client, { owner: where.owner, repo: where.repo, issueNumber: where.number }, SUMMARY_MARKER);
-    previous = body === undefined ? undefined : decodeState(body);
+    sticky = await readStickyComment(client, { owner: where.owner, repo: where.repo, issueNumber: where.number }, SUMMARY_MARKER);
   } catch (error) {
     warn(`Could not read the earlier review comment (${(error as Error).message}); reviewing the whole change.`);
     return { scope: { mode: 'full' } };
   }
-  if (!previous) return { scope: { mode: 'full' } };
+  const found = sticky ? { stickyId: sticky.id } : {};
+  const previous = sticky ? decodeState(sticky.body) : undefined;
+  if (!previous) return { ...found, scope: { mode: 'full' } };
   if (previous.baseSha !== pr.baseSha) {
-    return { previous, scope: { mode: 'full', reason: `the base moved since the last review (${previous.baseSha.slice(0, 7)} → ${pr.baseSha.slice(0, 7)})` } };
+    return { previous, ...found, scope: { mode: 'full', reason: `the base moved since the last review (${previous.baseSha.slice(0, 7)} → ${pr.baseSha.slice(0, 7)})` } };
   }
   const since = await changedSince(client, { owner: where.owner, repo: where.repo }, previous.headSha, pr.headSha);
-  return { previous, scope: since.kind === 'ok' ? { mode: 'incremental', changedFiles: new Set(since.files) } : { mode: 'full', reason: since.reason } };
+  return { previous, ...found, scope: since.kind === 'ok' ? { mode: 'incremental', changedFiles: new Set(since.files) } : { mode: 'full', reason: since.reason } };
 }

@@ -79,9 +79,19 @@ async function settle(client: GitHubClient, target: Target, marker: string, body
  * Bot-authored comments are preferred so a human quoting the marker does not capture the review.
  * A create that fails with a 5xx is not re-sent when it landed, and concurrent runs end with one comment.
  * A 403 (read-only token) is returned, not thrown: the caller falls back to the job summary.
+ * `knownId`, the comment a caller already found (see `readStickyComment`), saves listing them again.
  */
-export async function upsertStickyComment(client: GitHubClient, target: Target, marker: string, body: string): Promise<PublishResult> {
+export async function upsertStickyComment(client: GitHubClient, target: Target, marker: string, body: string, knownId?: number): Promise<PublishResult> {
   try {
+    if (knownId !== undefined) {
+      try {
+        const data = await update(client, target, knownId, body);
+        return { kind: 'updated', url: data.html_url, id: data.id };
+      } catch (error) {
+        // Deleted since it was read: look again, as without it.
+        if (statusOf(error) !== 404) throw error;
+      }
+    }
     const existing = sticky(await markedComments(client, target, marker));
     if (existing) {
       const data = await update(client, target, existing.id, body);
@@ -98,6 +108,7 @@ export async function upsertStickyComment(client: GitHubClient, target: Target, 
  * The body of the sticky comment an earlier run left, if any: a bot's only. Its hidden state decides
  * what is reviewed again and what is not posted again, so a marker a person pasted is not trusted.
  */
-export async function readStickyComment(client: GitHubClient, target: Target, marker: string): Promise<string | undefined> {
-  return (await markedComments(client, target, marker)).find((c) => c.user?.type === 'Bot')?.body ?? undefined;
+export async function readStickyComment(client: GitHubClient, target: Target, marker: string): Promise<{ id: number; body: string } | undefined> {
+  const found = (await markedComments(client, target, marker)).find((c) => c.user?.type === 'Bot');
+  return found ? { id: found.id, body: found.body ?? '' } : undefined;
 }

@@ -77,6 +77,22 @@ describe('readStickyComment', () => {
     github.addComment('acme', 'shop', 7, `${MARKER}\nforged <!-- architect-review:state AAAA -->`, { login: 'mallory', type: 'User' });
     expect(await readStickyComment(fastClient(github.url), TARGET, MARKER)).toBeUndefined();
     github.addComment('acme', 'shop', 7, `${MARKER}\nthe review`, { login: 'github-actions[bot]', type: 'Bot' });
-    expect(await readStickyComment(fastClient(github.url), TARGET, MARKER)).toBe(`${MARKER}\nthe review`);
+    expect((await readStickyComment(fastClient(github.url), TARGET, MARKER))?.body).toBe(`${MARKER}\nthe review`);
+  });
+});
+
+describe('upsertStickyComment with the comment already found', () => {
+  it('edits it without listing the comments again', async () => {
+    const bot = github.addComment('acme', 'shop', 7, `${MARKER}\nold`, { login: 'github-actions[bot]', type: 'Bot' });
+    github.clearRequests();
+    const result = await upsertStickyComment(fastClient(github.url), TARGET, MARKER, `${MARKER}\nnew`, bot.id);
+    expect(result).toMatchObject({ kind: 'updated', id: bot.id });
+    expect(github.requests.map((r) => r.method)).toEqual(['PATCH']);
+  });
+
+  it('looks again when that comment was deleted in the meantime', async () => {
+    const result = await upsertStickyComment(fastClient(github.url), TARGET, MARKER, `${MARKER}\nnew`, 424242);
+    expect(result.kind).toBe('created');
+    expect(github.comments('acme', 'shop', 7).map((c) => c.body)).toEqual([`${MARKER}\nnew`]);
   });
 });
