@@ -31788,6 +31788,9 @@ function severityOverrides(config) {
     return overrides;
 }
 
+/** Most severe first: the one order findings are sorted, capped and kept in. */
+const SEVERITY_RANK = { high: 0, medium: 1, low: 2 };
+
 const PY_IMPORT = /^\s*import\s+([\w.]+(?:\s+as\s+\w+)?(?:\s*,\s*[\w.]+(?:\s+as\s+\w+)?)*)/;
 const PY_FROM = /^\s*from\s+([\w.]+)\s+import\b/;
 const JS_FROM = /(?:^|\s)(?:import|export)\s[^'"`]*?\bfrom\s*['"]([^'"]+)['"]/;
@@ -32089,9 +32092,9 @@ function runAgentRules(agent, files, changeSet, severity = new Map()) {
     return { runs, problems };
 }
 
-const RANK$1 = { ok: 0, needs_info: 1, blocked: 2 };
+const RANK = { ok: 0, needs_info: 1, blocked: 2 };
 function worst(statuses) {
-    return statuses.reduce((a, b) => (RANK$1[b] > RANK$1[a] ? b : a), 'ok');
+    return statuses.reduce((a, b) => (RANK[b] > RANK[a] ? b : a), 'ok');
 }
 /**
  * The output contract: `blocked` when a high-severity problem is found; `needs_info` when a
@@ -32151,11 +32154,10 @@ function dedupe(findings) {
     });
 }
 
-const SEVERITY_ORDER = { high: 0, medium: 1, low: 2 };
 const SCOPES = new Map([...RULES.values()].map((r) => [r.id, r.scope]));
 /** The order findings are shown in: severity, then file, line and rule. */
 function byImportance(a, b) {
-    return (SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
+    return (SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
         a.file.localeCompare(b.file) ||
         (a.line ?? 0) - (b.line ?? 0) ||
         a.rule.localeCompare(b.rule));
@@ -64083,7 +64085,6 @@ function sarifOptions(overrides = {}) {
 }
 const LEVEL = { high: 'error', medium: 'warning', low: 'note' };
 const PROBLEM_SEVERITY = { high: 'error', medium: 'warning', low: 'recommendation' };
-const RANK = { high: 0, medium: 1, low: 2 };
 const LLM_RULE = {
     id: LLM_RULE_ID,
     summary: 'An architecture concern raised by the LLM reviewer against an agent\'s checklist.',
@@ -64112,7 +64113,7 @@ function ruleMetaFromRegistry(rules = RULES) {
 function toSarif(report, options) {
     const metas = ruleEntries(report.findings, options.rules);
     const index = new Map(metas.map((meta, i) => [meta.id, i]));
-    const ordered = [...report.findings].sort((a, b) => RANK[a.severity] - RANK[b.severity]);
+    const ordered = [...report.findings].sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
     const kept = ordered.slice(0, MAX_RESULTS);
     const uri = options.informationUri ? { informationUri: options.informationUri } : {};
     const driver = { name: TOOL_NAME, version: options.toolVersion, ...uri, rules: metas.map(toRule) };

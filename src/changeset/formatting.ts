@@ -22,6 +22,21 @@ function normalise(lines: readonly DiffLine[]): string {
  * (a `def` line added, say) is still new code.
  */
 function withoutReformat(hunk: Hunk): Hunk {
+  let judged = JUDGED.get(hunk);
+  if (judged === undefined) {
+    judged = judge(hunk);
+    JUDGED.set(hunk, judged);
+  }
+  return judged;
+}
+
+/**
+ * Each hunk judged once: a review plans on the change, then checks the same hunks again once head
+ * contents are attached (new file objects, the same hunk objects).
+ */
+const JUDGED = new WeakMap<Hunk, Hunk>();
+
+function judge(hunk: Hunk): Hunk {
   const added = hunk.lines.filter((l) => l.kind === 'add');
   const removed = hunk.lines.filter((l) => l.kind === 'del');
   if (added.length === 0 || removed.length === 0 || normalise(added) !== normalise(removed)) return hunk;
