@@ -1,12 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { envVarRenamed } from '../../src/checks/system/env-var-renamed.js';
-import type { RuleHit } from '../../src/checks/types.js';
-import { changeSetOf, lineOf, src, type FileChange } from '../changeset/git-diff.js';
+import { lineOf, src } from '../changeset/git-diff.js';
+import { hitsOnChanges } from './harness.js';
 
-function hitsOn(changes: FileChange[]): RuleHit[] {
-  const changeSet = changeSetOf(changes);
-  return changeSet.files.filter((f) => envVarRenamed.appliesTo(f)).flatMap((f) => envVarRenamed.check(f, changeSet));
-}
+const hitsOn = hitsOnChanges(envVarRenamed);
 
 const SETTINGS_PY = src`
   import os

@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { errorReturnedWith200 } from '../../src/checks/system/error-returned-with-200.js';
-import type { RuleHit } from '../../src/checks/types.js';
-import type { ChangedFile } from '../../src/changeset/types.js';
-import { addedFile, changedFile, lineOf, prInfo, src } from '../changeset/git-diff.js';
+import { addedFile, changedFile, lineOf, src } from '../changeset/git-diff.js';
+import { hitsOf, onlyHitOf } from './harness.js';
 
-function hitsOn(file: ChangedFile): RuleHit[] {
-  expect(errorReturnedWith200.appliesTo(file)).toBe(true);
-  return errorReturnedWith200.check(file, { pr: prInfo(), files: [file], skipped: [] });
-}
-
-function onlyHit(file: ChangedFile): RuleHit {
-  const hits = hitsOn(file);
-  expect(hits).toHaveLength(1);
-  const [hit] = hits;
-  if (!hit) throw new Error('no hit');
-  return hit;
-}
+const hitsOn = hitsOf(errorReturnedWith200);
+const onlyHit = onlyHitOf(hitsOn);
 
 const COUPONS_TS = src`
   import { Router } from 'express';

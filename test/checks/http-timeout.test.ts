@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { httpCallWithoutTimeout } from '../../src/checks/system/http-timeout.js';
-import type { RuleHit } from '../../src/checks/types.js';
 import type { ChangedFile } from '../../src/changeset/types.js';
-import { addedFile, changedFile, lineOf, prInfo, src } from '../changeset/git-diff.js';
+import { addedFile, changedFile, lineOf, src } from '../changeset/git-diff.js';
+import { checkOf, hitsOf, onlyHitOf } from './harness.js';
 
-function hitsOn(file: ChangedFile): RuleHit[] {
-  return httpCallWithoutTimeout.check(file, { pr: prInfo(), files: [file], skipped: [] });
-}
-
-function onlyHit(file: ChangedFile): RuleHit {
-  expect(httpCallWithoutTimeout.appliesTo(file)).toBe(true);
-  const hits = hitsOn(file);
-  expect(hits).toHaveLength(1);
-  const [hit] = hits;
-  if (!hit) throw new Error('no hit');
-  return hit;
-}
+const hitsOn = checkOf(httpCallWithoutTimeout);
+const onlyHit = onlyHitOf(hitsOf(httpCallWithoutTimeout));
 
 function quiet(file: ChangedFile): void {
   expect(hitsOn(file)).toEqual([]);

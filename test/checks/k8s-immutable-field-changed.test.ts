@@ -1,14 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { k8sImmutableFieldChanged } from '../../src/checks/system/k8s-immutable-field-changed.js';
-import type { RuleHit } from '../../src/checks/types.js';
 import type { ChangedFile } from '../../src/changeset/types.js';
-import { addedFile, changedFile, lineOf, prInfo, src } from '../changeset/git-diff.js';
+import { addedFile, changedFile, lineOf, src } from '../changeset/git-diff.js';
 import { DEPLOYMENT, SERVICE } from './k8s-fixtures.js';
+import { hitsIfApplies } from './harness.js';
 
-function hitsOn(file: ChangedFile): RuleHit[] {
-  if (!k8sImmutableFieldChanged.appliesTo(file)) return [];
-  return k8sImmutableFieldChanged.check(file, { pr: prInfo(), files: [file], skipped: [] });
-}
+const hitsOn = hitsIfApplies(k8sImmutableFieldChanged);
 
 function withContent(file: ChangedFile, content: string): ChangedFile {
   file.content = content;

@@ -1,14 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { k8sMissingReadinessProbe } from '../../src/checks/system/k8s-missing-readiness-probe.js';
-import type { RuleHit } from '../../src/checks/types.js';
-import type { ChangedFile } from '../../src/changeset/types.js';
-import { addedFile, changedFile, lineOf, prInfo, src } from '../changeset/git-diff.js';
+import { addedFile, changedFile, lineOf, src } from '../changeset/git-diff.js';
 import { BARE_DEPLOYMENT, DEPLOYMENT, SERVICE } from './k8s-fixtures.js';
+import { hitsIfApplies } from './harness.js';
 
-function hitsOn(file: ChangedFile): RuleHit[] {
-  if (!k8sMissingReadinessProbe.appliesTo(file)) return [];
-  return k8sMissingReadinessProbe.check(file, { pr: prInfo(), files: [file], skipped: [] });
-}
+const hitsOn = hitsIfApplies(k8sMissingReadinessProbe);
 
 const PROBE = '          readinessProbe:\n            httpGet:\n              path: /ready\n              port: http\n            periodSeconds: 5\n';
 

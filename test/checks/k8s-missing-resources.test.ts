@@ -1,14 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { k8sMissingResources } from '../../src/checks/system/k8s-missing-resources.js';
-import type { RuleHit } from '../../src/checks/types.js';
-import type { ChangedFile } from '../../src/changeset/types.js';
-import { addedFile, changedFile, lineOf, prInfo, src } from '../changeset/git-diff.js';
+import { addedFile, changedFile, lineOf, src } from '../changeset/git-diff.js';
 import { BARE_DEPLOYMENT, DEPLOYMENT, SERVICE } from './k8s-fixtures.js';
+import { hitsIfApplies } from './harness.js';
 
-function hitsOn(file: ChangedFile): RuleHit[] {
-  if (!k8sMissingResources.appliesTo(file)) return [];
-  return k8sMissingResources.check(file, { pr: prInfo(), files: [file], skipped: [] });
-}
+const hitsOn = hitsIfApplies(k8sMissingResources);
 
 describe('k8s-missing-resources fires', () => {
   it('on a new Deployment (after its Service, in one file) whose container sets nothing', () => {

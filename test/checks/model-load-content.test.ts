@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { modelLoadInRequestPath } from '../../src/checks/ml/model-load.js';
-import type { RuleHit } from '../../src/checks/types.js';
 import type { ChangedFile } from '../../src/changeset/types.js';
-import { addedFile, changedFile, lineOf, prInfo, src } from '../changeset/git-diff.js';
+import { addedFile, changedFile, lineOf, src } from '../changeset/git-diff.js';
+import { checkOf } from './harness.js';
 
-function hitsOn(file: ChangedFile): RuleHit[] {
-  return modelLoadInRequestPath.check(file, { pr: prInfo(), files: [file], skipped: [] });
-}
+const hitsOn = checkOf(modelLoadInRequestPath);
 
 /** The file as a source that could read the head side gives it. */
 function withContent(file: ChangedFile, content: string): ChangedFile {

@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { modelLoadInRequestPath } from '../../src/checks/ml/model-load.js';
-import type { RuleHit } from '../../src/checks/types.js';
-import type { ChangedFile } from '../../src/changeset/types.js';
 import { addedFile, changeSetOf, changedFile, lineOf, src } from '../changeset/git-diff.js';
+import { hitsOf, onlyHitOf } from './harness.js';
 
-function hitsOn(file: ChangedFile): RuleHit[] {
-  expect(modelLoadInRequestPath.appliesTo(file)).toBe(true);
-  return modelLoadInRequestPath.check(file, { pr: { title: 't', body: '', labels: [], fork: false }, files: [file], skipped: [] });
-}
-
-function onlyHit(file: ChangedFile): RuleHit {
-  const hits = hitsOn(file);
-  expect(hits).toHaveLength(1);
-  const [hit] = hits;
-  if (!hit) throw new Error('no hit');
-  return hit;
-}
+const hitsOn = hitsOf(modelLoadInRequestPath);
+const onlyHit = onlyHitOf(hitsOn);
 
 describe('model-load-in-request-path fires', () => {
   it('on joblib.load inside a FastAPI @app.post("/predict") handler', () => {

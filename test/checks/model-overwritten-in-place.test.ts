@@ -1,22 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { modelOverwrittenInPlace } from '../../src/checks/ml/model-overwritten-in-place.js';
 import { unversionedModelArtifact } from '../../src/checks/ml/unversioned-model-artifact.js';
-import type { RuleHit } from '../../src/checks/types.js';
-import type { ChangeSet, ChangedFile } from '../../src/changeset/types.js';
 import { addedFile, changeSetOf, changedFile, lineOf, prInfo, src } from '../changeset/git-diff.js';
+import { hitsOf, onlyHitOf } from './harness.js';
 
-function hitsOn(file: ChangedFile, changeSet?: ChangeSet): RuleHit[] {
-  expect(modelOverwrittenInPlace.appliesTo(file)).toBe(true);
-  return modelOverwrittenInPlace.check(file, changeSet ?? { pr: prInfo(), files: [file], skipped: [] });
-}
-
-function onlyHit(file: ChangedFile, changeSet?: ChangeSet): RuleHit {
-  const hits = hitsOn(file, changeSet);
-  expect(hits).toHaveLength(1);
-  const [hit] = hits;
-  if (!hit) throw new Error('no hit');
-  return hit;
-}
+const hitsOn = hitsOf(modelOverwrittenInPlace);
+const onlyHit = onlyHitOf(hitsOn);
 
 describe('model-overwritten-in-place fires', () => {
   it('on a retraining job that dumps straight into the live model directory', () => {

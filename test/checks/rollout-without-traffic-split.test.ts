@@ -1,13 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { rolloutWithoutTrafficSplit } from '../../src/checks/ml/rollout-without-traffic-split.js';
-import type { RuleHit } from '../../src/checks/types.js';
-import type { ChangeSet, ChangedFile } from '../../src/changeset/types.js';
-import { addedFile, changeSetOf, changedFile, lineOf, prInfo, src } from '../changeset/git-diff.js';
+import { addedFile, changeSetOf, changedFile, lineOf, src } from '../changeset/git-diff.js';
+import { hitsOf } from './harness.js';
 
-function hitsOn(file: ChangedFile, changeSet?: ChangeSet): RuleHit[] {
-  expect(rolloutWithoutTrafficSplit.appliesTo(file)).toBe(true);
-  return rolloutWithoutTrafficSplit.check(file, changeSet ?? { pr: prInfo(), files: [file], skipped: [] });
-}
+const hitsOn = hitsOf(rolloutWithoutTrafficSplit);
 
 const ISVC = src`
   apiVersion: serving.kserve.io/v1beta1

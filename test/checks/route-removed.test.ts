@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { routeRemoved } from '../../src/checks/system/route-removed.js';
-import type { RuleHit } from '../../src/checks/types.js';
-import type { ChangeSet } from '../../src/changeset/types.js';
-import { changeSetOf, lineOf, src, type FileChange } from '../changeset/git-diff.js';
+import { lineOf, src } from '../changeset/git-diff.js';
+import { hitsOnChanges, onlyHitOf } from './harness.js';
 
-function hitsOn(changes: FileChange[]): RuleHit[] {
-  const changeSet: ChangeSet = changeSetOf(changes);
-  return changeSet.files.filter((f) => routeRemoved.appliesTo(f)).flatMap((f) => routeRemoved.check(f, changeSet));
-}
-
-function onlyHit(changes: FileChange[]): RuleHit {
-  const hits = hitsOn(changes);
-  expect(hits).toHaveLength(1);
-  const [hit] = hits;
-  if (!hit) throw new Error('no hit');
-  return hit;
-}
+const hitsOn = hitsOnChanges(routeRemoved);
+const onlyHit = onlyHitOf(hitsOn);
 
 const USERS_BEFORE = src`
   from fastapi import APIRouter, Depends, HTTPException

@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { unversionedModelArtifact } from '../../src/checks/ml/unversioned-model-artifact.js';
-import type { RuleHit } from '../../src/checks/types.js';
-import type { ChangeSet, ChangedFile } from '../../src/changeset/types.js';
-import { addedFile, changeSetOf, changedFile, lineOf, prInfo, src } from '../changeset/git-diff.js';
+import type { ChangedFile } from '../../src/changeset/types.js';
+import { addedFile, changeSetOf, changedFile, lineOf, src } from '../changeset/git-diff.js';
+import { hitsOf, onlyHitOf } from './harness.js';
 
-function hitsOn(file: ChangedFile, changeSet?: ChangeSet): RuleHit[] {
-  expect(unversionedModelArtifact.appliesTo(file)).toBe(true);
-  return unversionedModelArtifact.check(file, changeSet ?? { pr: prInfo(), files: [file], skipped: [] });
-}
-
-function onlyHit(file: ChangedFile): RuleHit {
-  const hits = hitsOn(file);
-  expect(hits).toHaveLength(1);
-  const [hit] = hits;
-  if (!hit) throw new Error('no hit');
-  return hit;
-}
+const hitsOn = hitsOf(unversionedModelArtifact);
+const onlyHit = onlyHitOf((file: ChangedFile) => hitsOn(file));
 
 describe('unversioned-model-artifact fires', () => {
   it('on joblib.dump of a trained pipeline to a constant path', () => {

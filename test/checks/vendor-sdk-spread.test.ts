@@ -1,12 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { vendorSdkSpread } from '../../src/checks/system/vendor-sdk-spread.js';
-import type { RuleHit } from '../../src/checks/types.js';
-import { changeSetOf, lineOf, src, type FileChange } from '../changeset/git-diff.js';
+import { lineOf, src } from '../changeset/git-diff.js';
+import { hitsOnChanges } from './harness.js';
 
-function hitsOn(changes: FileChange[]): RuleHit[] {
-  const changeSet = changeSetOf(changes);
-  return changeSet.files.filter((f) => vendorSdkSpread.appliesTo(f)).flatMap((f) => vendorSdkSpread.check(f, changeSet));
-}
+const hitsOn = hitsOnChanges(vendorSdkSpread);
 
 const ROUTER = src`
   import boto3
