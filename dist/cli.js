@@ -28224,6 +28224,8 @@ const errorReturnedWith200 = {
     check: check$c,
 };
 
+/** `name(args)` → `name(args<extra>)`: the extra argument before the call's closing parenthesis. */
+const appendArgument = (extra) => (call) => /\)$/.test(call) && callArgs(call).length > 0 ? `${call.slice(0, -1)}${extra})` : undefined;
 const PY_REMEDY = 'Pass `timeout=(3.05, 10)` (connect, read seconds) sized to the caller\'s own deadline, and decide what happens on ' +
     '`Timeout`: retry with backoff if the call is idempotent, otherwise fail fast with a clear error.';
 const JS_REMEDY = 'Bound the call: `fetch(url, { signal: AbortSignal.timeout(5_000) })` or axios `{ timeout: 5_000 }`, sized to the ' +
@@ -28235,11 +28237,19 @@ const PATTERNS = {
             optionsAt: () => -1, // keyword argument anywhere
             bounded: /\btimeout\s*=/,
             remedy: PY_REMEDY,
+            bound: appendArgument(', timeout=(3.05, 10)'),
         },
         { re: /(?<![\w])(?:urllib\.request\.)?urlopen\s*\(/g, optionsAt: () => -1, bounded: /\btimeout\s*=|,\s*[^,]+,\s*[^,)]+\)/, remedy: PY_REMEDY },
     ],
     script: [
-        { re: /(?<![\w.$])fetch\s*\(/g, optionsAt: () => 1, bounded: /\bsignal\b/, remedy: JS_REMEDY },
+        {
+            re: /(?<![\w.$])fetch\s*\(/g,
+            optionsAt: () => 1,
+            bounded: /\bsignal\b/,
+            remedy: JS_REMEDY,
+            // Only `fetch(url)`: with options already there, the signal belongs inside them.
+            bound: (call) => (callArgs(call).length === 1 ? appendArgument(', { signal: AbortSignal.timeout(5_000) }')(call) : undefined),
+        },
         {
             re: /(?<![\w.$])axios(?:\.(get|delete|head|options|post|put|patch|request))?\s*\(/g,
             optionsAt: (m) => (['post', 'put', 'patch'].includes(m) ? 2 : ['get', 'delete', 'head', 'options'].includes(m) ? 1 : 0),
@@ -28329,8 +28339,11 @@ function check$b(file) {
                     if (boundedOrUnknown(call, pattern, match[1]?.toLowerCase() ?? ''))
                         continue;
                     const name = match[0].replace(/\s*\($/, '');
+                    const bounded = call.includes('\n') ? undefined : pattern.bound?.(call);
+                    const at = match.index ?? 0;
                     hits.push({
                         line: line.line,
+                        ...(bounded === undefined ? {} : { suggestion: line.text.slice(0, at) + bounded + line.text.slice(at + call.length) }),
                         title: `\`${name}\` without a timeout`,
                         message: `\`${name}(…)\` has no timeout. When the remote end stalls (it will: deploys, packet loss, an overloaded ` +
                             'dependency), this call waits indefinitely, holding a worker, a connection and the caller\'s request; under ' +
@@ -31999,6 +32012,19 @@ function normalise(lines) {
  * (a `def` line added, say) is still new code.
  */
 function withoutReformat(hunk) {
+    let judged = JUDGED.get(hunk);
+    if (judged === undefined) {
+        judged = judge(hunk);
+        JUDGED.set(hunk, judged);
+    }
+    return judged;
+}
+/**
+ * Each hunk judged once: a review plans on the change, then checks the same hunks again once head
+ * contents are attached (new file objects, the same hunk objects).
+ */
+const JUDGED = new WeakMap();
+function judge(hunk) {
     const added = hunk.lines.filter((l) => l.kind === 'add');
     const removed = hunk.lines.filter((l) => l.kind === 'del');
     if (added.length === 0 || removed.length === 0 || normalise(added) !== normalise(removed))

@@ -35,6 +35,8 @@ describe('http-call-without-timeout fires', () => {
     expect(hit.title).toBe('`requests.get` without a timeout');
     expect(hit.message).toContain('`requests.get(…)` has no timeout');
     expect(hit.remedy).toContain('timeout=(3.05, 10)');
+    // A one-line remedy: the line with the timeout added, for a GitHub suggestion.
+    expect(hit.suggestion).toBe('    response = requests.get(url, timeout=(3.05, 10))');
   });
 
   it('on a multi-line requests.post(...) call, at its first line', () => {
@@ -56,6 +58,8 @@ describe('http-call-without-timeout fires', () => {
     const hit = onlyHit(addedFile('ops/notify.py', text));
     expect(hit.line).toBe(lineOf(text, 'requests.post('));
     expect(hit.title).toBe('`requests.post` without a timeout');
+    // Several lines to change: no one-line suggestion.
+    expect(hit.suggestion).toBeUndefined();
   });
 
   it('on urllib.request.urlopen(url)', () => {
@@ -91,6 +95,7 @@ describe('http-call-without-timeout fires', () => {
       }
     `;
     const hit = onlyHit(addedFile('server/routes/stock.ts', text));
+    expect(hit.suggestion).toBe('  const upstream = await fetch(`${INVENTORY_URL}/v1/stock/${sku}`, { signal: AbortSignal.timeout(5_000) });');
     expect(hit.line).toBe(lineOf(text, 'await fetch('));
     expect(hit.title).toBe('`fetch` without a timeout');
     expect(hit.remedy).toContain('AbortSignal.timeout');

@@ -10,7 +10,13 @@ interface CallPattern {
   /** Option names that bound the call's duration. */
   bounded: RegExp;
   remedy: string;
+  /** The call's text (`name(…)`, on one line) with a bound added, when that is all the remedy needs. */
+  bound?: (call: string) => string | undefined;
 }
+
+/** `name(args)` → `name(args<extra>)`: the extra argument before the call's closing parenthesis. */
+const appendArgument = (extra: string) => (call: string): string | undefined =>
+  /\)$/.test(call) && callArgs(call).length > 0 ? `${call.slice(0, -1)}${extra})` : undefined;
 
 const PY_REMEDY =
   'Pass `timeout=(3.05, 10)` (connect, read seconds) sized to the caller\'s own deadline, and decide what happens on ' +
@@ -26,11 +32,19 @@ const PATTERNS: Record<string, CallPattern[]> = {
       optionsAt: () => -1, // keyword argument anywhere
       bounded: /\btimeout\s*=/,
       remedy: PY_REMEDY,
+      bound: appendArgument(', timeout=(3.05, 10)'),
     },
     { re: /(?<![\w])(?:urllib\.request\.)?urlopen\s*\(/g, optionsAt: () => -1, bounded: /\btimeout\s*=|,\s*[^,]+,\s*[^,)]+\)/, remedy: PY_REMEDY },
   ],
   script: [
-    { re: /(?<![\w.$])fetch\s*\(/g, optionsAt: () => 1, bounded: /\bsignal\b/, remedy: JS_REMEDY },
+    {
+      re: /(?<![\w.$])fetch\s*\(/g,
+      optionsAt: () => 1,
+      bounded: /\bsignal\b/,
+      remedy: JS_REMEDY,
+      // Only `fetch(url)`: with options already there, the signal belongs inside them.
+      bound: (call) => (callArgs(call).length === 1 ? appendArgument(', { signal: AbortSignal.timeout(5_000) }')(call) : undefined),
+    },
     {
       re: /(?<![\w.$])axios(?:\.(get|delete|head|options|post|put|patch|request))?\s*\(/g,
       optionsAt: (m) => (['post', 'put', 'patch'].includes(m) ? 2 : ['get', 'delete', 'head', 'options'].includes(m) ? 1 : 0),
@@ -113,8 +127,11 @@ function check(file: ChangedFile): RuleHit[] {
           const call = callText(lines, index, match.index ?? 0);
           if (boundedOrUnknown(call, pattern, match[1]?.toLowerCase() ?? '')) continue;
           const name = match[0].replace(/\s*\($/, '');
+          const bounded = call.includes('\n') ? undefined : pattern.bound?.(call);
+          const at = match.index ?? 0;
           hits.push({
             line: line.line,
+            ...(bounded === undefined ? {} : { suggestion: line.text.slice(0, at) + bounded + line.text.slice(at + call.length) }),
             title: `\`${name}\` without a timeout`,
             message:
               `\`${name}(…)\` has no timeout. When the remote end stalls (it will: deploys, packet loss, an overloaded ` +
