@@ -3,6 +3,7 @@ import { AgentFileError, splitFrontMatter } from './frontmatter.js';
 import { cleanPhrase, extractMarkdown, type ExtractedBody } from './markdown.js';
 import { AgentSchema, ReviewBlockSchema, itemsOf, type Agent, type ReviewBlock } from './types.js';
 import { extractXml, isXmlSpec } from './xml.js';
+import { fieldPath } from '../field-path.js';
 
 export { AgentFileError } from './frontmatter.js';
 
@@ -188,16 +189,4 @@ function issuesError(file: string, error: z.ZodError): AgentFileError {
   const also = rest.map((problem) => (problem.field ? `${problem.field}: ${problem.message}` : problem.message));
   const message = also.length > 0 ? `${first.message} (also ${also.join('; ')})` : first.message;
   return new AgentFileError(file, first.field, message, { cause: error });
-}
-
-/** `['review', 'paths', 2]` → `review.paths[2]`. */
-function fieldPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((key, index) => {
-      if (typeof key === 'number') return `[${key}]`;
-      const name = String(key);
-      if (!/^[\w$-]+$/.test(name)) return `[${JSON.stringify(name)}]`;
-      return index === 0 ? name : `.${name}`;
-    })
-    .join('');
 }

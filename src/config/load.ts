@@ -10,6 +10,7 @@ import {
   type ParsedConfig,
   type RuleSetting,
 } from './schema.js';
+import { fieldPath } from '../field-path.js';
 
 /** One problem in the configuration file: where it is and what is wrong. */
 export interface ConfigProblem {
@@ -140,16 +141,4 @@ function lineOf(doc: Document, lines: LineCounter, path: readonly PropertyKey[])
     }
   }
   return lines.linePos(offset).line;
-}
-
-/** `['agents', 'x', 'paths', 2]` → `agents.x.paths[2]`. */
-function fieldPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((key, index) => {
-      if (typeof key === 'number') return `[${key}]`;
-      const name = String(key);
-      if (!/^[\w$-]+$/.test(name)) return `[${JSON.stringify(name)}]`;
-      return index === 0 ? name : `.${name}`;
-    })
-    .join('');
 }

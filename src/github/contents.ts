@@ -1,5 +1,6 @@
 import type { GitHubClient } from './client.js';
 import { statusOf } from './client.js';
+import { mapConcurrently } from '../concurrency.js';
 
 /** Reads in flight at once: the throttling plugin's own cap for reads (its `global` group), so none waits in its queue. */
 const CONCURRENCY = 10;
@@ -18,19 +19,14 @@ export async function readFilesAtRef(
   warn: (message: string) => void,
 ): Promise<Map<string, string>> {
   const contents = new Map<string, string>();
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < paths.length) {
-      const path = paths[next++] as string;
-      try {
-        const { data } = await client.rest.repos.getContent({ ...target, path, ref, mediaType: { format: 'raw' } });
-        const text = String(data);
-        if (text.length <= MAX_BYTES && !text.includes('\0')) contents.set(path, text);
-      } catch (error) {
-        if (statusOf(error) !== 404) warn(`Could not read ${path} at ${ref.slice(0, 7)} (${(error as Error).message}); it was checked from the diff alone.`);
-      }
+  await mapConcurrently(paths, CONCURRENCY, async (path) => {
+    try {
+      const { data } = await client.rest.repos.getContent({ ...target, path, ref, mediaType: { format: 'raw' } });
+      const text = String(data);
+      if (text.length <= MAX_BYTES && !text.includes('\0')) contents.set(path, text);
+    } catch (error) {
+      if (statusOf(error) !== 404) warn(`Could not read ${path} at ${ref.slice(0, 7)} (${(error as Error).message}); it was checked from the diff alone.`);
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, paths.length) }, worker));
+  });
   return contents;
 }

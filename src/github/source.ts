@@ -1,6 +1,7 @@
 import type { ChangeSet, FileStatus, PullRequestInfo, SkippedFile } from '../changeset/types.js';
 import { buildChangedFile, parsePatch } from '../changeset/diff.js';
 import type { GitHubClient } from './client.js';
+import { mapConcurrently } from '../concurrency.js';
 
 /** GitHub lists at most this many files of a pull request. */
 export const FILE_LIST_CAP = 3000;
@@ -17,19 +18,6 @@ interface Target {
   owner: string;
   repo: string;
   changedFiles?: number;
-}
-
-async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 /**

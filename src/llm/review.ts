@@ -3,6 +3,7 @@ import type { Agent } from '../agents/types.js';
 import type { ChangeSet } from '../changeset/types.js';
 import type { Report } from '../report/types.js';
 import type { Routing } from '../router/route.js';
+import { mapConcurrently } from '../concurrency.js';
 import { callForAnswer, createAnthropic } from './client.js';
 import { mergeAnswers } from './merge.js';
 import { packReview } from './pack.js';
@@ -39,20 +40,6 @@ function add(a: CallUsage, b: CallUsage): CallUsage {
     cacheReadTokens: a.cacheReadTokens + b.cacheReadTokens,
     cacheWriteTokens: a.cacheWriteTokens + b.cacheWriteTokens,
   };
-}
-
-/** Runs `work` over `items` with at most `limit` in flight, keeping the results in order. */
-async function pooled<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await work(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 function chunkLabel(chunk: ReviewChunk): string {
@@ -93,7 +80,7 @@ export async function llmReview(input: LlmReviewInput): Promise<Report> {
     // out alone (agents side by side), and its other chunks after, so they read the prompt from cache.
     const first = packed.chunks.filter((c) => c.index === 0);
     const rest = packed.chunks.filter((c) => c.index > 0);
-    const outcomes = [...(await pooled(first, settings.concurrency, send)), ...(await pooled(rest, settings.concurrency, send))];
+    const outcomes = [...(await mapConcurrently(first, settings.concurrency, send)), ...(await mapConcurrently(rest, settings.concurrency, send))];
 
     const answers: { agent: string; chunk: ReviewChunk; answer: LlmAnswer }[] = [];
     const notices: string[] = [];
