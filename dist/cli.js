@@ -21707,6 +21707,23 @@ function contractStatuses(contract) {
 }
 
 /**
+ * A zod issue's path as a reader writes it, for messages about agent files and the configuration:
+ * `['agents', 'x', 'paths', 2]` → `agents.x.paths[2]`.
+ */
+function fieldPath(path) {
+    return path
+        .map((key, index) => {
+        if (typeof key === 'number')
+            return `[${key}]`;
+        const name = String(key);
+        if (!/^[\w$-]+$/.test(name))
+            return `[${JSON.stringify(name)}]`;
+        return index === 0 ? name : `.${name}`;
+    })
+        .join('');
+}
+
+/**
  * The front-matter keys we read. Other keys (`category`, `color`, `tools`, `pattern_version`...)
  * belong to Claude Code or to the author and are ignored, so one file serves both tools.
  */
@@ -21861,12 +21878,12 @@ function inputName(input) {
     return `${typeof input} ${String(input)}`;
 }
 function describeIssue(issue) {
-    const field = fieldPath$1(issue.path);
+    const field = fieldPath(issue.path);
     if (issue.code === 'unrecognized_keys') {
         const allowed = field === 'review' ? ` (allowed: ${Object.keys(ReviewBlockSchema.shape).join(', ')})` : '';
         const [only] = issue.keys;
         if (issue.keys.length === 1 && only !== undefined) {
-            return { field: fieldPath$1([...issue.path, only]), message: `unknown key${allowed}` };
+            return { field: fieldPath([...issue.path, only]), message: `unknown key${allowed}` };
         }
         return { field, message: `unknown keys ${issue.keys.map((key) => `"${key}"`).join(', ')}${allowed}` };
     }
@@ -21879,19 +21896,6 @@ function issuesError(file, error) {
     const also = rest.map((problem) => (problem.field ? `${problem.field}: ${problem.message}` : problem.message));
     const message = also.length > 0 ? `${first.message} (also ${also.join('; ')})` : first.message;
     return new AgentFileError(file, first.field, message, { cause: error });
-}
-/** `['review', 'paths', 2]` → `review.paths[2]`. */
-function fieldPath$1(path) {
-    return path
-        .map((key, index) => {
-        if (typeof key === 'number')
-            return `[${key}]`;
-        const name = String(key);
-        if (!/^[\w$-]+$/.test(name))
-            return `[${JSON.stringify(name)}]`;
-        return index === 0 ? name : `.${name}`;
-    })
-        .join('');
 }
 
 const SKIPPED = ' — this agent was skipped; fix the file or remove it';
@@ -31565,19 +31569,6 @@ function lineOf(doc, lines, path) {
     }
     return lines.linePos(offset).line;
 }
-/** `['agents', 'x', 'paths', 2]` → `agents.x.paths[2]`. */
-function fieldPath(path) {
-    return path
-        .map((key, index) => {
-        if (typeof key === 'number')
-            return `[${key}]`;
-        const name = String(key);
-        if (!/^[\w$-]+$/.test(name))
-            return `[${JSON.stringify(name)}]`;
-        return index === 0 ? name : `.${name}`;
-    })
-        .join('');
-}
 
 const exec = promisify(execFile);
 const MAX_BUFFER = 1024 * 1024 * 1024;
@@ -32279,6 +32270,23 @@ function review(change, agents, notices = [], settings = {}) {
         usage: { llmCalls: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, estimatedCostUsd: 0 },
         notices: [...notices, ...problems],
     };
+}
+
+/**
+ * `fn` over `items` with at most `limit` calls in flight, results in the items' order. The one pool
+ * the reads from GitHub and the calls to the model share.
+ */
+async function mapConcurrently(items, limit, fn) {
+    const results = new Array(items.length);
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length) {
+            const index = next++;
+            results[index] = await fn(items[index]);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+    return results;
 }
 
 function __classPrivateFieldSet(receiver, state, value, kind, f) {
@@ -63933,19 +63941,6 @@ function add(a, b) {
         cacheWriteTokens: a.cacheWriteTokens + b.cacheWriteTokens,
     };
 }
-/** Runs `work` over `items` with at most `limit` in flight, keeping the results in order. */
-async function pooled(items, limit, work) {
-    const results = new Array(items.length);
-    let next = 0;
-    const worker = async () => {
-        while (next < items.length) {
-            const i = next++;
-            results[i] = await work(items[i]);
-        }
-    };
-    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-    return results;
-}
 function chunkLabel(chunk) {
     return chunk.of > 1 ? `${chunk.agent} (part ${chunk.index + 1} of ${chunk.of})` : chunk.agent;
 }
@@ -63984,7 +63979,7 @@ async function llmReview(input) {
         // out alone (agents side by side), and its other chunks after, so they read the prompt from cache.
         const first = packed.chunks.filter((c) => c.index === 0);
         const rest = packed.chunks.filter((c) => c.index > 0);
-        const outcomes = [...(await pooled(first, settings.concurrency, send)), ...(await pooled(rest, settings.concurrency, send))];
+        const outcomes = [...(await mapConcurrently(first, settings.concurrency, send)), ...(await mapConcurrently(rest, settings.concurrency, send))];
         const answers = [];
         const notices = [];
         const notSent = [...packed.notSent];
