@@ -10,6 +10,8 @@ export default defineConfig({
     testTimeout: 300_000,
     hookTimeout: 300_000,
     pool: 'forks',
+    // One bench file at a time: run side by side, they would share the two cores and time each other.
+    fileParallelism: false,
     // The figures table is the point of the run: print it as it is, not as captured test output.
     disableConsoleIntercept: true,
   },

@@ -61,7 +61,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       warn: (m) => core.warning(m),
     });
     const target = { owner: event.owner, repo: event.repo };
-    const reader = new GitHubReader(client, target, { base: event.pr.baseSha, head: event.pr.headSha }, (m) => core.warning(m));
+    const reader = new GitHubReader(client, target, { base: event.pr.baseSha, head: event.pr.headSha }, (m) => core.warning(m), (m) => core.info(m));
     const listed = await changeSetFromPullRequest(
       client,
       { ...target, ...(event.changedFiles === undefined ? {} : { changedFiles: event.changedFiles }) },

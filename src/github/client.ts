@@ -13,14 +13,14 @@ export interface ClientOptions {
   warn: (message: string) => void;
 }
 
-/** The one Octokit of a run: retries 5xx, waits out primary and secondary rate limits (twice at most). */
-export function createClient(options: ClientOptions): GitHubClient {
+function build(options: ClientOptions, throttleId: string): GitHubClient {
   return new ReviewOctokit({
     auth: options.token,
     baseUrl: options.baseUrl,
     userAgent: options.userAgent,
     log: { debug: () => {}, info: () => {}, warn: options.warn, error: options.warn },
     throttle: {
+      id: throttleId,
       onRateLimit: (retryAfter, request, _octokit, retryCount) => {
         options.warn(`GitHub rate limit hit on ${request.method} ${request.url}; retrying in ${retryAfter}s.`);
         return retryCount < 2;
@@ -31,6 +31,25 @@ export function createClient(options: ClientOptions): GitHubClient {
       },
     },
   });
+}
+
+/**
+ * The client for GraphQL queries of a run's client. The throttling plugin paces every GraphQL request
+ * as a write, one a second in the same queue as the review's comments; a query that only reads would
+ * then hold the first comment back a second. Queries go through a twin client with its own pacing
+ * key instead (rate limits are still waited out); writes keep theirs.
+ */
+const QUERY_CLIENTS = new WeakMap<GitHubClient, GitHubClient>();
+
+export function queryClientOf(client: GitHubClient): GitHubClient {
+  return QUERY_CLIENTS.get(client) ?? client;
+}
+
+/** The one Octokit of a run: retries 5xx, waits out primary and secondary rate limits (twice at most). */
+export function createClient(options: ClientOptions): GitHubClient {
+  const client = build(options, 'architect-review');
+  QUERY_CLIENTS.set(client, build(options, 'architect-review-queries'));
+  return client;
 }
 
 /** The HTTP status of an Octokit error, if it is one. */

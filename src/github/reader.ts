@@ -28,6 +28,7 @@ export class GitHubReader implements RepositoryReader {
     private readonly target: { owner: string; repo: string },
     private readonly refs: { base?: string; head?: string },
     private readonly warn: (message: string) => void,
+    private readonly info: (message: string) => void = () => {},
   ) {}
 
   /** The entries of a folder at the base, or undefined when it does not exist. */
@@ -78,6 +79,6 @@ export class GitHubReader implements RepositoryReader {
 
   async headFiles(paths: readonly string[]): Promise<Map<string, string>> {
     if (!this.refs.head) return new Map();
-    return readFilesAtRef(this.client, this.target, this.refs.head, paths, this.warn);
+    return readFilesAtRef(this.client, this.target, this.refs.head, paths, this.warn, this.info);
   }
 }

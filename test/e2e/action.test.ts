@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeGitHub, type FakeGitHub } from '../support/fake-github.js';
+import { startFakeGitHub, type FakeGitHub, isWrite } from '../support/fake-github.js';
 import { fakeFilesFromDiff } from '../support/github-files.js';
 import { ACTION, REPO_ROOT, pullRequestEvent, runAction } from '../support/run-action.js';
 
@@ -52,7 +52,7 @@ describe('the built action on a pull_request event', () => {
     const afterSecond = github.comments('acme', 'shop', PR.number);
     expect(afterSecond).toHaveLength(1);
     expect(afterSecond[0]?.id).toBe(afterFirst[0]?.id);
-    const writes = github.requests.filter((r) => r.method !== 'GET');
+    const writes = github.requests.filter(isWrite);
     // The same head again: no new inline review (its findings were posted), the comment edited, a fresh check run.
     expect(writes.map((r) => `${r.method} ${r.path}`)).toEqual([
       `PATCH /repos/acme/shop/issues/comments/${afterFirst[0]?.id}`,
@@ -146,7 +146,13 @@ describe('the built action on a pull_request event', () => {
     const contents = github.requests.filter((r) => r.path.includes('/contents/'));
     const refOf = (part: string) => new Set(contents.filter((r) => decodeURIComponent(r.path).includes(part)).map((r) => r.query.ref));
     expect(refOf('.github')).toEqual(new Set([BASE]));
-    expect([...refOf('serving/')].every((ref) => ref === HEAD)).toBe(true);
+    expect(refOf('serving/')).toEqual(new Set());
+    // The head files come in one GraphQL query, each expression at the head commit.
+    const queries = github.requests.filter((r) => r.method === 'POST' && r.path === '/graphql');
+    expect(queries).toHaveLength(1);
+    const expressions = Object.entries((queries[0]?.body as { variables: Record<string, string> }).variables).filter(([k]) => /^e\d+$/.test(k)).map(([, v]) => v);
+    expect(expressions.length).toBeGreaterThan(0);
+    expect(expressions.every((e) => e.startsWith(`${HEAD}:`))).toBe(true);
   });
 });
 

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { gitDiff, lineOf, type FileChange } from '../changeset/git-diff.js';
-import { startFakeGitHub, type FakeFile, type FakeGitHub, type FakeReviewComment } from '../support/fake-github.js';
+import { startFakeGitHub, type FakeFile, type FakeGitHub, type FakeReviewComment, isWrite } from '../support/fake-github.js';
 import { fakeFilesFromDiff } from '../support/github-files.js';
 import { ACTION, REPO_ROOT, pullRequestEvent, runAction, type ActionRun } from '../support/run-action.js';
 
@@ -90,7 +90,7 @@ async function push(
     inputs: { 'fail-on': 'blocked' },
   });
   const report = JSON.parse(readFileSync(run.outputs['report-path'] ?? '', 'utf8')) as { findings: ReportFinding[] };
-  const writes = github.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`);
+  const writes = github.requests.filter(isWrite).map((r) => `${r.method} ${r.path}`);
   // Whatever the push: every review this run sent is a COMMENT, never an approval or a change request.
   const sent = github.requests.filter((r) => r.method === 'POST' && /\/pulls\/\d+\/reviews$/.test(r.path));
   for (const r of sent) expect((r.body as { event?: unknown }).event).toBe('COMMENT');

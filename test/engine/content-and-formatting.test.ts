@@ -77,17 +77,65 @@ describe('reading head files whole', () => {
       await github.close();
     });
 
-    it('one raw request per file at the head ref; a missing file is left out quietly', async () => {
+    it('one GraphQL query for all files at the head ref; missing, binary and folder paths are left out quietly', async () => {
       github.setContents('acme', 'shop', 'headsha', 'serving/app.py', 'import joblib\n');
+      github.setContents('acme', 'shop', 'headsha', 'serving/model.bin', 'MZ\0\0binary');
+      github.setContents('acme', 'shop', 'othersha', 'gone.py', 'print("not at head")\n');
       const warnings: string[] = [];
+      const notes: string[] = [];
       const client = createClient({ token: 't', baseUrl: github.url, userAgent: 'test', warn: () => {} });
-      const files = await readFilesAtRef(client, { owner: 'acme', repo: 'shop' }, 'headsha', ['serving/app.py', 'gone.py'], (m) => warnings.push(m));
+      const paths = ['serving/app.py', 'gone.py', 'serving/model.bin', 'serving'];
+      const files = await readFilesAtRef(client, { owner: 'acme', repo: 'shop' }, 'headsha', paths, (m) => warnings.push(m), (m) => notes.push(m));
       expect([...files]).toEqual([['serving/app.py', 'import joblib\n']]);
       expect(warnings).toEqual([]);
-      expect(github.requests.map((r) => [decodeURIComponent(r.path), r.query.ref])).toEqual([
-        ['/repos/acme/shop/contents/serving/app.py', 'headsha'],
-        ['/repos/acme/shop/contents/gone.py', 'headsha'],
+      expect(notes).toEqual([]);
+      expect(github.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /graphql']);
+      const { variables } = github.requests[0]?.body as { variables: Record<string, string> };
+      expect(variables).toMatchObject({ owner: 'acme', name: 'shop', e0: 'headsha:serving/app.py', e1: 'headsha:gone.py', e3: 'headsha:serving' });
+    });
+
+    it('a path with quotes or braces stays data: it travels as a variable, never in the query text', async () => {
+      const odd = 'svc/we"ird} {name}.py';
+      github.setContents('acme', 'shop', 'headsha', odd, 'x = 1\n');
+      const client = createClient({ token: 't', baseUrl: github.url, userAgent: 'test', warn: () => {} });
+      const files = await readFilesAtRef(client, { owner: 'acme', repo: 'shop' }, 'headsha', [odd], () => {});
+      expect(files.get(odd)).toBe('x = 1\n');
+      const { query } = github.requests[0]?.body as { query: string };
+      expect(query).not.toContain('we"ird');
+    });
+
+    it('when GitHub refuses the query, reads each file through the contents API instead, and says so', async () => {
+      github.setContents('acme', 'shop', 'headsha', 'serving/app.py', 'import joblib\n');
+      github.deny('POST', /^\/graphql$/);
+      const warnings: string[] = [];
+      const notes: string[] = [];
+      const client = createClient({ token: 't', baseUrl: github.url, userAgent: 'test', warn: () => {} });
+      const files = await readFilesAtRef(client, { owner: 'acme', repo: 'shop' }, 'headsha', ['serving/app.py', 'gone.py'], (m) => warnings.push(m), (m) => notes.push(m));
+      expect([...files]).toEqual([['serving/app.py', 'import joblib\n']]);
+      expect(warnings).toEqual([]);
+      expect(notes).toEqual([expect.stringMatching(/^Reading 2 changed files in one GraphQL query failed \(.*Resource not accessible by integration.*\); they were read through the contents API instead\.$/)]);
+      expect(github.requests.map((r) => [r.method, decodeURIComponent(r.path), r.query.ref])).toEqual([
+        ['POST', '/graphql', undefined],
+        ['GET', '/repos/acme/shop/contents/serving/app.py', 'headsha'],
+        ['GET', '/repos/acme/shop/contents/gone.py', 'headsha'],
       ]);
+    });
+
+    it('a GraphQL error answer (an unknown repository) also falls back, and a REST failure other than 404 is a warning', async () => {
+      const client = createClient({ token: 't', baseUrl: github.url, userAgent: 'test', warn: () => {} });
+      const warnings: string[] = [];
+      const notes: string[] = [];
+      const files = await readFilesAtRef(client, { owner: 'acme', repo: 'nowhere' }, 'headsha', ['a.py'], (m) => warnings.push(m), (m) => notes.push(m));
+      expect(files.size).toBe(0);
+      expect(notes).toEqual([expect.stringContaining("Could not resolve to a Repository with the name 'acme/nowhere'")]);
+      // The contents API answers 404 for the unknown repository: left out quietly, as a missing file is.
+      expect(warnings).toEqual([]);
+      github.setContents('acme', 'shop', 'headsha', 'b.py', 'b = 2\n');
+      github.deny('POST', /^\/graphql$/);
+      github.failNext({ method: 'GET', path: /\/contents\/b\.py$/ }, { status: 403, body: { message: 'Forbidden by policy' } });
+      const second = await readFilesAtRef(client, { owner: 'acme', repo: 'shop' }, 'headsha', ['b.py'], (m) => warnings.push(m), (m) => notes.push(m));
+      expect(second.size).toBe(0);
+      expect(warnings).toEqual([expect.stringMatching(/^Could not read b\.py at headsha \(.*Forbidden by policy.*\); it was checked from the diff alone\.$/)]);
     });
   });
 });

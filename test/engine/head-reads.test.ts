@@ -4,12 +4,16 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createClient } from '../../src/github/client.js';
 import { readFilesAtRef } from '../../src/github/contents.js';
 
-/** A contents API that holds each answer a while and counts the requests in flight. */
+/** A contents API that holds each answer a while and counts the requests in flight; it has no GraphQL (404), as behind a REST-only proxy. */
 function slowContents(holdMs: number): { server: Server; url: () => string; peak: () => number; served: string[] } {
   let inFlight = 0;
   let peak = 0;
   const served: string[] = [];
   const server = createServer((req, res) => {
+    if (req.url === '/graphql') {
+      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Not Found' }));
+      return;
+    }
     inFlight++;
     peak = Math.max(peak, inFlight);
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname.replace(/^\/repos\/acme\/shop\/contents\//, ''));
@@ -22,7 +26,7 @@ function slowContents(holdMs: number): { server: Server; url: () => string; peak
   return { server, url: () => `http://127.0.0.1:${(server.address() as AddressInfo).port}`, peak: () => peak, served };
 }
 
-describe('reading head files through the contents API', () => {
+describe('reading head files through the contents API (GraphQL unavailable)', () => {
   let fake: ReturnType<typeof slowContents>;
   beforeEach(async () => {
     fake = slowContents(40);

@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeState } from '../../src/github/state.js';
 import { startFakeAnthropic, type FakeMessagesBody, type FakeMessagesRequest, type FakeStep } from '../support/fake-anthropic.js';
-import { startFakeGitHub, type FakeCheckRun, type FakeComment, type FakeFile, type FakeRequest, type FakeReview } from '../support/fake-github.js';
+import { startFakeGitHub, type FakeCheckRun, type FakeComment, type FakeFile, type FakeRequest, type FakeReview, isWrite } from '../support/fake-github.js';
 import { ACTION, pullRequestEvent, runAction, type ActionRun } from '../support/run-action.js';
 import { fakeChars } from './fakes.js';
 import { BASE_SHA, DIFF_CASES, HEAD_SHA, INJECTION_CASES, PLANTED_SECRET, PR_TEXT_CASES, type InjectionCase } from './injection-cases.js';
@@ -185,7 +185,7 @@ async function observe(s: Scenario): Promise<Observed> {
       comments: github.comments('acme', 'shop', s.number),
       reviews: github.reviews('acme', 'shop', s.number),
       checkRuns: github.checkRuns('acme', 'shop'),
-      writes: github.requests.filter((r) => r.method !== 'GET'),
+      writes: github.requests.filter(isWrite),
     };
   } finally {
     await Promise.all([github.close(), anthropic.close()]);

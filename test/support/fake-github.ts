@@ -85,6 +85,9 @@ export interface FakeGitHub {
   setReadOnly(readOnly: boolean): void;
 }
 
+/** Whether a recorded request wrote: any method but GET, except a GraphQL query (the blob reads; the fake answers no mutation). */
+export const isWrite = (r: FakeRequest): boolean => r.method !== 'GET' && r.path !== '/graphql';
+
 export const READ_ONLY_MESSAGE = 'Resource not accessible by integration';
 export const SECONDARY_RATE_LIMIT_MESSAGE =
   'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID 0000:FAKE.';
@@ -567,9 +570,45 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     };
   }
 
+  // ---- GraphQL (the blob reads only) ----
+
+  /**
+   * `POST /graphql` for the one query shape the action sends: `repository(owner:, name:)` with aliased
+   * `object(expression: $var) { ... on Blob { … } }` fields, expressions `<ref>:<path>` as variables.
+   * As GitHub does: a missing object is null, a folder matches no Blob fields (`{}`), an unknown
+   * repository is null with a NOT_FOUND error; any other query gets a GraphQL error.
+   */
+  function graphql(body: unknown): Json {
+    const query = isRecord(body) ? str(body.query) : undefined;
+    const variables = isRecord(body) && isRecord(body.variables) ? body.variables : {};
+    const repoArgs = query && /repository\(owner:\s*\$(\w+),\s*name:\s*\$(\w+)\)/.exec(query);
+    if (!query || !repoArgs) return { errors: [{ message: 'fake-github: only the blob query is supported' }] };
+    const owner = str(variables[repoArgs[1] ?? '']) ?? '';
+    const name = str(variables[repoArgs[2] ?? '']) ?? '';
+    const stored = contents.get(repoKey(owner, name));
+    if (!stored) {
+      return { data: { repository: null }, errors: [{ type: 'NOT_FOUND', path: ['repository'], message: `Could not resolve to a Repository with the name '${owner}/${name}'.` }] };
+    }
+    const repository: Json = {};
+    for (const m of query.matchAll(/(\w+):\s*object\(expression:\s*\$(\w+)\)/g)) {
+      const expression = str(variables[m[2] ?? '']) ?? '';
+      const cut = expression.indexOf(':');
+      const files = stored.refs.get(expression.slice(0, cut));
+      const path = trimSlashes(expression.slice(cut + 1));
+      const text = files?.get(path);
+      const isFolder = files !== undefined && [...files.keys()].some((p) => p.startsWith(`${path}/`));
+      repository[m[1] ?? ''] =
+        text !== undefined
+          ? { byteSize: Buffer.byteLength(text), isBinary: text.includes('\0'), isTruncated: false, text: text.includes('\0') ? null : text }
+          : isFolder ? {} : null;
+    }
+    return { data: { repository } };
+  }
+
   // ---- routing ----
 
   function route(method: string, u: URL, body: unknown, headers: IncomingHttpHeaders, res: ServerResponse): [number, unknown] {
+    if (method === 'POST' && u.pathname === '/graphql') return [200, graphql(body)];
     const m = /^\/repos\/([^/]+)\/([^/]+)\/(.+)$/.exec(u.pathname);
     if (!m) throw notFound();
     const [, o = '', r = '', rest = ''] = m;
@@ -692,7 +731,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     try {
       if (!auth) throw new HttpError(401, { message: 'Bad credentials', documentation_url: DOCS, status: '401' });
       if (fault && !fault.afterLanding) throw answerFault(fault, res);
-      if (denial || (readOnly && ['POST', 'PATCH', 'PUT', 'DELETE'].includes(method))) {
+      // A GraphQL query reads (the fake answers no mutation), so a read-only token may send it.
+      if (denial || (readOnly && ['POST', 'PATCH', 'PUT', 'DELETE'].includes(method) && u.pathname !== '/graphql')) {
         throw new HttpError(403, { message: denial?.message ?? READ_ONLY_MESSAGE, documentation_url: `${DOCS}/issues/comments#create-an-issue-comment`, status: '403' });
       }
       if (badJson) throw new HttpError(400, { message: 'Problems parsing JSON', documentation_url: DOCS, status: '400' });
