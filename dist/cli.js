@@ -24837,17 +24837,15 @@ const SERVING_FILE = /(?:^|\/)(?:predict|predictor|serve|serving|inference|infer
 const SERVING_DIR = /(?:^|\/)(?:serving|serve|inference|api|predictor|server|endpoints?|online)\//;
 const TRAINING_FILE = /(?:^|\/)(?:train|training|trainer|fit)[\w-]*\.py$/;
 const TRAINING_DIR = /(?:^|\/)(?:train|training|trainer|pipelines?|notebooks?|experiments?|offline)\//;
+/** Each path's side, worked out once: every ML rule asks, for every file, and some ask again per file of the change. */
+const SIDES = new Map();
 /** The side of the ML system a path belongs to, by name: the file name wins, then the directory. */
 function sideOf(path) {
-    if (SERVING_FILE.test(path))
-        return 'serving';
-    if (TRAINING_FILE.test(path))
-        return 'training';
-    if (TRAINING_DIR.test(path))
-        return 'training';
-    if (SERVING_DIR.test(path))
-        return 'serving';
-    return undefined;
+    if (SIDES.has(path))
+        return SIDES.get(path);
+    const side = SERVING_FILE.test(path) ? 'serving' : TRAINING_FILE.test(path) || TRAINING_DIR.test(path) ? 'training' : SERVING_DIR.test(path) ? 'serving' : undefined;
+    SIDES.set(path, side);
+    return side;
 }
 const VISIBLE = new WeakMap();
 /**
@@ -25183,6 +25181,7 @@ const featureRemovedFromFeatureView = {
     kind: 'problem',
     scope: 'Python feature repository files (Feast, Tecton)',
     appliesTo: (file) => file.language === 'python' && !isTestOrNotebook(file.path),
+    readsWholeChange: true,
     check: check$p,
 };
 
@@ -25575,6 +25574,7 @@ const modelOverwrittenInPlace = {
     scope: 'Python, YAML or shell files (not tests or notebooks)',
     appliesTo: (file) => ['python', 'yaml', 'shell'].includes(file.language) && !isTestOrNotebook(file.path),
     wantsContent: (file) => file.language === 'python' && file.status !== 'added' && addsMention(file, WANTS_CONTENT) && file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && WANTS_CONTENT.test(l.text))),
+    readsWholeChange: true,
     check: check$o,
 };
 
@@ -25800,6 +25800,7 @@ const rolloutWithoutTrafficSplit = {
     appliesTo: (file) => file.language === 'yaml' && !isTestOrNotebook(file.path),
     // The canary settings usually sit outside the hunk that bumps the version.
     wantsContent: (file) => file.status !== 'added' && file.hunks.some((h) => switches(h).length > 0),
+    readsWholeChange: true,
     check: check$m,
 };
 
@@ -25926,6 +25927,7 @@ const servingWithoutLatencyBudget = {
 };
 
 const TOP_DEF = /^def\s+(\w+)\s*\(/;
+const IMPORT_LINE = /^\s*(?:from\s+\S+\s+)?import\b/;
 /** Names every service and script has: two of them are not a duplicated transformation. */
 const GENERIC = new Set([
     'main', 'run', 'cli', 'setup', 'app', 'create_app', 'lifespan', 'startup', 'shutdown', 'health', 'healthz', 'ready', 'readyz',
@@ -25935,7 +25937,8 @@ const GENERIC = new Set([
 const FEATURE_NAME = /feature|transform|preprocess|clean|encod|normali[sz]|scal|bucket|bin|derive|compute|extract|prepare|engineer|impute|tokeni[sz]|vectori[sz]/i;
 const FEATURE_BODY = /\bdf\b|frame|\bpd\.|\bnp\.|fillna|astype|\.clip\(|log1p|\bmath\.|sqrt|get_dummies|\.map\(|\.apply\(|\.lower\(\)|\.strip\(\)|datetime|\.dt\.|\[["']\w+["']\]/;
 function normalise$1(text) {
-    return text.replace(/#.*$/, '').replace(/\s+/g, ' ').trim();
+    const hash = text.indexOf('#');
+    return (hash < 0 ? text : text.slice(0, hash)).replace(/\s+/g, ' ').trim();
 }
 const DEFS = new WeakMap();
 /** A file's top-level functions, read once per file: each file is read by its own check and by every other file's. */
@@ -26083,11 +26086,9 @@ function check$k(file, changeSet) {
     const added = fileDefs(file).filter((d) => d.added);
     if (added.length === 0)
         return [];
-    const imported = visibleLines(file).filter((l) => /^\s*(?:from\s+\S+\s+)?import\b/.test(l.text)).map((l) => l.text);
-    const own = added.filter((d) => {
-        const name = new RegExp(`\\b${d.name}\\b`);
-        return !imported.some((t) => name.test(t));
-    });
+    // A name an import line shows as a whole word (`\bname\b`): the file imports it rather than defining its own copy.
+    const imported = new Set(visibleLines(file).flatMap((l) => (IMPORT_LINE.test(l.text) ? l.text.split(/\W+/) : [])));
+    const own = added.filter((d) => !imported.has(d.name));
     if (own.length === 0)
         return [];
     const others = [...defsBySide(changeSet)].filter(([otherSide]) => otherSide !== side).map(([, defs]) => defs);
@@ -26127,6 +26128,7 @@ const trainingServingSkew = {
     appliesTo: (file) => file.language === 'python' && sideOf(file.path) !== undefined,
     // A modified file's other functions and its imports lie outside the hunks.
     wantsContent: (file) => file.status === 'modified' && file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && TOP_DEF.test(l.text))),
+    readsWholeChange: true,
     check: check$k,
 };
 
@@ -26255,6 +26257,7 @@ const unversionedModelArtifact = {
     kind: 'problem',
     scope: 'Python, YAML, shell or config files (not tests or notebooks)',
     appliesTo: (file) => (LANGUAGES.has(file.language) || /(?:^|\/)MLproject$/.test(file.path)) && !isTestOrNotebook(file.path),
+    readsWholeChange: true,
     check: check$j,
 };
 
@@ -28071,6 +28074,7 @@ const envVarRenamed = {
         const family = familyOf$1(file);
         return family !== undefined && file.content === undefined && mayRename(file, family) && file.hunks.some((h) => renamesIn(h, family).length > 0);
     },
+    readsWholeChange: true,
     check: check$d,
 };
 
@@ -28891,6 +28895,7 @@ const routeRemoved = {
     kind: 'problem',
     scope: 'Python, JS/TS or Go files',
     appliesTo: (file) => familyOf$1(file) !== undefined,
+    readsWholeChange: true,
     check: check$8,
 };
 
@@ -29158,6 +29163,7 @@ const vendorSdkSpread = {
     kind: 'problem',
     scope: 'Python, JS/TS or Go files',
     appliesTo: (file) => familyOf$1(file) !== undefined,
+    readsWholeChange: true,
     check: check$6,
 };
 
@@ -30523,6 +30529,7 @@ const newDependencyWithoutAdr = {
     scope: 'dependency manifests or compose files',
     appliesTo: (file) => manifestOf(file.path) !== undefined,
     wantsContent,
+    readsWholeChange: true,
     check: check$1,
 };
 
@@ -31165,6 +31172,7 @@ const statefulResourceDestroy = {
     appliesTo: (file) => terraform(file) || cloudFormation(file),
     // Whether an attribute sits in a stateful resource depends on the header, often above the hunk.
     wantsContent: (file) => terraform(file) && file.status === 'modified' && file.hunks.some((h) => h.lines.some((l) => l.kind !== 'context' && ATTRIBUTES.some((a) => a.re.test(l.text)))),
+    readsWholeChange: true,
     check: (file, changeSet) => (terraform(file) ? terraformHits(file, changeSet) : cloudFormationHits(file)),
 };
 
@@ -32056,9 +32064,10 @@ function fingerprint(rule, file, text, occurrence) {
 }
 /**
  * Runs the rules an agent attaches to its checklist over the files routed to it. A rule that throws
- * is reported in `problems` and the others still run.
+ * is reported in `problems` and the others still run. `precomputed` holds hits of rules that judge
+ * a file alone, worked out earlier on files not read whole: they stand for `check` on such a file.
  */
-function runAgentRules(agent, files, changeSet, severity = new Map()) {
+function runAgentRules(agent, files, changeSet, severity = new Map(), precomputed) {
     const runs = [];
     const problems = [];
     for (const [ruleId, entry] of Object.entries(agent.review.rules)) {
@@ -32070,12 +32079,14 @@ function runAgentRules(agent, files, changeSet, severity = new Map()) {
         }
         const run = { rule: rule.id, checklistItems: items, applicableFiles: 0, findings: [] };
         const occurrences = new Map();
+        const worked = rule.readsWholeChange ? undefined : precomputed?.get(rule.id);
         for (const file of files) {
             if (!rule.appliesTo(file))
                 continue;
             run.applicableFiles++;
             try {
-                for (const hit of rule.check(file, changeSet)) {
+                const ahead = worked && file.content === undefined ? worked.get(file.path) : undefined;
+                for (const hit of ahead ?? rule.check(file, changeSet)) {
                     const text = lineText(file, hit.line);
                     const key = `${file.path}\u0000${text}`;
                     const occurrence = occurrences.get(key) ?? 0;
@@ -32218,6 +32229,45 @@ function planReview(changeSet, agents) {
     const routing = route(ignoreReformatting(changeSet), agents);
     return { routing, wanted: contentWanted(changeSet, agents, routing) };
 }
+/** How long checkAhead works before it lets the event loop run (the head-file reads it waits beside). */
+const AHEAD_SLICE_MS = 8;
+/**
+ * While the head files of `reading` are on their way, the hits of every rule that judges a file from
+ * that file alone (no `readsWholeChange`), on the routed files not being read: those files look the
+ * same to the rule now as in the review, which takes the hits instead of running the rule again. The
+ * work yields to the event loop every few milliseconds so the reads go out and come in meanwhile. A
+ * rule that throws is left for the review, which reports it.
+ */
+async function checkAhead(change, routing, reading) {
+    const changeSet = ignoreReformatting(change);
+    const hits = new Map();
+    let sliceStart = performance.now();
+    for (const { agent, files } of rebind(routing, changeSet).assignments) {
+        for (const id of Object.keys(agent.review.rules)) {
+            const rule = RULES.get(id);
+            if (!rule || rule.readsWholeChange)
+                continue;
+            let byFile = hits.get(rule.id);
+            if (!byFile)
+                hits.set(rule.id, (byFile = new Map()));
+            for (const file of files) {
+                if (reading.has(file.path) || file.content !== undefined || byFile.has(file.path) || !rule.appliesTo(file))
+                    continue;
+                try {
+                    byFile.set(file.path, rule.check(file, changeSet));
+                }
+                catch {
+                    // The review runs it again and reports the failure, naming the agent.
+                }
+                if (performance.now() - sliceStart > AHEAD_SLICE_MS) {
+                    await new Promise((resolve) => setImmediate(resolve));
+                    sliceStart = performance.now();
+                }
+            }
+        }
+    }
+    return hits;
+}
 /** An earlier routing, pointed at this change's file objects (they gain content after routing). */
 function rebind(routing, changeSet) {
     const byPath = new Map(changeSet.files.map((f) => [f.path, f]));
@@ -32235,7 +32285,7 @@ function review(change, agents, notices = [], settings = {}) {
     const findings = [];
     const problems = [];
     for (const assignment of routing.assignments) {
-        const { runs, problems: ruleProblems } = runAgentRules(assignment.agent, assignment.files, changeSet, settings.severity);
+        const { runs, problems: ruleProblems } = runAgentRules(assignment.agent, assignment.files, changeSet, settings.severity, settings.precomputed);
         problems.push(...ruleProblems);
         const own = runs.flatMap((r) => r.findings);
         findings.push(...own);
@@ -64060,7 +64110,19 @@ async function reviewChange(changeSet, reader, options) {
     const agents = applyToAgents(catalog.agents, config);
     const change = applyIgnore(changeSet, config, options.configPath);
     const { routing, wanted } = planReview(change, agents);
-    const contents = wanted.length > 0 ? await attempt('the changed files whole', () => reader.headFiles(wanted), new Map()) : new Map();
+    let contents = new Map();
+    let precomputed;
+    if (wanted.length > 0) {
+        // The reads go out first; the rules that need no head file run while they are on their way.
+        const earlier = readProblems.length;
+        const reading = attempt('the changed files whole', () => reader.headFiles(wanted), new Map());
+        precomputed = await checkAhead(change, routing, new Set(wanted));
+        contents = await reading;
+        for (const problem of readProblems.slice(earlier)) {
+            options.warn(problem);
+            problems.push(problem);
+        }
+    }
     const notices = [
         ...problems,
         ...(options.notices ?? []),
@@ -64070,7 +64132,7 @@ async function reviewChange(changeSet, reader, options) {
             : []),
     ];
     const full = withContent(change, contents);
-    const offline = review(full, agents, notices, { severity: severityOverrides(config), routing });
+    const offline = review(full, agents, notices, { severity: severityOverrides(config), routing, ...(precomputed ? { precomputed } : {}) });
     if (!options.llm || routing.assignments.length === 0)
         return offline;
     return llmReview({

@@ -3,7 +3,8 @@ import type { ChangeSet } from './changeset/types.js';
 import { SEVERITY_RANK, type AgentReport, type Finding, type Report, type Severity } from './report/types.js';
 import { route, type Routing } from './router/route.js';
 import { ignoreReformatting } from './changeset/formatting.js';
-import { runAgentRules } from './checks/run.js';
+import { runAgentRules, type Precomputed } from './checks/run.js';
+import type { RuleHit } from './checks/types.js';
 import { RULES } from './checks/registry.js';
 import { checklistVerdicts, dedupe, statusOf, worst } from './verdict/verdict.js';
 
@@ -57,12 +58,51 @@ export interface ReviewSettings {
   severity?: ReadonlyMap<string, Severity>;
   /** A routing of the same change and agents made earlier (see planReview): it is not made again. */
   routing?: Routing;
+  /** Hits of the rules that judge a file alone, worked out while head files were read (checkAhead). */
+  precomputed?: Precomputed;
 }
 
 /** Routing and the files to read whole, worked out once before the I/O that reads them. */
 export function planReview(changeSet: ChangeSet, agents: readonly Agent[]): { routing: Routing; wanted: string[] } {
   const routing = route(ignoreReformatting(changeSet), agents);
   return { routing, wanted: contentWanted(changeSet, agents, routing) };
+}
+
+/** How long checkAhead works before it lets the event loop run (the head-file reads it waits beside). */
+const AHEAD_SLICE_MS = 8;
+
+/**
+ * While the head files of `reading` are on their way, the hits of every rule that judges a file from
+ * that file alone (no `readsWholeChange`), on the routed files not being read: those files look the
+ * same to the rule now as in the review, which takes the hits instead of running the rule again. The
+ * work yields to the event loop every few milliseconds so the reads go out and come in meanwhile. A
+ * rule that throws is left for the review, which reports it.
+ */
+export async function checkAhead(change: ChangeSet, routing: Routing, reading: ReadonlySet<string>): Promise<Precomputed> {
+  const changeSet = ignoreReformatting(change);
+  const hits = new Map<string, Map<string, RuleHit[]>>();
+  let sliceStart = performance.now();
+  for (const { agent, files } of rebind(routing, changeSet).assignments) {
+    for (const id of Object.keys(agent.review.rules)) {
+      const rule = RULES.get(id);
+      if (!rule || rule.readsWholeChange) continue;
+      let byFile = hits.get(rule.id);
+      if (!byFile) hits.set(rule.id, (byFile = new Map()));
+      for (const file of files) {
+        if (reading.has(file.path) || file.content !== undefined || byFile.has(file.path) || !rule.appliesTo(file)) continue;
+        try {
+          byFile.set(file.path, rule.check(file, changeSet));
+        } catch {
+          // The review runs it again and reports the failure, naming the agent.
+        }
+        if (performance.now() - sliceStart > AHEAD_SLICE_MS) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          sliceStart = performance.now();
+        }
+      }
+    }
+  }
+  return hits;
 }
 
 /** An earlier routing, pointed at this change's file objects (they gain content after routing). */
@@ -83,7 +123,7 @@ export function review(change: ChangeSet, agents: readonly Agent[], notices: rea
   const findings: Finding[] = [];
   const problems: string[] = [];
   for (const assignment of routing.assignments) {
-    const { runs, problems: ruleProblems } = runAgentRules(assignment.agent, assignment.files, changeSet, settings.severity);
+    const { runs, problems: ruleProblems } = runAgentRules(assignment.agent, assignment.files, changeSet, settings.severity, settings.precomputed);
     problems.push(...ruleProblems);
     const own = runs.flatMap((r) => r.findings);
     findings.push(...own);

@@ -4,7 +4,8 @@ import type { ChangeSet } from './changeset/types.js';
 import { RULES } from './checks/registry.js';
 import { applyIgnore, applyToAgents, severityOverrides } from './config/apply.js';
 import { parseConfig, unknownAgentNames } from './config/load.js';
-import { planReview, review, withContent } from './engine.js';
+import { checkAhead, planReview, review, withContent } from './engine.js';
+import type { Precomputed } from './checks/run.js';
 import { llmReview, type Caller } from './llm/review.js';
 import type { LlmSettings } from './llm/types.js';
 import type { Report } from './report/types.js';
@@ -66,7 +67,19 @@ export async function reviewChange(changeSet: ChangeSet, reader: RepositoryReade
   const agents = applyToAgents(catalog.agents, config);
   const change = applyIgnore(changeSet, config, options.configPath);
   const { routing, wanted } = planReview(change, agents);
-  const contents = wanted.length > 0 ? await attempt('the changed files whole', () => reader.headFiles(wanted), new Map<string, string>()) : new Map<string, string>();
+  let contents = new Map<string, string>();
+  let precomputed: Precomputed | undefined;
+  if (wanted.length > 0) {
+    // The reads go out first; the rules that need no head file run while they are on their way.
+    const earlier = readProblems.length;
+    const reading = attempt('the changed files whole', () => reader.headFiles(wanted), new Map<string, string>());
+    precomputed = await checkAhead(change, routing, new Set(wanted));
+    contents = await reading;
+    for (const problem of readProblems.slice(earlier)) {
+      options.warn(problem);
+      problems.push(problem);
+    }
+  }
   const notices = [
     ...problems,
     ...(options.notices ?? []),
@@ -76,7 +89,7 @@ export async function reviewChange(changeSet: ChangeSet, reader: RepositoryReade
       : []),
   ];
   const full = withContent(change, contents);
-  const offline = review(full, agents, notices, { severity: severityOverrides(config), routing });
+  const offline = review(full, agents, notices, { severity: severityOverrides(config), routing, ...(precomputed ? { precomputed } : {}) });
   if (!options.llm || routing.assignments.length === 0) return offline;
   return llmReview({
     report: offline,

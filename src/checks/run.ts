@@ -3,6 +3,10 @@ import { itemsOf, type Agent } from '../agents/types.js';
 import type { ChangeSet, ChangedFile } from '../changeset/types.js';
 import type { Finding, Severity } from '../report/types.js';
 import { RULES } from './registry.js';
+import type { RuleHit } from './types.js';
+
+/** Rule id → file path → the rule's hits on that file, worked out ahead (see checkAhead in engine.ts). */
+export type Precomputed = ReadonlyMap<string, ReadonlyMap<string, readonly RuleHit[]>>;
 
 /** How a rule fared on one agent's files: how many it could read, what it found. */
 export interface RuleRun {
@@ -28,13 +32,15 @@ export function fingerprint(rule: string, file: string, text: string, occurrence
 
 /**
  * Runs the rules an agent attaches to its checklist over the files routed to it. A rule that throws
- * is reported in `problems` and the others still run.
+ * is reported in `problems` and the others still run. `precomputed` holds hits of rules that judge
+ * a file alone, worked out earlier on files not read whole: they stand for `check` on such a file.
  */
 export function runAgentRules(
   agent: Agent,
   files: readonly ChangedFile[],
   changeSet: ChangeSet,
   severity: ReadonlyMap<string, Severity> = new Map(),
+  precomputed?: Precomputed,
 ): { runs: RuleRun[]; problems: string[] } {
   const runs: RuleRun[] = [];
   const problems: string[] = [];
@@ -47,11 +53,13 @@ export function runAgentRules(
     }
     const run: RuleRun = { rule: rule.id, checklistItems: items, applicableFiles: 0, findings: [] };
     const occurrences = new Map<string, number>();
+    const worked = rule.readsWholeChange ? undefined : precomputed?.get(rule.id);
     for (const file of files) {
       if (!rule.appliesTo(file)) continue;
       run.applicableFiles++;
       try {
-        for (const hit of rule.check(file, changeSet)) {
+        const ahead = worked && file.content === undefined ? worked.get(file.path) : undefined;
+        for (const hit of ahead ?? rule.check(file, changeSet)) {
           const text = lineText(file, hit.line);
           const key = `${file.path}\u0000${text}`;
           const occurrence = occurrences.get(key) ?? 0;

@@ -31,6 +31,12 @@ export interface Rule {
    * fetch content only for such files, once each.
    */
   wantsContent?(file: ChangedFile): boolean;
-  /** Finds problems in one file. Pure: reads the file's hunks and, where it must, the rest of the change. */
+  /**
+   * Set when `check` reads other files of the change (a twin definition, a file that still reads a
+   * renamed variable, an ADR anywhere in the change). A rule without it judges a file from that file
+   * alone, so its hits on a file not read whole can be worked out before the head files arrive.
+   */
+  readsWholeChange?: true;
+  /** Finds problems in one file. Pure: reads the file's hunks and, where it must (readsWholeChange), the rest of the change. */
   check(file: ChangedFile, changeSet: ChangeSet): RuleHit[];
 }

@@ -148,5 +148,6 @@ export const featureRemovedFromFeatureView: Rule = {
   kind: 'problem',
   scope: 'Python feature repository files (Feast, Tecton)',
   appliesTo: (file) => file.language === 'python' && !isTestOrNotebook(file.path),
+  readsWholeChange: true,
   check,
 };

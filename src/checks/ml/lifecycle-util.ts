@@ -24,13 +24,17 @@ const SERVING_DIR = /(?:^|\/)(?:serving|serve|inference|api|predictor|server|end
 const TRAINING_FILE = /(?:^|\/)(?:train|training|trainer|fit)[\w-]*\.py$/;
 const TRAINING_DIR = /(?:^|\/)(?:train|training|trainer|pipelines?|notebooks?|experiments?|offline)\//;
 
+type Side = 'training' | 'serving';
+/** Each path's side, worked out once: every ML rule asks, for every file, and some ask again per file of the change. */
+const SIDES = new Map<string, Side | undefined>();
+
 /** The side of the ML system a path belongs to, by name: the file name wins, then the directory. */
-export function sideOf(path: string): 'training' | 'serving' | undefined {
-  if (SERVING_FILE.test(path)) return 'serving';
-  if (TRAINING_FILE.test(path)) return 'training';
-  if (TRAINING_DIR.test(path)) return 'training';
-  if (SERVING_DIR.test(path)) return 'serving';
-  return undefined;
+export function sideOf(path: string): Side | undefined {
+  if (SIDES.has(path)) return SIDES.get(path);
+  const side: Side | undefined =
+    SERVING_FILE.test(path) ? 'serving' : TRAINING_FILE.test(path) || TRAINING_DIR.test(path) ? 'training' : SERVING_DIR.test(path) ? 'serving' : undefined;
+  SIDES.set(path, side);
+  return side;
 }
 
 const VISIBLE = new WeakMap<ChangedFile, HeadLine[]>();

@@ -137,5 +137,6 @@ export const modelOverwrittenInPlace: Rule = {
   appliesTo: (file) => ['python', 'yaml', 'shell'].includes(file.language) && !isTestOrNotebook(file.path),
   wantsContent: (file) =>
     file.language === 'python' && file.status !== 'added' && addsMention(file, WANTS_CONTENT) && file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && WANTS_CONTENT.test(l.text))),
+  readsWholeChange: true,
   check,
 };

@@ -122,5 +122,6 @@ export const rolloutWithoutTrafficSplit: Rule = {
   appliesTo: (file) => file.language === 'yaml' && !isTestOrNotebook(file.path),
   // The canary settings usually sit outside the hunk that bumps the version.
   wantsContent: (file) => file.status !== 'added' && file.hunks.some((h) => switches(h).length > 0),
+  readsWholeChange: true,
   check,
 };

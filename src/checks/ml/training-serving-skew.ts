@@ -19,6 +19,7 @@ interface Def {
 }
 
 const TOP_DEF = /^def\s+(\w+)\s*\(/;
+const IMPORT_LINE = /^\s*(?:from\s+\S+\s+)?import\b/;
 /** Names every service and script has: two of them are not a duplicated transformation. */
 const GENERIC = new Set([
   'main', 'run', 'cli', 'setup', 'app', 'create_app', 'lifespan', 'startup', 'shutdown', 'health', 'healthz', 'ready', 'readyz',
@@ -29,7 +30,8 @@ const FEATURE_NAME = /feature|transform|preprocess|clean|encod|normali[sz]|scal|
 const FEATURE_BODY = /\bdf\b|frame|\bpd\.|\bnp\.|fillna|astype|\.clip\(|log1p|\bmath\.|sqrt|get_dummies|\.map\(|\.apply\(|\.lower\(\)|\.strip\(\)|datetime|\.dt\.|\[["']\w+["']\]/;
 
 function normalise(text: string): string {
-  return text.replace(/#.*$/, '').replace(/\s+/g, ' ').trim();
+  const hash = text.indexOf('#');
+  return (hash < 0 ? text : text.slice(0, hash)).replace(/\s+/g, ' ').trim();
 }
 
 const DEFS = new WeakMap<ChangedFile, Def[]>();
@@ -180,11 +182,9 @@ function check(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
   if (!side || !pythonSource(file) || !addsMention(file, /^def\s/m)) return [];
   const added = fileDefs(file).filter((d) => d.added);
   if (added.length === 0) return [];
-  const imported = visibleLines(file).filter((l) => /^\s*(?:from\s+\S+\s+)?import\b/.test(l.text)).map((l) => l.text);
-  const own = added.filter((d) => {
-    const name = new RegExp(`\\b${d.name}\\b`);
-    return !imported.some((t) => name.test(t));
-  });
+  // A name an import line shows as a whole word (`\bname\b`): the file imports it rather than defining its own copy.
+  const imported = new Set(visibleLines(file).flatMap((l) => (IMPORT_LINE.test(l.text) ? l.text.split(/\W+/) : [])));
+  const own = added.filter((d) => !imported.has(d.name));
   if (own.length === 0) return [];
   const others = [...defsBySide(changeSet)].filter(([otherSide]) => otherSide !== side).map(([, defs]) => defs);
   // A pair added on both sides is reported once, on the serving file, where the copy should become an import.
@@ -226,5 +226,6 @@ export const trainingServingSkew: Rule = {
   appliesTo: (file) => file.language === 'python' && sideOf(file.path) !== undefined,
   // A modified file's other functions and its imports lie outside the hunks.
   wantsContent: (file) => file.status === 'modified' && file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && TOP_DEF.test(l.text))),
+  readsWholeChange: true,
   check,
 };

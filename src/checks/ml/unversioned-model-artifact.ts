@@ -131,5 +131,6 @@ export const unversionedModelArtifact: Rule = {
   kind: 'problem',
   scope: 'Python, YAML, shell or config files (not tests or notebooks)',
   appliesTo: (file) => (LANGUAGES.has(file.language) || /(?:^|\/)MLproject$/.test(file.path)) && !isTestOrNotebook(file.path),
+  readsWholeChange: true,
   check,
 };

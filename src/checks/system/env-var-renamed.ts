@@ -145,5 +145,6 @@ export const envVarRenamed: Rule = {
     const family = familyOf(file);
     return family !== undefined && file.content === undefined && mayRename(file, family) && file.hunks.some((h) => renamesIn(h, family).length > 0);
   },
+  readsWholeChange: true,
   check,
 };

@@ -262,5 +262,6 @@ export const newDependencyWithoutAdr: Rule = {
   scope: 'dependency manifests or compose files',
   appliesTo: (file) => manifestOf(file.path) !== undefined,
   wantsContent,
+  readsWholeChange: true,
   check,
 };

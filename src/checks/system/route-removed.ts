@@ -166,5 +166,6 @@ export const routeRemoved: Rule = {
   kind: 'problem',
   scope: 'Python, JS/TS or Go files',
   appliesTo: (file) => familyOf(file) !== undefined,
+  readsWholeChange: true,
   check,
 };

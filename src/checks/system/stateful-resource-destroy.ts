@@ -191,5 +191,6 @@ export const statefulResourceDestroy: Rule = {
   appliesTo: (file) => terraform(file) || cloudFormation(file),
   // Whether an attribute sits in a stateful resource depends on the header, often above the hunk.
   wantsContent: (file) => terraform(file) && file.status === 'modified' && file.hunks.some((h) => h.lines.some((l) => l.kind !== 'context' && ATTRIBUTES.some((a) => a.re.test(l.text)))),
+  readsWholeChange: true,
   check: (file, changeSet) => (terraform(file) ? terraformHits(file, changeSet) : cloudFormationHits(file)),
 };

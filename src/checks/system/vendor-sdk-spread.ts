@@ -127,5 +127,6 @@ export const vendorSdkSpread: Rule = {
   kind: 'problem',
   scope: 'Python, JS/TS or Go files',
   appliesTo: (file) => familyOf(file) !== undefined,
+  readsWholeChange: true,
   check,
 };

@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import { assembleCatalog } from '../../src/catalog.js';
+import { parseUnifiedDiff } from '../../src/changeset/diff.js';
+import type { ChangeSet } from '../../src/changeset/types.js';
+import { RULES } from '../../src/checks/registry.js';
+import { checkAhead, planReview, review, withContent } from '../../src/engine.js';
+import { reviewChange, type RepositoryReader } from '../../src/pipeline.js';
+import { changeSetOf as fixtureChange, loadFixtures } from '../../eval/harness.js';
+import { generatePullRequest } from '../../bench/large-pr.js';
+import { changeSetOf, src } from '../changeset/git-diff.js';
+
+const { agents } = await assembleCatalog([], true);
+
+describe('rules that judge a file alone (no readsWholeChange)', () => {
+  it('take one argument: a rule whose check reads the change must say so', () => {
+    const mislabelled = [...RULES.values()].filter((r) => (r.check.length >= 2) !== (r.readsWholeChange === true)).map((r) => r.id);
+    expect(mislabelled).toEqual([]);
+    expect([...RULES.values()].filter((r) => r.readsWholeChange).length).toBeGreaterThan(0);
+  });
+});
+
+describe('checkAhead: per-file rules worked out while head files are read', () => {
+  it('leaves every eval pull request\'s report exactly as the review alone makes it', async () => {
+    const fixtures = loadFixtures();
+    expect(fixtures.length).toBeGreaterThanOrEqual(40);
+    let used = 0;
+    for (const fixture of fixtures) {
+      const change = fixtureChange(fixture);
+      const { routing } = planReview(change, agents);
+      const precomputed = await checkAhead(change, routing, new Set());
+      used += [...precomputed.values()].reduce((n, m) => n + m.size, 0);
+      expect(review(change, agents, [], { routing, precomputed }), fixture.slug).toEqual(review(change, agents, [], { routing }));
+    }
+    expect(used).toBeGreaterThan(100);
+  });
+
+  it('skips the files being read and the rules that read the whole change', async () => {
+    const { files, skipped } = parseUnifiedDiff(generatePullRequest({ changedLines: 10_000 }).unifiedDiff);
+    const change: ChangeSet = { pr: { title: 't', body: '', labels: [], fork: false }, files, skipped };
+    const { routing } = planReview(change, agents);
+    const reading = new Set(routing.assignments.flatMap((a) => a.files.slice(0, 5).map((f) => f.path)));
+    const precomputed = await checkAhead(change, routing, reading);
+    const keys = [...precomputed].flatMap(([rule, byFile]) => [...byFile.keys()].map((path) => [rule, path]));
+    expect(keys.length).toBeGreaterThan(100);
+    expect(keys.filter(([, path]) => reading.has(path!))).toEqual([]);
+    expect(keys.filter(([rule]) => RULES.get(rule!)?.readsWholeChange)).toEqual([]);
+  });
+
+  it('lets the event loop run while it works, so the reads it waits beside go out and come back', async () => {
+    const { files, skipped } = parseUnifiedDiff(generatePullRequest({ changedLines: 30_000 }).unifiedDiff);
+    const change: ChangeSet = { pr: { title: 't', body: '', labels: [], fork: false }, files, skipped };
+    const { routing } = planReview(change, agents);
+    const order: string[] = [];
+    setImmediate(() => order.push('event loop'));
+    const started = performance.now();
+    await checkAhead(change, routing, new Set()).then(() => order.push('checks done'));
+    // Work longer than a slice (8 ms) yields at least once.
+    if (performance.now() - started > 20) expect(order).toEqual(['event loop', 'checks done']);
+    expect(order).toContain('checks done');
+  });
+});
+
+describe('reviewChange with head files to read', () => {
+  const HANDLER = src`
+    from fastapi import FastAPI
+    import joblib
+
+    app = FastAPI()
+
+
+    @app.post("/predict")
+    def predict(payload: dict) -> dict:
+        features = [payload["a"], payload["b"]]
+        scaled = [f / 10 for f in features]
+        total = sum(scaled)
+        weights = [0.1, 0.2]
+        score = total * weights[0]
+        return {"score": score}
+  `;
+  const LOADS = HANDLER.replace('        score = total * weights[0]\n', '        model = joblib.load("models/churn.pkl")\n        score = model.predict([scaled])[0]\n');
+  const CLIENT = src`
+    import requests
+
+
+    def fetch(url: str) -> dict:
+        return requests.get(url).json()
+  `;
+
+  const CHANGES = [
+    { path: 'serving/app.py', before: HANDLER, after: LOADS },
+    { path: 'svc/client.py', after: CLIENT },
+    { path: 'svc/other.py', before: CLIENT.replace('url', 'u'), after: CLIENT },
+  ];
+  const HEAD = new Map(CHANGES.map((c) => [c.path, c.after]));
+  const OPTIONS = { configPath: '.github/architect-review.yml', agentsPath: '.github/architect-review/agents', builtinAgents: true };
+
+  it('finds the same as a review of the change with the head files attached, and reads before it checks', async () => {
+    const change = changeSetOf(CHANGES);
+    const { routing, wanted } = planReview(change, agents);
+    expect(wanted.length).toBeGreaterThan(0);
+    expect(wanted.length).toBeLessThan(CHANGES.length);
+    const events: string[] = [];
+    const reader: RepositoryReader = {
+      baseFile: async () => undefined,
+      baseAgents: async () => [],
+      headFiles: async (paths) => {
+        events.push(`read ${paths.join(',')}`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        events.push('read done');
+        return new Map(paths.map((p) => [p, HEAD.get(p) ?? '']));
+      },
+    };
+    const report = await reviewChange(change, reader, { ...OPTIONS, warn: () => {} });
+    const direct = review(withContent(change, new Map(wanted.map((p) => [p, HEAD.get(p) ?? '']))), agents, [], { routing });
+    expect(report.findings).toEqual(direct.findings);
+    expect(report.agents).toEqual(direct.agents);
+    expect(report.findings.map((f) => `${f.rule} ${f.file}`)).toContain('http-call-without-timeout svc/client.py');
+    expect(events).toEqual([`read ${wanted.join(',')}`, 'read done']);
+  });
+
+  it('reports a head read that fails, and reviews from the diff', async () => {
+    const change = changeSetOf(CHANGES);
+    const warnings: string[] = [];
+    const reader: RepositoryReader = {
+      baseFile: async () => undefined,
+      baseAgents: async () => [],
+      headFiles: async () => {
+        throw new Error('git cat-file failed');
+      },
+    };
+    const report = await reviewChange(change, reader, { ...OPTIONS, warn: (m) => warnings.push(m) });
+    const message = 'Could not read the changed files whole (git cat-file failed); the review went on without it.';
+    expect(warnings).toEqual([message]);
+    expect(report.notices).toContain(message);
+    expect(report.findings).toEqual(review(change, agents).findings);
+  });
+});
