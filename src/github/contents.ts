@@ -34,9 +34,10 @@ function usableText(blob: BlobAnswer | null | undefined): string | undefined {
 
 /**
  * One batch of paths at `ref` through GraphQL. A path that does not exist (or is a folder) answers null
- * or no blob fields and is left out. Throws when GitHub refuses the query.
+ * or no blob fields and is left out. Returns the paths whose text came back cut short. Throws when
+ * GitHub refuses the query.
  */
-async function queryBlobs(client: GitHubClient, target: { owner: string; repo: string }, ref: string, batch: readonly string[], into: Map<string, string>): Promise<void> {
+async function queryBlobs(client: GitHubClient, target: { owner: string; repo: string }, ref: string, batch: readonly string[], into: Map<string, string>): Promise<string[]> {
   const variables: Record<string, string> = { owner: target.owner, name: target.repo };
   batch.forEach((path, i) => {
     variables[`e${i}`] = `${ref}:${path}`;
@@ -44,10 +45,15 @@ async function queryBlobs(client: GitHubClient, target: { owner: string; repo: s
   const answer = await queryClientOf(client).graphql<{ repository: Record<string, BlobAnswer | null> | null }>(blobQuery(batch.length), variables);
   const repository = answer.repository;
   if (!repository) throw new Error(`GitHub's GraphQL API did not find ${target.owner}/${target.repo}`);
+  const cut: string[] = [];
   batch.forEach((path, i) => {
-    const text = usableText(repository[`f${i}`]);
+    const blob = repository[`f${i}`];
+    const text = usableText(blob);
     if (text !== undefined) into.set(path, text);
+    // GraphQL cuts a blob's text short (at 512,000 bytes); the contents API gives such a file whole.
+    else if (blob?.isTruncated && !blob.isBinary && (blob.byteSize ?? Infinity) <= MAX_BYTES) cut.push(path);
   });
+  return cut;
 }
 
 /** `paths` at `ref` through the contents API, one raw request each, a few at a time. */
@@ -88,7 +94,8 @@ export async function readFilesAtRef(
   const contents = new Map<string, string>();
   for (let start = 0; start < paths.length; start += QUERY_BATCH) {
     try {
-      await queryBlobs(client, target, ref, paths.slice(start, start + QUERY_BATCH), contents);
+      const cut = await queryBlobs(client, target, ref, paths.slice(start, start + QUERY_BATCH), contents);
+      if (cut.length > 0) await readEach(client, target, ref, cut, warn, contents);
     } catch (error) {
       const rest = paths.slice(start);
       info(`Reading ${rest.length} changed files in one GraphQL query failed (${(error as Error).message}); they were read through the contents API instead.`);

@@ -52,11 +52,9 @@ describe('checkAhead: per-file rules worked out while head files are read', () =
     const { routing } = planReview(change, agents);
     const order: string[] = [];
     setImmediate(() => order.push('event loop'));
-    const started = performance.now();
+    // Checking a change this size takes well over a slice (8 ms), so it yields at least once.
     await checkAhead(change, routing, new Set()).then(() => order.push('checks done'));
-    // Work longer than a slice (8 ms) yields at least once.
-    if (performance.now() - started > 20) expect(order).toEqual(['event loop', 'checks done']);
-    expect(order).toContain('checks done');
+    expect(order).toEqual(['event loop', 'checks done']);
   });
 });
 
@@ -94,7 +92,7 @@ describe('reviewChange with head files to read', () => {
   const HEAD = new Map(CHANGES.map((c) => [c.path, c.after]));
   const OPTIONS = { configPath: '.github/architect-review.yml', agentsPath: '.github/architect-review/agents', builtinAgents: true };
 
-  it('finds the same as a review of the change with the head files attached, and reads before it checks', async () => {
+  it('finds the same as a review of the change with the head files attached, and asks for those files once', async () => {
     const change = changeSetOf(CHANGES);
     const { routing, wanted } = planReview(change, agents);
     expect(wanted.length).toBeGreaterThan(0);

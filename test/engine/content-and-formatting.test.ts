@@ -94,6 +94,17 @@ describe('reading head files whole', () => {
       expect(variables).toMatchObject({ owner: 'acme', name: 'shop', e0: 'headsha:serving/app.py', e1: 'headsha:gone.py', e3: 'headsha:serving' });
     });
 
+    it('a file whose GraphQL text comes back cut short (over 512,000 bytes) is read whole through the contents API', async () => {
+      const big = `${'x = 1\n'.repeat(100_000)}y = 2\n`;
+      github.setContents('acme', 'shop', 'headsha', 'svc/big.py', big);
+      github.setContents('acme', 'shop', 'headsha', 'svc/small.py', 'z = 3\n');
+      const client = createClient({ token: 't', baseUrl: github.url, userAgent: 'test', warn: () => {} });
+      const files = await readFilesAtRef(client, { owner: 'acme', repo: 'shop' }, 'headsha', ['svc/big.py', 'svc/small.py'], () => {});
+      expect(files.get('svc/big.py')).toBe(big);
+      expect(files.get('svc/small.py')).toBe('z = 3\n');
+      expect(github.requests.map((r) => `${r.method} ${decodeURIComponent(r.path)}`)).toEqual(['POST /graphql', 'GET /repos/acme/shop/contents/svc/big.py']);
+    });
+
     it('a path with quotes or braces stays data: it travels as a variable, never in the query text', async () => {
       const odd = 'svc/we"ird} {name}.py';
       github.setContents('acme', 'shop', 'headsha', odd, 'x = 1\n');

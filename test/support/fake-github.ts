@@ -102,6 +102,7 @@ const REVIEW_DOCS = `${DOCS}/pulls/reviews#create-a-review-for-a-pull-request`;
 const MAX_COMMENT = 65536;
 const MAX_PR_FILES = 3000;
 const MAX_COMPARE_FILES = 300;
+const GRAPHQL_BLOB_TEXT_LIMIT = 512_000;
 const MAX_ANNOTATIONS = 50;
 const BOT: FakeUser = { login: 'github-actions[bot]', type: 'Bot' };
 const REVIEW_STATES = { APPROVE: 'APPROVED', REQUEST_CHANGES: 'CHANGES_REQUESTED', COMMENT: 'COMMENTED' } as const;
@@ -597,9 +598,12 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       const path = trimSlashes(expression.slice(cut + 1));
       const text = files?.get(path);
       const isFolder = files !== undefined && [...files.keys()].some((p) => p.startsWith(`${path}/`));
+      // GraphQL gives at most 512,000 bytes of a blob's text and says when it cut it.
+      const bytes = text === undefined ? 0 : Buffer.byteLength(text);
+      const binary = text?.includes('\0') ?? false;
       repository[m[1] ?? ''] =
         text !== undefined
-          ? { byteSize: Buffer.byteLength(text), isBinary: text.includes('\0'), isTruncated: false, text: text.includes('\0') ? null : text }
+          ? { byteSize: bytes, isBinary: binary, isTruncated: bytes > GRAPHQL_BLOB_TEXT_LIMIT, text: binary ? null : Buffer.from(text).subarray(0, GRAPHQL_BLOB_TEXT_LIMIT).toString('utf8') }
           : isFolder ? {} : null;
     }
     return { data: { repository } };
