@@ -39,16 +39,20 @@ function build(options: ClientOptions, throttleId: string): GitHubClient {
  * then hold the first comment back a second. Queries go through a twin client with its own pacing
  * key instead (rate limits are still waited out); writes keep theirs.
  */
-const QUERY_CLIENTS = new WeakMap<GitHubClient, GitHubClient>();
+const QUERY_CLIENTS = new WeakMap<GitHubClient, { options: ClientOptions; twin?: GitHubClient }>();
 
+/** The twin of `client` for GraphQL queries, built on first use (most runs of a small PR send none); `client` itself for one made elsewhere. */
 export function queryClientOf(client: GitHubClient): GitHubClient {
-  return QUERY_CLIENTS.get(client) ?? client;
+  const entry = QUERY_CLIENTS.get(client);
+  if (!entry) return client;
+  entry.twin ??= build(entry.options, 'architect-review-queries');
+  return entry.twin;
 }
 
 /** The one Octokit of a run: retries 5xx, waits out primary and secondary rate limits (twice at most). */
 export function createClient(options: ClientOptions): GitHubClient {
   const client = build(options, 'architect-review');
-  QUERY_CLIENTS.set(client, build(options, 'architect-review-queries'));
+  QUERY_CLIENTS.set(client, { options });
   return client;
 }
 
