@@ -41,7 +41,7 @@ function build(options: ClientOptions, throttleId: string): GitHubClient {
  */
 const QUERY_CLIENTS = new WeakMap<GitHubClient, { options: ClientOptions; twin?: GitHubClient }>();
 
-/** The twin of `client` for GraphQL queries, built on first use (most runs of a small PR send none); `client` itself for one made elsewhere. */
+/** The twin of `client` for GraphQL queries, built on first use (a run with no file to read whole sends no query); `client` itself for one made elsewhere. */
 export function queryClientOf(client: GitHubClient): GitHubClient {
   const entry = QUERY_CLIENTS.get(client);
   if (!entry) return client;
