@@ -370,7 +370,8 @@ describe('Architect Review benchmark', () => {
       overheadPairs: checkedRuns.map((on, i) => {
         const off = uncheckedRuns[i];
         const brief = (r: ActionRun | undefined): object | undefined =>
-          r && { wallMs: Math.round(r.child.wallMs), cpuMs: Math.round(r.child.cpuMs ?? NaN), phases: r.phases, headReads: r.requests.reduce((n, q) => n + q.headFiles, 0), headReadRequests: r.requests.filter(isHeadRead).length, requests: r.requests.length };
+          r && { wallMs: Math.round(r.child.wallMs), cpuMs: Math.round(r.child.cpuMs ?? NaN), phases: r.phases, headReads: r.requests.reduce((n, q) => n + q.headFiles, 0), headReadRequests: r.requests.filter(isHeadRead).length, requests: r.requests.length,
+            timeline: r.requests.map((q) => `${Math.round(q.at - r.child.spawnedAt)} ms ${q.method} ${q.path}`), exitMs: Math.round(r.child.exitedAt - r.child.spawnedAt) };
         return { off: brief(off), on: brief(on) };
       }),
       cli: cliRuns.map((r) => ({ wallMs: r.child.wallMs, maxRssKb: r.child.maxRssKb, findings: r.findings, reviewedFiles: r.reviewedFiles })),

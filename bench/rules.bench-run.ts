@@ -55,6 +55,7 @@ it('times each engine stage and each rule', async () => {
   if (session) {
     session.connect();
     await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 100 });
     await session.post('Profiler.start');
     lap();
   }

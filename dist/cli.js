@@ -24771,24 +24771,23 @@ function enclosingOpeners(lines, index) {
 function callText(lines, index, column, maxLines = 20) {
     let depth = 0;
     let seenOpen = false;
-    let text = '';
+    const read = [];
     for (let i = index; i < lines.length && i < index + maxLines; i++) {
         const source = i === index ? (lines[i]?.text ?? '').slice(column) : (lines[i]?.text ?? '');
-        for (const ch of source) {
-            text += ch;
-            if (ch === '(') {
+        for (let c = 0; c < source.length; c++) {
+            const ch = source.charCodeAt(c);
+            if (ch === 0x28) {
                 depth++;
                 seenOpen = true;
             }
-            else if (ch === ')') {
-                depth--;
-                if (seenOpen && depth === 0)
-                    return text;
+            else if (ch === 0x29 && --depth === 0 && seenOpen) {
+                read.push(source.slice(0, c + 1));
+                return read.join('\n');
             }
         }
-        text += '\n';
+        read.push(source);
     }
-    return text;
+    return read.length > 0 ? `${read.join('\n')}\n` : '';
 }
 /** The top-level arguments of a call's text `name(a, "b,c", {d})`, strings respected. */
 function callArgs(call) {
@@ -24825,28 +24824,41 @@ function callArgs(call) {
 }
 
 /**
+ * A classification of paths remembered per path. The rules ask the same questions of the same path
+ * many times over (is it a test? which side of the ML system? docs or source?), each a regex or a
+ * set of globs; a map lookup answers the repeats. The memory is dropped whole past `limit` paths, so
+ * a long-lived process (the test suite, a CLI run over many changes) stays bounded.
+ */
+function memoByPath(classify, limit = 50_000) {
+    const known = new Map();
+    return (path) => {
+        const answer = known.get(path);
+        if (answer !== undefined || known.has(path))
+            return answer;
+        if (known.size >= limit)
+            known.clear();
+        const fresh = classify(path);
+        known.set(path, fresh);
+        return fresh;
+    };
+}
+
+/**
  * Helpers shared by the ML lifecycle rules: which side of the ML system a path is on, Python call
  * arguments and string constants, version markers in artifact paths, and YAML documents with their lines.
  */
 const TEST_OR_NOTEBOOK = picomatch(['**/test/**', '**/tests/**', '**/__tests__/**', '**/test_*.py', '**/*_test.py', '**/conftest.py', '**/*.ipynb', '**/notebooks/**', '**/notebook/**'], { dot: true });
 /** Tests and notebooks: scratch work, where a fixed `model.pkl` is normal. */
-function isTestOrNotebook(path) {
-    return TEST_OR_NOTEBOOK(path);
-}
+const isTestOrNotebook = memoByPath((path) => TEST_OR_NOTEBOOK(path));
 const SERVING_FILE = /(?:^|\/)(?:predict|predictor|serve|serving|inference|infer|handler)[\w-]*\.py$/;
 const SERVING_DIR = /(?:^|\/)(?:serving|serve|inference|api|predictor|server|endpoints?|online)\//;
 const TRAINING_FILE = /(?:^|\/)(?:train|training|trainer|fit)[\w-]*\.py$/;
 const TRAINING_DIR = /(?:^|\/)(?:train|training|trainer|pipelines?|notebooks?|experiments?|offline)\//;
-/** Each path's side, worked out once: every ML rule asks, for every file, and some ask again per file of the change. */
-const SIDES = new Map();
-/** The side of the ML system a path belongs to, by name: the file name wins, then the directory. */
-function sideOf(path) {
-    if (SIDES.has(path))
-        return SIDES.get(path);
-    const side = SERVING_FILE.test(path) ? 'serving' : TRAINING_FILE.test(path) || TRAINING_DIR.test(path) ? 'training' : SERVING_DIR.test(path) ? 'serving' : undefined;
-    SIDES.set(path, side);
-    return side;
-}
+/**
+ * The side of the ML system a path belongs to, by name: the file name wins, then the directory.
+ * Worked out once per path: every ML rule asks, for every file, and some ask again per file of the change.
+ */
+const sideOf = memoByPath((path) => SERVING_FILE.test(path) ? 'serving' : TRAINING_FILE.test(path) || TRAINING_DIR.test(path) ? 'training' : SERVING_DIR.test(path) ? 'serving' : undefined);
 const VISIBLE = new WeakMap();
 /**
  * The head-side lines the rule can see: the whole file when it was read, else every hunk's head lines.
@@ -25194,7 +25206,7 @@ const TEST = picomatch([
     '**/*_test.go', '**/*Test.{java,kt}',
 ], { dot: true });
 const LOCKFILE = picomatch(['**/{package-lock.json,npm-shrinkwrap.json,yarn.lock,pnpm-lock.yaml,bun.lockb,poetry.lock,Pipfile.lock,uv.lock,go.sum,Cargo.lock,Gemfile.lock,composer.lock}'], { dot: true });
-function kindOf$1(path) {
+const kindOf$1 = memoByPath((path) => {
     if (LOCKFILE(path))
         return 'lockfile';
     if (TEST(path))
@@ -25202,7 +25214,7 @@ function kindOf$1(path) {
     if (DOCS(path) && !MANIFEST_TEXT(path))
         return 'docs';
     return 'source';
-}
+});
 
 const ALL = new WeakMap();
 const ADDED = new WeakMap();
@@ -27702,12 +27714,8 @@ function familyOf$1(file) {
 const TEST_PATH = /(?:^|\/)(?:tests?|__tests__|__mocks__|spec|specs|e2e|fixtures|testdata)\/|(?:^|\/)test_[^/]*\.py$|_test\.(?:py|go)$|(?:^|\/)conftest\.py$|\.(?:test|spec)\.[cm]?[jt]sx?$/;
 /** One-off programs: a client built there lives as long as the run, not per request. */
 const SCRIPT_PATH = /(?:^|\/)(?:scripts?|bin|tools|migrations|alembic|notebooks|seeds?)\//;
-function isTestPath(path) {
-    return TEST_PATH.test(path);
-}
-function isScriptPath(path) {
-    return SCRIPT_PATH.test(path);
-}
+const isTestPath = memoByPath((path) => TEST_PATH.test(path));
+const isScriptPath = memoByPath((path) => SCRIPT_PATH.test(path));
 const HEAD_VIEWS = new WeakMap();
 /**
  * The head-side views a rule reads: the whole head file (as one view, each line flagged if the change
@@ -28096,20 +28104,21 @@ function mayAnswer(file, family) {
 /** The bracketed expression starting at the first bracket at or after `column`, read across lines, and what follows it on its last line. */
 function bracketed(lines, index, column) {
     let depth = 0;
-    let body = '';
+    const read = [];
     for (let i = index; i < lines.length && i < index + 30; i++) {
         const text = i === index ? (lines[i]?.text ?? '').slice(column) : (lines[i]?.text ?? '');
         for (let c = 0; c < text.length; c++) {
-            const ch = text[c] ?? '';
-            body += ch;
-            if ('([{'.includes(ch))
-                depth++;
-            else if (')]}'.includes(ch) && --depth === 0)
-                return { body, rest: text.slice(c + 1) };
+            const ch = text.charCodeAt(c);
+            if (ch === 0x28 || ch === 0x5b || ch === 0x7b)
+                depth++; // ( [ {
+            else if ((ch === 0x29 || ch === 0x5d || ch === 0x7d) && --depth === 0) {
+                read.push(text.slice(0, c + 1));
+                return { body: read.join('\n'), rest: text.slice(c + 1) };
+            }
         }
-        body += '\n';
+        read.push(text);
     }
-    return { body, rest: '' };
+    return { body: read.length > 0 ? `${read.join('\n')}\n` : '', rest: '' };
 }
 function pythonHit(lines, index, path) {
     const text = lines[index]?.text ?? '';
@@ -28278,7 +28287,7 @@ const PATTERNS = {
 /** Words every call pattern above needs on an added line: a cheap first test. */
 const MAY_CALL = {
     python: /requests\.|urlopen/,
-    script: /fetch|axios/,
+    script: /fetch\s*\(|axios/,
     go: /http\.(?:Get|Post|Head)/,
 };
 /** Whether the call is bounded, or cannot be judged from the diff (options passed as a variable or spread). */
@@ -28574,19 +28583,21 @@ function fieldAt(lines, index, hunk, dialect, line) {
     const text = lines[index]?.text ?? '';
     if (commentLine$1(text, dialect === 'pydantic'))
         return undefined;
-    const owner = ownerOf(lines, index, hunk, dialect);
-    if (owner === undefined)
-        return undefined;
-    const prev = lines[index - 1]?.text ?? '';
+    // The field's own line first: the owner is searched for upwards, which costs more, and only for a field.
     if (dialect === 'protobuf') {
         const m = PROTO_FIELD.exec(text);
-        if (!m)
+        const owner = m ? ownerOf(lines, index, hunk, dialect) : undefined;
+        if (!m || owner === undefined)
             return undefined;
         return { owner, name: m[2] ?? '', type: m[1] ?? '', number: m[3] ?? '', deprecated: /deprecated\s*=\s*true/.test(m[4] ?? ''), line };
     }
     const m = (dialect === 'pydantic' ? PY_FIELD : TS_FIELD).exec(text);
     if (!m || /^(?:model_config|Config|class|def|return)$/.test(m[1] ?? '') || /^(?:ClassVar|Mapped)\b/.test(m[2] ?? ''))
         return undefined;
+    const owner = ownerOf(lines, index, hunk, dialect);
+    if (owner === undefined)
+        return undefined;
+    const prev = lines[index - 1]?.text ?? '';
     const alias = /\b(?:serialization_)?alias\s*=\s*['"]([\w-]+)['"]/.exec(m[3] ?? '')?.[1];
     const deprecated = /\bdeprecated\s*=\s*True|@deprecated/.test(`${m[3] ?? ''} ${prev}`);
     return { owner, name: alias ?? m[1] ?? '', type: (m[2] ?? '').trim(), deprecated, line };
@@ -29047,6 +29058,15 @@ const unboundedQuery = {
     check: check$7,
 };
 
+/**
+ * Orders two strings by UTF-16 code unit, as `Array.prototype.sort` does by default. Unlike
+ * `localeCompare`, the order is the same on every runner whatever its locale, and the first call
+ * does not pay for loading ICU's collation data (about 10 ms).
+ */
+function compareText(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** Vendor SDKs whose API shape leaks into callers, by the module names that import them. */
 const VENDORS = [
     { vendor: 'AWS SDK', python: /^(?:boto3|botocore|aioboto3)\b/, script: /^(?:@aws-sdk\/|aws-sdk$)/, go: /^github\.com\/aws\/aws-sdk-go/ },
@@ -29129,7 +29149,7 @@ function spreads(changeSet) {
         // Three or more files in two or more top-level modules: files of one module (src/payments/**) are one place.
         const modules = new Set(files.map((f) => moduleKey(f.path)));
         if (files.length >= 3 && modules.size >= 2)
-            out.push({ vendor, files: files.sort((a, b) => a.path.localeCompare(b.path)) });
+            out.push({ vendor, files: files.sort((a, b) => compareText(a.path, b.path)) });
     }
     cache.set(changeSet, out);
     return out;
@@ -32186,9 +32206,9 @@ const SCOPES = new Map([...RULES.values()].map((r) => [r.id, r.scope]));
 /** The order findings are shown in: severity, then file, line and rule. */
 function byImportance(a, b) {
     return (SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
-        a.file.localeCompare(b.file) ||
+        compareText(a.file, b.file) ||
         (a.line ?? 0) - (b.line ?? 0) ||
-        a.rule.localeCompare(b.rule));
+        compareText(a.rule, b.rule));
 }
 /** At most this many files are read whole for one review: reading is I/O, and an API call each on GitHub. */
 const CONTENT_FILE_CAP = 40;
@@ -63387,7 +63407,7 @@ function withIds(findings, index) {
     const seen = new Set();
     const occurrences = new Map();
     const out = [];
-    const ordered = [...findings].sort((a, b) => byImportance(a, b) || a.title.localeCompare(b.title));
+    const ordered = [...findings].sort((a, b) => byImportance(a, b) || compareText(a.title, b.title));
     for (const f of ordered) {
         const text = f.line === undefined ? '' : index.get(f.file)?.get(f.line)?.text ?? '';
         const subject = f.checklistItem ?? normalisedTitle(f.title);
@@ -63614,7 +63634,7 @@ function filePriority(file, reasons) {
 /** The agent's files, strongest reasons first; ties go to the bigger change, then to the path (stable). */
 function byPriority(assignment) {
     const scored = assignment.files.map((file) => ({ file, score: filePriority(file, assignment.reasons) }));
-    scored.sort((a, b) => b.score - a.score || b.file.additions - a.file.additions || a.file.path.localeCompare(b.file.path));
+    scored.sort((a, b) => b.score - a.score || b.file.additions - a.file.additions || compareText(a.file.path, b.file.path));
     return scored.map((s) => s.file);
 }
 /** One line of untrusted text, made safe to show: hidden markup and invisible characters gone, on one line. */
@@ -64211,7 +64231,7 @@ function toSarif(report, options) {
 }
 /** The known rules sorted by id, the LLM rule, then any rule a finding names that the map does not know. */
 function ruleEntries(findings, known) {
-    const metas = [...known.values()].filter((m) => m.id !== LLM_RULE_ID).sort((a, b) => a.id.localeCompare(b.id));
+    const metas = [...known.values()].filter((m) => m.id !== LLM_RULE_ID).sort((a, b) => compareText(a.id, b.id));
     metas.push(known.get(LLM_RULE_ID) ?? LLM_RULE);
     const seen = new Set(metas.map((m) => m.id));
     for (const finding of findings) {

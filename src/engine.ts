@@ -6,6 +6,7 @@ import { ignoreReformatting } from './changeset/formatting.js';
 import { runAgentRules, type Precomputed } from './checks/run.js';
 import type { RuleHit } from './checks/types.js';
 import { RULES } from './checks/registry.js';
+import { compareText } from './compare.js';
 import { checklistVerdicts, dedupe, statusOf, worst } from './verdict/verdict.js';
 
 const SCOPES: ReadonlyMap<string, string> = new Map([...RULES.values()].map((r) => [r.id, r.scope]));
@@ -14,9 +15,9 @@ const SCOPES: ReadonlyMap<string, string> = new Map([...RULES.values()].map((r) 
 export function byImportance(a: Finding, b: Finding): number {
   return (
     SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
-    a.file.localeCompare(b.file) ||
+    compareText(a.file, b.file) ||
     (a.line ?? 0) - (b.line ?? 0) ||
-    a.rule.localeCompare(b.rule)
+    compareText(a.rule, b.rule)
   );
 }
 

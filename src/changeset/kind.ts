@@ -1,4 +1,5 @@
 import picomatch from 'picomatch';
+import { memoByPath } from '../path-memo.js';
 
 /**
  * What role a file plays, independent of any agent: documentation, tests and lockfiles are never
@@ -25,9 +26,9 @@ const LOCKFILE = picomatch(
   { dot: true },
 );
 
-export function kindOf(path: string): FileKind {
+export const kindOf: (path: string) => FileKind = memoByPath((path) => {
   if (LOCKFILE(path)) return 'lockfile';
   if (TEST(path)) return 'test';
   if (DOCS(path) && !MANIFEST_TEXT(path)) return 'docs';
   return 'source';
-}
+});

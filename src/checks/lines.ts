@@ -73,22 +73,22 @@ export function enclosingOpeners(lines: readonly HeadLine[], index: number): num
 export function callText(lines: readonly HeadLine[], index: number, column: number, maxLines = 20): string {
   let depth = 0;
   let seenOpen = false;
-  let text = '';
+  const read: string[] = [];
   for (let i = index; i < lines.length && i < index + maxLines; i++) {
     const source = i === index ? (lines[i]?.text ?? '').slice(column) : (lines[i]?.text ?? '');
-    for (const ch of source) {
-      text += ch;
-      if (ch === '(') {
+    for (let c = 0; c < source.length; c++) {
+      const ch = source.charCodeAt(c);
+      if (ch === 0x28) {
         depth++;
         seenOpen = true;
-      } else if (ch === ')') {
-        depth--;
-        if (seenOpen && depth === 0) return text;
+      } else if (ch === 0x29 && --depth === 0 && seenOpen) {
+        read.push(source.slice(0, c + 1));
+        return read.join('\n');
       }
     }
-    text += '\n';
+    read.push(source);
   }
-  return text;
+  return read.length > 0 ? `${read.join('\n')}\n` : '';
 }
 
 /** The top-level arguments of a call's text `name(a, "b,c", {d})`, strings respected. */

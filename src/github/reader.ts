@@ -3,6 +3,7 @@ import type { RepositoryReader } from '../pipeline.js';
 import type { GitHubClient } from './client.js';
 import { statusOf } from './client.js';
 import { readFilesAtRef } from './contents.js';
+import { compareText } from '../compare.js';
 
 interface Entry {
   name: string;
@@ -73,7 +74,7 @@ export class GitHubReader implements RepositoryReader {
 
   async baseAgents(dir: string): Promise<AgentSource[]> {
     const entries = (await this.list(dir.replace(/\/+$/, ''))) ?? [];
-    const files = entries.filter((e) => e.type === 'file' && e.name.toLowerCase().endsWith('.md')).sort((a, b) => a.path.localeCompare(b.path));
+    const files = entries.filter((e) => e.type === 'file' && e.name.toLowerCase().endsWith('.md')).sort((a, b) => compareText(a.path, b.path));
     return Promise.all(files.map(async (e) => ({ file: e.path, text: await this.raw(e.path), origin: 'repository' as const })));
   }
 

@@ -10,6 +10,7 @@ import { fingerprint } from '../checks/run.js';
 import type { ChecklistResult, Finding, Report, Verdict } from '../report/types.js';
 import { neutraliseModelCode, neutraliseModelText } from '../security/sanitise.js';
 import { statusOf, worst } from '../verdict/verdict.js';
+import { compareText } from '../compare.js';
 import type { LlmAnswer, ReviewChunk } from './types.js';
 
 /** The rule id of every finding the LLM reviewer makes. */
@@ -132,7 +133,7 @@ function withIds(findings: readonly Finding[], index: Map<string, HeadLines>): F
   const seen = new Set<string>();
   const occurrences = new Map<string, number>();
   const out: Finding[] = [];
-  const ordered = [...findings].sort((a, b) => byImportance(a, b) || a.title.localeCompare(b.title));
+  const ordered = [...findings].sort((a, b) => byImportance(a, b) || compareText(a.title, b.title));
   for (const f of ordered) {
     const text = f.line === undefined ? '' : index.get(f.file)?.get(f.line)?.text ?? '';
     const subject = f.checklistItem ?? normalisedTitle(f.title);

@@ -10,6 +10,7 @@
 import type { Agent } from '../agents/types.js';
 import type { ChangedFile, Hunk } from '../changeset/types.js';
 import type { RoutingReason } from '../report/types.js';
+import { compareText } from '../compare.js';
 import type { Assignment } from '../router/route.js';
 import { findSecrets, redactSecrets } from '../security/secrets.js';
 import { sanitiseUntrusted } from '../security/sanitise.js';
@@ -51,7 +52,7 @@ export function filePriority(file: ChangedFile, reasons: readonly RoutingReason[
 /** The agent's files, strongest reasons first; ties go to the bigger change, then to the path (stable). */
 function byPriority(assignment: Assignment): ChangedFile[] {
   const scored = assignment.files.map((file) => ({ file, score: filePriority(file, assignment.reasons) }));
-  scored.sort((a, b) => b.score - a.score || b.file.additions - a.file.additions || a.file.path.localeCompare(b.file.path));
+  scored.sort((a, b) => b.score - a.score || b.file.additions - a.file.additions || compareText(a.file.path, b.file.path));
   return scored.map((s) => s.file);
 }
 

@@ -6,6 +6,7 @@ import { RULES } from '../checks/registry.js';
 import type { Rule } from '../checks/types.js';
 import { safeMarkdown } from '../render/escape.js';
 import { SEVERITY_RANK, type Finding, type Report, type Severity } from './types.js';
+import { compareText } from '../compare.js';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 export const TOOL_NAME = 'Architect Review';
@@ -125,7 +126,7 @@ export function toSarif(report: Report, options: SarifOptions): SarifLog {
 
 /** The known rules sorted by id, the LLM rule, then any rule a finding names that the map does not know. */
 function ruleEntries(findings: readonly Finding[], known: ReadonlyMap<string, RuleMeta>): RuleMeta[] {
-  const metas = [...known.values()].filter((m) => m.id !== LLM_RULE_ID).sort((a, b) => a.id.localeCompare(b.id));
+  const metas = [...known.values()].filter((m) => m.id !== LLM_RULE_ID).sort((a, b) => compareText(a.id, b.id));
   metas.push(known.get(LLM_RULE_ID) ?? LLM_RULE);
   const seen = new Set(metas.map((m) => m.id));
   for (const finding of findings) {

@@ -6,6 +6,7 @@ import picomatch from 'picomatch';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import type { ChangedFile, Hunk } from '../../changeset/types.js';
 import { callArgs, headLines, type HeadLine } from '../lines.js';
+import { memoByPath } from '../../path-memo.js';
 
 export { callArgs } from '../lines.js';
 
@@ -15,9 +16,7 @@ const TEST_OR_NOTEBOOK = picomatch(
 );
 
 /** Tests and notebooks: scratch work, where a fixed `model.pkl` is normal. */
-export function isTestOrNotebook(path: string): boolean {
-  return TEST_OR_NOTEBOOK(path);
-}
+export const isTestOrNotebook: (path: string) => boolean = memoByPath((path) => TEST_OR_NOTEBOOK(path));
 
 const SERVING_FILE = /(?:^|\/)(?:predict|predictor|serve|serving|inference|infer|handler)[\w-]*\.py$/;
 const SERVING_DIR = /(?:^|\/)(?:serving|serve|inference|api|predictor|server|endpoints?|online)\//;
@@ -25,17 +24,14 @@ const TRAINING_FILE = /(?:^|\/)(?:train|training|trainer|fit)[\w-]*\.py$/;
 const TRAINING_DIR = /(?:^|\/)(?:train|training|trainer|pipelines?|notebooks?|experiments?|offline)\//;
 
 type Side = 'training' | 'serving';
-/** Each path's side, worked out once: every ML rule asks, for every file, and some ask again per file of the change. */
-const SIDES = new Map<string, Side | undefined>();
 
-/** The side of the ML system a path belongs to, by name: the file name wins, then the directory. */
-export function sideOf(path: string): Side | undefined {
-  if (SIDES.has(path)) return SIDES.get(path);
-  const side: Side | undefined =
-    SERVING_FILE.test(path) ? 'serving' : TRAINING_FILE.test(path) || TRAINING_DIR.test(path) ? 'training' : SERVING_DIR.test(path) ? 'serving' : undefined;
-  SIDES.set(path, side);
-  return side;
-}
+/**
+ * The side of the ML system a path belongs to, by name: the file name wins, then the directory.
+ * Worked out once per path: every ML rule asks, for every file, and some ask again per file of the change.
+ */
+export const sideOf: (path: string) => Side | undefined = memoByPath((path) =>
+  SERVING_FILE.test(path) ? 'serving' : TRAINING_FILE.test(path) || TRAINING_DIR.test(path) ? 'training' : SERVING_DIR.test(path) ? 'serving' : undefined,
+);
 
 const VISIBLE = new WeakMap<ChangedFile, HeadLine[]>();
 

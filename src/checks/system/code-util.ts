@@ -15,6 +15,7 @@ import {
   type RequestPath,
 } from '../handlers.js';
 import { headLines, type HeadLine } from '../lines.js';
+import { memoByPath } from '../../path-memo.js';
 
 export type Family = 'python' | 'script' | 'go';
 
@@ -30,13 +31,9 @@ const TEST_PATH =
 /** One-off programs: a client built there lives as long as the run, not per request. */
 const SCRIPT_PATH = /(?:^|\/)(?:scripts?|bin|tools|migrations|alembic|notebooks|seeds?)\//;
 
-export function isTestPath(path: string): boolean {
-  return TEST_PATH.test(path);
-}
+export const isTestPath: (path: string) => boolean = memoByPath((path) => TEST_PATH.test(path));
 
-export function isScriptPath(path: string): boolean {
-  return SCRIPT_PATH.test(path);
-}
+export const isScriptPath: (path: string) => boolean = memoByPath((path) => SCRIPT_PATH.test(path));
 
 const HEAD_VIEWS = new WeakMap<ChangedFile, HeadLine[][]>();
 

@@ -27,18 +27,20 @@ function mayAnswer(file: ChangedFile, family: Family): boolean {
 /** The bracketed expression starting at the first bracket at or after `column`, read across lines, and what follows it on its last line. */
 function bracketed(lines: readonly HeadLine[], index: number, column: number): { body: string; rest: string } {
   let depth = 0;
-  let body = '';
+  const read: string[] = [];
   for (let i = index; i < lines.length && i < index + 30; i++) {
     const text = i === index ? (lines[i]?.text ?? '').slice(column) : (lines[i]?.text ?? '');
     for (let c = 0; c < text.length; c++) {
-      const ch = text[c] ?? '';
-      body += ch;
-      if ('([{'.includes(ch)) depth++;
-      else if (')]}'.includes(ch) && --depth === 0) return { body, rest: text.slice(c + 1) };
+      const ch = text.charCodeAt(c);
+      if (ch === 0x28 || ch === 0x5b || ch === 0x7b) depth++; // ( [ {
+      else if ((ch === 0x29 || ch === 0x5d || ch === 0x7d) && --depth === 0) {
+        read.push(text.slice(0, c + 1));
+        return { body: read.join('\n'), rest: text.slice(c + 1) };
+      }
     }
-    body += '\n';
+    read.push(text);
   }
-  return { body, rest: '' };
+  return { body: read.length > 0 ? `${read.join('\n')}\n` : '', rest: '' };
 }
 
 function pythonHit(lines: readonly HeadLine[], index: number, path: string): RuleHit | undefined {

@@ -68,7 +68,7 @@ const PATTERNS: Record<string, CallPattern[]> = {
 /** Words every call pattern above needs on an added line: a cheap first test. */
 const MAY_CALL: Record<string, RegExp> = {
   python: /requests\.|urlopen/,
-  script: /fetch|axios/,
+  script: /fetch\s*\(|axios/,
   go: /http\.(?:Get|Post|Head)/,
 };
 

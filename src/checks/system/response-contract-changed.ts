@@ -68,16 +68,18 @@ function ownerOf(lines: readonly HeadLine[], index: number, hunk: Hunk, dialect:
 function fieldAt(lines: readonly HeadLine[], index: number, hunk: Hunk, dialect: Dialect, line: number | undefined): Field | undefined {
   const text = lines[index]?.text ?? '';
   if (commentLine(text, dialect === 'pydantic')) return undefined;
-  const owner = ownerOf(lines, index, hunk, dialect);
-  if (owner === undefined) return undefined;
-  const prev = lines[index - 1]?.text ?? '';
+  // The field's own line first: the owner is searched for upwards, which costs more, and only for a field.
   if (dialect === 'protobuf') {
     const m = PROTO_FIELD.exec(text);
-    if (!m) return undefined;
+    const owner = m ? ownerOf(lines, index, hunk, dialect) : undefined;
+    if (!m || owner === undefined) return undefined;
     return { owner, name: m[2] ?? '', type: m[1] ?? '', number: m[3] ?? '', deprecated: /deprecated\s*=\s*true/.test(m[4] ?? ''), line };
   }
   const m = (dialect === 'pydantic' ? PY_FIELD : TS_FIELD).exec(text);
   if (!m || /^(?:model_config|Config|class|def|return)$/.test(m[1] ?? '') || /^(?:ClassVar|Mapped)\b/.test(m[2] ?? '')) return undefined;
+  const owner = ownerOf(lines, index, hunk, dialect);
+  if (owner === undefined) return undefined;
+  const prev = lines[index - 1]?.text ?? '';
   const alias = /\b(?:serialization_)?alias\s*=\s*['"]([\w-]+)['"]/.exec(m[3] ?? '')?.[1];
   const deprecated = /\bdeprecated\s*=\s*True|@deprecated/.test(`${m[3] ?? ''} ${prev}`);
   return { owner, name: alias ?? m[1] ?? '', type: (m[2] ?? '').trim(), deprecated, line };

@@ -3,6 +3,7 @@ import type { Rule, RuleHit } from '../types.js';
 import { code } from '../../render/escape.js';
 import { familyOf, isScriptPath, isTestPath, type Family } from './code-util.js';
 import { addsMention } from '../text.js';
+import { compareText } from '../../compare.js';
 
 /** Vendor SDKs whose API shape leaks into callers, by the module names that import them. */
 const VENDORS: { vendor: string; python?: RegExp; script?: RegExp; go?: RegExp }[] = [
@@ -90,7 +91,7 @@ function spreads(changeSet: ChangeSet): Spread[] {
   for (const [vendor, files] of byVendor) {
     // Three or more files in two or more top-level modules: files of one module (src/payments/**) are one place.
     const modules = new Set(files.map((f) => moduleKey(f.path)));
-    if (files.length >= 3 && modules.size >= 2) out.push({ vendor, files: files.sort((a, b) => a.path.localeCompare(b.path)) });
+    if (files.length >= 3 && modules.size >= 2) out.push({ vendor, files: files.sort((a, b) => compareText(a.path, b.path)) });
   }
   cache.set(changeSet, out);
   return out;
