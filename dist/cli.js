@@ -25948,10 +25948,14 @@ const GENERIC = new Set([
 ]);
 const FEATURE_NAME = /feature|transform|preprocess|clean|encod|normali[sz]|scal|bucket|bin|derive|compute|extract|prepare|engineer|impute|tokeni[sz]|vectori[sz]/i;
 const FEATURE_BODY = /\bdf\b|frame|\bpd\.|\bnp\.|fillna|astype|\.clip\(|log1p|\bmath\.|sqrt|get_dummies|\.map\(|\.apply\(|\.lower\(\)|\.strip\(\)|datetime|\.dt\.|\[["']\w+["']\]/;
+/** A body line without its comment, trimmed, each run of whitespace one space. */
 function normalise$1(text) {
     const hash = text.indexOf('#');
-    return (hash < 0 ? text : text.slice(0, hash)).replace(/\s+/g, ' ').trim();
+    const code = (hash < 0 ? text : text.slice(0, hash)).trim();
+    // Most lines have no run of whitespace, nor a tab or other space, inside: nothing to replace.
+    return SPACE_TO_FOLD.test(code) ? code.replace(/\s+/g, ' ') : code;
 }
+const SPACE_TO_FOLD = /\s\s|[^\S ]/;
 const DEFS = new WeakMap();
 /** A file's top-level functions, read once per file: each file is read by its own check and by every other file's. */
 function fileDefs(file) {
@@ -25974,7 +25978,9 @@ function defsOf(lines) {
     let current;
     let docstring = false;
     for (const l of lines) {
-        const m = TOP_DEF.exec(l.text);
+        const text = l.text;
+        const first = text.charCodeAt(0);
+        const m = first === 0x64 /* d */ ? TOP_DEF.exec(text) : null;
         if (m?.[1]) {
             current = { name: m[1], line: l.line, added: l.added, body: [] };
             defs.push(current);
@@ -25982,18 +25988,19 @@ function defsOf(lines) {
         }
         if (!current)
             continue;
-        if (l.text.trim() && indentOf(l.text) === 0 && !/^[)\]]/.test(l.text)) {
+        // A line at column 0 (not blank, not the `)` or `]` closing a wrapped signature) ends the function.
+        if (first !== 0x20 && first !== 0x09 && first !== 0x29 && first !== 0x5d && text.trim()) {
             current = undefined;
             continue;
         }
-        const t = normalise$1(l.text);
+        const t = normalise$1(text);
         const quotes = t.includes('"""') || t.includes("'''") ? (t.match(/"""|'''/g) ?? []).length : 0;
         if (docstring || quotes > 0) {
             if (quotes % 2 === 1)
                 docstring = !docstring;
             continue;
         }
-        if (t && !/^\)\s*(?:->.*)?:$/.test(t))
+        if (t && !(t.charCodeAt(0) === 0x29 && /^\)\s*(?:->.*)?:$/.test(t)))
             current.body.push(t);
     }
     return defs;
@@ -26041,6 +26048,8 @@ function defsBySide(changeSet) {
     let bySide = DEFS_BY_SIDE.get(changeSet);
     if (bySide)
         return bySide;
+    const T0 = performance.now();
+    globalThis.T ??= {};
     bySide = new Map();
     for (const f of changeSet.files) {
         const side = sideOf(f.path);
@@ -26059,6 +26068,8 @@ function defsBySide(changeSet) {
         bySide.set(side, defs);
     }
     DEFS_BY_SIDE.set(changeSet, bySide);
+    globalThis.T.bySide = performance.now() - T0;
+    globalThis.T.defs = [...bySide.values()].map((d) => d.all.length);
     return bySide;
 }
 /**
@@ -26091,6 +26102,16 @@ function twinOf(def, others, usable) {
     return undefined;
 }
 function check$k(file, changeSet) {
+    globalThis.T ??= {};
+    const T2 = performance.now();
+    try {
+        return check2(file, changeSet);
+    }
+    finally {
+        globalThis.T.all = (globalThis.T.all ?? 0) + performance.now() - T2;
+    }
+}
+function check2(file, changeSet) {
     const side = sideOf(file.path);
     // Only an added top-level `def` can be reported.
     if (!side || !pythonSource(file) || !addsMention(file, /^def\s/m))
@@ -26099,7 +26120,12 @@ function check$k(file, changeSet) {
     if (added.length === 0)
         return [];
     // A name an import line shows as a whole word (`\bname\b`): the file imports it rather than defining its own copy.
-    const imported = new Set(visibleLines(file).flatMap((l) => (IMPORT_LINE.test(l.text) ? l.text.split(/\W+/) : [])));
+    const imported = new Set();
+    for (const l of visibleLines(file)) {
+        if (l.text.includes('import') && IMPORT_LINE.test(l.text))
+            for (const word of l.text.split(/\W+/))
+                imported.add(word);
+    }
     const own = added.filter((d) => !imported.has(d.name));
     if (own.length === 0)
         return [];
@@ -26108,7 +26134,10 @@ function check$k(file, changeSet) {
     const usable = (o) => o.file !== file && (side === 'serving' || !o.def.added);
     const hits = [];
     for (const def of own) {
+        const T1 = performance.now();
         const twin = twinOf(def, others, usable);
+        globalThis.T.twin = (globalThis.T.twin ?? 0) + performance.now() - T1;
+        globalThis.T.n = (globalThis.T.n ?? 0) + 1;
         if (!twin)
             continue;
         const [servingFile, servingDef, trainingFile, trainingDef] = side === 'serving' ? [file, def, twin.file, twin.def] : [twin.file, twin.def, file, def];
@@ -28861,7 +28890,7 @@ function deprecated(route, lines) {
 }
 function check$8(file, changeSet) {
     const family = familyOf$1(file);
-    if (!family || isTestPath(file.path) || !removesMention(file, MAY_DECLARE[family]) || !removesMention(file, DECLARES[family]))
+    if (!family || file.deletions === 0 || isTestPath(file.path) || !removesMention(file, MAY_DECLARE[family]) || !removesMention(file, DECLARES[family]))
         return [];
     const hits = [];
     let added;
@@ -32101,11 +32130,12 @@ function runAgentRules(agent, files, changeSet, severity = new Map(), precompute
         const occurrences = new Map();
         const worked = rule.readsWholeChange ? undefined : precomputed?.get(rule.id);
         for (const file of files) {
-            if (!rule.appliesTo(file))
+            // Hits worked out ahead were worked out for a file the rule applies to: no need to ask again.
+            const ahead = worked && file.content === undefined ? worked.get(file.path) : undefined;
+            if (!ahead && !rule.appliesTo(file))
                 continue;
             run.applicableFiles++;
             try {
-                const ahead = worked && file.content === undefined ? worked.get(file.path) : undefined;
                 for (const hit of ahead ?? rule.check(file, changeSet)) {
                     const text = lineText(file, hit.line);
                     const key = `${file.path}\u0000${text}`;

@@ -55,10 +55,11 @@ export function runAgentRules(
     const occurrences = new Map<string, number>();
     const worked = rule.readsWholeChange ? undefined : precomputed?.get(rule.id);
     for (const file of files) {
-      if (!rule.appliesTo(file)) continue;
+      // Hits worked out ahead were worked out for a file the rule applies to: no need to ask again.
+      const ahead = worked && file.content === undefined ? worked.get(file.path) : undefined;
+      if (!ahead && !rule.appliesTo(file)) continue;
       run.applicableFiles++;
       try {
-        const ahead = worked && file.content === undefined ? worked.get(file.path) : undefined;
         for (const hit of ahead ?? rule.check(file, changeSet)) {
           const text = lineText(file, hit.line);
           const key = `${file.path}\u0000${text}`;

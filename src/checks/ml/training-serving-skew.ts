@@ -2,7 +2,7 @@ import type { ChangeSet, ChangedFile } from '../../changeset/types.js';
 import type { Rule, RuleHit } from '../types.js';
 import { kindOf } from '../../changeset/kind.js';
 import { code } from '../../render/escape.js';
-import { indentOf, type HeadLine } from '../lines.js';
+import type { HeadLine } from '../lines.js';
 import { sideOf, visibleLines } from './lifecycle-util.js';
 import { addsMention } from '../text.js';
 
@@ -29,10 +29,14 @@ const GENERIC = new Set([
 const FEATURE_NAME = /feature|transform|preprocess|clean|encod|normali[sz]|scal|bucket|bin|derive|compute|extract|prepare|engineer|impute|tokeni[sz]|vectori[sz]/i;
 const FEATURE_BODY = /\bdf\b|frame|\bpd\.|\bnp\.|fillna|astype|\.clip\(|log1p|\bmath\.|sqrt|get_dummies|\.map\(|\.apply\(|\.lower\(\)|\.strip\(\)|datetime|\.dt\.|\[["']\w+["']\]/;
 
+/** A body line without its comment, trimmed, each run of whitespace one space. */
 function normalise(text: string): string {
   const hash = text.indexOf('#');
-  return (hash < 0 ? text : text.slice(0, hash)).replace(/\s+/g, ' ').trim();
+  const code = (hash < 0 ? text : text.slice(0, hash)).trim();
+  // Most lines have no run of whitespace, nor a tab or other space, inside: nothing to replace.
+  return SPACE_TO_FOLD.test(code) ? code.replace(/\s+/g, ' ') : code;
 }
+const SPACE_TO_FOLD = /\s\s|[^\S ]/;
 
 const DEFS = new WeakMap<ChangedFile, Def[]>();
 
@@ -58,24 +62,27 @@ function defsOf(lines: readonly HeadLine[]): Def[] {
   let current: Def | undefined;
   let docstring = false;
   for (const l of lines) {
-    const m = TOP_DEF.exec(l.text);
+    const text = l.text;
+    const first = text.charCodeAt(0);
+    const m = first === 0x64 /* d */ ? TOP_DEF.exec(text) : null;
     if (m?.[1]) {
       current = { name: m[1], line: l.line, added: l.added, body: [] };
       defs.push(current);
       continue;
     }
     if (!current) continue;
-    if (l.text.trim() && indentOf(l.text) === 0 && !/^[)\]]/.test(l.text)) {
+    // A line at column 0 (not blank, not the `)` or `]` closing a wrapped signature) ends the function.
+    if (first !== 0x20 && first !== 0x09 && first !== 0x29 && first !== 0x5d && text.trim()) {
       current = undefined;
       continue;
     }
-    const t = normalise(l.text);
+    const t = normalise(text);
     const quotes = t.includes('"""') || t.includes("'''") ? (t.match(/"""|'''/g) ?? []).length : 0;
     if (docstring || quotes > 0) {
       if (quotes % 2 === 1) docstring = !docstring;
       continue;
     }
-    if (t && !/^\)\s*(?:->.*)?:$/.test(t)) current.body.push(t);
+    if (t && !(t.charCodeAt(0) === 0x29 && /^\)\s*(?:->.*)?:$/.test(t))) current.body.push(t);
   }
   return defs;
 }
@@ -133,6 +140,7 @@ const DEFS_BY_SIDE = new WeakMap<ChangeSet, Map<string, SideDefs>>();
 function defsBySide(changeSet: ChangeSet): Map<string, SideDefs> {
   let bySide = DEFS_BY_SIDE.get(changeSet);
   if (bySide) return bySide;
+  const T0 = performance.now(); (globalThis as any).T ??= {};
   bySide = new Map();
   for (const f of changeSet.files) {
     const side = sideOf(f.path);
@@ -148,6 +156,7 @@ function defsBySide(changeSet: ChangeSet): Map<string, SideDefs> {
     bySide.set(side, defs);
   }
   DEFS_BY_SIDE.set(changeSet, bySide);
+  (globalThis as any).T.bySide = performance.now() - T0; (globalThis as any).T.defs = [...bySide.values()].map((d) => d.all.length);
   return bySide;
 }
 
@@ -177,13 +186,19 @@ function twinOf(def: Def, others: readonly SideDefs[], usable: (o: SideDef) => b
 }
 
 function check(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
+  (globalThis as any).T ??= {}; const T2 = performance.now(); try { return check2(file, changeSet); } finally { (globalThis as any).T.all = ((globalThis as any).T.all ?? 0) + performance.now() - T2; }
+}
+function check2(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
   const side = sideOf(file.path);
   // Only an added top-level `def` can be reported.
   if (!side || !pythonSource(file) || !addsMention(file, /^def\s/m)) return [];
   const added = fileDefs(file).filter((d) => d.added);
   if (added.length === 0) return [];
   // A name an import line shows as a whole word (`\bname\b`): the file imports it rather than defining its own copy.
-  const imported = new Set(visibleLines(file).flatMap((l) => (IMPORT_LINE.test(l.text) ? l.text.split(/\W+/) : [])));
+  const imported = new Set<string>();
+  for (const l of visibleLines(file)) {
+    if (l.text.includes('import') && IMPORT_LINE.test(l.text)) for (const word of l.text.split(/\W+/)) imported.add(word);
+  }
   const own = added.filter((d) => !imported.has(d.name));
   if (own.length === 0) return [];
   const others = [...defsBySide(changeSet)].filter(([otherSide]) => otherSide !== side).map(([, defs]) => defs);
@@ -191,7 +206,7 @@ function check(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
   const usable = (o: SideDef): boolean => o.file !== file && (side === 'serving' || !o.def.added);
   const hits: RuleHit[] = [];
   for (const def of own) {
-    const twin = twinOf(def, others, usable);
+    const T1 = performance.now(); const twin = twinOf(def, others, usable); (globalThis as any).T.twin = ((globalThis as any).T.twin ?? 0) + performance.now() - T1; (globalThis as any).T.n = ((globalThis as any).T.n ?? 0) + 1;
     if (!twin) continue;
     const [servingFile, servingDef, trainingFile, trainingDef] =
       side === 'serving' ? [file, def, twin.file, twin.def] : [twin.file, twin.def, file, def];

@@ -122,7 +122,7 @@ function deprecated(route: Route, lines: readonly HeadLine[]): boolean {
 
 function check(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
   const family = familyOf(file);
-  if (!family || isTestPath(file.path) || !removesMention(file, MAY_DECLARE[family]) || !removesMention(file, DECLARES[family])) return [];
+  if (!family || file.deletions === 0 || isTestPath(file.path) || !removesMention(file, MAY_DECLARE[family]) || !removesMention(file, DECLARES[family])) return [];
   const hits: RuleHit[] = [];
   let added: Route[] | undefined;
   for (const hunk of file.hunks) {
