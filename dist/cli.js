@@ -26048,8 +26048,6 @@ function defsBySide(changeSet) {
     let bySide = DEFS_BY_SIDE.get(changeSet);
     if (bySide)
         return bySide;
-    const T0 = performance.now();
-    globalThis.T ??= {};
     bySide = new Map();
     for (const f of changeSet.files) {
         const side = sideOf(f.path);
@@ -26068,8 +26066,6 @@ function defsBySide(changeSet) {
         bySide.set(side, defs);
     }
     DEFS_BY_SIDE.set(changeSet, bySide);
-    globalThis.T.bySide = performance.now() - T0;
-    globalThis.T.defs = [...bySide.values()].map((d) => d.all.length);
     return bySide;
 }
 /**
@@ -26102,16 +26098,6 @@ function twinOf(def, others, usable) {
     return undefined;
 }
 function check$k(file, changeSet) {
-    globalThis.T ??= {};
-    const T2 = performance.now();
-    try {
-        return check2(file, changeSet);
-    }
-    finally {
-        globalThis.T.all = (globalThis.T.all ?? 0) + performance.now() - T2;
-    }
-}
-function check2(file, changeSet) {
     const side = sideOf(file.path);
     // Only an added top-level `def` can be reported.
     if (!side || !pythonSource(file) || !addsMention(file, /^def\s/m))
@@ -26134,10 +26120,7 @@ function check2(file, changeSet) {
     const usable = (o) => o.file !== file && (side === 'serving' || !o.def.added);
     const hits = [];
     for (const def of own) {
-        const T1 = performance.now();
         const twin = twinOf(def, others, usable);
-        globalThis.T.twin = (globalThis.T.twin ?? 0) + performance.now() - T1;
-        globalThis.T.n = (globalThis.T.n ?? 0) + 1;
         if (!twin)
             continue;
         const [servingFile, servingDef, trainingFile, trainingDef] = side === 'serving' ? [file, def, twin.file, twin.def] : [twin.file, twin.def, file, def];

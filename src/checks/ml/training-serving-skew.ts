@@ -140,7 +140,6 @@ const DEFS_BY_SIDE = new WeakMap<ChangeSet, Map<string, SideDefs>>();
 function defsBySide(changeSet: ChangeSet): Map<string, SideDefs> {
   let bySide = DEFS_BY_SIDE.get(changeSet);
   if (bySide) return bySide;
-  const T0 = performance.now(); (globalThis as any).T ??= {};
   bySide = new Map();
   for (const f of changeSet.files) {
     const side = sideOf(f.path);
@@ -156,7 +155,6 @@ function defsBySide(changeSet: ChangeSet): Map<string, SideDefs> {
     bySide.set(side, defs);
   }
   DEFS_BY_SIDE.set(changeSet, bySide);
-  (globalThis as any).T.bySide = performance.now() - T0; (globalThis as any).T.defs = [...bySide.values()].map((d) => d.all.length);
   return bySide;
 }
 
@@ -186,9 +184,6 @@ function twinOf(def: Def, others: readonly SideDefs[], usable: (o: SideDef) => b
 }
 
 function check(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
-  (globalThis as any).T ??= {}; const T2 = performance.now(); try { return check2(file, changeSet); } finally { (globalThis as any).T.all = ((globalThis as any).T.all ?? 0) + performance.now() - T2; }
-}
-function check2(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
   const side = sideOf(file.path);
   // Only an added top-level `def` can be reported.
   if (!side || !pythonSource(file) || !addsMention(file, /^def\s/m)) return [];
@@ -206,7 +201,7 @@ function check2(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
   const usable = (o: SideDef): boolean => o.file !== file && (side === 'serving' || !o.def.added);
   const hits: RuleHit[] = [];
   for (const def of own) {
-    const T1 = performance.now(); const twin = twinOf(def, others, usable); (globalThis as any).T.twin = ((globalThis as any).T.twin ?? 0) + performance.now() - T1; (globalThis as any).T.n = ((globalThis as any).T.n ?? 0) + 1;
+    const twin = twinOf(def, others, usable);
     if (!twin) continue;
     const [servingFile, servingDef, trainingFile, trainingDef] =
       side === 'serving' ? [file, def, twin.file, twin.def] : [twin.file, twin.def, file, def];
