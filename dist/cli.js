@@ -32080,6 +32080,13 @@ function ignoreReformatting(changeSet) {
     return changed ? { ...changeSet, files } : changeSet;
 }
 
+/** The hits worked out ahead for this rule and file, if they stand for the file as it is now. */
+function workedOut(precomputed, rule, file) {
+    if (file.content !== undefined)
+        return undefined;
+    const ahead = precomputed?.get(rule)?.get(file.path);
+    return ahead && ahead.hunks === file.hunks ? ahead.hits : undefined;
+}
 function lineText(file, line) {
     if (line === undefined)
         return '';
@@ -32097,7 +32104,8 @@ function fingerprint(rule, file, text, occurrence) {
 /**
  * Runs the rules an agent attaches to its checklist over the files routed to it. A rule that throws
  * is reported in `problems` and the others still run. `precomputed` holds hits of rules that judge
- * a file alone, worked out earlier on files not read whole: they stand for `check` on such a file.
+ * a file alone, worked out earlier: they stand for `check` on a file not read whole whose hunks are
+ * the ones they were worked out on.
  */
 function runAgentRules(agent, files, changeSet, severity = new Map(), precomputed) {
     const runs = [];
@@ -32111,10 +32119,9 @@ function runAgentRules(agent, files, changeSet, severity = new Map(), precompute
         }
         const run = { rule: rule.id, checklistItems: items, applicableFiles: 0, findings: [] };
         const occurrences = new Map();
-        const worked = rule.readsWholeChange ? undefined : precomputed?.get(rule.id);
         for (const file of files) {
             // Hits worked out ahead were worked out for a file the rule applies to: no need to ask again.
-            const ahead = worked && file.content === undefined ? worked.get(file.path) : undefined;
+            const ahead = rule.readsWholeChange ? undefined : workedOut(precomputed, rule.id, file);
             if (!ahead && !rule.appliesTo(file))
                 continue;
             run.applicableFiles++;
@@ -32262,38 +32269,50 @@ function planReview(changeSet, agents) {
     const routing = route(ignoreReformatting(changeSet), agents);
     return { routing, wanted: contentWanted(changeSet, agents, routing) };
 }
-/** How long checkAhead works before it lets the event loop run (the head-file reads it waits beside). */
-const AHEAD_SLICE_MS = 8;
+/** How long the work ahead (checkEarly, checkAhead) goes on before it lets the event loop run (the reads it waits beside). */
+const AHEAD_SLICE_MS = 1;
+function yieldToLoop() {
+    return new Promise((resolve) => setImmediate(resolve));
+}
+/**
+ * Works out `rule` on `file` into `into`, unless done already for these hunks. A rule that throws is
+ * left for the review, which runs it again and reports the failure, naming the agent.
+ */
+function workOut(into, rule, file, changeSet) {
+    let byFile = into.get(rule.id);
+    if (!byFile)
+        into.set(rule.id, (byFile = new Map()));
+    if (byFile.get(file.path)?.hunks === file.hunks || !rule.appliesTo(file))
+        return;
+    try {
+        byFile.set(file.path, { hunks: file.hunks, hits: rule.check(file, changeSet) });
+    }
+    catch {
+        byFile.delete(file.path);
+    }
+}
 /**
  * While the head files of `reading` are on their way, the hits of every rule that judges a file from
  * that file alone (no `readsWholeChange`), on the routed files not being read: those files look the
- * same to the rule now as in the review, which takes the hits instead of running the rule again. The
- * work yields to the event loop every few milliseconds so the reads go out and come in meanwhile. A
- * rule that throws is left for the review, which reports it.
+ * same to the rule now as in the review, which takes the hits instead of running the rule again. What
+ * `earlier` worked out (checkEarly) is kept and not worked out again. The work yields to the event
+ * loop every few milliseconds so the reads go out and come in meanwhile.
  */
-async function checkAhead(change, routing, reading) {
+async function checkAhead(change, routing, reading, earlier) {
     const changeSet = ignoreReformatting(change);
-    const hits = new Map();
+    const hits = new Map([...(earlier ?? [])].map(([rule, byFile]) => [rule, new Map(byFile)]));
     let sliceStart = performance.now();
     for (const { agent, files } of rebind(routing, changeSet).assignments) {
         for (const id of Object.keys(agent.review.rules)) {
             const rule = RULES.get(id);
             if (!rule || rule.readsWholeChange)
                 continue;
-            let byFile = hits.get(rule.id);
-            if (!byFile)
-                hits.set(rule.id, (byFile = new Map()));
             for (const file of files) {
-                if (reading.has(file.path) || file.content !== undefined || byFile.has(file.path) || !rule.appliesTo(file))
+                if (reading.has(file.path) || file.content !== undefined)
                     continue;
-                try {
-                    byFile.set(file.path, rule.check(file, changeSet));
-                }
-                catch {
-                    // The review runs it again and reports the failure, naming the agent.
-                }
+                workOut(hits, rule, file, changeSet);
                 if (performance.now() - sliceStart > AHEAD_SLICE_MS) {
-                    await new Promise((resolve) => setImmediate(resolve));
+                    await yieldToLoop();
                     sliceStart = performance.now();
                 }
             }
@@ -64136,6 +64155,7 @@ async function reviewChange(changeSet, reader, options) {
     const config = parseConfig(configText ?? '', options.configPath, new Set(RULES.keys()));
     const folders = [...new Set([options.agentsPath, ...config.agentFolders])];
     const own = (await Promise.all(folders.map((dir) => attempt(`the agents folder ${dir}`, () => reader.baseAgents(dir), [])))).flat();
+    const worked = await options.early?.stop();
     const catalog = await assembleCatalog(own, options.builtinAgents);
     const problems = [...readProblems, ...catalog.problems, ...unknownAgentNames(config, catalog.agents.map((a) => a.name))];
     for (const problem of problems)
@@ -64144,12 +64164,12 @@ async function reviewChange(changeSet, reader, options) {
     const change = applyIgnore(changeSet, config, options.configPath);
     const { routing, wanted } = planReview(change, agents);
     let contents = new Map();
-    let precomputed;
+    let precomputed = worked;
     if (wanted.length > 0) {
         // The reads go out first; the rules that need no head file run while they are on their way.
         const earlier = readProblems.length;
         const reading = attempt('the changed files whole', () => reader.headFiles(wanted), new Map());
-        precomputed = await checkAhead(change, routing, new Set(wanted));
+        precomputed = await checkAhead(change, routing, new Set(wanted), worked);
         contents = await reading;
         for (const problem of readProblems.slice(earlier)) {
             options.warn(problem);

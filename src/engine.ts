@@ -1,10 +1,11 @@
 import type { Agent } from './agents/types.js';
-import type { ChangeSet } from './changeset/types.js';
+import type { ChangeSet, ChangedFile } from './changeset/types.js';
+import { kindOf } from './changeset/kind.js';
 import { SEVERITY_RANK, type AgentReport, type Finding, type Report, type Severity } from './report/types.js';
 import { route, type Routing } from './router/route.js';
 import { ignoreReformatting } from './changeset/formatting.js';
-import { runAgentRules, type Precomputed } from './checks/run.js';
-import type { RuleHit } from './checks/types.js';
+import { runAgentRules, type Precomputed, type WorkedOut } from './checks/run.js';
+import type { Rule } from './checks/types.js';
 import { RULES } from './checks/registry.js';
 import { compareText } from './compare.js';
 import { checklistVerdicts, dedupe, statusOf, worst } from './verdict/verdict.js';
@@ -69,35 +70,98 @@ export function planReview(changeSet: ChangeSet, agents: readonly Agent[]): { ro
   return { routing, wanted: contentWanted(changeSet, agents, routing) };
 }
 
-/** How long checkAhead works before it lets the event loop run (the head-file reads it waits beside). */
-const AHEAD_SLICE_MS = 8;
+/** How long the work ahead (checkEarly, checkAhead) goes on before it lets the event loop run (the reads it waits beside). */
+const AHEAD_SLICE_MS = 1;
+
+type Worked = Map<string, Map<string, WorkedOut>>;
+
+function yieldToLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Works out `rule` on `file` into `into`, unless done already for these hunks. A rule that throws is
+ * left for the review, which runs it again and reports the failure, naming the agent.
+ */
+function workOut(into: Worked, rule: Rule, file: ChangedFile, changeSet: ChangeSet): void {
+  let byFile = into.get(rule.id);
+  if (!byFile) into.set(rule.id, (byFile = new Map()));
+  if (byFile.get(file.path)?.hunks === file.hunks || !rule.appliesTo(file)) return;
+  try {
+    byFile.set(file.path, { hunks: file.hunks, hits: rule.check(file, changeSet) });
+  } catch {
+    byFile.delete(file.path);
+  }
+}
+
+/** Work ahead that runs beside I/O: `stop` ends it at its next pause, `finished` lets it run to the end; both give what it worked out. */
+export interface EarlyChecks {
+  stop(): Promise<Precomputed>;
+  finished(): Promise<Precomputed>;
+}
+
+/**
+ * Starts working out every built-in rule that judges a file alone (no `readsWholeChange`) on every
+ * source file of the change, before the configuration and agents are read: the reads that follow
+ * (the configuration, the agents, the previous review) leave the process waiting, and this fills the
+ * wait. Nothing here depends on them: a rule's hits on a file are the same whichever agent runs it, a
+ * rule turned off is simply never asked for its hits, and hits worked out on hunks that the review
+ * later sees otherwise (reformatting set aside, the whole file read) stand for nothing (workedOut).
+ * It yields to the event loop every few milliseconds, so a read's answer waits at most that long.
+ */
+export function checkEarly(changeSet: ChangeSet): EarlyChecks {
+  const hits: Worked = new Map();
+  let stopped = false;
+  const work = async (): Promise<void> => {
+    await yieldToLoop(); // the caller's next read goes out first
+    let sliceStart = performance.now();
+    for (const file of changeSet.files) {
+      if (kindOf(file.path) !== 'source' || file.content !== undefined) continue;
+      for (const rule of RULES.values()) {
+        if (stopped) return;
+        if (rule.readsWholeChange) continue;
+        workOut(hits, rule, file, changeSet);
+        if (performance.now() - sliceStart > AHEAD_SLICE_MS) {
+          await yieldToLoop();
+          sliceStart = performance.now();
+        }
+      }
+    }
+  };
+  const done = work();
+  return {
+    stop: async () => {
+      stopped = true;
+      await done;
+      return hits;
+    },
+    finished: async () => {
+      await done;
+      return hits;
+    },
+  };
+}
 
 /**
  * While the head files of `reading` are on their way, the hits of every rule that judges a file from
  * that file alone (no `readsWholeChange`), on the routed files not being read: those files look the
- * same to the rule now as in the review, which takes the hits instead of running the rule again. The
- * work yields to the event loop every few milliseconds so the reads go out and come in meanwhile. A
- * rule that throws is left for the review, which reports it.
+ * same to the rule now as in the review, which takes the hits instead of running the rule again. What
+ * `earlier` worked out (checkEarly) is kept and not worked out again. The work yields to the event
+ * loop every few milliseconds so the reads go out and come in meanwhile.
  */
-export async function checkAhead(change: ChangeSet, routing: Routing, reading: ReadonlySet<string>): Promise<Precomputed> {
+export async function checkAhead(change: ChangeSet, routing: Routing, reading: ReadonlySet<string>, earlier?: Precomputed): Promise<Precomputed> {
   const changeSet = ignoreReformatting(change);
-  const hits = new Map<string, Map<string, RuleHit[]>>();
+  const hits: Worked = new Map([...(earlier ?? [])].map(([rule, byFile]) => [rule, new Map(byFile)]));
   let sliceStart = performance.now();
   for (const { agent, files } of rebind(routing, changeSet).assignments) {
     for (const id of Object.keys(agent.review.rules)) {
       const rule = RULES.get(id);
       if (!rule || rule.readsWholeChange) continue;
-      let byFile = hits.get(rule.id);
-      if (!byFile) hits.set(rule.id, (byFile = new Map()));
       for (const file of files) {
-        if (reading.has(file.path) || file.content !== undefined || byFile.has(file.path) || !rule.appliesTo(file)) continue;
-        try {
-          byFile.set(file.path, rule.check(file, changeSet));
-        } catch {
-          // The review runs it again and reports the failure, naming the agent.
-        }
+        if (reading.has(file.path) || file.content !== undefined) continue;
+        workOut(hits, rule, file, changeSet);
         if (performance.now() - sliceStart > AHEAD_SLICE_MS) {
-          await new Promise<void>((resolve) => setImmediate(resolve));
+          await yieldToLoop();
           sliceStart = performance.now();
         }
       }

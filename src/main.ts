@@ -11,6 +11,7 @@ import type { ReviewState } from './github/state.js';
 import { llmFiles, reconcile, type ReviewScope } from './incremental.js';
 import { llmSettings } from './llm/types.js';
 import { reviewChange } from './pipeline.js';
+import { checkEarly } from './engine.js';
 import { renderMarkdown } from './render/markdown.js';
 import { sarifOptions, toSarif } from './report/sarif.js';
 import type { Report } from './report/types.js';
@@ -67,6 +68,8 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       { ...target, ...(event.changedFiles === undefined ? {} : { changedFiles: event.changedFiles }) },
       event.pr,
     );
+    // The rules start on the change now, and work while the previous review, configuration and agents are read.
+    const early = checkEarly(listed.changeSet);
     const where = { ...target, number: event.pr.number };
     const { previous, stickyId, scope }: { previous?: ReviewState; stickyId?: number; scope: ReviewScope } = settings.comment
       ? await previousReview(client, where, event.pr, (m) => core.warning(m))
@@ -82,8 +85,9 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       builtinAgents: settings.builtinAgents,
       notices,
       warn: (m) => core.warning(m),
+      early,
       ...(llm ? { llm: { settings: llm, ...(llmScope ? { onlyFiles: llmScope } : {}) } } : {}),
-    });
+    }).finally(() => early.stop());
     const prFiles = new Set([...listed.changeSet.files.map((f) => f.path), ...listed.changeSet.skipped.map((s) => s.path)]);
     const { report, toPost, state } = reconcile(previous, reviewed, scope, prFiles);
     await writeJson(settings.reportPath, report);

@@ -4,7 +4,7 @@ import type { ChangeSet } from './changeset/types.js';
 import { RULES } from './checks/registry.js';
 import { applyIgnore, applyToAgents, severityOverrides } from './config/apply.js';
 import { parseConfig, unknownAgentNames } from './config/load.js';
-import { checkAhead, planReview, review, withContent } from './engine.js';
+import { checkAhead, planReview, review, withContent, type EarlyChecks } from './engine.js';
 import type { Precomputed } from './checks/run.js';
 import { llmReview, type Caller } from './llm/review.js';
 import type { LlmSettings } from './llm/types.js';
@@ -30,6 +30,11 @@ export interface ReviewOptions {
   /** Notices from reading the change (GitHub's file cap, …). */
   notices?: readonly string[];
   warn: (message: string) => void;
+  /**
+   * Rules already at work on the change (checkEarly), started before this call so they run while its
+   * reads are on their way; stopped once the configuration and agents are read.
+   */
+  early?: EarlyChecks;
   /** The LLM reviewer: absent means offline only. */
   llm?: {
     settings: LlmSettings;
@@ -60,6 +65,7 @@ export async function reviewChange(changeSet: ChangeSet, reader: RepositoryReade
   const config = parseConfig(configText ?? '', options.configPath, new Set(RULES.keys()));
   const folders = [...new Set([options.agentsPath, ...config.agentFolders])];
   const own = (await Promise.all(folders.map((dir) => attempt(`the agents folder ${dir}`, () => reader.baseAgents(dir), [])))).flat();
+  const worked = await options.early?.stop();
   const catalog = await assembleCatalog(own, options.builtinAgents);
   const problems = [...readProblems, ...catalog.problems, ...unknownAgentNames(config, catalog.agents.map((a) => a.name))];
   for (const problem of problems) options.warn(problem);
@@ -68,12 +74,12 @@ export async function reviewChange(changeSet: ChangeSet, reader: RepositoryReade
   const change = applyIgnore(changeSet, config, options.configPath);
   const { routing, wanted } = planReview(change, agents);
   let contents = new Map<string, string>();
-  let precomputed: Precomputed | undefined;
+  let precomputed: Precomputed | undefined = worked;
   if (wanted.length > 0) {
     // The reads go out first; the rules that need no head file run while they are on their way.
     const earlier = readProblems.length;
     const reading = attempt('the changed files whole', () => reader.headFiles(wanted), new Map<string, string>());
-    precomputed = await checkAhead(change, routing, new Set(wanted));
+    precomputed = await checkAhead(change, routing, new Set(wanted), worked);
     contents = await reading;
     for (const problem of readProblems.slice(earlier)) {
       options.warn(problem);

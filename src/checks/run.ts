@@ -1,12 +1,26 @@
 import { createHash } from 'node:crypto';
 import { itemsOf, type Agent } from '../agents/types.js';
-import type { ChangeSet, ChangedFile } from '../changeset/types.js';
+import type { ChangeSet, ChangedFile, Hunk } from '../changeset/types.js';
 import type { Finding, Severity } from '../report/types.js';
 import { RULES } from './registry.js';
 import type { RuleHit } from './types.js';
 
-/** Rule id → file path → the rule's hits on that file, worked out ahead (see checkAhead in engine.ts). */
-export type Precomputed = ReadonlyMap<string, ReadonlyMap<string, readonly RuleHit[]>>;
+/** A rule's hits on a file, worked out ahead, with the hunks they were worked out on. */
+export interface WorkedOut {
+  /** The file's hunks as the rule saw them: the hits stand only for a file with these very hunks. */
+  hunks: readonly Hunk[];
+  hits: readonly RuleHit[];
+}
+
+/** Rule id → file path → the rule's hits on that file, worked out ahead (see checkEarly and checkAhead in engine.ts). */
+export type Precomputed = ReadonlyMap<string, ReadonlyMap<string, WorkedOut>>;
+
+/** The hits worked out ahead for this rule and file, if they stand for the file as it is now. */
+export function workedOut(precomputed: Precomputed | undefined, rule: string, file: ChangedFile): readonly RuleHit[] | undefined {
+  if (file.content !== undefined) return undefined;
+  const ahead = precomputed?.get(rule)?.get(file.path);
+  return ahead && ahead.hunks === file.hunks ? ahead.hits : undefined;
+}
 
 /** How a rule fared on one agent's files: how many it could read, what it found. */
 export interface RuleRun {
@@ -33,7 +47,8 @@ export function fingerprint(rule: string, file: string, text: string, occurrence
 /**
  * Runs the rules an agent attaches to its checklist over the files routed to it. A rule that throws
  * is reported in `problems` and the others still run. `precomputed` holds hits of rules that judge
- * a file alone, worked out earlier on files not read whole: they stand for `check` on such a file.
+ * a file alone, worked out earlier: they stand for `check` on a file not read whole whose hunks are
+ * the ones they were worked out on.
  */
 export function runAgentRules(
   agent: Agent,
@@ -53,10 +68,9 @@ export function runAgentRules(
     }
     const run: RuleRun = { rule: rule.id, checklistItems: items, applicableFiles: 0, findings: [] };
     const occurrences = new Map<string, number>();
-    const worked = rule.readsWholeChange ? undefined : precomputed?.get(rule.id);
     for (const file of files) {
       // Hits worked out ahead were worked out for a file the rule applies to: no need to ask again.
-      const ahead = worked && file.content === undefined ? worked.get(file.path) : undefined;
+      const ahead = rule.readsWholeChange ? undefined : workedOut(precomputed, rule.id, file);
       if (!ahead && !rule.appliesTo(file)) continue;
       run.applicableFiles++;
       try {

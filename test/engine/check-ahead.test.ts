@@ -3,7 +3,8 @@ import { assembleCatalog } from '../../src/catalog.js';
 import { parseUnifiedDiff } from '../../src/changeset/diff.js';
 import type { ChangeSet } from '../../src/changeset/types.js';
 import { RULES } from '../../src/checks/registry.js';
-import { checkAhead, planReview, review, withContent } from '../../src/engine.js';
+import { checkAhead, checkEarly, planReview, review, withContent } from '../../src/engine.js';
+import { workedOut } from '../../src/checks/run.js';
 import { reviewChange, type RepositoryReader } from '../../src/pipeline.js';
 import { changeSetOf as fixtureChange, loadFixtures } from '../../eval/harness.js';
 import { generatePullRequest } from '../../bench/large-pr.js';
@@ -116,6 +117,31 @@ describe('reviewChange with head files to read', () => {
     expect(events).toEqual([`read ${wanted.join(',')}`, 'read done']);
   });
 
+  it('with rules at work early: the same report, and the configuration still turns a rule off and sets severities', async () => {
+    const change = changeSetOf(CHANGES);
+    const reader = (config?: string): RepositoryReader => ({
+      // A slow read, as over the network: the rules at work early get through the whole change meanwhile.
+      baseFile: async (path) => {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return path === OPTIONS.configPath ? config : undefined;
+      },
+      baseAgents: async () => [],
+      headFiles: async (paths) => new Map(paths.map((p) => [p, HEAD.get(p) ?? ''])),
+    });
+    const plain = await reviewChange(change, reader(), { ...OPTIONS, warn: () => {} });
+    const early = checkEarly(change);
+    expect(await reviewChange(change, reader(), { ...OPTIONS, warn: () => {}, early })).toEqual(plain);
+    const worked = await early.stop();
+    expect(worked.get('http-call-without-timeout')?.get('svc/client.py')?.hits.length).toBe(1);
+
+    const off = await reviewChange(change, reader('rules:\n  http-call-without-timeout: off\n'), { ...OPTIONS, warn: () => {}, early: checkEarly(change) });
+    expect(off.findings.map((f) => f.rule)).not.toContain('http-call-without-timeout');
+    const high = await reviewChange(change, reader('rules:\n  http-call-without-timeout: high\n'), { ...OPTIONS, warn: () => {}, early: checkEarly(change) });
+    const severities = (r: typeof plain): string[] => r.findings.filter((f) => f.rule === 'http-call-without-timeout').map((f) => f.severity);
+    expect(severities(plain)).toEqual(['medium']);
+    expect(severities(high)).toEqual(['high']);
+  });
+
   it('reports a head read that fails, and reviews from the diff', async () => {
     const change = changeSetOf(CHANGES);
     const warnings: string[] = [];
@@ -131,5 +157,68 @@ describe('reviewChange with head files to read', () => {
     expect(warnings).toEqual([message]);
     expect(report.notices).toContain(message);
     expect(report.findings).toEqual(review(change, agents).findings);
+  });
+});
+
+describe('checkEarly: per-file rules worked out before the configuration and agents are read', () => {
+  it('leaves every eval pull request\'s report exactly as the review alone makes it, with and without head files', async () => {
+    let used = 0;
+    for (const fixture of loadFixtures()) {
+      const change = fixtureChange(fixture);
+      const early = await checkEarly(change).finished();
+      used += [...early.values()].reduce((n, m) => n + m.size, 0);
+      const { routing, wanted } = planReview(change, agents);
+      expect(review(change, agents, [], { routing, precomputed: early }), fixture.slug).toEqual(review(change, agents, [], { routing }));
+      // Files read whole after the early work: their early hits stand for nothing; checkAhead keeps the rest.
+      const full = withContent(change, new Map(wanted.map((path) => [path, '# read whole\n'])));
+      const ahead = await checkAhead(change, routing, new Set(wanted), early);
+      expect(review(full, agents, [], { routing, precomputed: ahead }), fixture.slug).toEqual(review(full, agents, [], { routing }));
+    }
+    expect(used).toBeGreaterThan(100);
+  });
+
+  it('hits stand only for the hunks they were worked out on, and never for a file read whole', () => {
+    const [file] = changeSetOf([{ path: 'svc/app.py', before: 'import os\n', after: 'import os\nimport requests\n' }]).files;
+    if (!file) throw new Error('no file');
+    const hit = { line: 2, title: 't', message: 'm', remedy: 'r' };
+    const precomputed = new Map([['http-call-without-timeout', new Map([[file.path, { hunks: file.hunks, hits: [hit] }]])]]);
+    expect(workedOut(precomputed, 'http-call-without-timeout', file)).toEqual([hit]);
+    expect(workedOut(precomputed, 'http-call-without-timeout', { ...file, hunks: [...file.hunks] })).toBeUndefined();
+    expect(workedOut(precomputed, 'http-call-without-timeout', { ...file, content: 'import os\nimport requests\n' })).toBeUndefined();
+    expect(workedOut(precomputed, 'route-removed', file)).toBeUndefined();
+  });
+
+  it('a reformatted hunk set aside after the early work: the review judges the file again as it then looks', async () => {
+    const before = 'def f(a,b):\n    return {"x":a}\n';
+    const after = 'def f(a, b):\n    return {"x": a}\n';
+    const change = changeSetOf([{ path: 'svc/api/routes.py', before, after }]);
+    const early = await checkEarly(change).finished();
+    const { routing } = planReview(change, agents);
+    // ignoreReformatting gives the file new hunks: nothing worked out early stands for it.
+    const reviewed = routing.assignments.flatMap((a) => a.files);
+    expect(reviewed.map((f) => f.path)).toEqual(['svc/api/routes.py']);
+    const entries = [...early.values()].flatMap((byFile) => reviewed.flatMap((f) => (byFile.has(f.path) ? [[byFile.get(f.path), f] as const] : [])));
+    expect(entries.length).toBeGreaterThan(0);
+    for (const [entry, file] of entries) expect(entry?.hunks).not.toBe(file.hunks);
+    expect(review(change, agents, [], { routing, precomputed: early })).toEqual(review(change, agents, [], { routing }));
+  });
+
+  it('stops at its next pause, letting the event loop run between pauses', async () => {
+    const { files, skipped } = parseUnifiedDiff(generatePullRequest({ changedLines: 30_000 }).unifiedDiff);
+    const change: ChangeSet = { pr: { title: 't', body: '', labels: [], fork: false }, files, skipped };
+    const all = [...(await checkEarly(change).finished()).values()].reduce((n, m) => n + m.size, 0);
+    const early = checkEarly(change);
+    let turns = 0;
+    await new Promise<void>((resolve) => {
+      const spin = (): void => {
+        if (++turns < 5) setImmediate(spin);
+        else resolve();
+      };
+      setImmediate(spin);
+    });
+    const some = [...(await early.stop()).values()].reduce((n, m) => n + m.size, 0);
+    expect(turns).toBe(5);
+    expect(some).toBeGreaterThan(0);
+    expect(some).toBeLessThan(all);
   });
 });
