@@ -32080,12 +32080,16 @@ function ignoreReformatting(changeSet) {
     return changed ? { ...changeSet, files } : changeSet;
 }
 
+/** The same hunks (hunks are never changed in place: setting reformatting aside makes new ones). */
+function sameHunks(a, b) {
+    return a === b || (a.length === b.length && a.every((hunk, i) => hunk === b[i]));
+}
 /** The hits worked out ahead for this rule and file, if they stand for the file as it is now. */
 function workedOut(precomputed, rule, file) {
     if (file.content !== undefined)
         return undefined;
     const ahead = precomputed?.get(rule)?.get(file.path);
-    return ahead && ahead.hunks === file.hunks ? ahead.hits : undefined;
+    return ahead && sameHunks(ahead.hunks, file.hunks) ? ahead.hits : undefined;
 }
 function lineText(file, line) {
     if (line === undefined)
@@ -32282,10 +32286,12 @@ function workOut(into, rule, file, changeSet) {
     let byFile = into.get(rule.id);
     if (!byFile)
         into.set(rule.id, (byFile = new Map()));
-    if (byFile.get(file.path)?.hunks === file.hunks || !rule.appliesTo(file))
+    const known = byFile.get(file.path);
+    if (known && sameHunks(known.hunks, file.hunks))
         return;
     try {
-        byFile.set(file.path, { hunks: file.hunks, hits: rule.check(file, changeSet) });
+        if (rule.appliesTo(file))
+            byFile.set(file.path, { hunks: file.hunks, hits: rule.check(file, changeSet) });
     }
     catch {
         byFile.delete(file.path);

@@ -4,7 +4,7 @@ import { kindOf } from './changeset/kind.js';
 import { SEVERITY_RANK, type AgentReport, type Finding, type Report, type Severity } from './report/types.js';
 import { route, type Routing } from './router/route.js';
 import { ignoreReformatting } from './changeset/formatting.js';
-import { runAgentRules, type Precomputed, type WorkedOut } from './checks/run.js';
+import { runAgentRules, sameHunks, type Precomputed, type WorkedOut } from './checks/run.js';
 import type { Rule } from './checks/types.js';
 import { RULES } from './checks/registry.js';
 import { compareText } from './compare.js';
@@ -86,18 +86,20 @@ function yieldToLoop(): Promise<void> {
 function workOut(into: Worked, rule: Rule, file: ChangedFile, changeSet: ChangeSet): void {
   let byFile = into.get(rule.id);
   if (!byFile) into.set(rule.id, (byFile = new Map()));
-  if (byFile.get(file.path)?.hunks === file.hunks || !rule.appliesTo(file)) return;
+  const known = byFile.get(file.path);
+  if (known && sameHunks(known.hunks, file.hunks)) return;
   try {
-    byFile.set(file.path, { hunks: file.hunks, hits: rule.check(file, changeSet) });
+    if (rule.appliesTo(file)) byFile.set(file.path, { hunks: file.hunks, hits: rule.check(file, changeSet) });
   } catch {
     byFile.delete(file.path);
   }
 }
 
-/** Work ahead that runs beside I/O: `stop` ends it at its next pause, `finished` lets it run to the end; both give what it worked out. */
+/** Work ahead that runs beside I/O: `stop` ends it at its next pause, `finished` lets it run to the end; both give what it worked out, `peek` what it has so far. */
 export interface EarlyChecks {
   stop(): Promise<Precomputed>;
   finished(): Promise<Precomputed>;
+  peek(): Precomputed;
 }
 
 /**
@@ -128,7 +130,8 @@ export function checkEarly(changeSet: ChangeSet): EarlyChecks {
       }
     }
   };
-  const done = work();
+  // Nothing in the loop throws (workOut catches); should it, the review runs every rule itself.
+  const done = work().catch(() => undefined);
   return {
     stop: async () => {
       stopped = true;
@@ -139,6 +142,7 @@ export function checkEarly(changeSet: ChangeSet): EarlyChecks {
       await done;
       return hits;
     },
+    peek: () => hits,
   };
 }
 

@@ -68,14 +68,17 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       { ...target, ...(event.changedFiles === undefined ? {} : { changedFiles: event.changedFiles }) },
       event.pr,
     );
+    const llm = settings.llm.apiKey ? llmSettings(settings.llm, env) : undefined;
     // The rules start on the change now, and work while the previous review, configuration and agents are read.
     const early = checkEarly(listed.changeSet);
     const where = { ...target, number: event.pr.number };
     const { previous, stickyId, scope }: { previous?: ReviewState; stickyId?: number; scope: ReviewScope } = settings.comment
-      ? await previousReview(client, where, event.pr, (m) => core.warning(m))
+      ? await previousReview(client, where, event.pr, (m) => core.warning(m)).catch(async (error: unknown) => {
+          await early.stop();
+          throw error;
+        })
       : { scope: { mode: 'full' } };
 
-    const llm = settings.llm.apiKey ? llmSettings(settings.llm, env) : undefined;
     const llmScope = llmFiles(previous, scope);
     const notices = [...listed.notices, ...(!llm && event.pr.fork ? [FORK_WITHOUT_KEY] : [])];
     if (llm) core.info(`LLM review on: ${llm.model}, at most ${llm.maxInputTokens} input tokens.`);

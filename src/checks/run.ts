@@ -15,11 +15,16 @@ export interface WorkedOut {
 /** Rule id → file path → the rule's hits on that file, worked out ahead (see checkEarly and checkAhead in engine.ts). */
 export type Precomputed = ReadonlyMap<string, ReadonlyMap<string, WorkedOut>>;
 
+/** The same hunks (hunks are never changed in place: setting reformatting aside makes new ones). */
+export function sameHunks(a: readonly Hunk[], b: readonly Hunk[]): boolean {
+  return a === b || (a.length === b.length && a.every((hunk, i) => hunk === b[i]));
+}
+
 /** The hits worked out ahead for this rule and file, if they stand for the file as it is now. */
 export function workedOut(precomputed: Precomputed | undefined, rule: string, file: ChangedFile): readonly RuleHit[] | undefined {
   if (file.content !== undefined) return undefined;
   const ahead = precomputed?.get(rule)?.get(file.path);
-  return ahead && ahead.hunks === file.hunks ? ahead.hits : undefined;
+  return ahead && sameHunks(ahead.hunks, file.hunks) ? ahead.hits : undefined;
 }
 
 /** How a rule fared on one agent's files: how many it could read, what it found. */

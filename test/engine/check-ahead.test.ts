@@ -4,7 +4,7 @@ import { parseUnifiedDiff } from '../../src/changeset/diff.js';
 import type { ChangeSet } from '../../src/changeset/types.js';
 import { RULES } from '../../src/checks/registry.js';
 import { checkAhead, checkEarly, planReview, review, withContent } from '../../src/engine.js';
-import { workedOut } from '../../src/checks/run.js';
+import { workedOut, type Precomputed } from '../../src/checks/run.js';
 import { reviewChange, type RepositoryReader } from '../../src/pipeline.js';
 import { changeSetOf as fixtureChange, loadFixtures } from '../../eval/harness.js';
 import { generatePullRequest } from '../../bench/large-pr.js';
@@ -183,42 +183,51 @@ describe('checkEarly: per-file rules worked out before the configuration and age
     const hit = { line: 2, title: 't', message: 'm', remedy: 'r' };
     const precomputed = new Map([['http-call-without-timeout', new Map([[file.path, { hunks: file.hunks, hits: [hit] }]])]]);
     expect(workedOut(precomputed, 'http-call-without-timeout', file)).toEqual([hit]);
-    expect(workedOut(precomputed, 'http-call-without-timeout', { ...file, hunks: [...file.hunks] })).toBeUndefined();
+    // The same hunks in another array still stand (ignoreReformatting makes a new array each time); other hunks do not.
+    expect(workedOut(precomputed, 'http-call-without-timeout', { ...file, hunks: [...file.hunks] })).toEqual([hit]);
+    expect(workedOut(precomputed, 'http-call-without-timeout', { ...file, hunks: file.hunks.map((h) => ({ ...h })) })).toBeUndefined();
     expect(workedOut(precomputed, 'http-call-without-timeout', { ...file, content: 'import os\nimport requests\n' })).toBeUndefined();
     expect(workedOut(precomputed, 'route-removed', file)).toBeUndefined();
   });
 
-  it('a reformatted hunk set aside after the early work: the review judges the file again as it then looks', async () => {
-    const before = 'def f(a,b):\n    return {"x":a}\n';
-    const after = 'def f(a, b):\n    return {"x": a}\n';
-    const change = changeSetOf([{ path: 'svc/api/routes.py', before, after }]);
+  it('a reformatted hunk set aside after the early work: its early hits stand for nothing, the review judges the file as it then looks', async () => {
+    const before = 'import requests\n\n\ndef fetch(url):\n    return requests.get( url ).json()\n';
+    const after = 'import requests\n\n\ndef fetch(url):\n    return requests.get(url).json()\n';
+    const change = changeSetOf([{ path: 'svc/client.py', before, after }]);
     const early = await checkEarly(change).finished();
+    // On the raw hunk the call line is added, and has no timeout: a hit.
+    expect(early.get('http-call-without-timeout')?.get('svc/client.py')?.hits.length).toBe(1);
     const { routing } = planReview(change, agents);
-    // ignoreReformatting gives the file new hunks: nothing worked out early stands for it.
-    const reviewed = routing.assignments.flatMap((a) => a.files);
-    expect(reviewed.map((f) => f.path)).toEqual(['svc/api/routes.py']);
-    const entries = [...early.values()].flatMap((byFile) => reviewed.flatMap((f) => (byFile.has(f.path) ? [[byFile.get(f.path), f] as const] : [])));
-    expect(entries.length).toBeGreaterThan(0);
-    for (const [entry, file] of entries) expect(entry?.hunks).not.toBe(file.hunks);
-    expect(review(change, agents, [], { routing, precomputed: early })).toEqual(review(change, agents, [], { routing }));
+    const alone = review(change, agents, [], { routing });
+    // Set aside as reformatting, the line is context: no finding, whatever was worked out early.
+    expect(alone.findings.map((f) => f.rule)).not.toContain('http-call-without-timeout');
+    expect(review(change, agents, [], { routing, precomputed: early })).toEqual(alone);
+    // checkAhead works the file out again on the hunks the review sees, and the review takes those.
+    const ahead = await checkAhead(change, routing, new Set(), early);
+    expect(ahead.get('http-call-without-timeout')?.get('svc/client.py')?.hits).toEqual([]);
+    expect(review(change, agents, [], { routing, precomputed: ahead })).toEqual(alone);
   });
 
   it('stops at its next pause, letting the event loop run between pauses', async () => {
-    const { files, skipped } = parseUnifiedDiff(generatePullRequest({ changedLines: 30_000 }).unifiedDiff);
+    const { files, skipped } = parseUnifiedDiff(generatePullRequest({ changedLines: 60_000 }).unifiedDiff);
     const change: ChangeSet = { pr: { title: 't', body: '', labels: [], fork: false }, files, skipped };
-    const all = [...(await checkEarly(change).finished()).values()].reduce((n, m) => n + m.size, 0);
+    const count = (p: Precomputed): number => [...p.values()].reduce((n, m) => n + m.size, 0);
+    // Stopped before its first pause: the caller's read goes out first, so nothing was worked out.
+    expect(count(await checkEarly(change).stop())).toBe(0);
     const early = checkEarly(change);
-    let turns = 0;
+    const seen: number[] = [];
     await new Promise<void>((resolve) => {
-      const spin = (): void => {
-        if (++turns < 5) setImmediate(spin);
+      const turn = (): void => {
+        seen.push(count(early.peek()));
+        if (seen.length < 5) setImmediate(turn);
         else resolve();
       };
-      setImmediate(spin);
+      setImmediate(turn);
     });
-    const some = [...(await early.stop()).values()].reduce((n, m) => n + m.size, 0);
-    expect(turns).toBe(5);
-    expect(some).toBeGreaterThan(0);
+    const some = count(await early.stop());
+    const all = count(await checkEarly(change).finished());
+    // The work went on between the event loop's turns, and stopped well before the end.
+    expect(seen[seen.length - 1]).toBeGreaterThan(seen[0] ?? 0);
     expect(some).toBeLessThan(all);
   });
 });
