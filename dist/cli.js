@@ -24763,31 +24763,44 @@ function enclosingOpeners(lines, index) {
     }
     return openers;
 }
+const OPENS_ROUND = (ch) => ch === 0x28; // (
+const CLOSES_ROUND = (ch) => ch === 0x29; // )
+const OPENS_ANY = (ch) => ch === 0x28 || ch === 0x5b || ch === 0x7b; // ( [ {
+const CLOSES_ANY = (ch) => ch === 0x29 || ch === 0x5d || ch === 0x7d; // ) ] }
+/**
+ * The text from `column` of `lines[index]` up to the bracket that closes the first one opened after
+ * it, read across following lines (at most `maxLines`), and what follows on that last line. `round`:
+ * only parentheses count; `any`: `()`, `[]` and `{}`. Strings are not parsed: good enough to see
+ * keyword arguments and literal keys, not to evaluate them. Unclosed: every line read, each ending in
+ * a newline, and no rest.
+ */
+function balancedText(lines, index, column, maxLines, brackets) {
+    const [opens, closes] = brackets === 'round' ? [OPENS_ROUND, CLOSES_ROUND] : [OPENS_ANY, CLOSES_ANY];
+    let depth = 0;
+    const read = [];
+    for (let i = index; i < lines.length && i < index + maxLines; i++) {
+        const source = i === index ? (lines[i]?.text ?? '').slice(column) : (lines[i]?.text ?? '');
+        for (let c = 0; c < source.length; c++) {
+            const ch = source.charCodeAt(c);
+            if (opens(ch))
+                depth++;
+            // Depth can come back to 0 on a closing bracket only after an opening one.
+            else if (closes(ch) && --depth === 0) {
+                read.push(source.slice(0, c + 1));
+                return { text: read.join('\n'), rest: source.slice(c + 1) };
+            }
+        }
+        read.push(source);
+    }
+    return { text: read.length > 0 ? `${read.join('\n')}\n` : '', rest: '' };
+}
 /**
  * The text of a call starting at `column` of `lines[index]`, up to its closing parenthesis, read
  * across following lines (at most `maxLines`). Strings are not parsed: good enough to see keyword
  * arguments, not to evaluate them.
  */
 function callText(lines, index, column, maxLines = 20) {
-    let depth = 0;
-    let seenOpen = false;
-    const read = [];
-    for (let i = index; i < lines.length && i < index + maxLines; i++) {
-        const source = i === index ? (lines[i]?.text ?? '').slice(column) : (lines[i]?.text ?? '');
-        for (let c = 0; c < source.length; c++) {
-            const ch = source.charCodeAt(c);
-            if (ch === 0x28) {
-                depth++;
-                seenOpen = true;
-            }
-            else if (ch === 0x29 && --depth === 0 && seenOpen) {
-                read.push(source.slice(0, c + 1));
-                return read.join('\n');
-            }
-        }
-        read.push(source);
-    }
-    return read.length > 0 ? `${read.join('\n')}\n` : '';
+    return balancedText(lines, index, column, maxLines, 'round').text;
 }
 /** The top-level arguments of a call's text `name(a, "b,c", {d})`, strings respected. */
 function callArgs(call) {
@@ -28115,22 +28128,8 @@ function mayAnswer(file, family) {
 }
 /** The bracketed expression starting at the first bracket at or after `column`, read across lines, and what follows it on its last line. */
 function bracketed(lines, index, column) {
-    let depth = 0;
-    const read = [];
-    for (let i = index; i < lines.length && i < index + 30; i++) {
-        const text = i === index ? (lines[i]?.text ?? '').slice(column) : (lines[i]?.text ?? '');
-        for (let c = 0; c < text.length; c++) {
-            const ch = text.charCodeAt(c);
-            if (ch === 0x28 || ch === 0x5b || ch === 0x7b)
-                depth++; // ( [ {
-            else if ((ch === 0x29 || ch === 0x5d || ch === 0x7d) && --depth === 0) {
-                read.push(text.slice(0, c + 1));
-                return { body: read.join('\n'), rest: text.slice(c + 1) };
-            }
-        }
-        read.push(text);
-    }
-    return { body: read.length > 0 ? `${read.join('\n')}\n` : '', rest: '' };
+    const { text, rest } = balancedText(lines, index, column, 30, 'any');
+    return { body: text, rest };
 }
 function pythonHit(lines, index, path) {
     const text = lines[index]?.text ?? '';
@@ -32300,13 +32299,13 @@ function workOut(into, rule, file, changeSet) {
 /**
  * While the head files of `reading` are on their way, the hits of every rule that judges a file from
  * that file alone (no `readsWholeChange`), on the routed files not being read: those files look the
- * same to the rule now as in the review, which takes the hits instead of running the rule again. What
- * `earlier` worked out (checkEarly) is kept and not worked out again. The work yields to the event
- * loop every few milliseconds so the reads go out and come in meanwhile.
+ * same to the rule now as in the review, which takes the hits instead of running the rule again. It
+ * adds to `into` (what checkEarly worked out, kept and not worked out again) and returns it. The work
+ * yields to the event loop every few milliseconds so the reads go out and come in meanwhile.
  */
-async function checkAhead(change, routing, reading, earlier) {
+async function checkAhead(change, routing, reading, into = new Map()) {
     const changeSet = ignoreReformatting(change);
-    const hits = new Map([...(earlier ?? [])].map(([rule, byFile]) => [rule, new Map(byFile)]));
+    const hits = into;
     let sliceStart = performance.now();
     for (const { agent, files } of rebind(routing, changeSet).assignments) {
         for (const id of Object.keys(agent.review.rules)) {

@@ -73,7 +73,8 @@ export function planReview(changeSet: ChangeSet, agents: readonly Agent[]): { ro
 /** How long the work ahead (checkEarly, checkAhead) goes on before it lets the event loop run (the reads it waits beside). */
 const AHEAD_SLICE_MS = 1;
 
-type Worked = Map<string, Map<string, WorkedOut>>;
+/** Precomputed while it is being filled in. */
+export type Worked = Map<string, Map<string, WorkedOut>>;
 
 function yieldToLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -97,8 +98,8 @@ function workOut(into: Worked, rule: Rule, file: ChangedFile, changeSet: ChangeS
 
 /** Work ahead that runs beside I/O: `stop` ends it at its next pause, `finished` lets it run to the end; both give what it worked out, `peek` what it has so far. */
 export interface EarlyChecks {
-  stop(): Promise<Precomputed>;
-  finished(): Promise<Precomputed>;
+  stop(): Promise<Worked>;
+  finished(): Promise<Worked>;
   peek(): Precomputed;
 }
 
@@ -149,13 +150,13 @@ export function checkEarly(changeSet: ChangeSet): EarlyChecks {
 /**
  * While the head files of `reading` are on their way, the hits of every rule that judges a file from
  * that file alone (no `readsWholeChange`), on the routed files not being read: those files look the
- * same to the rule now as in the review, which takes the hits instead of running the rule again. What
- * `earlier` worked out (checkEarly) is kept and not worked out again. The work yields to the event
- * loop every few milliseconds so the reads go out and come in meanwhile.
+ * same to the rule now as in the review, which takes the hits instead of running the rule again. It
+ * adds to `into` (what checkEarly worked out, kept and not worked out again) and returns it. The work
+ * yields to the event loop every few milliseconds so the reads go out and come in meanwhile.
  */
-export async function checkAhead(change: ChangeSet, routing: Routing, reading: ReadonlySet<string>, earlier?: Precomputed): Promise<Precomputed> {
+export async function checkAhead(change: ChangeSet, routing: Routing, reading: ReadonlySet<string>, into: Worked = new Map()): Promise<Precomputed> {
   const changeSet = ignoreReformatting(change);
-  const hits: Worked = new Map([...(earlier ?? [])].map(([rule, byFile]) => [rule, new Map(byFile)]));
+  const hits = into;
   let sliceStart = performance.now();
   for (const { agent, files } of rebind(routing, changeSet).assignments) {
     for (const id of Object.keys(agent.review.rules)) {

@@ -65,30 +65,51 @@ export function enclosingOpeners(lines: readonly HeadLine[], index: number): num
   return openers;
 }
 
+const OPENS_ROUND = (ch: number): boolean => ch === 0x28; // (
+const CLOSES_ROUND = (ch: number): boolean => ch === 0x29; // )
+const OPENS_ANY = (ch: number): boolean => ch === 0x28 || ch === 0x5b || ch === 0x7b; // ( [ {
+const CLOSES_ANY = (ch: number): boolean => ch === 0x29 || ch === 0x5d || ch === 0x7d; // ) ] }
+
+/**
+ * The text from `column` of `lines[index]` up to the bracket that closes the first one opened after
+ * it, read across following lines (at most `maxLines`), and what follows on that last line. `round`:
+ * only parentheses count; `any`: `()`, `[]` and `{}`. Strings are not parsed: good enough to see
+ * keyword arguments and literal keys, not to evaluate them. Unclosed: every line read, each ending in
+ * a newline, and no rest.
+ */
+export function balancedText(
+  lines: readonly HeadLine[],
+  index: number,
+  column: number,
+  maxLines: number,
+  brackets: 'round' | 'any',
+): { text: string; rest: string } {
+  const [opens, closes] = brackets === 'round' ? [OPENS_ROUND, CLOSES_ROUND] : [OPENS_ANY, CLOSES_ANY];
+  let depth = 0;
+  const read: string[] = [];
+  for (let i = index; i < lines.length && i < index + maxLines; i++) {
+    const source = i === index ? (lines[i]?.text ?? '').slice(column) : (lines[i]?.text ?? '');
+    for (let c = 0; c < source.length; c++) {
+      const ch = source.charCodeAt(c);
+      if (opens(ch)) depth++;
+      // Depth can come back to 0 on a closing bracket only after an opening one.
+      else if (closes(ch) && --depth === 0) {
+        read.push(source.slice(0, c + 1));
+        return { text: read.join('\n'), rest: source.slice(c + 1) };
+      }
+    }
+    read.push(source);
+  }
+  return { text: read.length > 0 ? `${read.join('\n')}\n` : '', rest: '' };
+}
+
 /**
  * The text of a call starting at `column` of `lines[index]`, up to its closing parenthesis, read
  * across following lines (at most `maxLines`). Strings are not parsed: good enough to see keyword
  * arguments, not to evaluate them.
  */
 export function callText(lines: readonly HeadLine[], index: number, column: number, maxLines = 20): string {
-  let depth = 0;
-  let seenOpen = false;
-  const read: string[] = [];
-  for (let i = index; i < lines.length && i < index + maxLines; i++) {
-    const source = i === index ? (lines[i]?.text ?? '').slice(column) : (lines[i]?.text ?? '');
-    for (let c = 0; c < source.length; c++) {
-      const ch = source.charCodeAt(c);
-      if (ch === 0x28) {
-        depth++;
-        seenOpen = true;
-      } else if (ch === 0x29 && --depth === 0 && seenOpen) {
-        read.push(source.slice(0, c + 1));
-        return read.join('\n');
-      }
-    }
-    read.push(source);
-  }
-  return read.length > 0 ? `${read.join('\n')}\n` : '';
+  return balancedText(lines, index, column, maxLines, 'round').text;
 }
 
 /** The top-level arguments of a call's text `name(a, "b,c", {d})`, strings respected. */

@@ -1,6 +1,6 @@
 import type { ChangedFile } from '../../changeset/types.js';
 import type { Rule, RuleHit } from '../types.js';
-import { commentLine, enclosingOpeners, type HeadLine } from '../lines.js';
+import { balancedText, commentLine, enclosingOpeners, type HeadLine } from '../lines.js';
 import { code } from '../../render/escape.js';
 import { PY_DEF, describeHandler, familyOf, headViews, isTestPath, pythonHandler, type Family } from './code-util.js';
 import { addsMention } from '../text.js';
@@ -26,21 +26,8 @@ function mayAnswer(file: ChangedFile, family: Family): boolean {
 
 /** The bracketed expression starting at the first bracket at or after `column`, read across lines, and what follows it on its last line. */
 function bracketed(lines: readonly HeadLine[], index: number, column: number): { body: string; rest: string } {
-  let depth = 0;
-  const read: string[] = [];
-  for (let i = index; i < lines.length && i < index + 30; i++) {
-    const text = i === index ? (lines[i]?.text ?? '').slice(column) : (lines[i]?.text ?? '');
-    for (let c = 0; c < text.length; c++) {
-      const ch = text.charCodeAt(c);
-      if (ch === 0x28 || ch === 0x5b || ch === 0x7b) depth++; // ( [ {
-      else if ((ch === 0x29 || ch === 0x5d || ch === 0x7d) && --depth === 0) {
-        read.push(text.slice(0, c + 1));
-        return { body: read.join('\n'), rest: text.slice(c + 1) };
-      }
-    }
-    read.push(text);
-  }
-  return { body: read.length > 0 ? `${read.join('\n')}\n` : '', rest: '' };
+  const { text, rest } = balancedText(lines, index, column, 30, 'any');
+  return { body: text, rest };
 }
 
 function pythonHit(lines: readonly HeadLine[], index: number, path: string): RuleHit | undefined {
