@@ -1,10 +1,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { REPO_ROOT } from '../support/run-action.js';
+import { makeTempDir, removeTempDirs } from '../support/temp-dir.js';
 
 const EXAMPLE = join(REPO_ROOT, 'examples/serving-pr');
 const CLI = join(REPO_ROOT, 'dist/cli.js');
@@ -29,7 +29,7 @@ function git(cwd: string, ...args: string[]): string {
 
 /** A repository whose `feature` branch adds a model server that loads the model per request. */
 function makeRepo(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'architect-review-cli-'));
+  const dir = makeTempDir('architect-review-cli-');
   git(dir, 'init', '-q');
   mkdirSync(join(dir, 'serving'));
   writeFileSync(join(dir, 'serving/app.py'), 'from fastapi import FastAPI\n\napp = FastAPI()\n');
@@ -60,6 +60,7 @@ let repo: string;
 beforeAll(() => {
   repo = makeRepo();
 });
+afterAll(removeTempDirs);
 
 describe('architect-review review', () => {
   it('reviews a diff file and prints Markdown', async () => {
@@ -102,7 +103,7 @@ describe('architect-review review', () => {
   });
 
   it('reviews from a bare clone, reading git objects only', async () => {
-    const bare = mkdtempSync(join(tmpdir(), 'architect-review-bare-'));
+    const bare = makeTempDir('architect-review-bare-');
     git(bare, 'clone', '-q', '--bare', repo, 'repo.git');
     const r = await cli(['review', '--repo', join(bare, 'repo.git'), '--base', 'main', '--head', 'feature', '--format', 'json']);
     expect(r.code, r.err).toBe(0);
@@ -117,14 +118,14 @@ describe('architect-review review', () => {
   });
 
   it('writes the JSON report with --output as well as printing Markdown', async () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'architect-review-out-')), 'report.json');
+    const out = join(makeTempDir('architect-review-out-'), 'report.json');
     const r = await cli(['review', '--diff', join(EXAMPLE, 'pr.diff'), '--output', out]);
     expect(r.out).toContain('## 🏛️ Architect Review');
     expect(JSON.parse(readFileSync(out, 'utf8')).schemaVersion).toBe(1);
   });
 
   it("loads the repository's own agents and reports a malformed one by file and field, still reviewing", async () => {
-    const agents = mkdtempSync(join(tmpdir(), 'architect-review-agents-'));
+    const agents = makeTempDir('architect-review-agents-');
     writeFileSync(join(agents, 'bad.md'), '---\nname: bad\ndescription: x\nreview:\n  paths: "**/*.py"\n---\nbody\n');
     const r = await cli(['review', '--diff', join(EXAMPLE, 'pr.diff'), '--agents', agents, '--format', 'json']);
     expect(r.code).toBe(0);
@@ -159,7 +160,7 @@ describe("the repository's own agents", () => {
   });
 
   it('report a misspelt rule id instead of silently not checking', async () => {
-    const agents = mkdtempSync(join(tmpdir(), 'architect-review-agents-'));
+    const agents = makeTempDir('architect-review-agents-');
     writeFileSync(join(agents, 'typo.md'), agent('typo-agent', 'http-call-without-timout'));
     writeFileSync(join(agents, 'README.md'), '# Our agents\n\nHow we review.\n');
     const r = await cli(['review', '--diff', join(EXAMPLE, 'pr.diff'), '--agents', agents, '--no-builtin-agents', '--format', 'json']);
@@ -169,7 +170,7 @@ describe("the repository's own agents", () => {
   });
 
   it('warn when no agent is loaded at all', async () => {
-    const agents = mkdtempSync(join(tmpdir(), 'architect-review-empty-'));
+    const agents = makeTempDir('architect-review-empty-');
     const r = await cli(['review', '--diff', join(EXAMPLE, 'pr.diff'), '--agents', agents, '--no-builtin-agents']);
     expect(r.err).toMatch(/No agents loaded/);
     expect(r.out).toMatch(/No agents loaded/);
@@ -178,7 +179,7 @@ describe("the repository's own agents", () => {
 
 describe('--config', () => {
   it('applies a configuration file given on the command line', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'architect-review-config-'));
+    const dir = makeTempDir('architect-review-config-');
     writeFileSync(join(dir, 'review.yml'), "ignore: ['serving/**']\n");
     const r = await cli(['review', '--diff', join(EXAMPLE, 'pr.diff'), '--config', join(dir, 'review.yml'), '--format', 'json']);
     expect(r.code, r.err).toBe(0);
@@ -200,7 +201,7 @@ describe('--config', () => {
   });
 
   it('exits 2 listing every problem of a malformed file, with line and key', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'architect-review-config-'));
+    const dir = makeTempDir('architect-review-config-');
     writeFileSync(join(dir, 'bad.yml'), "ignore: 'vendor/**'\nrules:\n  http-call-without-timeout: mediumm\n");
     const r = await cli(['review', '--diff', join(EXAMPLE, 'pr.diff'), '--config', join(dir, 'bad.yml')]);
     expect(r.code).toBe(2);
@@ -235,7 +236,7 @@ describe('usage errors exit 2 with one line', () => {
   }
 
   it('a file that is not a diff', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'architect-review-nd-')), 'notes.txt');
+    const file = join(makeTempDir('architect-review-nd-'), 'notes.txt');
     writeFileSync(file, 'just some notes\n');
     const r = await cli(['review', '--diff', file]);
     expect(r.code).toBe(2);

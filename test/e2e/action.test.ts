@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeGitHub, type FakeGitHub, isWrite } from '../support/fake-github.js';
 import { fakeFilesFromDiff } from '../support/github-files.js';
 import { ACTION, REPO_ROOT, pullRequestEvent, runAction } from '../support/run-action.js';
+import { removeTempDirs } from '../support/temp-dir.js';
 
 const MARKER = '<!-- architect-review:summary -->';
 const EXAMPLE = join(REPO_ROOT, 'examples/serving-pr');
@@ -20,6 +21,7 @@ function addExamplePr(fake: FakeGitHub, files = fakeFilesFromDiff(readFileSync(j
 beforeAll(() => {
   if (!existsSync(ACTION)) throw new Error('dist/index.js is missing: run `npm run bundle` first (npm test does).');
 });
+afterAll(removeTempDirs);
 beforeEach(async () => {
   github = await startFakeGitHub();
 });

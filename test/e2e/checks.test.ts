@@ -6,11 +6,12 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { gitDiff, type FileChange } from '../changeset/git-diff.js';
 import { startFakeGitHub, type FakeGitHub } from '../support/fake-github.js';
 import { fakeFilesFromDiff } from '../support/github-files.js';
 import { ACTION, REPO_ROOT, pullRequestEvent, runAction, type ActionRun } from '../support/run-action.js';
+import { removeTempDirs } from '../support/temp-dir.js';
 
 const FIXTURES = join(REPO_ROOT, 'test/e2e/fixtures/rereview');
 const fixture = (name: string): string => readFileSync(join(FIXTURES, name), 'utf8');
@@ -89,6 +90,7 @@ function expectAnnotationsOf(annotations: Annotation[], findings: ReportFinding[
 beforeAll(() => {
   if (!existsSync(ACTION)) throw new Error('dist/index.js is missing: run `npm run bundle` first (npm test does).');
 });
+afterAll(removeTempDirs);
 beforeEach(async () => {
   github = await startFakeGitHub();
 });

@@ -9,13 +9,14 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { estimateCostUsd } from '../../src/llm/pricing.js';
 import { FORK_WITHOUT_KEY } from '../../src/main.js';
 import { startFakeAnthropic, type FakeHandler, type FakeMessagesRequest, type FakeStep } from '../support/fake-anthropic.js';
 import { startFakeGitHub, type FakeCheckRun, type FakeComment, type FakeFile, type FakeRequest, type FakeReview } from '../support/fake-github.js';
 import { fakeFilesFromDiff } from '../support/github-files.js';
 import { ACTION, REPO_ROOT, pullRequestEvent, runAction, type ActionRun } from '../support/run-action.js';
+import { removeTempDirs } from '../support/temp-dir.js';
 import { fakeChars } from '../security/fakes.js';
 
 const KEY = ['sk-', 'ant-', 'api03-', fakeChars(93, 9090)].join('');
@@ -181,6 +182,7 @@ function expectKeyKeptSecret(r: Reviewed): void {
 beforeAll(() => {
   if (!existsSync(ACTION)) throw new Error('dist/index.js is missing: run `npm run bundle` first (npm test does).');
 });
+afterAll(removeTempDirs);
 
 describe('the built action with an Anthropic key', () => {
   const started: Record<string, Promise<Reviewed>> = {};

@@ -16,6 +16,7 @@ import { gitDiff, lineOf, type FileChange } from '../changeset/git-diff.js';
 import { startFakeGitHub, type FakeFile, type FakeGitHub, type FakeReviewComment, isWrite } from '../support/fake-github.js';
 import { fakeFilesFromDiff } from '../support/github-files.js';
 import { ACTION, REPO_ROOT, pullRequestEvent, runAction, type ActionRun } from '../support/run-action.js';
+import { removeTempDirs } from '../support/temp-dir.js';
 
 const FIXTURES = join(REPO_ROOT, 'test/e2e/fixtures/rereview');
 const fixture = (name: string): string => readFileSync(join(FIXTURES, name), 'utf8');
@@ -136,6 +137,7 @@ let loadThread = 0;
 beforeAll(() => {
   if (!existsSync(ACTION)) throw new Error('dist/index.js is missing: run `npm run bundle` first (npm test does).');
 });
+afterAll(removeTempDirs);
 
 describe('re-review over the pushes of one pull request (fail-on: blocked)', () => {
   beforeAll(async () => {

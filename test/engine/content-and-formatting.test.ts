@@ -1,8 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ignoreReformatting } from '../../src/changeset/formatting.js';
 import { readFilesAt } from '../../src/git/local.js';
 import { createClient } from '../../src/github/client.js';
@@ -11,6 +10,7 @@ import { review } from '../../src/engine.js';
 import { assembleCatalog } from '../../src/catalog.js';
 import { changeSetOf, src } from '../changeset/git-diff.js';
 import { startFakeGitHub, type FakeGitHub } from '../support/fake-github.js';
+import { makeTempDir, removeTempDirs } from '../support/temp-dir.js';
 
 const BAD_CLIENT = src`
   import requests
@@ -50,8 +50,10 @@ describe('formatting-only changes', () => {
 });
 
 describe('reading head files whole', () => {
+  afterAll(removeTempDirs);
+
   it('from git objects, in one cat-file run, leaving out missing and binary files', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'architect-review-cat-'));
+    const dir = makeTempDir('architect-review-cat-');
     const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@x', ...args], { cwd: dir, encoding: 'utf8' });
     git('init', '-q');
     writeFileSync(join(dir, 'a.py'), 'print("a")\n');

@@ -10,11 +10,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeState } from '../../src/github/state.js';
 import { startFakeAnthropic, type FakeMessagesBody, type FakeMessagesRequest, type FakeStep } from '../support/fake-anthropic.js';
 import { startFakeGitHub, type FakeCheckRun, type FakeComment, type FakeFile, type FakeRequest, type FakeReview, isWrite } from '../support/fake-github.js';
 import { ACTION, pullRequestEvent, runAction, type ActionRun } from '../support/run-action.js';
+import { removeTempDirs } from '../support/temp-dir.js';
 import { fakeChars } from './fakes.js';
 import { BASE_SHA, DIFF_CASES, HEAD_SHA, INJECTION_CASES, PLANTED_SECRET, PR_TEXT_CASES, type InjectionCase } from './injection-cases.js';
 
@@ -234,6 +235,7 @@ function carriers(o: Observed, c: InjectionCase): Sent[] {
 beforeAll(() => {
   if (!existsSync(ACTION)) throw new Error('dist/index.js is missing: run `npm run bundle` first (npm test does).');
 });
+afterAll(removeTempDirs);
 
 describe('prompt injection, through the built action', () => {
   let baseline: Observed;

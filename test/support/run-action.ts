@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { keepTempDirsUntil, makeTempDir } from './temp-dir.js';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const ACTION = join(REPO_ROOT, 'dist/index.js');
@@ -32,7 +32,8 @@ export function parseOutputFile(text: string): Record<string, string> {
 
 /**
  * Runs the built action the way the Actions runner does: `node dist/index.js` with the runner's
- * environment variables, inputs as `INPUT_<NAME>`, the event payload in a file.
+ * environment variables, inputs as `INPUT_<NAME>`, the event payload in a file. Its temp dir
+ * outlives the run (tests read files in it): call `afterAll(removeTempDirs)` in the test file.
  */
 export async function runAction(options: {
   apiUrl: string;
@@ -41,7 +42,7 @@ export async function runAction(options: {
   inputs?: Record<string, string>;
   env?: Record<string, string>;
 }): Promise<ActionRun> {
-  const tempDir = await mkdtemp(join(tmpdir(), 'architect-review-e2e-'));
+  const tempDir = makeTempDir('architect-review-e2e-');
   const eventPath = join(tempDir, 'event.json');
   const outputPath = join(tempDir, 'output.txt');
   const summaryPath = join(tempDir, 'summary.md');
@@ -70,7 +71,9 @@ export async function runAction(options: {
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const code = await new Promise<number | null>((done) => child.on('close', done));
+  const closed = new Promise<number | null>((done) => child.on('close', done));
+  keepTempDirsUntil(closed);
+  const code = await closed;
   return {
     code,
     stdout,

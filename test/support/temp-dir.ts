@@ -1,0 +1,24 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+// The temp dirs this test file made, and the work (child processes) still using them.
+const dirs: string[] = [];
+const users: Promise<unknown>[] = [];
+
+/** A new directory under the OS temp dir; the calling file removes it with `afterAll(removeTempDirs)`. */
+export function makeTempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(dir);
+  return dir;
+}
+
+/** Holds the removal back until `work` settles: a child process writing in a temp dir must have exited. */
+export function keepTempDirsUntil(work: Promise<unknown>): void {
+  users.push(work);
+}
+
+export async function removeTempDirs(): Promise<void> {
+  await Promise.allSettled(users.splice(0));
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
