@@ -90,7 +90,7 @@ function workOut(into: Worked, rule: Rule, file: ChangedFile, changeSet: ChangeS
   const known = byFile.get(file.path);
   if (known && sameHunks(known.hunks, file.hunks)) return;
   try {
-    if (rule.appliesTo(file)) byFile.set(file.path, { hunks: file.hunks, hits: rule.check(file, changeSet) });
+    byFile.set(file.path, { hunks: file.hunks, hits: rule.appliesTo(file) ? rule.check(file, changeSet) : undefined });
   } catch {
     byFile.delete(file.path);
   }

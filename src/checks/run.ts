@@ -9,7 +9,8 @@ import type { RuleHit } from './types.js';
 export interface WorkedOut {
   /** The file's hunks as the rule saw them: the hits stand only for a file with these very hunks. */
   hunks: readonly Hunk[];
-  hits: readonly RuleHit[];
+  /** The rule's hits, or undefined when the rule does not apply to the file (`appliesTo` said no). */
+  hits: readonly RuleHit[] | undefined;
 }
 
 /** Rule id → file path → the rule's hits on that file, worked out ahead (see checkEarly and checkAhead in engine.ts). */
@@ -20,11 +21,11 @@ export function sameHunks(a: readonly Hunk[], b: readonly Hunk[]): boolean {
   return a === b || (a.length === b.length && a.every((hunk, i) => hunk === b[i]));
 }
 
-/** The hits worked out ahead for this rule and file, if they stand for the file as it is now. */
-export function workedOut(precomputed: Precomputed | undefined, rule: string, file: ChangedFile): readonly RuleHit[] | undefined {
+/** What was worked out ahead for this rule and file, if it stands for the file as it is now. */
+export function workedOut(precomputed: Precomputed | undefined, rule: string, file: ChangedFile): WorkedOut | undefined {
   if (file.content !== undefined) return undefined;
   const ahead = precomputed?.get(rule)?.get(file.path);
-  return ahead && sameHunks(ahead.hunks, file.hunks) ? ahead.hits : undefined;
+  return ahead && sameHunks(ahead.hunks, file.hunks) ? ahead : undefined;
 }
 
 /** How a rule fared on one agent's files: how many it could read, what it found. */
@@ -74,12 +75,12 @@ export function runAgentRules(
     const run: RuleRun = { rule: rule.id, checklistItems: items, applicableFiles: 0, findings: [] };
     const occurrences = new Map<string, number>();
     for (const file of files) {
-      // Hits worked out ahead were worked out for a file the rule applies to: no need to ask again.
+      // Worked out ahead: whether the rule applies was asked then, and is not asked again.
       const ahead = rule.readsWholeChange ? undefined : workedOut(precomputed, rule.id, file);
-      if (!ahead && !rule.appliesTo(file)) continue;
+      if (ahead ? ahead.hits === undefined : !rule.appliesTo(file)) continue;
       run.applicableFiles++;
       try {
-        for (const hit of ahead ?? rule.check(file, changeSet)) {
+        for (const hit of ahead?.hits ?? rule.check(file, changeSet)) {
           const text = lineText(file, hit.line);
           const key = `${file.path}\u0000${text}`;
           const occurrence = occurrences.get(key) ?? 0;

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { assembleCatalog } from '../../src/catalog.js';
 import { parseUnifiedDiff } from '../../src/changeset/diff.js';
 import type { ChangeSet } from '../../src/changeset/types.js';
@@ -132,7 +132,7 @@ describe('reviewChange with head files to read', () => {
     const early = checkEarly(change);
     expect(await reviewChange(change, reader(), { ...OPTIONS, warn: () => {}, early })).toEqual(plain);
     const worked = await early.stop();
-    expect(worked.get('http-call-without-timeout')?.get('svc/client.py')?.hits.length).toBe(1);
+    expect(worked.get('http-call-without-timeout')?.get('svc/client.py')?.hits?.length).toBe(1);
 
     const off = await reviewChange(change, reader('rules:\n  http-call-without-timeout: off\n'), { ...OPTIONS, warn: () => {}, early: checkEarly(change) });
     expect(off.findings.map((f) => f.rule)).not.toContain('http-call-without-timeout');
@@ -182,12 +182,32 @@ describe('checkEarly: per-file rules worked out before the configuration and age
     if (!file) throw new Error('no file');
     const hit = { line: 2, title: 't', message: 'm', remedy: 'r' };
     const precomputed = new Map([['http-call-without-timeout', new Map([[file.path, { hunks: file.hunks, hits: [hit] }]])]]);
-    expect(workedOut(precomputed, 'http-call-without-timeout', file)).toEqual([hit]);
+    expect(workedOut(precomputed, 'http-call-without-timeout', file)?.hits).toEqual([hit]);
     // The same hunks in another array still stand (ignoreReformatting makes a new array each time); other hunks do not.
-    expect(workedOut(precomputed, 'http-call-without-timeout', { ...file, hunks: [...file.hunks] })).toEqual([hit]);
+    expect(workedOut(precomputed, 'http-call-without-timeout', { ...file, hunks: [...file.hunks] })?.hits).toEqual([hit]);
     expect(workedOut(precomputed, 'http-call-without-timeout', { ...file, hunks: file.hunks.map((h) => ({ ...h })) })).toBeUndefined();
     expect(workedOut(precomputed, 'http-call-without-timeout', { ...file, content: 'import os\nimport requests\n' })).toBeUndefined();
     expect(workedOut(precomputed, 'route-removed', file)).toBeUndefined();
+  });
+
+  it('remembers that a rule does not apply to a file, so the review does not ask the rule again', async () => {
+    const change = changeSetOf([{ path: 'svc/app.py', before: 'import os\n', after: 'import os\nimport requests\n' }]);
+    const early = await checkEarly(change).finished();
+    // A Python file is no Dockerfile or manifest: worked out as "does not apply", with no hits at all.
+    expect(early.get('image-tag-not-pinned')?.get('svc/app.py')).toEqual({ hunks: change.files[0]?.hunks, hits: undefined });
+    const rule = RULES.get('image-tag-not-pinned');
+    if (!rule) throw new Error('no rule');
+    const asked = vi.spyOn(rule, 'appliesTo');
+    try {
+      const { routing } = planReview(change, agents);
+      asked.mockClear();
+      const report = review(change, agents, [], { routing, precomputed: early });
+      expect(asked).not.toHaveBeenCalled();
+      expect(report).toEqual(review(change, agents, [], { routing }));
+      expect(asked).toHaveBeenCalled();
+    } finally {
+      asked.mockRestore();
+    }
   });
 
   it('a reformatted hunk set aside after the early work: its early hits stand for nothing, the review judges the file as it then looks', async () => {
@@ -196,7 +216,7 @@ describe('checkEarly: per-file rules worked out before the configuration and age
     const change = changeSetOf([{ path: 'svc/client.py', before, after }]);
     const early = await checkEarly(change).finished();
     // On the raw hunk the call line is added, and has no timeout: a hit.
-    expect(early.get('http-call-without-timeout')?.get('svc/client.py')?.hits.length).toBe(1);
+    expect(early.get('http-call-without-timeout')?.get('svc/client.py')?.hits?.length).toBe(1);
     const { routing } = planReview(change, agents);
     const alone = review(change, agents, [], { routing });
     // Set aside as reformatting, the line is context: no finding, whatever was worked out early.

@@ -103,8 +103,8 @@ function yamlHits(file: ChangedFile): RuleHit[] {
 }
 
 function judged(file: ChangedFile): boolean {
-  if (isDevPath(file.path)) return false;
-  return isDockerfile(file) || isCompose(file.path) || isK8sYaml(file);
+  // The file's language first: most files of a change are neither a Dockerfile nor YAML.
+  return (isDockerfile(file) || (file.language === 'yaml' && (isCompose(file.path) || isK8sYaml(file)))) && !isDevPath(file.path);
 }
 
 export const imageTagNotPinned: Rule = {
