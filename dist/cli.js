@@ -29760,9 +29760,8 @@ function yamlHits(file) {
     return hits;
 }
 function judged$1(file) {
-    if (isDevPath(file.path))
-        return false;
-    return isDockerfile(file) || isCompose(file.path) || isK8sYaml(file);
+    // The file's language first: most files of a change are neither a Dockerfile nor YAML.
+    return (isDockerfile(file) || (file.language === 'yaml' && (isCompose(file.path) || isK8sYaml(file)))) && !isDevPath(file.path);
 }
 const imageTagNotPinned = {
     id: 'image-tag-not-pinned',
@@ -32083,12 +32082,12 @@ function ignoreReformatting(changeSet) {
 function sameHunks(a, b) {
     return a === b || (a.length === b.length && a.every((hunk, i) => hunk === b[i]));
 }
-/** The hits worked out ahead for this rule and file, if they stand for the file as it is now. */
+/** What was worked out ahead for this rule and file, if it stands for the file as it is now. */
 function workedOut(precomputed, rule, file) {
     if (file.content !== undefined)
         return undefined;
     const ahead = precomputed?.get(rule)?.get(file.path);
-    return ahead && sameHunks(ahead.hunks, file.hunks) ? ahead.hits : undefined;
+    return ahead && sameHunks(ahead.hunks, file.hunks) ? ahead : undefined;
 }
 function lineText(file, line) {
     if (line === undefined)
@@ -32123,13 +32122,13 @@ function runAgentRules(agent, files, changeSet, severity = new Map(), precompute
         const run = { rule: rule.id, checklistItems: items, applicableFiles: 0, findings: [] };
         const occurrences = new Map();
         for (const file of files) {
-            // Hits worked out ahead were worked out for a file the rule applies to: no need to ask again.
+            // Worked out ahead: whether the rule applies was asked then, and is not asked again.
             const ahead = rule.readsWholeChange ? undefined : workedOut(precomputed, rule.id, file);
-            if (!ahead && !rule.appliesTo(file))
+            if (ahead ? ahead.hits === undefined : !rule.appliesTo(file))
                 continue;
             run.applicableFiles++;
             try {
-                for (const hit of ahead ?? rule.check(file, changeSet)) {
+                for (const hit of ahead?.hits ?? rule.check(file, changeSet)) {
                     const text = lineText(file, hit.line);
                     const key = `${file.path}\u0000${text}`;
                     const occurrence = occurrences.get(key) ?? 0;
@@ -32289,8 +32288,7 @@ function workOut(into, rule, file, changeSet) {
     if (known && sameHunks(known.hunks, file.hunks))
         return;
     try {
-        if (rule.appliesTo(file))
-            byFile.set(file.path, { hunks: file.hunks, hits: rule.check(file, changeSet) });
+        byFile.set(file.path, { hunks: file.hunks, hits: rule.appliesTo(file) ? rule.check(file, changeSet) : undefined });
     }
     catch {
         byFile.delete(file.path);
