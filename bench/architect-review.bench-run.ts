@@ -24,6 +24,11 @@ const CLI = join(ROOT, 'dist/cli.js');
 const RESULTS = join(ROOT, '.bench/results.json');
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 /**
+ * BENCH_PAIRS: the checks-overhead comparison's pairs (rules on, rules off). Its median is of pairs'
+ * ratios, and this machine's load moves between runs: five pairs by default, at least BENCH_RUNS.
+ */
+const PAIRS = Number(process.env.BENCH_PAIRS ?? Math.max(RUNS, 5));
+/**
  * Extra node flags for the benchmarked children, to look into a miss, e.g.
  * BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=.bench/prof" npm run bench (the figures then include the profiler's cost).
  */
@@ -366,7 +371,7 @@ describe('Architect Review benchmark', () => {
         /** Each request as the fake received it, in ms since the spawn. */
         timeline: r.requests.map((q) => `${Math.round(q.at - r.child.spawnedAt)} ms ${q.method} ${q.path}`),
       })),
-      /** The checks-overhead pairs, each run back to back: all rules off, then all on. */
+      /** The checks-overhead pairs, each run back to back: all rules off, then all on (on first in the even pairs). */
       overheadPairs: checkedRuns.map((on, i) => {
         const off = uncheckedRuns[i];
         const brief = (r: ActionRun | undefined): object | undefined =>
@@ -391,17 +396,25 @@ describe('Architect Review benchmark', () => {
 
   it('the offline checks add a bounded share of the wall time (all rules on vs all off)', async () => {
     pr ??= generatePullRequest();
-    for (let run = 1; run <= RUNS; run++) {
-      uncheckedRuns.push(await runAction(pr, work, `off-${run}`, CONFIG_RULES_OFF, SAME_PUBLISHING));
-      checkedRuns.push(await runAction(pr, work, `on-${run}`, CONFIG_RULES_ON, SAME_PUBLISHING));
-    }
+    const generated = pr;
+    // Each pair back to back, in turn off first and on first, so a machine getting busier or quieter favours neither.
+    const pair = async (run: number, latencyMs: number, off: ActionRun[], on: ActionRun[]): Promise<void> => {
+      const where = latencyMs === LATENCY_MS ? '' : 'remote-';
+      const runOff = async (): Promise<void> => void off.push(await runAction(generated, work, `off-${where}${run}`, CONFIG_RULES_OFF, SAME_PUBLISHING, latencyMs));
+      const runOn = async (): Promise<void> => void on.push(await runAction(generated, work, `on-${where}${run}`, CONFIG_RULES_ON, SAME_PUBLISHING, latencyMs));
+      if (run % 2 === 1) {
+        await runOff();
+        await runOn();
+      } else {
+        await runOn();
+        await runOff();
+      }
+    };
+    for (let run = 1; run <= PAIRS; run++) await pair(run, LATENCY_MS, uncheckedRuns, checkedRuns);
     expect(uncheckedRuns.every((r) => r.outputs['findings-count'] === '0')).toBe(true);
     // The same pairs with GitHub a round trip away (REALISTIC_LATENCY_MS per response), as on a runner.
     if (LATENCY_MS === 0) {
-      for (let run = 1; run <= RUNS; run++) {
-        uncheckedRemote.push(await runAction(pr, work, `off-remote-${run}`, CONFIG_RULES_OFF, SAME_PUBLISHING, REALISTIC_LATENCY_MS));
-        checkedRemote.push(await runAction(pr, work, `on-remote-${run}`, CONFIG_RULES_ON, SAME_PUBLISHING, REALISTIC_LATENCY_MS));
-      }
+      for (let run = 1; run <= PAIRS; run++) await pair(run, REALISTIC_LATENCY_MS, uncheckedRemote, checkedRemote);
     }
   });
 
