@@ -32082,11 +32082,11 @@ function ignoreReformatting(changeSet) {
 function sameHunks(a, b) {
     return a === b || (a.length === b.length && a.every((hunk, i) => hunk === b[i]));
 }
-/** What was worked out ahead for this rule and file, if it stands for the file as it is now. */
-function workedOut(precomputed, rule, file) {
-    if (file.content !== undefined)
+/** What was worked out ahead on this file, if it stands for the file as it is now. */
+function workedOut(precomputed, file) {
+    if (!precomputed || file.content !== undefined)
         return undefined;
-    const ahead = precomputed?.get(rule)?.get(file.path);
+    const ahead = precomputed.get(file.path);
     return ahead && sameHunks(ahead.hunks, file.hunks) ? ahead : undefined;
 }
 function lineText(file, line) {
@@ -32112,6 +32112,7 @@ function fingerprint(rule, file, text, occurrence) {
 function runAgentRules(agent, files, changeSet, severity = new Map(), precomputed) {
     const runs = [];
     const problems = [];
+    const ahead = files.map((file) => workedOut(precomputed, file));
     for (const [ruleId, entry] of Object.entries(agent.review.rules)) {
         const items = itemsOf(entry);
         const rule = RULES.get(ruleId);
@@ -32121,14 +32122,14 @@ function runAgentRules(agent, files, changeSet, severity = new Map(), precompute
         }
         const run = { rule: rule.id, checklistItems: items, applicableFiles: 0, findings: [] };
         const occurrences = new Map();
-        for (const file of files) {
-            // Worked out ahead: whether the rule applies was asked then, and is not asked again.
-            const ahead = rule.readsWholeChange ? undefined : workedOut(precomputed, rule.id, file);
-            if (ahead ? ahead.hits === undefined : !rule.appliesTo(file))
+        for (const [i, file] of files.entries()) {
+            // Worked out ahead: whether the rule applies was asked then (null: it does not), and is not asked again.
+            const known = rule.readsWholeChange ? undefined : ahead[i]?.rules.get(rule.id);
+            if (known === null || (known === undefined && !rule.appliesTo(file)))
                 continue;
             run.applicableFiles++;
             try {
-                for (const hit of ahead?.hits ?? rule.check(file, changeSet)) {
+                for (const hit of known ?? rule.check(file, changeSet)) {
                     const text = lineText(file, hit.line);
                     const key = `${file.path}\u0000${text}`;
                     const occurrence = occurrences.get(key) ?? 0;
@@ -32273,25 +32274,30 @@ function planReview(changeSet, agents) {
 }
 /** How long the work ahead (checkEarly, checkAhead) goes on before it lets the event loop run (the reads it waits beside). */
 const AHEAD_SLICE_MS = 1;
+/** The rules that judge a file alone (no `readsWholeChange`): the ones worked out ahead. */
+[...RULES.values()].filter((rule) => !rule.readsWholeChange);
 function yieldToLoop() {
     return new Promise((resolve) => setImmediate(resolve));
 }
+/** The record of what is worked out on `file` as it is now: a record for other hunks is replaced (it stood for nothing). */
+function recordOf(into, file) {
+    let record = into.get(file.path);
+    if (!record || !sameHunks(record.hunks, file.hunks))
+        into.set(file.path, (record = { hunks: file.hunks, rules: new Map() }));
+    return record;
+}
 /**
- * Works out `rule` on `file` into `into`, unless done already for these hunks. A rule that throws is
- * left for the review, which runs it again and reports the failure, naming the agent.
+ * Works out `rule` on `file` into its record, unless done already. A rule that throws is left for
+ * the review, which runs it again and reports the failure, naming the agent.
  */
-function workOut(into, rule, file, changeSet) {
-    let byFile = into.get(rule.id);
-    if (!byFile)
-        into.set(rule.id, (byFile = new Map()));
-    const known = byFile.get(file.path);
-    if (known && sameHunks(known.hunks, file.hunks))
+function workOut(record, rule, file, changeSet) {
+    if (record.rules.has(rule.id))
         return;
     try {
-        byFile.set(file.path, { hunks: file.hunks, hits: rule.appliesTo(file) ? rule.check(file, changeSet) : undefined });
+        record.rules.set(rule.id, rule.appliesTo(file) ? rule.check(file, changeSet) : null);
     }
     catch {
-        byFile.delete(file.path);
+        // Not recorded: see above.
     }
 }
 /**
@@ -32306,14 +32312,18 @@ async function checkAhead(change, routing, reading, into = new Map()) {
     const hits = into;
     let sliceStart = performance.now();
     for (const { agent, files } of rebind(routing, changeSet).assignments) {
-        for (const id of Object.keys(agent.review.rules)) {
+        const rules = Object.keys(agent.review.rules).flatMap((id) => {
             const rule = RULES.get(id);
-            if (!rule || rule.readsWholeChange)
+            return rule && !rule.readsWholeChange ? [rule] : [];
+        });
+        if (rules.length === 0)
+            continue;
+        for (const file of files) {
+            if (reading.has(file.path) || file.content !== undefined)
                 continue;
-            for (const file of files) {
-                if (reading.has(file.path) || file.content !== undefined)
-                    continue;
-                workOut(hits, rule, file, changeSet);
+            const record = recordOf(hits, file);
+            for (const rule of rules) {
+                workOut(record, rule, file, changeSet);
                 if (performance.now() - sliceStart > AHEAD_SLICE_MS) {
                     await yieldToLoop();
                     sliceStart = performance.now();

@@ -73,26 +73,33 @@ export function planReview(changeSet: ChangeSet, agents: readonly Agent[]): { ro
 /** How long the work ahead (checkEarly, checkAhead) goes on before it lets the event loop run (the reads it waits beside). */
 const AHEAD_SLICE_MS = 1;
 
+/** The rules that judge a file alone (no `readsWholeChange`): the ones worked out ahead. */
+const ALONE: readonly Rule[] = [...RULES.values()].filter((rule) => !rule.readsWholeChange);
+
 /** Precomputed while it is being filled in. */
-export type Worked = Map<string, Map<string, WorkedOut>>;
+export type Worked = Map<string, WorkedOut>;
 
 function yieldToLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/** The record of what is worked out on `file` as it is now: a record for other hunks is replaced (it stood for nothing). */
+function recordOf(into: Worked, file: ChangedFile): WorkedOut {
+  let record = into.get(file.path);
+  if (!record || !sameHunks(record.hunks, file.hunks)) into.set(file.path, (record = { hunks: file.hunks, rules: new Map() }));
+  return record;
+}
+
 /**
- * Works out `rule` on `file` into `into`, unless done already for these hunks. A rule that throws is
- * left for the review, which runs it again and reports the failure, naming the agent.
+ * Works out `rule` on `file` into its record, unless done already. A rule that throws is left for
+ * the review, which runs it again and reports the failure, naming the agent.
  */
-function workOut(into: Worked, rule: Rule, file: ChangedFile, changeSet: ChangeSet): void {
-  let byFile = into.get(rule.id);
-  if (!byFile) into.set(rule.id, (byFile = new Map()));
-  const known = byFile.get(file.path);
-  if (known && sameHunks(known.hunks, file.hunks)) return;
+function workOut(record: WorkedOut, rule: Rule, file: ChangedFile, changeSet: ChangeSet): void {
+  if (record.rules.has(rule.id)) return;
   try {
-    byFile.set(file.path, { hunks: file.hunks, hits: rule.appliesTo(file) ? rule.check(file, changeSet) : undefined });
+    record.rules.set(rule.id, rule.appliesTo(file) ? rule.check(file, changeSet) : null);
   } catch {
-    byFile.delete(file.path);
+    // Not recorded: see above.
   }
 }
 
@@ -120,10 +127,10 @@ export function checkEarly(changeSet: ChangeSet): EarlyChecks {
     let sliceStart = performance.now();
     for (const file of changeSet.files) {
       if (kindOf(file.path) !== 'source' || file.content !== undefined) continue;
-      for (const rule of RULES.values()) {
+      const record = recordOf(hits, file);
+      for (const rule of ALONE) {
         if (stopped) return;
-        if (rule.readsWholeChange) continue;
-        workOut(hits, rule, file, changeSet);
+        workOut(record, rule, file, changeSet);
         if (performance.now() - sliceStart > AHEAD_SLICE_MS) {
           await yieldToLoop();
           sliceStart = performance.now();
@@ -159,12 +166,16 @@ export async function checkAhead(change: ChangeSet, routing: Routing, reading: R
   const hits = into;
   let sliceStart = performance.now();
   for (const { agent, files } of rebind(routing, changeSet).assignments) {
-    for (const id of Object.keys(agent.review.rules)) {
+    const rules = Object.keys(agent.review.rules).flatMap((id) => {
       const rule = RULES.get(id);
-      if (!rule || rule.readsWholeChange) continue;
-      for (const file of files) {
-        if (reading.has(file.path) || file.content !== undefined) continue;
-        workOut(hits, rule, file, changeSet);
+      return rule && !rule.readsWholeChange ? [rule] : [];
+    });
+    if (rules.length === 0) continue;
+    for (const file of files) {
+      if (reading.has(file.path) || file.content !== undefined) continue;
+      const record = recordOf(hits, file);
+      for (const rule of rules) {
+        workOut(record, rule, file, changeSet);
         if (performance.now() - sliceStart > AHEAD_SLICE_MS) {
           await yieldToLoop();
           sliceStart = performance.now();

@@ -5,26 +5,26 @@ import type { Finding, Severity } from '../report/types.js';
 import { RULES } from './registry.js';
 import type { RuleHit } from './types.js';
 
-/** A rule's hits on a file, worked out ahead, with the hunks they were worked out on. */
+/** What the rules found on one file, worked out ahead, with the hunks they saw. */
 export interface WorkedOut {
-  /** The file's hunks as the rule saw them: the hits stand only for a file with these very hunks. */
+  /** The file's hunks as the rules saw them: what was found stands only for a file with these very hunks. */
   hunks: readonly Hunk[];
-  /** The rule's hits, or undefined when the rule does not apply to the file (`appliesTo` said no). */
-  hits: readonly RuleHit[] | undefined;
+  /** Rule id → the rule's hits on the file, or null when the rule does not apply to it (`appliesTo` said no). */
+  rules: Map<string, readonly RuleHit[] | null>;
 }
 
-/** Rule id → file path → the rule's hits on that file, worked out ahead (see checkEarly and checkAhead in engine.ts). */
-export type Precomputed = ReadonlyMap<string, ReadonlyMap<string, WorkedOut>>;
+/** File path → what was worked out ahead on that file (see checkEarly and checkAhead in engine.ts). */
+export type Precomputed = ReadonlyMap<string, WorkedOut>;
 
 /** The same hunks (hunks are never changed in place: setting reformatting aside makes new ones). */
 export function sameHunks(a: readonly Hunk[], b: readonly Hunk[]): boolean {
   return a === b || (a.length === b.length && a.every((hunk, i) => hunk === b[i]));
 }
 
-/** What was worked out ahead for this rule and file, if it stands for the file as it is now. */
-export function workedOut(precomputed: Precomputed | undefined, rule: string, file: ChangedFile): WorkedOut | undefined {
-  if (file.content !== undefined) return undefined;
-  const ahead = precomputed?.get(rule)?.get(file.path);
+/** What was worked out ahead on this file, if it stands for the file as it is now. */
+export function workedOut(precomputed: Precomputed | undefined, file: ChangedFile): WorkedOut | undefined {
+  if (!precomputed || file.content !== undefined) return undefined;
+  const ahead = precomputed.get(file.path);
   return ahead && sameHunks(ahead.hunks, file.hunks) ? ahead : undefined;
 }
 
@@ -65,6 +65,7 @@ export function runAgentRules(
 ): { runs: RuleRun[]; problems: string[] } {
   const runs: RuleRun[] = [];
   const problems: string[] = [];
+  const ahead = files.map((file) => workedOut(precomputed, file));
   for (const [ruleId, entry] of Object.entries(agent.review.rules)) {
     const items = itemsOf(entry);
     const rule = RULES.get(ruleId);
@@ -74,13 +75,13 @@ export function runAgentRules(
     }
     const run: RuleRun = { rule: rule.id, checklistItems: items, applicableFiles: 0, findings: [] };
     const occurrences = new Map<string, number>();
-    for (const file of files) {
-      // Worked out ahead: whether the rule applies was asked then, and is not asked again.
-      const ahead = rule.readsWholeChange ? undefined : workedOut(precomputed, rule.id, file);
-      if (ahead ? ahead.hits === undefined : !rule.appliesTo(file)) continue;
+    for (const [i, file] of files.entries()) {
+      // Worked out ahead: whether the rule applies was asked then (null: it does not), and is not asked again.
+      const known = rule.readsWholeChange ? undefined : ahead[i]?.rules.get(rule.id);
+      if (known === null || (known === undefined && !rule.appliesTo(file))) continue;
       run.applicableFiles++;
       try {
-        for (const hit of ahead?.hits ?? rule.check(file, changeSet)) {
+        for (const hit of known ?? rule.check(file, changeSet)) {
           const text = lineText(file, hit.line);
           const key = `${file.path}\u0000${text}`;
           const occurrence = occurrences.get(key) ?? 0;

@@ -29,7 +29,7 @@ describe('checkAhead: per-file rules worked out while head files are read', () =
       const change = fixtureChange(fixture);
       const { routing } = planReview(change, agents);
       const precomputed = await checkAhead(change, routing, new Set());
-      used += [...precomputed.values()].reduce((n, m) => n + m.size, 0);
+      used += [...precomputed.values()].reduce((n, m) => n + m.rules.size, 0);
       expect(review(change, agents, [], { routing, precomputed }), fixture.slug).toEqual(review(change, agents, [], { routing }));
     }
     expect(used).toBeGreaterThan(100);
@@ -41,7 +41,7 @@ describe('checkAhead: per-file rules worked out while head files are read', () =
     const { routing } = planReview(change, agents);
     const reading = new Set(routing.assignments.flatMap((a) => a.files.slice(0, 5).map((f) => f.path)));
     const precomputed = await checkAhead(change, routing, reading);
-    const keys = [...precomputed].flatMap(([rule, byFile]) => [...byFile.keys()].map((path) => [rule, path]));
+    const keys = [...precomputed].flatMap(([path, record]) => [...record.rules.keys()].map((rule) => [rule, path]));
     expect(keys.length).toBeGreaterThan(100);
     expect(keys.filter(([, path]) => reading.has(path!))).toEqual([]);
     expect(keys.filter(([rule]) => RULES.get(rule!)?.readsWholeChange)).toEqual([]);
@@ -132,7 +132,7 @@ describe('reviewChange with head files to read', () => {
     const early = checkEarly(change);
     expect(await reviewChange(change, reader(), { ...OPTIONS, warn: () => {}, early })).toEqual(plain);
     const worked = await early.stop();
-    expect(worked.get('http-call-without-timeout')?.get('svc/client.py')?.hits?.length).toBe(1);
+    expect(worked.get('svc/client.py')?.rules.get('http-call-without-timeout')?.length).toBe(1);
 
     const off = await reviewChange(change, reader('rules:\n  http-call-without-timeout: off\n'), { ...OPTIONS, warn: () => {}, early: checkEarly(change) });
     expect(off.findings.map((f) => f.rule)).not.toContain('http-call-without-timeout');
@@ -166,7 +166,7 @@ describe('checkEarly: per-file rules worked out before the configuration and age
     for (const fixture of loadFixtures()) {
       const change = fixtureChange(fixture);
       const early = await checkEarly(change).finished();
-      used += [...early.values()].reduce((n, m) => n + m.size, 0);
+      used += [...early.values()].reduce((n, m) => n + m.rules.size, 0);
       const { routing, wanted } = planReview(change, agents);
       expect(review(change, agents, [], { routing, precomputed: early }), fixture.slug).toEqual(review(change, agents, [], { routing }));
       // Files read whole after the early work: their early hits stand for nothing; checkAhead keeps the rest.
@@ -181,20 +181,32 @@ describe('checkEarly: per-file rules worked out before the configuration and age
     const [file] = changeSetOf([{ path: 'svc/app.py', before: 'import os\n', after: 'import os\nimport requests\n' }]).files;
     if (!file) throw new Error('no file');
     const hit = { line: 2, title: 't', message: 'm', remedy: 'r' };
-    const precomputed = new Map([['http-call-without-timeout', new Map([[file.path, { hunks: file.hunks, hits: [hit] }]])]]);
-    expect(workedOut(precomputed, 'http-call-without-timeout', file)?.hits).toEqual([hit]);
+    const precomputed = new Map([[file.path, { hunks: file.hunks, rules: new Map([['http-call-without-timeout', [hit]]]) }]]);
+    expect(workedOut(precomputed, file)?.rules.get('http-call-without-timeout')).toEqual([hit]);
     // The same hunks in another array still stand (ignoreReformatting makes a new array each time); other hunks do not.
-    expect(workedOut(precomputed, 'http-call-without-timeout', { ...file, hunks: [...file.hunks] })?.hits).toEqual([hit]);
-    expect(workedOut(precomputed, 'http-call-without-timeout', { ...file, hunks: file.hunks.map((h) => ({ ...h })) })).toBeUndefined();
-    expect(workedOut(precomputed, 'http-call-without-timeout', { ...file, content: 'import os\nimport requests\n' })).toBeUndefined();
-    expect(workedOut(precomputed, 'route-removed', file)).toBeUndefined();
+    expect(workedOut(precomputed, { ...file, hunks: [...file.hunks] })?.rules.get('http-call-without-timeout')).toEqual([hit]);
+    expect(workedOut(precomputed, { ...file, hunks: file.hunks.map((h) => ({ ...h })) })).toBeUndefined();
+    expect(workedOut(precomputed, { ...file, content: 'import os\nimport requests\n' })).toBeUndefined();
+  });
+
+  it('the review takes hits worked out ahead for a rule that judges a file alone, never for one that reads the whole change', () => {
+    const change = changeSetOf([{ path: 'svc/app.py', before: 'import os\n', after: 'import os\nimport requests\n' }]);
+    const [file] = change.files;
+    if (!file) throw new Error('no file');
+    const planted = (rule: string): Precomputed =>
+      new Map([[file.path, { hunks: file.hunks, rules: new Map([[rule, [{ line: 2, title: `planted for ${rule}`, message: 'm', remedy: 'r' }]]]) }]]);
+    const { routing } = planReview(change, agents);
+    const titles = (precomputed: Precomputed): string[] => review(change, agents, [], { routing, precomputed }).findings.map((f) => f.title);
+    expect(titles(planted('http-call-without-timeout'))).toContain('planted for http-call-without-timeout');
+    expect(titles(planted('route-removed'))).not.toContain('planted for route-removed');
   });
 
   it('remembers that a rule does not apply to a file, so the review does not ask the rule again', async () => {
     const change = changeSetOf([{ path: 'svc/app.py', before: 'import os\n', after: 'import os\nimport requests\n' }]);
     const early = await checkEarly(change).finished();
     // A Python file is no Dockerfile or manifest: worked out as "does not apply", with no hits at all.
-    expect(early.get('image-tag-not-pinned')?.get('svc/app.py')).toEqual({ hunks: change.files[0]?.hunks, hits: undefined });
+    expect(early.get('svc/app.py')?.hunks).toBe(change.files[0]?.hunks);
+    expect(early.get('svc/app.py')?.rules.get('image-tag-not-pinned')).toBeNull();
     const rule = RULES.get('image-tag-not-pinned');
     if (!rule) throw new Error('no rule');
     const asked = vi.spyOn(rule, 'appliesTo');
@@ -216,7 +228,7 @@ describe('checkEarly: per-file rules worked out before the configuration and age
     const change = changeSetOf([{ path: 'svc/client.py', before, after }]);
     const early = await checkEarly(change).finished();
     // On the raw hunk the call line is added, and has no timeout: a hit.
-    expect(early.get('http-call-without-timeout')?.get('svc/client.py')?.hits?.length).toBe(1);
+    expect(early.get('svc/client.py')?.rules.get('http-call-without-timeout')?.length).toBe(1);
     const { routing } = planReview(change, agents);
     const alone = review(change, agents, [], { routing });
     // Set aside as reformatting, the line is context: no finding, whatever was worked out early.
@@ -224,14 +236,14 @@ describe('checkEarly: per-file rules worked out before the configuration and age
     expect(review(change, agents, [], { routing, precomputed: early })).toEqual(alone);
     // checkAhead works the file out again on the hunks the review sees, and the review takes those.
     const ahead = await checkAhead(change, routing, new Set(), early);
-    expect(ahead.get('http-call-without-timeout')?.get('svc/client.py')?.hits).toEqual([]);
+    expect(ahead.get('svc/client.py')?.rules.get('http-call-without-timeout')).toEqual([]);
     expect(review(change, agents, [], { routing, precomputed: ahead })).toEqual(alone);
   });
 
   it('stops at its next pause, letting the event loop run between pauses', async () => {
     const { files, skipped } = parseUnifiedDiff(generatePullRequest({ changedLines: 60_000 }).unifiedDiff);
     const change: ChangeSet = { pr: { title: 't', body: '', labels: [], fork: false }, files, skipped };
-    const count = (p: Precomputed): number => [...p.values()].reduce((n, m) => n + m.size, 0);
+    const count = (p: Precomputed): number => [...p.values()].reduce((n, m) => n + m.rules.size, 0);
     // Stopped before its first pause: the caller's read goes out first, so nothing was worked out.
     expect(count(await checkEarly(change).stop())).toBe(0);
     const early = checkEarly(change);
