@@ -25,9 +25,11 @@ const RESULTS = join(ROOT, '.bench/results.json');
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 /**
  * BENCH_PAIRS: the checks-overhead comparison's pairs (rules on, rules off). Its median is of pairs'
- * ratios, and this machine's load moves between runs: five pairs by default, at least BENCH_RUNS.
+ * ratios, and this machine's load moves between runs: six pairs by default (or BENCH_RUNS, if more),
+ * half of them off first.
  */
-const PAIRS = Number(process.env.BENCH_PAIRS ?? Math.max(RUNS, 5));
+const PAIRS = Number(process.env.BENCH_PAIRS ?? Math.max(RUNS, 6));
+if (!Number.isInteger(PAIRS) || PAIRS < 1) throw new Error(`BENCH_PAIRS must be a whole number of pairs, at least 1 (got ${process.env.BENCH_PAIRS}).`);
 /**
  * Extra node flags for the benchmarked children, to look into a miss, e.g.
  * BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=.bench/prof" npm run bench (the figures then include the profiler's cost).
@@ -371,13 +373,13 @@ describe('Architect Review benchmark', () => {
         /** Each request as the fake received it, in ms since the spawn. */
         timeline: r.requests.map((q) => `${Math.round(q.at - r.child.spawnedAt)} ms ${q.method} ${q.path}`),
       })),
-      /** The checks-overhead pairs, each run back to back: all rules off, then all on (on first in the even pairs). */
+      /** The checks-overhead pairs, each run back to back: all rules off and all on, in the order `order` says. */
       overheadPairs: checkedRuns.map((on, i) => {
         const off = uncheckedRuns[i];
         const brief = (r: ActionRun | undefined): object | undefined =>
           r && { wallMs: Math.round(r.child.wallMs), cpuMs: Math.round(r.child.cpuMs ?? NaN), phases: r.phases, headReads: r.requests.reduce((n, q) => n + q.headFiles, 0), headReadRequests: r.requests.filter(isHeadRead).length, requests: r.requests.length,
             timeline: r.requests.map((q) => `${Math.round(q.at - r.child.spawnedAt)} ms ${q.method} ${q.path}`), exitMs: Math.round(r.child.exitedAt - r.child.spawnedAt) };
-        return { off: brief(off), on: brief(on) };
+        return { order: i % 2 === 0 ? 'off, then on' : 'on, then off', off: brief(off), on: brief(on) };
       }),
       cli: cliRuns.map((r) => ({ wallMs: r.child.wallMs, maxRssKb: r.child.maxRssKb, findings: r.findings, reviewedFiles: r.reviewedFiles })),
     }, null, 2)}\n`);
@@ -397,7 +399,8 @@ describe('Architect Review benchmark', () => {
   it('the offline checks add a bounded share of the wall time (all rules on vs all off)', async () => {
     pr ??= generatePullRequest();
     const generated = pr;
-    // Each pair back to back, in turn off first and on first, so a machine getting busier or quieter favours neither.
+    // Each pair back to back, in turn off first and on first, so a machine getting busier or quieter
+    // favours neither (exactly so with an even number of pairs).
     const pair = async (run: number, latencyMs: number, off: ActionRun[], on: ActionRun[]): Promise<void> => {
       const where = latencyMs === LATENCY_MS ? '' : 'remote-';
       const runOff = async (): Promise<void> => void off.push(await runAction(generated, work, `off-${where}${run}`, CONFIG_RULES_OFF, SAME_PUBLISHING, latencyMs));

@@ -32105,9 +32105,9 @@ function fingerprint(rule, file, text, occurrence) {
 }
 /**
  * Runs the rules an agent attaches to its checklist over the files routed to it. A rule that throws
- * is reported in `problems` and the others still run. `precomputed` holds hits of rules that judge
- * a file alone, worked out earlier: they stand for `check` on a file not read whole whose hunks are
- * the ones they were worked out on.
+ * is reported in `problems` and the others still run. `precomputed` holds what rules that judge a
+ * file alone were found to say earlier, whether they apply (`appliesTo`) and their hits (`check`):
+ * it stands for both on a file not read whole whose hunks are the ones it was worked out on.
  */
 function runAgentRules(agent, files, changeSet, severity = new Map(), precomputed) {
     const runs = [];
@@ -32304,7 +32304,7 @@ function workOut(record, rule, file, changeSet) {
  * While the head files of `reading` are on their way, the hits of every rule that judges a file from
  * that file alone (no `readsWholeChange`), on the routed files not being read: those files look the
  * same to the rule now as in the review, which takes the hits instead of running the rule again. It
- * adds to `into` (what checkEarly worked out, kept and not worked out again) and returns it. The work
+ * adds to `into` (what checkEarly worked out: kept where it still stands, not worked out again) and returns it. The work
  * yields to the event loop every few milliseconds so the reads go out and come in meanwhile.
  */
 async function checkAhead(change, routing, reading, into = new Map()) {

@@ -1,11 +1,11 @@
 import type { Agent } from './agents/types.js';
-import type { ChangeSet, ChangedFile } from './changeset/types.js';
+import type { ChangeSet, ChangedFile, Hunk } from './changeset/types.js';
 import { kindOf } from './changeset/kind.js';
 import { SEVERITY_RANK, type AgentReport, type Finding, type Report, type Severity } from './report/types.js';
 import { route, type Routing } from './router/route.js';
 import { ignoreReformatting } from './changeset/formatting.js';
-import { runAgentRules, sameHunks, type Precomputed, type WorkedOut } from './checks/run.js';
-import type { Rule } from './checks/types.js';
+import { runAgentRules, sameHunks, type Precomputed } from './checks/run.js';
+import type { Rule, RuleHit } from './checks/types.js';
 import { RULES } from './checks/registry.js';
 import { compareText } from './compare.js';
 import { checklistVerdicts, dedupe, statusOf, worst } from './verdict/verdict.js';
@@ -60,7 +60,10 @@ export interface ReviewSettings {
   severity?: ReadonlyMap<string, Severity>;
   /** A routing of the same change and agents made earlier (see planReview): it is not made again. */
   routing?: Routing;
-  /** Hits of the rules that judge a file alone, worked out while head files were read (checkAhead). */
+  /**
+   * What the rules that judge a file alone say of each file (whether they apply, and their hits),
+   * worked out while the configuration, agents and head files were read (checkEarly, checkAhead).
+   */
   precomputed?: Precomputed;
 }
 
@@ -77,14 +80,20 @@ const AHEAD_SLICE_MS = 1;
 const ALONE: readonly Rule[] = [...RULES.values()].filter((rule) => !rule.readsWholeChange);
 
 /** Precomputed while it is being filled in. */
-export type Worked = Map<string, WorkedOut>;
+export type Worked = Map<string, Working>;
+
+/** A file's record (WorkedOut) while it is being filled in. */
+interface Working {
+  hunks: readonly Hunk[];
+  rules: Map<string, readonly RuleHit[] | null>;
+}
 
 function yieldToLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** The record of what is worked out on `file` as it is now: a record for other hunks is replaced (it stood for nothing). */
-function recordOf(into: Worked, file: ChangedFile): WorkedOut {
+function recordOf(into: Worked, file: ChangedFile): Working {
   let record = into.get(file.path);
   if (!record || !sameHunks(record.hunks, file.hunks)) into.set(file.path, (record = { hunks: file.hunks, rules: new Map() }));
   return record;
@@ -94,7 +103,7 @@ function recordOf(into: Worked, file: ChangedFile): WorkedOut {
  * Works out `rule` on `file` into its record, unless done already. A rule that throws is left for
  * the review, which runs it again and reports the failure, naming the agent.
  */
-function workOut(record: WorkedOut, rule: Rule, file: ChangedFile, changeSet: ChangeSet): void {
+function workOut(record: Working, rule: Rule, file: ChangedFile, changeSet: ChangeSet): void {
   if (record.rules.has(rule.id)) return;
   try {
     record.rules.set(rule.id, rule.appliesTo(file) ? rule.check(file, changeSet) : null);
@@ -158,7 +167,7 @@ export function checkEarly(changeSet: ChangeSet): EarlyChecks {
  * While the head files of `reading` are on their way, the hits of every rule that judges a file from
  * that file alone (no `readsWholeChange`), on the routed files not being read: those files look the
  * same to the rule now as in the review, which takes the hits instead of running the rule again. It
- * adds to `into` (what checkEarly worked out, kept and not worked out again) and returns it. The work
+ * adds to `into` (what checkEarly worked out: kept where it still stands, not worked out again) and returns it. The work
  * yields to the event loop every few milliseconds so the reads go out and come in meanwhile.
  */
 export async function checkAhead(change: ChangeSet, routing: Routing, reading: ReadonlySet<string>, into: Worked = new Map()): Promise<Precomputed> {

@@ -10,7 +10,7 @@ export interface WorkedOut {
   /** The file's hunks as the rules saw them: what was found stands only for a file with these very hunks. */
   hunks: readonly Hunk[];
   /** Rule id → the rule's hits on the file, or null when the rule does not apply to it (`appliesTo` said no). */
-  rules: Map<string, readonly RuleHit[] | null>;
+  rules: ReadonlyMap<string, readonly RuleHit[] | null>;
 }
 
 /** File path → what was worked out ahead on that file (see checkEarly and checkAhead in engine.ts). */
@@ -52,9 +52,9 @@ export function fingerprint(rule: string, file: string, text: string, occurrence
 
 /**
  * Runs the rules an agent attaches to its checklist over the files routed to it. A rule that throws
- * is reported in `problems` and the others still run. `precomputed` holds hits of rules that judge
- * a file alone, worked out earlier: they stand for `check` on a file not read whole whose hunks are
- * the ones they were worked out on.
+ * is reported in `problems` and the others still run. `precomputed` holds what rules that judge a
+ * file alone were found to say earlier, whether they apply (`appliesTo`) and their hits (`check`):
+ * it stands for both on a file not read whole whose hunks are the ones it was worked out on.
  */
 export function runAgentRules(
   agent: Agent,

@@ -12,6 +12,11 @@ import { changeSetOf, src } from '../changeset/git-diff.js';
 
 const { agents } = await assembleCatalog([], true);
 
+/** How many (rule, file) pairs were worked out with hits (an empty list counts; "does not apply" does not). */
+function hitsWorkedOut(precomputed: Precomputed): number {
+  return [...precomputed.values()].reduce((n, record) => n + [...record.rules.values()].filter((hits) => hits !== null).length, 0);
+}
+
 describe('rules that judge a file alone (no readsWholeChange)', () => {
   it('take one argument: a rule whose check reads the change must say so', () => {
     const mislabelled = [...RULES.values()].filter((r) => (r.check.length >= 2) !== (r.readsWholeChange === true)).map((r) => r.id);
@@ -29,7 +34,7 @@ describe('checkAhead: per-file rules worked out while head files are read', () =
       const change = fixtureChange(fixture);
       const { routing } = planReview(change, agents);
       const precomputed = await checkAhead(change, routing, new Set());
-      used += [...precomputed.values()].reduce((n, m) => n + m.rules.size, 0);
+      used += hitsWorkedOut(precomputed);
       expect(review(change, agents, [], { routing, precomputed }), fixture.slug).toEqual(review(change, agents, [], { routing }));
     }
     expect(used).toBeGreaterThan(100);
@@ -166,7 +171,7 @@ describe('checkEarly: per-file rules worked out before the configuration and age
     for (const fixture of loadFixtures()) {
       const change = fixtureChange(fixture);
       const early = await checkEarly(change).finished();
-      used += [...early.values()].reduce((n, m) => n + m.rules.size, 0);
+      used += hitsWorkedOut(early);
       const { routing, wanted } = planReview(change, agents);
       expect(review(change, agents, [], { routing, precomputed: early }), fixture.slug).toEqual(review(change, agents, [], { routing }));
       // Files read whole after the early work: their early hits stand for nothing; checkAhead keeps the rest.
@@ -220,6 +225,30 @@ describe('checkEarly: per-file rules worked out before the configuration and age
     } finally {
       asked.mockRestore();
     }
+  });
+
+  it('a rule that throws while worked out ahead is left for the review, which runs it again and reports the failure', async () => {
+    const change = changeSetOf([{ path: 'svc/client.py', before: 'import requests\n', after: 'import requests\n\n\ndef fetch(url):\n    return requests.get(url)\n' }]);
+    const rule = RULES.get('http-call-without-timeout');
+    if (!rule) throw new Error('no rule');
+    const { routing } = planReview(change, agents);
+    const fresh = review(change, agents, [], { routing });
+    expect(fresh.findings.map((f) => f.rule)).toContain('http-call-without-timeout');
+    const failing = vi.spyOn(rule, 'check').mockImplementation(() => {
+      throw new Error('boom');
+    });
+    let early: Precomputed;
+    try {
+      early = await checkEarly(change).finished();
+      const failed = review(change, agents, [], { routing, precomputed: early });
+      expect(failed).toEqual(review(change, agents, [], { routing }));
+      expect(failed.notices.join('\n')).toMatch(/Rule http-call-without-timeout failed on svc\/client\.py for agent \S+: boom/);
+    } finally {
+      failing.mockRestore();
+    }
+    // Nothing was recorded for the rule: not "does not apply", not an empty list.
+    expect(early.get('svc/client.py')?.rules.has('http-call-without-timeout')).toBe(false);
+    expect(review(change, agents, [], { routing, precomputed: early })).toEqual(fresh);
   });
 
   it('a reformatted hunk set aside after the early work: its early hits stand for nothing, the review judges the file as it then looks', async () => {

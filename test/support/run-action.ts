@@ -72,7 +72,7 @@ export async function runAction(options: {
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const closed = new Promise<number | null>((done) => child.on('close', done));
-  keepTempDirsUntil(closed);
+  keepTempDirsUntil(closed, () => child.kill());
   const code = await closed;
   return {
     code,
