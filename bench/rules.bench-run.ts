@@ -45,7 +45,7 @@ it('times each engine stage and each rule', async () => {
   const offAgents = agents.map((a) => ({ ...a, review: { ...a.review, rules: {} } }));
   const offChange = parse(pr.unifiedDiff);
   const offRouting = route(ignoreReformatting(offChange), offAgents);
-  contentWanted(offChange, offAgents, offRouting);
+  contentWanted(offRouting);
   review(offChange, offAgents, [], { routing: offRouting });
   const offMs = lap();
 
@@ -61,7 +61,7 @@ it('times each engine stage and each rule', async () => {
   }
   const routing = route(ignoreReformatting(change), agents);
   const routeMs = lap();
-  const wanted = contentWanted(change, agents, routing);
+  const wanted = contentWanted(routing);
   const wantedMs = lap();
   const report = review(change, agents, [], { routing });
   const reviewMs = lap();

@@ -27,11 +27,12 @@ export const CONTENT_FILE_CAP = 40;
 
 /**
  * The files whose whole head-side content some rule would judge better with (`Rule.wantsContent`),
- * among the files routed to an agent that runs that rule. Deleted files have no head content.
+ * among the files the routing gives an agent that runs that rule, at most CONTENT_FILE_CAP. Deleted
+ * files have no head content.
  */
-export function contentWanted(changeSet: ChangeSet, agents: readonly Agent[], routing?: Routing): string[] {
+export function contentWanted(routing: Routing): string[] {
   const wanted = new Set<string>();
-  for (const { agent, files } of (routing ?? route(ignoreReformatting(changeSet), agents)).assignments) {
+  for (const { agent, files } of routing.assignments) {
     const rules = Object.keys(agent.review.rules).map((id) => RULES.get(id)).filter((r) => r?.wantsContent !== undefined);
     for (const file of files) {
       // The first CONTENT_FILE_CAP in this order are the answer: asking the rules about more files changes nothing.
@@ -40,7 +41,7 @@ export function contentWanted(changeSet: ChangeSet, agents: readonly Agent[], ro
       if (rules.some((rule) => rule?.appliesTo(file) && rule.wantsContent?.(file))) wanted.add(file.path);
     }
   }
-  return [...wanted].slice(0, CONTENT_FILE_CAP);
+  return [...wanted];
 }
 
 /** The change with each file's head-side content attached where `contents` has it. */
@@ -70,7 +71,7 @@ export interface ReviewSettings {
 /** Routing and the files to read whole, worked out once before the I/O that reads them. */
 export function planReview(changeSet: ChangeSet, agents: readonly Agent[]): { routing: Routing; wanted: string[] } {
   const routing = route(ignoreReformatting(changeSet), agents);
-  return { routing, wanted: contentWanted(changeSet, agents, routing) };
+  return { routing, wanted: contentWanted(routing) };
 }
 
 /** How long the work ahead (checkEarly, checkAhead) goes on before it lets the event loop run (the reads it waits beside). */
@@ -112,6 +113,31 @@ function workOut(record: Working, rule: Rule, file: ChangedFile, changeSet: Chan
   }
 }
 
+/**
+ * Works out each job's rules on its file into `into`, letting the event loop run every AHEAD_SLICE_MS
+ * (the reads this work waits beside go out and come back meanwhile), and ending at a pause once
+ * `stopped` says so.
+ */
+async function workOutAll(
+  into: Worked,
+  jobs: readonly (readonly [ChangedFile, readonly Rule[]])[],
+  changeSet: ChangeSet,
+  stopped: () => boolean = () => false,
+): Promise<void> {
+  let sliceStart = performance.now();
+  for (const [file, rules] of jobs) {
+    const record = recordOf(into, file);
+    for (const rule of rules) {
+      if (stopped()) return;
+      workOut(record, rule, file, changeSet);
+      if (performance.now() - sliceStart > AHEAD_SLICE_MS) {
+        await yieldToLoop();
+        sliceStart = performance.now();
+      }
+    }
+  }
+}
+
 /** Work ahead that runs beside I/O: `stop` ends it at its next pause, `finished` lets it run to the end; both give what it worked out, `peek` what it has so far. */
 export interface EarlyChecks {
   stop(): Promise<Worked>;
@@ -133,19 +159,8 @@ export function checkEarly(changeSet: ChangeSet): EarlyChecks {
   let stopped = false;
   const work = async (): Promise<void> => {
     await yieldToLoop(); // the caller's next read goes out first
-    let sliceStart = performance.now();
-    for (const file of changeSet.files) {
-      if (kindOf(file.path) !== 'source' || file.content !== undefined) continue;
-      const record = recordOf(hits, file);
-      for (const rule of ALONE) {
-        if (stopped) return;
-        workOut(record, rule, file, changeSet);
-        if (performance.now() - sliceStart > AHEAD_SLICE_MS) {
-          await yieldToLoop();
-          sliceStart = performance.now();
-        }
-      }
-    }
+    const sources = changeSet.files.filter((file) => kindOf(file.path) === 'source' && file.content === undefined);
+    await workOutAll(hits, sources.map((file) => [file, ALONE] as const), changeSet, () => stopped);
   };
   // Nothing in the loop throws (workOut catches); should it, the review runs every rule itself.
   const done = work().catch(() => undefined);
@@ -171,28 +186,18 @@ export function checkEarly(changeSet: ChangeSet): EarlyChecks {
  * yields to the event loop every few milliseconds so the reads go out and come in meanwhile.
  */
 export async function checkAhead(change: ChangeSet, routing: Routing, reading: ReadonlySet<string>, into: Worked = new Map()): Promise<Precomputed> {
-  const changeSet = ignoreReformatting(change);
-  const hits = into;
-  let sliceStart = performance.now();
-  for (const { agent, files } of rebind(routing, changeSet).assignments) {
+  // The routing's files are the change with reformatting set aside (planReview): the hunks the review sees.
+  const jobs: (readonly [ChangedFile, readonly Rule[]])[] = [];
+  for (const { agent, files } of routing.assignments) {
     const rules = Object.keys(agent.review.rules).flatMap((id) => {
       const rule = RULES.get(id);
       return rule && !rule.readsWholeChange ? [rule] : [];
     });
     if (rules.length === 0) continue;
-    for (const file of files) {
-      if (reading.has(file.path) || file.content !== undefined) continue;
-      const record = recordOf(hits, file);
-      for (const rule of rules) {
-        workOut(record, rule, file, changeSet);
-        if (performance.now() - sliceStart > AHEAD_SLICE_MS) {
-          await yieldToLoop();
-          sliceStart = performance.now();
-        }
-      }
-    }
+    for (const file of files) if (!reading.has(file.path) && file.content === undefined) jobs.push([file, rules]);
   }
-  return hits;
+  await workOutAll(into, jobs, change);
+  return into;
 }
 
 /** An earlier routing, pointed at this change's file objects (they gain content after routing). */
