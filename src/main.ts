@@ -63,21 +63,25 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     });
     const target = { owner: event.owner, repo: event.repo };
     const reader = new GitHubReader(client, target, { base: event.pr.baseSha, head: event.pr.headSha }, (m) => core.warning(m), (m) => core.info(m));
+    const where = { ...target, number: event.pr.number };
+    // The previous review is read while the files are listed: neither needs the other.
+    const previousRead: Promise<{ previous?: ReviewState; stickyId?: number; scope: ReviewScope }> = settings.comment
+      ? previousReview(client, where, event.pr, (m) => core.warning(m))
+      : Promise.resolve({ scope: { mode: 'full' } });
+    // Awaited below; until then a failure must not count as unhandled (the listing may fail first).
+    previousRead.catch(() => undefined);
     const listed = await changeSetFromPullRequest(
       client,
       { ...target, ...(event.changedFiles === undefined ? {} : { changedFiles: event.changedFiles }) },
       event.pr,
     );
     const llm = settings.llm.apiKey ? llmSettings(settings.llm, env) : undefined;
-    // The rules start on the change now, and work while the previous review, configuration and agents are read.
+    // The rules start on the change now, and work while the configuration and agents (and the previous review, if still on its way) are read.
     const early = checkEarly(listed.changeSet);
-    const where = { ...target, number: event.pr.number };
-    const { previous, stickyId, scope }: { previous?: ReviewState; stickyId?: number; scope: ReviewScope } = settings.comment
-      ? await previousReview(client, where, event.pr, (m) => core.warning(m)).catch(async (error: unknown) => {
-          await early.stop();
-          throw error;
-        })
-      : { scope: { mode: 'full' } };
+    const { previous, stickyId, scope } = await previousRead.catch(async (error: unknown) => {
+      await early.stop();
+      throw error;
+    });
 
     const llmScope = llmFiles(previous, scope);
     const notices = [...listed.notices, ...(!llm && event.pr.fork ? [FORK_WITHOUT_KEY] : [])];
