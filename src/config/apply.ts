@@ -1,4 +1,4 @@
-import picomatch from 'picomatch';
+import { anyGlob } from '../router/route.js';
 import type { Agent } from '../agents/types.js';
 import type { ChangeSet, ChangedFile, SkippedFile } from '../changeset/types.js';
 import type { Severity } from '../report/types.js';
@@ -37,8 +37,8 @@ export function applyToAgents(agents: readonly Agent[], config: Config): Agent[]
  */
 export function applyIgnore(changeSet: ChangeSet, config: Config, file: string): ChangeSet {
   if (config.ignore.length === 0) return changeSet;
-  // Same options as the router's globs, so a pattern means the same thing in both places.
-  const ignored = picomatch([...config.ignore], { dot: true });
+  // The router's own glob matcher, so a pattern means the same thing in both places.
+  const ignored = anyGlob(config.ignore);
   const files: ChangedFile[] = [];
   const skipped: SkippedFile[] = [...changeSet.skipped];
   for (const changed of changeSet.files) {

@@ -68,8 +68,8 @@ async function readEach(
   await mapConcurrently(paths, CONCURRENCY, async (path) => {
     try {
       const { data } = await client.rest.repos.getContent({ ...target, path, ref, mediaType: { format: 'raw' } });
-      const text = String(data);
-      if (Buffer.byteLength(text) <= MAX_BYTES && !text.includes('\0')) into.set(path, text);
+      const text = usableText({ text: String(data) });
+      if (text !== undefined) into.set(path, text);
     } catch (error) {
       if (statusOf(error) !== 404) warn(`Could not read ${path} at ${ref.slice(0, 7)} (${(error as Error).message}); it was checked from the diff alone.`);
     }

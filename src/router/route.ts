@@ -64,7 +64,11 @@ function joinedSignal(source: string): RegExp | undefined {
 function compile(agent: Agent): Matcher {
   return {
     agent,
-    paths: agent.review.paths.map((glob) => ({ glob, test: picomatch(glob, GLOB_OPTIONS) })),
+    // Each glob's own matcher is made only when anyPath has matched and the reason must name the glob.
+    paths: agent.review.paths.map((glob) => {
+      let test: ((path: string) => boolean) | undefined;
+      return { glob, test: (path: string) => (test ??= picomatch(glob, GLOB_OPTIONS))(path) };
+    }),
     anyPath: anyGlob(agent.review.paths),
     exclude: anyGlob(agent.review.exclude),
     imports: agent.review.imports,
