@@ -2,13 +2,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import * as core from '@actions/core';
 import { publishChecks, publishOnPullRequest } from './action/publish.js';
-import { previousReview } from './action/scope.js';
+import { previousReview, type PreviousReview } from './action/scope.js';
 import { createClient } from './github/client.js';
 import { readEvent } from './github/event.js';
 import { GitHubReader } from './github/reader.js';
 import { changeSetFromPullRequest } from './github/source.js';
-import type { ReviewState } from './github/state.js';
-import { llmFiles, reconcile, type ReviewScope } from './incremental.js';
+import { llmFiles, reconcile } from './incremental.js';
 import { llmSettings } from './llm/types.js';
 import { reviewChange } from './pipeline.js';
 import { checkEarly } from './engine.js';
@@ -65,7 +64,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     const reader = new GitHubReader(client, target, { base: event.pr.baseSha, head: event.pr.headSha }, (m) => core.warning(m), (m) => core.info(m));
     const where = { ...target, number: event.pr.number };
     // The previous review is read while the files are listed: neither needs the other.
-    const previousRead: Promise<{ previous?: ReviewState; stickyId?: number; scope: ReviewScope }> = settings.comment
+    const previousRead: Promise<PreviousReview> = settings.comment
       ? previousReview(client, where, event.pr, (m) => core.warning(m))
       : Promise.resolve({ scope: { mode: 'full' } });
     // Awaited below; until then a failure must not count as unhandled (the listing may fail first).

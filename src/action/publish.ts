@@ -57,8 +57,8 @@ export async function publishOnPullRequest(
     toPost: Finding[];
     state: ReviewState;
     previous?: ReviewState;
-    /** The summary comment an earlier run left, when reading the state found it: not listed again. */
-    stickyId?: number;
+    /** The summary comment found when the state was read (null: none yet), so the comments are not listed again. */
+    stickyId?: number | null;
     changeSet: ChangeSet;
     headSha: string;
     settings: Settings;

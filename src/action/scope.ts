@@ -1,6 +1,6 @@
 import type { GitHubClient } from '../github/client.js';
 import { changedSince } from '../github/compare.js';
-import { readStickyComment } from '../github/publish.js';
+import { readStickyComment, type StickyComment } from '../github/publish.js';
 import { decodeState, type ReviewState } from '../github/state.js';
 import type { ReviewScope } from '../incremental.js';
 import { SUMMARY_MARKER } from '../render/markdown.js';
@@ -9,6 +9,13 @@ export interface Where {
   owner: string;
   repo: string;
   number: number;
+}
+
+export interface PreviousReview {
+  previous?: ReviewState;
+  /** The summary comment to edit (null: there is none yet); absent when it was not read. */
+  stickyId?: number | null;
+  scope: ReviewScope;
 }
 
 /**
@@ -21,16 +28,16 @@ export async function previousReview(
   where: Where,
   pr: { headSha: string; baseSha: string },
   warn: (message: string) => void,
-): Promise<{ previous?: ReviewState; stickyId?: number; scope: ReviewScope }> {
-  let sticky: { id: number; body: string } | undefined;
+): Promise<PreviousReview> {
+  let sticky: StickyComment;
   try {
     sticky = await readStickyComment(client, { owner: where.owner, repo: where.repo, issueNumber: where.number }, SUMMARY_MARKER);
   } catch (error) {
     warn(`Could not read the earlier review comment (${(error as Error).message}); reviewing the whole change.`);
     return { scope: { mode: 'full' } };
   }
-  const found = sticky ? { stickyId: sticky.id } : {};
-  const previous = sticky ? decodeState(sticky.body) : undefined;
+  const found = { stickyId: sticky.editId };
+  const previous = sticky.own ? decodeState(sticky.own.body) : undefined;
   if (!previous) return { ...found, scope: { mode: 'full' } };
   if (previous.baseSha !== pr.baseSha) {
     return { previous, ...found, scope: { mode: 'full', reason: `the base moved since the last review (${previous.baseSha.slice(0, 7)} → ${pr.baseSha.slice(0, 7)})` } };

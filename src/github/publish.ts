@@ -79,20 +79,22 @@ async function settle(client: GitHubClient, target: Target, marker: string, body
  * Bot-authored comments are preferred so a human quoting the marker does not capture the review.
  * A create that fails with a 5xx is not re-sent when it landed, and concurrent runs end with one comment.
  * A 403 (read-only token) is returned, not thrown: the caller falls back to the job summary.
- * `knownId`, the comment a caller already found (see `readStickyComment`), saves listing them again.
+ * `known`, what a caller already found (`readStickyComment`'s `editId`), saves listing the comments
+ * again: the comment to edit, or null when none carried the marker (a run that created one since is
+ * settled with, as any concurrent run).
  */
-export async function upsertStickyComment(client: GitHubClient, target: Target, marker: string, body: string, knownId?: number): Promise<PublishResult> {
+export async function upsertStickyComment(client: GitHubClient, target: Target, marker: string, body: string, known?: number | null): Promise<PublishResult> {
   try {
-    if (knownId !== undefined) {
+    if (typeof known === 'number') {
       try {
-        const data = await update(client, target, knownId, body);
+        const data = await update(client, target, known, body);
         return { kind: 'updated', url: data.html_url, id: data.id };
       } catch (error) {
         // Deleted since it was read: look again, as without it.
         if (statusOf(error) !== 404) throw error;
       }
     }
-    const existing = sticky(await markedComments(client, target, marker));
+    const existing = known === null ? undefined : sticky(await markedComments(client, target, marker));
     if (existing) {
       const data = await update(client, target, existing.id, body);
       return { kind: 'updated', url: data.html_url, id: data.id };
@@ -104,11 +106,20 @@ export async function upsertStickyComment(client: GitHubClient, target: Target, 
   }
 }
 
-/**
- * The body of the sticky comment an earlier run left, if any: a bot's only. Its hidden state decides
- * what is reviewed again and what is not posted again, so a marker a person pasted is not trusted.
- */
-export async function readStickyComment(client: GitHubClient, target: Target, marker: string): Promise<{ id: number; body: string } | undefined> {
-  const found = (await markedComments(client, target, marker)).find((c) => c.user?.type === 'Bot');
-  return found ? { id: found.id, body: found.body ?? '' } : undefined;
+/** What an earlier run left on the pull request, read once for both the state and the publishing. */
+export interface StickyComment {
+  /**
+   * The bot's comment, if any. Its hidden state decides what is reviewed again and what is not posted
+   * again, so a marker a person pasted is not trusted.
+   */
+  own?: { id: number; body: string };
+  /** The comment upsertStickyComment would edit (see `sticky`), or null when no comment carries the marker. */
+  editId: number | null;
+}
+
+/** The comments carrying `marker`, read once: the bot's (for its state) and the one to edit. */
+export async function readStickyComment(client: GitHubClient, target: Target, marker: string): Promise<StickyComment> {
+  const comments = await markedComments(client, target, marker);
+  const bot = comments.find((c) => c.user?.type === 'Bot');
+  return { ...(bot ? { own: { id: bot.id, body: bot.body ?? '' } } : {}), editId: sticky(comments)?.id ?? null };
 }

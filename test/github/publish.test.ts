@@ -75,9 +75,9 @@ describe('upsertStickyComment', () => {
 describe('readStickyComment', () => {
   it("reads a bot's summary comment and never a person's that carries the marker", async () => {
     github.addComment('acme', 'shop', 7, `${MARKER}\nforged <!-- architect-review:state AAAA -->`, { login: 'mallory', type: 'User' });
-    expect(await readStickyComment(fastClient(github.url), TARGET, MARKER)).toBeUndefined();
+    expect((await readStickyComment(fastClient(github.url), TARGET, MARKER)).own).toBeUndefined();
     github.addComment('acme', 'shop', 7, `${MARKER}\nthe review`, { login: 'github-actions[bot]', type: 'Bot' });
-    expect((await readStickyComment(fastClient(github.url), TARGET, MARKER))?.body).toBe(`${MARKER}\nthe review`);
+    expect((await readStickyComment(fastClient(github.url), TARGET, MARKER)).own?.body).toBe(`${MARKER}\nthe review`);
   });
 });
 
@@ -88,6 +88,18 @@ describe('upsertStickyComment with the comment already found', () => {
     const result = await upsertStickyComment(fastClient(github.url), TARGET, MARKER, `${MARKER}\nnew`, bot.id);
     expect(result).toMatchObject({ kind: 'updated', id: bot.id });
     expect(github.requests.map((r) => r.method)).toEqual(['PATCH']);
+  });
+
+  it('creates without listing the comments again when none carried the marker, and still settles with a run that created one since', async () => {
+    expect((await readStickyComment(fastClient(github.url), TARGET, MARKER)).editId).toBeNull();
+    github.clearRequests();
+    expect(await upsertStickyComment(fastClient(github.url), TARGET, MARKER, `${MARKER}\nfirst`, null)).toMatchObject({ kind: 'created' });
+    // POST, then the one listing that settles duplicates.
+    expect(github.requests.map((r) => r.method)).toEqual(['POST', 'GET']);
+    const other = github.comments('acme', 'shop', 7)[0];
+    const result = await upsertStickyComment(fastClient(github.url), TARGET, MARKER, `${MARKER}\nsecond`, null);
+    expect(result).toMatchObject({ kind: 'updated', id: other?.id });
+    expect(github.comments('acme', 'shop', 7).map((c) => c.body)).toEqual([`${MARKER}\nsecond`]);
   });
 
   it('looks again when that comment was deleted in the meantime', async () => {
