@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { blockingInferenceInAsyncHandler as rule } from '../../src/checks/ml/blocking-inference-in-async-handler.js';
 import { addedFile, changedFile, lineOf, src } from '../changeset/git-diff.js';
+import { inferenceCall, MAY_INFER } from '../../src/checks/ml/inference-calls.js';
 import { hitsOf } from './harness.js';
 
 const hitsOn = hitsOf(rule);
@@ -166,5 +167,22 @@ describe('blocking-inference-in-async-handler stays quiet', () => {
     const farFile = changedFile({ path: 'serving/app.py', before: far, after: farAfter });
     expect(rule.wantsContent?.(farFile)).toBe(true);
     expect(hitsOn({ ...farFile, content: farAfter }).map((h) => h.line)).toEqual([lineOf(farAfter, 'label = model.predict(')]);
+  });
+});
+
+describe('MAY_INFER', () => {
+  it('matches every fixture line that has an inference call', () => {
+    const calls = [
+      'score = float(model.predict_proba(features)[0][1])',
+      'logits = intent_model(**inputs).logits',
+      'ids = self.generator.generate(body["input_ids"], max_new_tokens=128)',
+      'vector = await app.state.reranker_client.predict(result.as_numpy("EMBEDDING"))',
+      'session.run(None, {"input": [[0.0] * 8]})',
+      'label = model.predict(features)[0]',
+    ];
+    for (const line of calls) {
+      expect(inferenceCall(line), line).toBeDefined();
+      expect(MAY_INFER.test(line), line).toBe(true);
+    }
   });
 });

@@ -28,7 +28,7 @@ function jobsIn(lines: readonly HeadLine[]): Job[] {
   const jobs: Job[] = [];
   const defined = new Set<string>();
   lines.forEach((def, defIndex) => {
-    const name = PY_DEF.exec(def.text)?.[1];
+    const name = PY_DEF.exec(def.text)?.[2];
     if (!name) return;
     defined.add(name);
     const body = bodyOf(lines, defIndex).map((i) => lines[i]).filter((l): l is HeadLine => l !== undefined && !commentLine(l.text, true));

@@ -2,9 +2,9 @@ import type { ChangedFile } from '../../changeset/types.js';
 import type { Rule, RuleHit } from '../types.js';
 import { commentLine, headLines, type HeadLine } from '../lines.js';
 import { code } from '../../render/escape.js';
-import { awaitedOrOffloaded, inferenceCall } from './inference-calls.js';
+import { awaitedOrOffloaded, inferenceCall, MAY_INFER } from './inference-calls.js';
 import { contextCut, describe, ownBody, PY_ASYNC_DEF, pythonHandler, views } from './serving-util.js';
-import { mentions } from '../text.js';
+import { addsMention, mentions } from '../text.js';
 
 /** The inference calls in the body of the `async def` handler at `defIndex` that run on the event loop. */
 function blockingCalls(lines: readonly HeadLine[], defIndex: number): { line: HeadLine; name: string }[] {
@@ -48,7 +48,7 @@ function hitsIn(lines: readonly HeadLine[]): RuleHit[] {
 
 /** Whether an added inference call's `def` (is it `async`, is it a route?) starts above its hunk. */
 function wantsContent(file: ChangedFile): boolean {
-  if (file.status === 'added') return false;
+  if (file.status === 'added' || !addsMention(file, MAY_INFER)) return false;
   return file.hunks.some((hunk) => {
     const lines = headLines(hunk);
     return lines.some((l, i) => {

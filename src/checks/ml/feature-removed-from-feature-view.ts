@@ -1,6 +1,7 @@
 import type { ChangeSet, ChangedFile, Hunk } from '../../changeset/types.js';
 import type { Rule, RuleHit } from '../types.js';
 import { code } from '../../render/escape.js';
+import { fileText } from '../text.js';
 import { isTestOrNotebook, nearestHeadLine } from './lifecycle-util.js';
 
 /** `Field(name="conv_rate", dtype=Float32)`, Tecton's `Field("user_id", String)`, old Feast `Feature(name=..., dtype=ValueType.X)`. */
@@ -76,23 +77,43 @@ function projected(text: string): string[] {
 
 function isFeatureRepo(file: ChangedFile): boolean {
   if (FEATURE_PATH.test(file.path)) return true;
-  const text = file.content ?? file.hunks.flatMap((h) => [h.header, ...h.lines.map((l) => l.text)]).join('\n');
-  return FEAST_HINT.test(text);
+  return FEAST_HINT.test(file.content ?? fileText(file));
+}
+
+interface AddedFeatures {
+  /** Fields (name → dtype) added anywhere in the change's feature repository files. */
+  fields: Map<string, string>;
+  /** `view:feature` projections added there. */
+  projections: Set<string>;
+}
+
+/** What the change adds to its feature repository files, read once per ChangeSet. */
+const ADDED_BY_CHANGE = new WeakMap<ChangeSet, AddedFeatures>();
+
+function addedFeatures(changeSet: ChangeSet): AddedFeatures {
+  let added = ADDED_BY_CHANGE.get(changeSet);
+  if (added) return added;
+  const featureFiles = changeSet.files.filter((f) => f.language === 'python' && isFeatureRepo(f));
+  added = {
+    fields: fieldsOf(featureFiles, 'add'),
+    projections: new Set(featureFiles.flatMap((f) => f.hunks.flatMap((h) => h.lines.filter((l) => l.kind === 'add').flatMap((l) => projected(l.text))))),
+  };
+  ADDED_BY_CHANGE.set(changeSet, added);
+  return added;
 }
 
 function removals(file: ChangedFile, changeSet: ChangeSet): Removal[] {
-  const featureFiles = changeSet.files.filter((f) => f.language === 'python' && isFeatureRepo(f));
-  const added = fieldsOf(featureFiles, 'add');
-  const addedProjections = new Set(featureFiles.flatMap((f) => f.hunks.flatMap((h) => h.lines.filter((l) => l.kind === 'add').flatMap((l) => projected(l.text)))));
+  const { fields: added, projections: addedProjections } = addedFeatures(changeSet);
   const out: Removal[] = [];
   for (const hunk of file.hunks) {
+    let addedHere: FieldDef[] | undefined;
     for (const field of fieldsIn(hunk, 'del')) {
       const now = added.get(field.name);
       const owner = ownerOf(hunk, field.index);
       const line = nearestHeadLine(hunk, field.index);
       if (now === undefined) out.push({ kind: 'removed', feature: field.name, owner, line });
       else if (field.dtype && now && now !== field.dtype) {
-        const at = fieldsIn(hunk, 'add').find((a) => a.name === field.name);
+        const at = (addedHere ??= fieldsIn(hunk, 'add')).find((a) => a.name === field.name);
         out.push({ kind: 'retyped', feature: field.name, owner, from: field.dtype, to: now, line: at ? hunk.lines[at.index]?.newLine : line });
       }
     }
@@ -112,30 +133,29 @@ function check(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
   if (file.language !== 'python' || file.status !== 'modified' || isTestOrNotebook(file.path) || !isFeatureRepo(file)) return [];
   return removals(file, changeSet).map((r): RuleHit => {
     const where = r.owner ? ` in ${code(r.owner)}` : '';
-    const hit: RuleHit =
-      r.kind === 'removed'
-        ? {
-            title: `Feature ${code(r.feature)} removed${where}`,
-            message:
-              `This change drops feature ${code(r.feature)}${where} (removed or renamed) while the feature view and the services ` +
-              'built on it keep their names. Models already deployed ask for it by name: after `feast apply`, their online ' +
-              'lookups fail or return nulls for it, and predictions break or silently degrade until each model is retrained.',
-            remedy:
-              'Keep the feature in the existing definitions until no deployed model reads it; put the new schema in a new versioned ' +
-              `feature view and service (e.g. ${code(`${r.owner ?? 'churn_features'}_v2`)}), move models to it, then retire the old one.`,
-          }
-        : {
-            title: `Feature ${code(r.feature)} changes type${where}`,
-            message:
-              `${code(r.feature)}${where} changes from ${code(r.from ?? '')} to ${code(r.to ?? '')} under the same name. Deployed ` +
-              'models were trained on the old type: after `feast apply` and re-materialisation they receive values of another type ' +
-              '(or materialisation fails on existing rows), and predictions break or drift.',
-            remedy:
-              `Add the new type as a new feature (${code(`${r.feature}_v2`)}) or in a new versioned feature view/service, move models ` +
-              'to it, and retire the old one when nothing reads it.',
-          };
-    if (r.line !== undefined) hit.line = r.line;
-    return hit;
+    return r.kind === 'removed'
+      ? {
+          line: r.line,
+          title: `Feature ${code(r.feature)} removed${where}`,
+          message:
+            `This change drops feature ${code(r.feature)}${where} (removed or renamed) while the feature view and the services ` +
+            'built on it keep their names. Models already deployed ask for it by name: after `feast apply`, their online ' +
+            'lookups fail or return nulls for it, and predictions break or silently degrade until each model is retrained.',
+          remedy:
+            'Keep the feature in the existing definitions until no deployed model reads it; put the new schema in a new versioned ' +
+            `feature view and service (e.g. ${code(`${r.owner ?? 'churn_features'}_v2`)}), move models to it, then retire the old one.`,
+        }
+      : {
+          line: r.line,
+          title: `Feature ${code(r.feature)} changes type${where}`,
+          message:
+            `${code(r.feature)}${where} changes from ${code(r.from ?? '')} to ${code(r.to ?? '')} under the same name. Deployed ` +
+            'models were trained on the old type: after `feast apply` and re-materialisation they receive values of another type ' +
+            '(or materialisation fails on existing rows), and predictions break or drift.',
+          remedy:
+            `Add the new type as a new feature (${code(`${r.feature}_v2`)}) or in a new versioned feature view/service, move models ` +
+            'to it, and retire the old one when nothing reads it.',
+        };
   });
 }
 

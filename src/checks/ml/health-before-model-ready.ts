@@ -37,7 +37,7 @@ function deferredLoads(lines: readonly HeadLine[]): DeferredLoad[] {
     const match = PY_LOADS.map((re) => re.exec(line.text)).find((m) => m !== null);
     const defIndex = match ? enclosingDef(lines, index) : undefined;
     if (!match || defIndex === undefined) return;
-    const name = PY_DEF.exec(lines[defIndex]?.text ?? '')?.[1] ?? '';
+    const name = PY_DEF.exec(lines[defIndex]?.text ?? '')?.[2] ?? '';
     const started = startedBy(lines, name);
     const lazy = cachedDef(lines, defIndex) || memoised(lines, index, defIndex);
     if (!lazy && !started) return;

@@ -10,6 +10,13 @@ const CALLS: { re: RegExp; method?: boolean }[] = [
   { re: /(?<![\w.])(?:[\w.]*\.)?(?:model|MODEL|\w+_model|encoder|embedder|sentence_model)\.encode\s*\(/ },
   { re: /(?<![\w.])(?:transformers\.)?pipeline\s*\([^)]*\)\s*\(/ },
 ];
+/**
+ * A cheap first test for `inferenceCall`: every line one of `CALLS` matches contains one of these words
+ * (`.predict…`/`.decision_function`/`.generate`; a callee name, `_model`/`_MODEL` and `pipeline` included;
+ * `sess…` of `.run`; `.encode`), so a text it does not match has no inference call.
+ */
+export const MAY_INFER =
+  /\.(?:predict|decision_function|generate|encode)|model|MODEL|classifier|generator|summarizer|translator|embedder|reranker|pipe|nlp|sess/;
 /** `load_model(`, `get_model(`: loaders and factories, not inference. */
 const NOT_INFERENCE = /(?<![\w.])(?:self\.)?(?:load|get|build|create|init|make|train|fit|register|save|set|select|choose|resolve|fetch|download|wrap|warm|warmup)_\w*\s*\($/;
 /** Calls that move work off the event loop. */

@@ -7,6 +7,7 @@ import { LineCounter, parseAllDocuments } from 'yaml';
 import type { ChangedFile, Hunk } from '../../changeset/types.js';
 import { callArgs, headLines, type HeadLine } from '../lines.js';
 import { memoByPath } from '../../path-memo.js';
+import { addedText } from '../text.js';
 
 export { callArgs } from '../lines.js';
 
@@ -200,8 +201,7 @@ export interface YamlDoc {
  * added file); undefined when it is not, or when it does not parse (a Helm template, say).
  */
 export function yamlDocuments(file: ChangedFile): YamlDoc[] | undefined {
-  const text =
-    file.content ?? (file.status === 'added' ? file.hunks.flatMap((h) => h.lines.filter((l) => l.kind === 'add').map((l) => l.text)).join('\n') : undefined);
+  const text = file.content ?? (file.status === 'added' ? addedText(file) : undefined);
   if (text === undefined || /\{\{/.test(text)) return undefined;
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter });

@@ -1,7 +1,8 @@
 import type { ChangeSet, ChangedFile } from '../../changeset/types.js';
 import type { Rule, RuleHit } from '../types.js';
 import { code } from '../../render/escape.js';
-import { commentLine, enclosingOpeners, indentOf, type HeadLine } from '../lines.js';
+import { commentLine, indentOf, type HeadLine } from '../lines.js';
+import { enclosingDef, PY_DEF } from '../handlers.js';
 import { artifactWrites, describeCall, isModelArtifact, isStagingOrPointer, liveReason, mayWriteArtifacts, type ArtifactWrite } from './artifact-writes.js';
 import { addsMention } from '../text.js';
 import { assignments, callArgs, isTestOrNotebook, looksVersioned, resolvePath, VERSIONED, visibleLines } from './lifecycle-util.js';
@@ -15,7 +16,6 @@ const GATE = new RegExp(
 /** The previous model kept: a backup or archive copy, a `previous` reference, a registry alias moved instead. */
 const KEPT =
   /\b(?:prev|previous|old|backup|bak|archive|archived|rollback|last_good)(?:_\w+)?\b|\b\w+_(?:prev|previous|old|backup|bak|archive)\b|set_registered_model_alias|\.(?:bak|prev|old)\b/i;
-const PY_DEF = /^\s*(?:async\s+)?def\s+(\w+)\s*\(/;
 const ROUTE = /^\s*@[\w.]*\.(?:get|post|put|patch|route|api_route)\s*\(\s*(?:["']([^"']*)["'])?/;
 const SWAP_NAME = /reload|swap|refresh|update|deploy|promot|switch|rollout|activate|load/i;
 const LOADS = /\b(?:joblib|pickle|cloudpickle|dill)\.load\s*\(|\btorch\.(?:jit\.)?load\s*\(|\bload_model\s*\(|\.from_pretrained\s*\(|InferenceSession\s*\(|tf\.saved_model\.load\s*\(|\bload_\w+\s*\(/;
@@ -23,7 +23,7 @@ const MODEL_ASSIGN = /^\s*([\w.]*model\w*(?:\[[^\]]+\])?|[\w.]+\.(?:state|config
 
 /** The index of the enclosing `def` line, or -1 at module level. */
 function defOf(lines: readonly HeadLine[], index: number): number {
-  return enclosingOpeners(lines, index).find((i) => PY_DEF.test(lines[i]?.text ?? '')) ?? -1;
+  return enclosingDef(lines, index) ?? -1;
 }
 
 /** The lines of the scope (function, or the whole file at module level) a line sits in: [start, end). */
@@ -88,7 +88,7 @@ function swapHits(file: ChangedFile): RuleHit[] {
     if (!m?.[1] || !m[2]) return;
     const def = defOf(lines, index);
     if (def < 0) return;
-    const name = PY_DEF.exec(lines[def]?.text ?? '')?.[1] ?? '';
+    const name = PY_DEF.exec(lines[def]?.text ?? '')?.[2] ?? '';
     const route = lines.slice(Math.max(0, def - 4), def).map((d) => ROUTE.exec(d.text)).find((r) => r !== null);
     if (!SWAP_NAME.test(`${name} ${route?.[1] ?? ''}`) || (!route && !/reload|swap|refresh|rollout|switch|promot/i.test(name))) return;
     const body = codeLines(lines, def + 1, index);

@@ -1,7 +1,8 @@
 import type { ChangedFile } from '../../changeset/types.js';
 import type { Rule, RuleHit } from '../types.js';
 import { code } from '../../render/escape.js';
-import { callText, commentLine, enclosingOpeners, type HeadLine } from '../lines.js';
+import { callText, commentLine, type HeadLine } from '../lines.js';
+import { enclosingDef, openersOf, PY_DEF } from '../handlers.js';
 import { argument, callArgs, isTestOrNotebook, visibleLines } from './lifecycle-util.js';
 import { addsMention } from '../text.js';
 
@@ -15,7 +16,6 @@ const GATE = new RegExp(`^\\s*(?:if|elif|assert)\\b.*${METRIC}|validation_thresh
 /** Training in the same file: a promotion there happens "straight after training". */
 const TRAINS = /\.fit\s*\(|\.train\s*\(|(?<![\w.])train(?:_\w+)?\s*\(/;
 const LIVE_ALIAS = /^["'](?:champion|prod|production|live|current|serving)["']$/i;
-const PY_DEF = /^\s*(?:async\s+)?def\s+(\w+)\s*\(/;
 
 function stringArg(value: string | undefined): string | undefined {
   return value === undefined ? undefined : /^["']([^"']+)["']$/.exec(value.trim())?.[1];
@@ -24,14 +24,14 @@ function stringArg(value: string | undefined): string | undefined {
 /** Whether a gate precedes line `index`: in its own scope, or around a call of its enclosing function. */
 function gated(lines: readonly HeadLine[], index: number): boolean {
   const isCode = (t: string) => !commentLine(t, true);
-  const def = enclosingOpeners(lines, index).find((i) => PY_DEF.test(lines[i]?.text ?? '')) ?? -1;
+  const def = enclosingDef(lines, index) ?? -1;
   if (lines.slice(def + 1, index).some((l) => isCode(l.text) && GATE.test(l.text))) return true;
-  const openers = enclosingOpeners(lines, index).map((i) => lines[i]?.text ?? '');
+  const openers = openersOf(lines, index).map((i) => lines[i]?.text ?? '');
   if (openers.some((t) => GATE.test(t))) return true;
-  const fn = def < 0 ? undefined : PY_DEF.exec(lines[def]?.text ?? '')?.[1];
+  const fn = def < 0 ? undefined : PY_DEF.exec(lines[def]?.text ?? '')?.[2];
   if (!fn) return false;
   const call = new RegExp(`(?<![\\w.])${fn}\\s*\\(`);
-  return lines.some((l, i) => i !== def && call.test(l.text) && [i, ...enclosingOpeners(lines, i)].some((j) => GATE.test(lines[j]?.text ?? '')));
+  return lines.some((l, i) => i !== def && call.test(l.text) && [i, ...openersOf(lines, i)].some((j) => GATE.test(lines[j]?.text ?? '')));
 }
 
 function check(file: ChangedFile): RuleHit[] {

@@ -1,6 +1,7 @@
 import type { ChangeSet, ChangedFile, Hunk } from '../../changeset/types.js';
 import type { Rule, RuleHit } from '../types.js';
 import { code } from '../../render/escape.js';
+import { addedText } from '../text.js';
 import { at, isObj, isTestOrNotebook, MODEL_SERVER_IMAGE, visibleLines, yamlDocuments } from './lifecycle-util.js';
 
 /** Keys whose value is the model a deployment serves. */
@@ -84,9 +85,10 @@ function check(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
   if (found.length === 0) return [];
   const own = visibleLines(file).map((l) => l.text).join('\n');
   if (TRAINING_KIND.test(own) && !SERVING_KIND.test(own)) return [];
+  // A file adding nothing joins in as an empty line: the split patterns only ever span whitespace between lines.
   const elsewhere = changeSet.files
     .filter((f) => f !== file)
-    .flatMap((f) => f.hunks.flatMap((h) => h.lines.filter((l) => l.kind === 'add').map((l) => l.text)))
+    .map(addedText)
     .join('\n');
   if (hasSplit(own) || hasSplit(elsewhere)) return [];
   const first = found[0];

@@ -13,6 +13,7 @@ import {
   memoised as detectMemoised,
   namedRoute,
   openersOf,
+  PY_DEF,
   pythonHandler as detectPythonHandler,
   pythonRequestPath as detectPythonRequestPath,
   routeDecorator,
@@ -35,7 +36,6 @@ export const PY_LOADS: RegExp[] = [
 /** What every pattern of PY_LOADS needs on its line: a cheap first test over a file's text. */
 export const MAY_LOAD_PY = /\.load\s*\(|from_pretrained|load_model|InferenceSession|pipeline\s*\(/;
 
-export const PY_DEF = /^\s*(?:async\s+)?def\s+(\w+)\s*\(/;
 export const PY_ASYNC_DEF = /^\s*async\s+def\s/;
 /** A route decorator on some line of a text (line by line, as routeOf reads one): a cheap first test. */
 export const MAY_ROUTE_PY = /^\s*@[\w.]*\.(get|post|put|patch|delete|route|api_route|websocket|api)\s*\(/im;
@@ -43,7 +43,7 @@ export const MAY_ROUTE_PY = /^\s*@[\w.]*\.(get|post|put|patch|delete|route|api_r
 export const BATCH_PATH = /(?:^|\/)(?:batch|batches|jobs?|pipelines?|dags|airflow|training|train|notebooks?|scripts)\//i;
 
 export type { Handler } from '../handlers.js';
-export { cachedDef, decoratorsAbove, enclosingDef } from '../handlers.js';
+export { cachedDef, decoratorsAbove, enclosingDef, PY_DEF } from '../handlers.js';
 
 export { views, wholeFile } from './views.js';
 

@@ -2,10 +2,13 @@ import type { ChangedFile } from '../../changeset/types.js';
 import type { Rule, RuleHit } from '../types.js';
 import { code } from '../../render/escape.js';
 import { commentLine } from '../lines.js';
+import { mentions } from '../text.js';
 import { at, isObj, isTestOrNotebook, MODEL_SERVER_IMAGE, objectsIn, visibleLines, yamlDocuments, type Obj, type YamlDoc } from './lifecycle-util.js';
 
 const QUESTION = 'What is the latency target (p50/p99) for this model, and which load test or benchmark are these settings sized from?';
 const WORKLOADS = new Set(['Deployment', 'StatefulSet']);
+/** The kinds `yamlGaps` judges, as a manifest spells them (`Deployment` in `SeldonDeployment` too): a file naming none is not parsed. */
+const JUDGED_KINDS = /InferenceService|Deployment|StatefulSet/;
 
 interface Gap {
   what: string;
@@ -28,6 +31,7 @@ function kindLine(file: ChangedFile, doc: YamlDoc): number | undefined {
 }
 
 function yamlGaps(file: ChangedFile): Gap[] {
+  if (!mentions(file, JUDGED_KINDS)) return [];
   const gaps: Gap[] = [];
   for (const doc of yamlDocuments(file) ?? []) {
     if (!isObj(doc.data)) continue;
@@ -101,8 +105,9 @@ function check(file: ChangedFile): RuleHit[] {
     : name === 'config.properties' ? torchserveGaps(file)
     : file.language === 'python' ? bentoGaps(file)
     : [];
-  return gaps.map((g) => {
-    const hit: RuleHit = {
+  return gaps.map(
+    (g): RuleHit => ({
+      line: g.line,
       title: `${g.what} with no latency budget`,
       message:
         `${g.what} ${g.missing}. Its latency under load is then whatever the node and the traffic make it: a slow or stuck ` +
@@ -112,10 +117,8 @@ function check(file: ChangedFile): RuleHit[] {
         'target (KServe `spec.predictor.timeout`, Seldon `seldon.io/rest-timeout`, TorchServe `default_response_timeout`, BentoML ' +
         '`traffic={"timeout": ...}`), CPU/GPU and memory requests and limits, and server-side batching with a bounded delay ' +
         '(Triton `dynamic_batching { max_queue_delay_microseconds: ... }`, TorchServe `maxBatchDelay`); record the target in the PR.',
-    };
-    if (g.line !== undefined) hit.line = g.line;
-    return hit;
-  });
+    }),
+  );
 }
 
 export const servingWithoutLatencyBudget: Rule = {

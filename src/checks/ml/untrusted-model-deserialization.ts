@@ -155,7 +155,7 @@ function clientData(lines: readonly HeadLine[], index: number, arg: string): Fou
   const handler = pythonHandler(lines, defIndex);
   const own = taintIn(arg, scopeAt(lines, defIndex, index));
   if (handler) return own ? { handler, taint: own } : undefined;
-  const helper = PY_DEF.exec(lines[defIndex]?.text ?? '')?.[1] ?? '';
+  const helper = PY_DEF.exec(lines[defIndex]?.text ?? '')?.[2] ?? '';
   // Flask's global `request` in a helper: it only exists while a request is served.
   if (own) return { handler: handlerCalling(lines, helper, defIndex) ?? { name: helper, async: false }, taint: own };
   // A helper: does a handler pass it client data in the parameter the load reads?
