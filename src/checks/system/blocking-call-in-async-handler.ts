@@ -95,6 +95,7 @@ export const blockingCallInAsyncHandler: Rule = {
   wantsContent: (file) =>
     file.language === 'python' &&
     file.content === undefined &&
+    !isTestPath(file.path) &&
     addsMention(file, PY_MAY_BLOCK) &&
     file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && /^\s/.test(l.text) && PY_BLOCKING.some((b) => b.re.test(l.text)))),
   check,

@@ -26,6 +26,12 @@ export function familyOf(file: ChangedFile): Family | undefined {
   return undefined;
 }
 
+/** familyOf for rules about servers: browser code (.tsx/.jsx) is left out, where a hung call or a 200 error is a UX problem, not an outage. */
+export function serverFamilyOf(file: ChangedFile): Family | undefined {
+  const family = familyOf(file);
+  return family === 'script' && /\.(?:tsx|jsx)$/.test(file.path) ? undefined : family;
+}
+
 const TEST_PATH =
   /(?:^|\/)(?:tests?|__tests__|__mocks__|spec|specs|e2e|fixtures|testdata)\/|(?:^|\/)test_[^/]*\.py$|_test\.(?:py|go)$|(?:^|\/)conftest\.py$|\.(?:test|spec)\.[cm]?[jt]sx?$/;
 /** One-off programs: a client built there lives as long as the run, not per request. */
@@ -100,7 +106,7 @@ export function asLines(lines: readonly BaseLine[]): HeadLine[] {
 // ---- request handlers: the shared detector (../handlers.ts) with the system rules' policy ----------
 
 export type { Handler, RequestPath } from '../handlers.js';
-export { PY_DEF, decoratorsAbove, describeHandler } from '../handlers.js';
+export { decoratorsAbove, describeHandler } from '../handlers.js';
 
 /** Whether the Python `def` at `defIndex` runs once per request (routes, Django views, Lambda handlers), and under what name. */
 export function pythonHandler(lines: readonly HeadLine[], defIndex: number, path: string): Handler | undefined {

@@ -3,7 +3,7 @@ import type { Rule, RuleHit } from '../types.js';
 import { commentLine } from '../lines.js';
 import { code } from '../../render/escape.js';
 import { familyOf, isTestPath, type Family } from './code-util.js';
-import { addsMention, removesMention } from '../text.js';
+import { addsMention, mentions, removesMention } from '../text.js';
 
 const NAME = '([A-Z][A-Z0-9_]{2,})';
 const READS: Record<Family, RegExp[]> = {
@@ -93,9 +93,10 @@ function renamesIn(hunk: Hunk, family: Family): Rename[] {
 /** Whether the old name is still read (or named, as in a list of aliases) anywhere on the head side of the change. */
 function stillRead(name: string, changeSet: ChangeSet, file: ChangedFile): boolean {
   const word = new RegExp(`\\b${name}\\b`);
-  if (file.content !== undefined && file.content.split('\n').some((l) => word.test(l) && !commentLine(l, file.language === 'python'))) return true;
-  return changeSet.files.some((f) =>
-    f.hunks.some((h) => h.lines.some((l) => l.kind !== 'del' && word.test(l.text) && !commentLine(l.text, f.language === 'python'))),
+  // Line by line (to skip comments) only where the joined text has the word at all: `mentions` covers every hunk line.
+  if (file.content !== undefined && word.test(file.content) && file.content.split('\n').some((l) => word.test(l) && !commentLine(l, file.language === 'python'))) return true;
+  return changeSet.files.some(
+    (f) => mentions(f, word) && f.hunks.some((h) => h.lines.some((l) => l.kind !== 'del' && word.test(l.text) && !commentLine(l.text, f.language === 'python'))),
   );
 }
 
@@ -143,7 +144,7 @@ export const envVarRenamed: Rule = {
   // The old name could still be read elsewhere in the file, outside the hunks.
   wantsContent: (file) => {
     const family = familyOf(file);
-    return family !== undefined && file.content === undefined && mayRename(file, family) && file.hunks.some((h) => renamesIn(h, family).length > 0);
+    return family !== undefined && file.content === undefined && !isTestPath(file.path) && mayRename(file, family) && file.hunks.some((h) => renamesIn(h, family).length > 0);
   },
   readsWholeChange: true,
   check,

@@ -1,8 +1,9 @@
 import type { ChangedFile } from '../../changeset/types.js';
 import type { Rule, RuleHit } from '../types.js';
-import { balancedText, commentLine, enclosingOpeners, type HeadLine } from '../lines.js';
+import { balancedText, commentLine, type HeadLine } from '../lines.js';
 import { code } from '../../render/escape.js';
-import { PY_DEF, describeHandler, familyOf, headViews, isTestPath, pythonHandler, type Family } from './code-util.js';
+import { enclosingDef } from '../handlers.js';
+import { describeHandler, headViews, isTestPath, pythonHandler, serverFamilyOf, type Family } from './code-util.js';
 import { addsMention } from '../text.js';
 
 /** A payload that says "failed": an `error` key with a value, `status: "error"`, `success`/`ok` false. */
@@ -24,24 +25,18 @@ function mayAnswer(file: ChangedFile, family: Family): boolean {
   return addsMention(file, family === 'go' ? /JSON/ : /\.json|\.send/);
 }
 
-/** The bracketed expression starting at the first bracket at or after `column`, read across lines, and what follows it on its last line. */
-function bracketed(lines: readonly HeadLine[], index: number, column: number): { body: string; rest: string } {
-  const { text, rest } = balancedText(lines, index, column, 30, 'any');
-  return { body: text, rest };
-}
-
 function pythonHit(lines: readonly HeadLine[], index: number, path: string): RuleHit | undefined {
   const text = lines[index]?.text ?? '';
   const m = PY_RETURN.exec(text);
   if (!m) return undefined;
-  const { body, rest } = bracketed(lines, index, text.indexOf(m[1] ?? '{'));
+  const { text: body, rest } = balancedText(lines, index, text.indexOf(m[1] ?? '{'), 30, 'any');
   if (!ERROR_PAYLOAD.test(body) || JSON_RPC.test(body)) return undefined;
   // Django `JsonResponse(..., status=400)`, Starlette `JSONResponse(..., status_code=400)`.
   if (/Response\s*\($/.test(m[1] ?? '') && /\bstatus(?:_code)?\s*=\s*(?!200\b|HTTPStatus\.OK\b|status\.HTTP_200_OK\b)/.test(body)) return undefined;
   // `return {...}, 400` or `return jsonify(...), HTTPStatus.BAD_REQUEST`: the status is set.
   const status = /^\s*,\s*([\w.]+)/.exec(rest)?.[1];
   if (status !== undefined && !/^(?:200|HTTPStatus\.OK|status\.HTTP_200_OK)$/.test(status)) return undefined;
-  const defIndex = enclosingOpeners(lines, index).find((i) => PY_DEF.test(lines[i]?.text ?? ''));
+  const defIndex = enclosingDef(lines, index);
   if (defIndex === undefined) return undefined;
   const handler = pythonHandler(lines, defIndex, path);
   if (!handler) return undefined;
@@ -66,7 +61,7 @@ function scriptHit(lines: readonly HeadLine[], index: number, family: 'script' |
   if (family === 'go') {
     const m = GIN_OK.exec(text);
     if (!m) return undefined;
-    const { body } = bracketed(lines, index, m.index);
+    const { text: body } = balancedText(lines, index, m.index, 30, 'any');
     if (!ERROR_PAYLOAD.test(body)) return undefined;
     return goHit(line, body);
   }
@@ -75,7 +70,7 @@ function scriptHit(lines: readonly HeadLine[], index: number, family: 'script' |
   const m = send ?? next;
   if (!m) return undefined;
   const open = m.index + m[0].length - 1;
-  const { body, rest } = bracketed(lines, index, open);
+  const { text: body, rest } = balancedText(lines, index, open, 30, 'any');
   if (!ERROR_PAYLOAD.test(body) || JSON_RPC.test(body)) return undefined;
   if (send) {
     const status = (send[1] ?? send[2])?.trim();
@@ -109,8 +104,8 @@ function goHit(line: number | undefined, body: string): RuleHit {
 }
 
 function check(file: ChangedFile): RuleHit[] {
-  const family = familyOf(file);
-  if (!family || isTestPath(file.path) || /\.(?:tsx|jsx)$/.test(file.path) || !mayAnswer(file, family)) return [];
+  const family = serverFamilyOf(file);
+  if (!family || isTestPath(file.path) || !mayAnswer(file, family)) return [];
   const hits: RuleHit[] = [];
   for (const lines of headViews(file)) {
     lines.forEach((l, index) => {
@@ -124,7 +119,7 @@ function check(file: ChangedFile): RuleHit[] {
 
 /** A Python error return whose handler decorator may sit above the hunk. */
 function wantsContent(file: ChangedFile): boolean {
-  if (file.language !== 'python' || file.content !== undefined || !addsMention(file, PY_MAY_ANSWER)) return false;
+  if (file.language !== 'python' || file.content !== undefined || isTestPath(file.path) || !addsMention(file, PY_MAY_ANSWER)) return false;
   return file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && PY_RETURN.test(l.text) && ERROR_PAYLOAD.test(l.text)));
 }
 
@@ -136,7 +131,7 @@ export const errorReturnedWith200: Rule = {
   severity: 'medium',
   kind: 'problem',
   scope: 'Python, server-side JS/TS or Go files',
-  appliesTo: (file) => familyOf(file) !== undefined && !/\.(?:tsx|jsx)$/.test(file.path),
+  appliesTo: (file) => serverFamilyOf(file) !== undefined,
   wantsContent,
   check,
 };

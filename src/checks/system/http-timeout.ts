@@ -1,6 +1,7 @@
 import type { ChangedFile } from '../../changeset/types.js';
 import type { Rule, RuleHit } from '../types.js';
 import { callArgs, callText, commentLine, headLines, type HeadLine } from '../lines.js';
+import { serverFamilyOf, type Family } from './code-util.js';
 import { addsMention } from '../text.js';
 
 interface CallPattern {
@@ -25,7 +26,7 @@ const JS_REMEDY =
   'Bound the call: `fetch(url, { signal: AbortSignal.timeout(5_000) })` or axios `{ timeout: 5_000 }`, sized to the ' +
   'caller\'s own deadline; handle the abort (retry with backoff if idempotent, else fail fast).';
 
-const PATTERNS: Record<string, CallPattern[]> = {
+const PATTERNS: Record<Family, CallPattern[]> = {
   python: [
     {
       re: /(?<![\w.])requests\.(get|post|put|patch|delete|head|options|request)\s*\(/g,
@@ -66,7 +67,7 @@ const PATTERNS: Record<string, CallPattern[]> = {
 
 
 /** Words every call pattern above needs on an added line: a cheap first test. */
-const MAY_CALL: Record<string, RegExp> = {
+const MAY_CALL: Record<Family, RegExp> = {
   python: /requests\.|urlopen/,
   script: /fetch\s*\(|axios/,
   go: /http\.(?:Get|Post|Head)/,
@@ -82,14 +83,6 @@ function boundedOrUnknown(call: string, pattern: CallPattern, method: string): b
   if (options === undefined) return false;
   if (!options.startsWith('{')) return true; // a variable or expression: its contents are not in the diff
   return pattern.bounded.test(options);
-}
-
-function familyOf(file: ChangedFile): string | undefined {
-  if (file.language === 'python') return 'python';
-  if (file.language === 'go') return 'go';
-  // Browser code (.tsx/.jsx) is left out: a hung fetch there is a UX problem, not an outage.
-  if ((file.language === 'typescript' || file.language === 'javascript') && !/\.(tsx|jsx)$/.test(file.path)) return 'script';
-  return undefined;
 }
 
 /**
@@ -109,9 +102,9 @@ function fileSetsAxiosDefault(lines: readonly HeadLine[]): boolean {
 }
 
 function check(file: ChangedFile): RuleHit[] {
-  const family = familyOf(file);
-  const mayCall = family === undefined ? undefined : MAY_CALL[family];
-  if (family === undefined || !mayCall || !addsMention(file, mayCall)) return [];
+  const family = serverFamilyOf(file);
+  if (family === undefined || !addsMention(file, MAY_CALL[family])) return [];
+  const mayCall = MAY_CALL[family];
   // The axios default only matters to an added axios call.
   const axiosDefaults = family === 'script' && addsMention(file, /axios/);
   const hits: RuleHit[] = [];
@@ -120,7 +113,7 @@ function check(file: ChangedFile): RuleHit[] {
     const axiosDefault = axiosDefaults && fileSetsAxiosDefault(lines);
     lines.forEach((line, index) => {
       if (!line.added || !mayCall.test(line.text) || commentLine(line.text, family === 'python')) return;
-      for (const pattern of PATTERNS[family] ?? []) {
+      for (const pattern of PATTERNS[family]) {
         for (const match of line.text.matchAll(pattern.re)) {
           if (axiosDefault && match[0].startsWith('axios')) continue;
           if (declaredAt(line.text, match.index ?? 0)) continue;
@@ -154,6 +147,6 @@ export const httpCallWithoutTimeout: Rule = {
   severity: 'medium',
   kind: 'problem',
   scope: 'Python, server-side JS/TS or Go files',
-  appliesTo: (file) => familyOf(file) !== undefined,
+  appliesTo: (file) => serverFamilyOf(file) !== undefined,
   check,
 };

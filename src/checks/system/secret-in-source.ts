@@ -5,8 +5,8 @@
  */
 import type { ChangedFile } from '../../changeset/types.js';
 import type { Rule, RuleHit } from '../types.js';
-import { headLines, removedTexts, type HeadLine } from '../lines.js';
-import { addedText } from '../text.js';
+import { headLines, type HeadLine } from '../lines.js';
+import { addedText, removedText } from '../text.js';
 import { code } from '../../render/escape.js';
 import { isSecretLiteral, isSecretName, mayHoldSecret, redact, scanSecrets } from '../../security/secrets.js';
 import { dockerInstructions, isDockerfile, isK8sYaml } from './infra-files.js';
@@ -78,7 +78,6 @@ function remedyFor(file: ChangedFile): string {
 function check(file: ChangedFile): RuleHit[] {
   // Most files name no credential at all: one cheap pass over the added text before any per-line work.
   if (!mayHoldSecret(addedText(file))) return [];
-  let removed: string | undefined;
   const hits: RuleHit[] = [];
   const seenLines = new Set<number>();
   const seenValues = new Set<string>();
@@ -87,8 +86,7 @@ function check(file: ChangedFile): RuleHit[] {
     const found = isDockerfile(file) ? [...dockerFindings(lines), ...scannedFindings(lines)] : scannedFindings(lines);
     for (const f of found) {
       // The same value on a removed line: the secret was already there (a reformat or a move), not introduced here.
-      removed ??= removedTexts(file).join('\n');
-      if (seenLines.has(f.line) || seenValues.has(f.value) || removed.includes(f.value)) continue;
+      if (seenLines.has(f.line) || seenValues.has(f.value) || removedText(file).includes(f.value)) continue;
       seenLines.add(f.line);
       seenValues.add(f.value);
       hits.push({

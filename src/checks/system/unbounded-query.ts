@@ -146,7 +146,7 @@ export const unboundedQuery: Rule = {
   appliesTo: (file) => familyOf(file) !== undefined,
   wantsContent: (file) => {
     const family = familyOf(file);
-    if (!family || file.content !== undefined || isTestPath(file.path) || !addsMention(file, MAY_QUERY)) return false;
+    if (!family || file.content !== undefined || isTestPath(file.path) || isScriptPath(file.path) || !mayQuery(file)) return false;
     return file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && /^\s/.test(l.text) && /\.all\(\)|\bselect\s|\.find\(|\.findMany\(|\.findAll\(|\.Find\(/i.test(l.text)));
   },
   check,
