@@ -16,6 +16,29 @@ export function headLines(hunk: Hunk): HeadLine[] {
   return out;
 }
 
+const HEAD_VIEWS = new WeakMap<ChangedFile, HeadLine[][]>();
+
+/**
+ * The head-side views a rule reads: the whole head file (as one view, each line flagged if the change
+ * added it) when its content was fetched, else each hunk's head-side lines. Made once per file for
+ * every rule (and so the handler detector's per-view caches are shared): callers must not change them.
+ */
+export function headViews(file: ChangedFile): HeadLine[][] {
+  let views = HEAD_VIEWS.get(file);
+  if (!views) {
+    views = readHeadViews(file);
+    HEAD_VIEWS.set(file, views);
+  }
+  return views;
+}
+
+function readHeadViews(file: ChangedFile): HeadLine[][] {
+  if (file.content === undefined) return file.hunks.map(headLines);
+  const added = new Set<number>();
+  for (const hunk of file.hunks) for (const l of hunk.lines) if (l.kind === 'add' && l.newLine !== undefined) added.add(l.newLine);
+  return [file.content.split('\n').map((text, i) => ({ text, line: i + 1, added: added.has(i + 1) }))];
+}
+
 export function addedLines(file: ChangedFile): DiffLine[] {
   return file.hunks.flatMap((h) => h.lines.filter((l) => l.kind === 'add'));
 }

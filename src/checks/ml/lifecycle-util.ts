@@ -5,7 +5,7 @@
 import picomatch from 'picomatch';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import type { ChangedFile, Hunk } from '../../changeset/types.js';
-import { callArgs, headLines, type HeadLine } from '../lines.js';
+import { callArgs, headViews, type HeadLine } from '../lines.js';
 import { memoByPath } from '../../path-memo.js';
 import { addedText } from '../text.js';
 
@@ -37,24 +37,18 @@ export const sideOf: (path: string) => Side | undefined = memoByPath((path) =>
 const VISIBLE = new WeakMap<ChangedFile, HeadLine[]>();
 
 /**
- * The head-side lines the rule can see: the whole file when it was read, else every hunk's head lines.
- * Made once per file for all the rules that read them: callers must not change the result.
+ * The head-side lines the rule can see, as one list: the whole file when it was read, else every
+ * hunk's head lines (headViews, flattened). Made once per file for all the rules that read them:
+ * callers must not change the result.
  */
 export function visibleLines(file: ChangedFile): HeadLine[] {
   let lines = VISIBLE.get(file);
   if (!lines) {
-    lines = readVisibleLines(file);
+    const views = headViews(file);
+    lines = views.length === 1 ? (views[0] as HeadLine[]) : views.flat();
     VISIBLE.set(file, lines);
   }
   return lines;
-}
-
-function readVisibleLines(file: ChangedFile): HeadLine[] {
-  if (file.content !== undefined) {
-    const added = new Set(file.hunks.flatMap((h) => h.lines.filter((l) => l.kind === 'add').map((l) => l.newLine)));
-    return file.content.split('\n').map((text, i) => ({ text, line: i + 1, added: added.has(i + 1) }));
-  }
-  return file.hunks.flatMap((h) => headLines(h));
 }
 
 /** The head-side line to report a removed line at: the next head line in its hunk, else the previous one. */

@@ -14,7 +14,9 @@ import {
   type Handler,
   type RequestPath,
 } from '../handlers.js';
-import { headLines, type HeadLine } from '../lines.js';
+import type { HeadLine } from '../lines.js';
+
+export { headViews } from '../lines.js';
 import { memoByPath } from '../../path-memo.js';
 
 export type Family = 'python' | 'script' | 'go';
@@ -40,29 +42,6 @@ const SCRIPT_PATH = /(?:^|\/)(?:scripts?|bin|tools|migrations|alembic|notebooks|
 export const isTestPath: (path: string) => boolean = memoByPath((path) => TEST_PATH.test(path));
 
 export const isScriptPath: (path: string) => boolean = memoByPath((path) => SCRIPT_PATH.test(path));
-
-const HEAD_VIEWS = new WeakMap<ChangedFile, HeadLine[][]>();
-
-/**
- * The head-side views a rule reads: the whole head file (as one view, each line flagged if the change
- * added it) when its content was fetched, else each hunk's head-side lines. Made once per file for
- * every rule (and so the handler detector's per-view caches are shared): callers must not change them.
- */
-export function headViews(file: ChangedFile): HeadLine[][] {
-  let views = HEAD_VIEWS.get(file);
-  if (!views) {
-    views = readHeadViews(file);
-    HEAD_VIEWS.set(file, views);
-  }
-  return views;
-}
-
-function readHeadViews(file: ChangedFile): HeadLine[][] {
-  if (file.content === undefined) return file.hunks.map(headLines);
-  const added = new Set<number>();
-  for (const hunk of file.hunks) for (const l of hunk.lines) if (l.kind === 'add' && l.newLine !== undefined) added.add(l.newLine);
-  return [file.content.split('\n').map((text, i) => ({ text, line: i + 1, added: added.has(i + 1) }))];
-}
 
 /** A base-side line of a hunk (removed or context): what the file looked like before the change. */
 export interface BaseLine {
