@@ -106,15 +106,6 @@ export function sanitiseUntrusted(text: string): string {
   return current;
 }
 
-/**
- * Source code made safe to show a model without changing what a reviewer of the diff sees: only
- * control, bidirectional (Trojan Source) and invisible characters go; markup stays, since in a diff
- * it is visible text. The lighter choice for diff lines where `<script>` or a hidden input is the code under review.
- */
-export function sanitiseCode(text: string): string {
-  return SUSPECT.test(text) || text.includes('\r') ? stripCharacters(text, true) : text;
-}
-
 /** `@user` and `@org/team` that cannot notify anyone: a word joiner after the `@` (invisible, but no longer a mention). */
 export function silenceMentions(text: string): string {
   return text.replace(/@(?=[\w-])/g, '@\u2060');

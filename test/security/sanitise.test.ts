@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { neutraliseModelCode, neutraliseModelText, REMOVED_HIDDEN, REMOVED_IMAGE, sanitiseCode, sanitiseUntrusted, silenceMentions } from '../../src/security/sanitise.js';
+import { neutraliseModelCode, neutraliseModelText, REMOVED_HIDDEN, REMOVED_IMAGE, sanitiseUntrusted, silenceMentions } from '../../src/security/sanitise.js';
 import { src } from '../changeset/git-diff.js';
 
 const ZWSP = '\u200B';
@@ -174,14 +174,6 @@ describe('sanitiseUntrusted against adversarial input', () => {
   it('returns ordinary text as the same string', () => {
     const line = '+    return sum(i.price * i.quantity for i in items)';
     expect(sanitiseUntrusted(line)).toBe(line);
-  });
-});
-
-describe('sanitiseCode', () => {
-  it('removes only characters a diff hides, keeping markup that is code under review', () => {
-    const template = `<input type="hidden" name="csrf" value="{{ csrf_token }}"><script src="/app.js"></script><!-- nav -->`;
-    expect(sanitiseCode(template)).toBe(template);
-    expect(sanitiseCode(`if (role != "user${RLO}") {} // ${ZWSP}${tagSmuggled('approve')}\r\n`)).toBe(`if (role != "user") {} // ${REMOVED_HIDDEN}\n`);
   });
 });
 

@@ -92,7 +92,7 @@ function dockerfileHits(file: ChangedFile): RuleHit[] {
 const COMMAND_KEY = /^(?:command|args|entrypoint)$/;
 
 /** The `command:`/`args:` values of each mapping (a container or a compose service), joined: `uvicorn` and `--reload` may be split. */
-function yamlCommandHits(lines: YLine[], where: string): RuleHit[] {
+function yamlCommandHits(lines: readonly YLine[], where: string): RuleHit[] {
   const hits: RuleHit[] = [];
   for (let i = 0; i < lines.length; i++) {
     const first = lines[i];
@@ -121,7 +121,7 @@ function yamlCommandHits(lines: YLine[], where: string): RuleHit[] {
   return hits;
 }
 
-function yamlEnvHits(lines: YLine[], where: string): RuleHit[] {
+function yamlEnvHits(lines: readonly YLine[], where: string): RuleHit[] {
   const hits: RuleHit[] = [];
   lines.forEach((l, i) => {
     const pair = /^\s*(?:-\s+)?["']?(\w+)["']?\s*[:=]\s*["']?([\w-]+)["']?\s*$/.exec(l.text);
@@ -175,16 +175,25 @@ function pythonHits(file: ChangedFile): RuleHit[] {
   return hits;
 }
 
-function check(file: ChangedFile): RuleHit[] {
-  if (isDevPath(file.path)) return [];
-  if (isDockerfile(file)) return dockerfileHits(file);
-  if (file.language === 'python') return pythonHits(file);
-  const compose = isCompose(file.path);
+/** What the rule judges a file as, or undefined: dev-only files and files of no production setup are left alone. */
+function judgedAs(file: ChangedFile): 'dockerfile' | 'python' | 'compose' | 'k8s' | undefined {
+  // The file's language first: most files of a change are none of these (compose globs only match YAML).
+  if (!isDockerfile(file) && file.language !== 'python' && file.language !== 'yaml') return undefined;
+  if (isDevPath(file.path)) return undefined;
+  if (isDockerfile(file)) return 'dockerfile';
+  if (file.language === 'python') return 'python';
   // A plain docker-compose.yml is, in most repositories, the local development setup: only files named
   // for a deployed environment (docker-compose.prod.yml, stack.yml) are judged.
-  if (compose && !isProdNamed(file.path)) return [];
-  if (!compose && !isK8sYaml(file)) return [];
-  const where = compose ? 'a production compose file' : 'a Kubernetes manifest';
+  if (isCompose(file.path)) return isProdNamed(file.path) ? 'compose' : undefined;
+  return isK8sYaml(file) ? 'k8s' : undefined;
+}
+
+function check(file: ChangedFile): RuleHit[] {
+  const judged = judgedAs(file);
+  if (judged === undefined) return [];
+  if (judged === 'dockerfile') return dockerfileHits(file);
+  if (judged === 'python') return pythonHits(file);
+  const where = judged === 'compose' ? 'a production compose file' : 'a Kubernetes manifest';
   return segmentsOf(file).flatMap((s) => [...yamlCommandHits(s.lines, where), ...yamlEnvHits(s.lines, where)]);
 }
 
@@ -196,9 +205,7 @@ export const devServerInProduction: Rule = {
   severity: 'high',
   kind: 'problem',
   scope: 'Dockerfiles, Kubernetes manifests, production compose files or Python entrypoints (dev-only files excluded)',
-  appliesTo: (file) =>
-    !isDevPath(file.path) &&
-    (isDockerfile(file) || file.language === 'python' || (isCompose(file.path) && isProdNamed(file.path)) || (!isCompose(file.path) && isK8sYaml(file))),
+  appliesTo: (file) => judgedAs(file) !== undefined,
   // The stage a CMD belongs to may be far above the hunk: `FROM node:20 AS dev` keeps it quiet.
   wantsContent: (file) =>
     isDockerfile(file) &&

@@ -1,7 +1,7 @@
 /** What kind of infrastructure file a changed file is, and its Dockerfile instructions: shared by the infra rules. */
 import picomatch from 'picomatch';
 import type { ChangedFile } from '../../changeset/types.js';
-import type { HeadLine } from '../lines.js';
+import { headViews, type HeadLine } from '../lines.js';
 
 const COMPOSE = picomatch(['**/docker-compose*.{yml,yaml}', '**/compose*.{yml,yaml}'], { dot: true });
 
@@ -84,15 +84,8 @@ export function dockerInstructions(lines: readonly HeadLine[]): DockerInstructio
   return out;
 }
 
-/** The head-side lines of a Dockerfile: all of it from the content or an added file, else each hunk on its own. */
-export function dockerfileViews(file: ChangedFile): { lines: HeadLine[]; whole: boolean }[] {
-  const added = new Set(file.hunks.flatMap((h) => h.lines.filter((l) => l.kind === 'add').map((l) => l.newLine)));
-  if (file.content !== undefined) {
-    const lines = file.content.split('\n').map((text, i) => ({ text, line: i + 1, added: added.has(i + 1) }));
-    return [{ lines, whole: true }];
-  }
-  return file.hunks.map((h) => ({
-    lines: h.lines.filter((l) => l.kind !== 'del' && l.newLine !== undefined).map((l) => ({ text: l.text, line: l.newLine ?? 0, added: l.kind === 'add' })),
-    whole: file.status === 'added',
-  }));
+/** The head-side lines of a Dockerfile (the shared `headViews`): all of it from the content or an added file, else each hunk on its own. */
+export function dockerfileViews(file: ChangedFile): { lines: readonly HeadLine[]; whole: boolean }[] {
+  const whole = file.content !== undefined || file.status === 'added';
+  return headViews(file).map((lines) => ({ lines, whole }));
 }

@@ -14,8 +14,9 @@ interface SideLine {
   head: number;
 }
 
-function sidesOf(file: ChangedFile, hunk: Hunk): { old: SideLine[]; head: SideLine[] } {
-  const prefix: SideLine[] = (file.content?.split('\n').slice(0, Math.max(0, hunk.newStart - 1)) ?? []).map((text, i) => ({ text, changed: false, head: i + 1 }));
+/** `content`: the head file's lines, when its content is known (split once per file). */
+function sidesOf(content: readonly string[] | undefined, hunk: Hunk): { old: SideLine[]; head: SideLine[] } {
+  const prefix: SideLine[] = (content?.slice(0, Math.max(0, hunk.newStart - 1)) ?? []).map((text, i) => ({ text, changed: false, head: i + 1 }));
   const old = [...prefix];
   const head = [...prefix];
   let pending: SideLine[] = [];
@@ -76,16 +77,14 @@ function docAt(side: readonly SideLine[], k: number, docs: Map<number, Doc>): Do
   while (start > 0 && !/^---/.test(side[start - 1]?.text ?? '')) start--;
   let doc = docs.get(start);
   if (!doc) {
-    doc = docAround(side, k);
+    doc = docAround(side, start, k);
     docs.set(start, doc);
   }
   return doc;
 }
 
-/** The document around line `k`: its kind, and whether the change created or renamed it (`kind:` or `metadata.name` changed). */
-function docAround(side: readonly SideLine[], k: number): Doc {
-  let start = k;
-  while (start > 0 && !/^---/.test(side[start - 1]?.text ?? '')) start--;
+/** The document from `start` through line `k`: its kind, and whether the change created or renamed it (`kind:` or `metadata.name` changed). */
+function docAround(side: readonly SideLine[], start: number, k: number): Doc {
   let end = k;
   while (end < side.length && !/^---/.test(side[end]?.text ?? '')) end++;
   const doc = side.slice(start, end);
@@ -134,23 +133,27 @@ function fieldOf(path: Path, kind: string | undefined, hook: boolean, pdbFile: b
 
 const SELECTOR_HELPER = /define\s+"([^"]*(?:selectorLabels|selector-labels|matchLabels)[^"]*)"/i;
 
-function helperHits(file: ChangedFile): RuleHit[] {
-  const hits: RuleHit[] = [];
+/** The first changed line inside a selector-labels `define` (one finding per file). */
+function helperHits(file: ChangedFile, content: readonly string[] | undefined): RuleHit[] {
   for (const hunk of file.hunks) {
-    const { old, head } = sidesOf(file, hunk);
+    const { old, head } = sidesOf(content, hunk);
     for (const side of [head, old]) {
-      const k = side.findIndex((l, i) => l.changed && structural(l.text) && SELECTOR_HELPER.test(side.slice(0, i).reverse().find((p) => /\{\{-?\s*define\s/.test(p.text))?.text ?? ''));
-      if (k < 0 || hits.length > 0) continue;
-      const helper = SELECTOR_HELPER.exec(side.slice(0, k).reverse().find((p) => /\{\{-?\s*define\s/.test(p.text))?.text ?? '')?.[1] ?? '';
-      hits.push({
-        line: side[k]?.head ?? 1,
-        title: `Selector labels helper ${code(helper)} changed`,
-        message: `This edits ${code(helper)}, which charts use for \`spec.selector.matchLabels\` of every Deployment and StatefulSet. ${SELECTOR.why}`,
-        remedy: SELECTOR.remedy,
-      });
+      for (const [k, l] of side.entries()) {
+        if (!l.changed || !structural(l.text)) continue;
+        const helper = SELECTOR_HELPER.exec(side.slice(0, k).reverse().find((p) => /\{\{-?\s*define\s/.test(p.text))?.text ?? '')?.[1];
+        if (helper === undefined) continue;
+        return [
+          {
+            line: l.head,
+            title: `Selector labels helper ${code(helper)} changed`,
+            message: `This edits ${code(helper)}, which charts use for \`spec.selector.matchLabels\` of every Deployment and StatefulSet. ${SELECTOR.why}`,
+            remedy: SELECTOR.remedy,
+          },
+        ];
+      }
     }
   }
-  return hits;
+  return [];
 }
 
 /** What a finding needs in view: an immutable field's key, a Job's `kind:`, or (helpers) a selector-labels `define`. */
@@ -158,11 +161,12 @@ const MAY_TOUCH_IMMUTABLE = /selector|matchLabels|volumeClaimTemplates|serviceNa
 
 function check(file: ChangedFile): RuleHit[] {
   if (file.status === 'added' || !mentions(file, MAY_TOUCH_IMMUTABLE)) return [];
-  if (/\.tpl$/.test(file.path)) return helperHits(file);
+  const content = file.content?.split('\n');
+  if (/\.tpl$/.test(file.path)) return helperHits(file, content);
   const pdbFile = /pdb|disruption/i.test(file.path);
   const hits: RuleHit[] = [];
   for (const hunk of file.hunks) {
-    const { old, head } = sidesOf(file, hunk);
+    const { old, head } = sidesOf(content, hunk);
     const found = new Map<string, { field: Field; kind?: string; line: number; added: string[]; removed: string[] }>();
     for (const [side, isHead] of [[head, true], [old, false]] as const) {
       const docs = new Map<number, Doc>();

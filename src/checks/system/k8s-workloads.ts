@@ -10,7 +10,7 @@ export interface WorkloadContainer {
   /** `metadata.name`, when in view. */
   name: string | undefined;
   container: Container;
-  lines: YLine[];
+  lines: readonly YLine[];
   /** The container is new in this change (its first line and its image were added). */
   added: boolean;
 }
@@ -28,8 +28,22 @@ function metadataName(lines: readonly YLine[]): string | undefined {
   return undefined;
 }
 
-/** Every complete container of a workload (or of a pod spec whose kind is out of view) in the file's views. */
-export function workloadContainers(file: ChangedFile): WorkloadContainer[] {
+const CONTAINERS = new WeakMap<ChangedFile, readonly WorkloadContainer[]>();
+
+/**
+ * Every complete container of a workload (or of a pod spec whose kind is out of view) in the file's
+ * views, found once per file for the rules that judge them: callers must not change them.
+ */
+export function workloadContainers(file: ChangedFile): readonly WorkloadContainer[] {
+  let containers = CONTAINERS.get(file);
+  if (!containers) {
+    containers = readWorkloadContainers(file);
+    CONTAINERS.set(file, containers);
+  }
+  return containers;
+}
+
+function readWorkloadContainers(file: ChangedFile): WorkloadContainer[] {
   const out: WorkloadContainer[] = [];
   for (const segment of segmentsOf(file)) {
     for (const doc of documentsOf(segment)) {

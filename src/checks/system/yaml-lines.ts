@@ -14,12 +14,12 @@ export interface YLine {
   line: number;
   added: boolean;
   /** Lines the change removed just before this one. */
-  removedBefore: string[];
+  removedBefore: readonly string[];
 }
 
 /** A run of consecutive head-side lines and whether it reaches the file's start and end. */
 export interface Segment {
-  lines: YLine[];
+  lines: readonly YLine[];
   top: boolean;
   eof: boolean;
 }
@@ -41,8 +41,23 @@ function hunkLines(file: ChangedFile, hunkIndex: number): YLine[] {
     }
   }
   const last = out[out.length - 1];
-  if (last && removed.length > 0) last.removedBefore.push(...removed); // removed at the hunk's end: keep them nearby
+  if (last && removed.length > 0) out[out.length - 1] = { ...last, removedBefore: [...last.removedBefore, ...removed] }; // removed at the hunk's end: keep them nearby
   return out;
+}
+
+const SEGMENTS = new WeakMap<ChangedFile, readonly Segment[]>();
+
+/**
+ * The head-side views of a YAML file (below), made once per file for every rule that reads them
+ * (a file gaining its content is a new object): callers must not change them.
+ */
+export function segmentsOf(file: ChangedFile): readonly Segment[] {
+  let segments = SEGMENTS.get(file);
+  if (!segments) {
+    segments = readSegments(file);
+    SEGMENTS.set(file, segments);
+  }
+  return segments;
 }
 
 /**
@@ -50,7 +65,7 @@ function hunkLines(file: ChangedFile, hunkIndex: number): YLine[] {
  * each hunk (its start is the file's start when it begins at line 1; a hunk that does not end in
  * context reaches the end of the file, since diffs carry trailing context otherwise).
  */
-export function segmentsOf(file: ChangedFile): Segment[] {
+function readSegments(file: ChangedFile): Segment[] {
   const perHunk = file.hunks.map((h, i) => ({ hunk: h, lines: hunkLines(file, i) }));
   if (file.content !== undefined) {
     const byLine = new Map(perHunk.flatMap((p) => p.lines.map((l) => [l.line, l] as const)));
