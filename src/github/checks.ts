@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Status } from '../agents/types.js';
 import type { Finding } from '../report/types.js';
+import { capChars } from '../render/escape.js';
 import { gateFails, type FailOn } from '../settings.js';
 import { annotationLines, annotationMessage, bySeverity } from './annotations.js';
 import { NO_RETRY, isForbidden, writeOnce, type GitHubClient } from './client.js';
@@ -174,12 +175,6 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
-}
-
-/** At most `max` UTF-16 units (never more characters than GitHub counts), `tail` included when cut. */
-function capChars(text: string, max: number, tail: string): string {
-  if (text.length <= max) return text;
-  return text.slice(0, max - tail.length).replace(/[\uD800-\uDBFF]$/, '') + tail;
 }
 
 /** At most `max` UTF-8 bytes, ending in an ellipsis when cut, never splitting a character. */

@@ -1,5 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
+import { capChars } from '../render/escape.js';
 import { SEVERITY_RANK } from '../report/types.js';
 
 /**
@@ -68,7 +69,7 @@ function keepOrder(findings: readonly StoredFinding[]): number[] {
 
 /** Only the stored fields, the title cut short; undefined for one that would make the whole state unreadable. */
 function storable(f: StoredFinding): StoredFinding | undefined {
-  const title = f.title.length <= STORED_TITLE_LENGTH ? f.title : `${f.title.slice(0, STORED_TITLE_LENGTH - 1)}…`;
+  const title = capChars(f.title, STORED_TITLE_LENGTH);
   const picked = {
     id: f.id, file: f.file, ...(f.line === undefined ? {} : { line: f.line }), severity: f.severity, title, rule: f.rule, source: f.source,
     ...(f.agent === undefined ? {} : { agent: f.agent }), ...(f.kind === undefined ? {} : { kind: f.kind }), inline: f.inline,

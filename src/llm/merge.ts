@@ -7,14 +7,14 @@ import { byImportance } from '../engine.js';
  */
 import type { ChangeSet } from '../changeset/types.js';
 import { fingerprint } from '../checks/run.js';
-import type { ChecklistResult, Finding, Report, Verdict } from '../report/types.js';
+import { headLines } from '../checks/lines.js';
+import { capChars } from '../render/escape.js';
+import { LLM_RULE_ID, type ChecklistResult, type Finding, type Report, type Verdict } from '../report/types.js';
 import { neutraliseModelCode, neutraliseModelText } from '../security/sanitise.js';
 import { statusOf, worst } from '../verdict/verdict.js';
 import { compareText } from '../compare.js';
 import type { LlmAnswer, ReviewChunk } from './types.js';
 
-/** The rule id of every finding the LLM reviewer makes. */
-export const LLM_RULE = 'llm-review';
 /** At most this many LLM findings per agent are kept (the most important); the rest are counted in a notice. */
 export const MAX_LLM_FINDINGS_PER_AGENT = 20;
 
@@ -27,14 +27,18 @@ export interface ChunkAnswer {
 /** Head-side lines of one file's diff: line number → its hunk and text. */
 type HeadLines = Map<number, { hunk: number; text: string }>;
 
-function headLines(changeSet: ChangeSet): Map<string, HeadLines> {
+/** The head lines of the files the answers' chunks showed: the only files a model finding can sit on. */
+function headLineIndex(changeSet: ChangeSet, answers: readonly ChunkAnswer[]): Map<string, HeadLines> {
+  const files = new Map(changeSet.files.map((f) => [f.path, f]));
   const index = new Map<string, HeadLines>();
-  for (const file of changeSet.files) {
+  for (const path of new Set(answers.flatMap((a) => a.chunk.files.map((f) => f.path)))) {
+    const file = files.get(path);
+    if (!file) continue;
     const lines: HeadLines = new Map();
     file.hunks.forEach((hunk, h) => {
-      for (const l of hunk.lines) if (l.kind !== 'del' && l.newLine !== undefined) lines.set(l.newLine, { hunk: h, text: l.text.trim() });
+      for (const l of headLines(hunk)) lines.set(l.line, { hunk: h, text: l.text.trim() });
     });
-    index.set(file.path, lines);
+    index.set(path, lines);
   }
   return index;
 }
@@ -91,7 +95,7 @@ function chunkPath(file: string | undefined, paths: ReadonlySet<string>): string
 function modelFindings(input: ChunkAnswer, items: ReadonlySet<string>, index: Map<string, HeadLines>): { findings: Finding[]; dropped: number } {
   const paths = new Set(input.chunk.files.map((f) => f.path));
   const item = (id?: string) => (id !== undefined && items.has(id) ? { checklistItem: id } : {});
-  const base = { id: '', agent: input.agent, rule: LLM_RULE, source: 'llm' as const };
+  const base = { id: '', agent: input.agent, rule: LLM_RULE_ID, source: 'llm' as const };
   const findings: Finding[] = [];
   let dropped = 0;
   for (const f of input.answer.findings) {
@@ -119,7 +123,7 @@ function modelFindings(input: ChunkAnswer, items: ReadonlySet<string>, index: Ma
     findings.push({
       ...base, severity: 'medium', kind: 'question', file,
       ...placeOf(index.get(file) ?? new Map(), q.line),
-      title: title.length > 120 ? `${title.slice(0, 119)}…` : title,
+      title: capChars(title, 120),
       message: question,
       remedy: 'Answer in the pull request, or change the code so the diff settles it.',
       ...item(q.checklistItem),
@@ -143,7 +147,7 @@ function withIds(findings: readonly Finding[], index: Map<string, HeadLines>): F
     const key = [f.agent, subject, f.file, text].join('\u0000');
     const occurrence = occurrences.get(key) ?? 0;
     occurrences.set(key, occurrence + 1);
-    out.push({ ...f, id: fingerprint(`${LLM_RULE}\u0000${f.agent}\u0000${subject}`, f.file, text, occurrence) });
+    out.push({ ...f, id: fingerprint(`${LLM_RULE_ID}\u0000${f.agent}\u0000${subject}`, f.file, text, occurrence) });
   }
   return out;
 }
@@ -241,10 +245,10 @@ function modelVerdicts(answers: readonly ChunkAnswer[], findings: readonly Findi
 /** An item no rule checked takes the model's verdict; a checked one can only be made worse, to needs_info or fail. */
 function judged(item: ChecklistResult, model: ModelVerdict | undefined): ChecklistResult {
   if (!model) return item;
-  if (item.checkedBy.length === 0) return { ...item, verdict: model.verdict, evidence: `LLM: ${model.evidence}`, checkedBy: [LLM_RULE] };
+  if (item.checkedBy.length === 0) return { ...item, verdict: model.verdict, evidence: `LLM: ${model.evidence}`, checkedBy: [LLM_RULE_ID] };
   const worsens = (model.verdict === 'fail' || model.verdict === 'needs_info') && VERDICT_RANK[model.verdict] > VERDICT_RANK[item.verdict];
   if (!worsens) return item;
-  return { ...item, verdict: model.verdict, evidence: `${item.evidence} LLM: ${model.evidence}`, checkedBy: [...item.checkedBy, LLM_RULE] };
+  return { ...item, verdict: model.verdict, evidence: `${item.evidence} LLM: ${model.evidence}`, checkedBy: [...item.checkedBy, LLM_RULE_ID] };
 }
 
 /** The agent's LLM findings, most important first, cut to the cap; how many were cut. */
@@ -259,7 +263,7 @@ function capped(findings: readonly Finding[]): { kept: Finding[]; cut: number } 
  * file-level; repeats of offline findings are merged into them; statuses only ever get worse.
  */
 export function mergeAnswers(report: Report, answers: readonly ChunkAnswer[], changeSet: ChangeSet): Report {
-  const index = headLines(changeSet);
+  const index = headLineIndex(changeSet, answers);
   const offline = report.findings.filter((f) => f.source !== 'llm');
   let pending: Finding[] = [];
   const notices: string[] = [];

@@ -37,21 +37,40 @@ export interface PackOptions {
 
 const REASON_WEIGHT: Record<RoutingReason['kind'], number> = { trigger: 0, path: 2, import: 3, content: 3 };
 
+/** Each file the routing reasons name, with the kinds of reason naming it; and whether a trigger phrase routed the agent. */
+function reasonKinds(reasons: readonly RoutingReason[]): { byPath: Map<string, Set<RoutingReason['kind']>>; trigger: boolean } {
+  const byPath = new Map<string, Set<RoutingReason['kind']>>();
+  for (const reason of reasons) {
+    for (const path of reason.files) {
+      const kinds = byPath.get(path) ?? new Set();
+      kinds.add(reason.kind);
+      byPath.set(path, kinds);
+    }
+  }
+  return { byPath, trigger: reasons.some((r) => r.kind === 'trigger') };
+}
+
+/** The score of a file named by reasons of `kinds` (none: a trigger phrase alone ranks it above nothing). */
+function score(kinds: ReadonlySet<RoutingReason['kind']> | undefined, trigger: boolean): number {
+  if (!kinds) return trigger ? 1 : 0;
+  let sum = 0;
+  for (const kind of kinds) sum += REASON_WEIGHT[kind];
+  return sum;
+}
+
 /**
  * How strongly the routing reasons point at `file`: a content or import signal weighs more than a
  * path glob, both together more than either, and a trigger phrase alone (which names no file) least.
  */
 export function filePriority(file: ChangedFile, reasons: readonly RoutingReason[]): number {
-  const kinds = new Set(reasons.filter((r) => r.files.includes(file.path)).map((r) => r.kind));
-  if (kinds.size === 0) return reasons.some((r) => r.kind === 'trigger') ? 1 : 0;
-  let score = 0;
-  for (const kind of kinds) score += REASON_WEIGHT[kind];
-  return score;
+  const { byPath, trigger } = reasonKinds(reasons);
+  return score(byPath.get(file.path), trigger);
 }
 
 /** The agent's files, strongest reasons first; ties go to the bigger change, then to the path (stable). */
 function byPriority(assignment: Assignment): ChangedFile[] {
-  const scored = assignment.files.map((file) => ({ file, score: filePriority(file, assignment.reasons) }));
+  const { byPath, trigger } = reasonKinds(assignment.reasons);
+  const scored = assignment.files.map((file) => ({ file, score: score(byPath.get(file.path), trigger) }));
   scored.sort((a, b) => b.score - a.score || b.file.additions - a.file.additions || compareText(a.file.path, b.file.path));
   return scored.map((s) => s.file);
 }
@@ -120,6 +139,21 @@ export function renderHunks(file: ChangedFile): string {
   return file.hunks.map((h) => renderHunk(h)).join('\n');
 }
 
+/** Each file's hunks rendered once and kept: a file routed to several agents, or cut to fit, reuses them. */
+type RenderedHunks = (file: ChangedFile) => readonly string[];
+
+function renderedHunks(): RenderedHunks {
+  const rendered = new Map<ChangedFile, string[]>();
+  return (file) => {
+    let hunks = rendered.get(file);
+    if (!hunks) {
+      hunks = file.hunks.map((h) => renderHunk(h));
+      rendered.set(file, hunks);
+    }
+    return hunks;
+  };
+}
+
 /** The line that opens a file in the diff block: its path (sanitised) and what happened to it. */
 function fileHeading(file: ChangedFile): string {
   const path = (p: string): string => redactSecrets(cleanLine(p)).text;
@@ -132,9 +166,9 @@ function chunkFile(path: string, text: string): ChunkFile {
   return { path, text, estimatedTokens: estimateTokens(`${text}\n\n`) };
 }
 
-/** The whole file as one chunk's share: heading and every hunk. */
-function wholeFile(file: ChangedFile): ChunkFile {
-  return chunkFile(file.path, `${fileHeading(file)}\n${renderHunks(file)}`);
+/** The whole file as one chunk's share: heading and every hunk (`hunks`, its hunks rendered). */
+function wholeFile(file: ChangedFile, hunks: readonly string[]): ChunkFile {
+  return chunkFile(file.path, `${fileHeading(file)}\n${hunks.join('\n')}`);
 }
 
 interface Prepared {
@@ -157,12 +191,12 @@ function longestFitting(count: number, room: number, textOf: (n: number) => stri
 }
 
 /** The file cut to fit `room` tokens: whole hunks while they fit, else the first hunk's first lines. */
-function truncated(file: ChangedFile, room: number): Prepared | undefined {
+function truncated(file: ChangedFile, rendered: readonly string[], room: number): Prepared | undefined {
   const heading = fileHeading(file);
   const hunks = file.hunks.length;
   const cutNote = (shown: string) => `[… the rest of this file was not sent: it is larger than one review call. ${shown}]`;
   const withHunks = (n: number) =>
-    `${heading}\n${file.hunks.slice(0, n).map((h) => renderHunk(h)).join('\n')}\n${cutNote(`Only the first ${n} of ${hunks} hunks are shown.`)}`;
+    `${heading}\n${rendered.slice(0, n).join('\n')}\n${cutNote(`Only the first ${n} of ${hunks} hunks are shown.`)}`;
   const n = longestFitting(hunks - 1, room, withHunks);
   if (n > 0) return { file: chunkFile(file.path, withHunks(n)), cut: `partly sent: only the first ${n} of ${hunks} hunks fit in one review call` };
   const first = file.hunks[0];
@@ -191,7 +225,7 @@ function chunkTokens(files: readonly ChunkFile[]): number {
 }
 
 /** The agent's files in priority order, prepared (and cut where too big); the unsendable ones in `notSent`. */
-function prepare(assignment: Assignment, options: PackOptions, notSent: PackResult['notSent']): AgentState {
+function prepare(assignment: Assignment, options: PackOptions, notSent: PackResult['notSent'], rendered: RenderedHunks): AgentState {
   const agent = assignment.agent;
   const overhead = options.systemTokens(agent) + FRAMING_TOKENS;
   const room = options.maxChunkTokens - overhead;
@@ -202,8 +236,9 @@ function prepare(assignment: Assignment, options: PackOptions, notSent: PackResu
       notSent.push({ agent: agent.name, file: file.path, reason: `the agent's prompt alone fills one review call (about ${overhead} of ${options.maxChunkTokens} tokens)` });
       continue;
     }
-    const whole = wholeFile(file);
-    const prepared = whole.estimatedTokens <= room ? { file: whole } : truncated(file, room);
+    const hunks = rendered(file);
+    const whole = wholeFile(file, hunks);
+    const prepared = whole.estimatedTokens <= room ? { file: whole } : truncated(file, hunks, room);
     if (prepared) queue.push(prepared);
     else notSent.push({ agent: agent.name, file: file.path, reason: `file larger than one review call (about ${whole.estimatedTokens} tokens; a call has room for ${room})` });
   }
@@ -227,7 +262,8 @@ function nextAgent(states: readonly AgentState[]): AgentState | undefined {
  */
 export function packReview(assignments: readonly Assignment[], options: PackOptions): PackResult {
   const notSent: PackResult['notSent'] = [];
-  const states = assignments.map((a) => prepare(a, options, notSent));
+  const rendered = renderedHunks();
+  const states = assignments.map((a) => prepare(a, options, notSent, rendered));
   let total = 0;
   for (let state = nextAgent(states); state; state = nextAgent(states)) {
     const next = state.queue.shift();
@@ -273,10 +309,11 @@ function inAgentOrder(notSent: PackResult['notSent'], assignments: readonly Assi
  * prompt and framing and the whole file. The benchmark's point of comparison.
  */
 export function naiveBaselineTokens(assignments: readonly Assignment[], systemTokens: (agent: Agent) => number): number {
+  const rendered = renderedHunks();
   let total = 0;
   for (const { agent, files } of assignments) {
     const overhead = systemTokens(agent) + FRAMING_TOKENS;
-    for (const file of files) total += overhead + wholeFile(file).estimatedTokens;
+    for (const file of files) total += overhead + wholeFile(file, rendered(file)).estimatedTokens;
   }
   return total;
 }

@@ -8,14 +8,14 @@ import { callForAnswer, createAnthropic } from './client.js';
 import { mergeAnswers } from './merge.js';
 import { packReview } from './pack.js';
 import { estimateCostUsd, isPriced } from './pricing.js';
-import { buildRequest, systemTokens } from './prompt.js';
-import type { CallOutcome, CallUsage, LlmAnswer, LlmSettings, ReviewChunk } from './types.js';
+import { buildRequestFrom, checklistList, prBlock, systemTokens, type PromptParts } from './prompt.js';
+import type { CallOutcome, CallUsage, LlmAnswer, LlmRequest, LlmSettings, ReviewChunk } from './types.js';
 
 /** One chunk's share of the input budget: big enough for a few files, small enough that agents share fairly. */
 export const MAX_CHUNK_TOKENS = 24_000;
 
 /** Sends a request and returns what came of it; the real one is `callForAnswer` over the SDK. */
-export type Caller = (request: ReturnType<typeof buildRequest>) => Promise<CallOutcome>;
+export type Caller = (request: LlmRequest) => Promise<CallOutcome>;
 
 export interface LlmReviewInput {
   /** The offline review: the LLM deepens it and can never make it less strict. */
@@ -63,18 +63,18 @@ export async function llmReview(input: LlmReviewInput): Promise<Report> {
     });
     const call: Caller = input.call ?? ((client) => (request) => callForAnswer(client, settings, request))(createAnthropic(settings));
     const nonce = randomBytes(9).toString('base64url');
+    // The PR block is the same in every call and the checklist in every call of an agent: made once.
+    const pr = prBlock(changeSet.pr.title, changeSet.pr.body);
+    const parts = new Map<string, PromptParts>();
+    for (const name of agents.keys()) {
+      const checklist = report.agents.find((a) => a.name === name)?.checklist ?? [];
+      parts.set(name, { pr, offline: report.findings.filter((f) => f.agent === name), checklist: checklistList(checklist), nonce });
+    }
     const send = async (chunk: ReviewChunk): Promise<{ chunk: ReviewChunk; outcome: CallOutcome }> => {
       const agent = agents.get(chunk.agent);
-      if (!agent) return { chunk, outcome: { kind: 'failed', reason: 'unknown agent', usage: ZERO, calls: 0 } };
-      const files = new Set(chunk.files.map((f) => f.path));
-      const request = buildRequest(agent, chunk, {
-        title: changeSet.pr.title,
-        body: changeSet.pr.body,
-        offline: report.findings.filter((f) => f.agent === chunk.agent && files.has(f.file)),
-        checklist: report.agents.find((a) => a.name === chunk.agent)?.checklist ?? [],
-        nonce,
-      });
-      return { chunk, outcome: await call(request) };
+      const shared = parts.get(chunk.agent);
+      if (!agent || !shared) return { chunk, outcome: { kind: 'failed', reason: 'unknown agent', usage: ZERO, calls: 0 } };
+      return { chunk, outcome: await call(buildRequestFrom(agent, chunk, shared)) };
     };
     // An agent's system prompt is cached only once a response to it has begun: its first chunk goes
     // out alone (agents side by side), and its other chunks after, so they read the prompt from cache.

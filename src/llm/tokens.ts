@@ -7,6 +7,11 @@
 
 const ASCII_CHARS_PER_TOKEN = 3.5;
 
+/** The estimate of a text with `ascii` ASCII characters and `other` other code points. */
+function tokensOf(ascii: number, other: number): number {
+  return Math.ceil(ascii / ASCII_CHARS_PER_TOKEN) + other;
+}
+
 /** The estimated input tokens of `text`: ASCII at 3.5 characters a token, every other code point a token. */
 export function estimateTokens(text: string): number {
   let ascii = 0;
@@ -15,7 +20,7 @@ export function estimateTokens(text: string): number {
     if (ch.charCodeAt(0) < 0x80) ascii++;
     else other++;
   }
-  return Math.ceil(ascii / ASCII_CHARS_PER_TOKEN) + other;
+  return tokensOf(ascii, other);
 }
 
 /**
@@ -26,16 +31,17 @@ export function capTokens(text: string, maxTokens: number, marker = '\n[… trun
   if (estimateTokens(text) <= maxTokens) return text;
   const room = maxTokens - estimateTokens(marker);
   if (room <= 0) return '';
-  // Every code point costs at most one token, so `room` code points always fit; grow from there.
-  const points = [...text];
-  let low = Math.min(room, points.length);
-  let high = points.length;
-  while (low < high) {
-    const mid = Math.ceil((low + high) / 2);
-    if (estimateTokens(points.slice(0, mid).join('')) <= room) low = mid;
-    else high = mid - 1;
+  // The estimate only grows with the text: keep code points while the prefix stays within `room`.
+  let ascii = 0;
+  let other = 0;
+  let end = 0;
+  for (const ch of text) {
+    if (ch.charCodeAt(0) < 0x80) ascii++;
+    else other++;
+    if (tokensOf(ascii, other) > room) break;
+    end += ch.length;
   }
-  const cut = points.slice(0, low).join('');
+  const cut = text.slice(0, end);
   const lineBreak = cut.lastIndexOf('\n');
   const tidy = lineBreak > cut.length * 0.8 ? cut.slice(0, lineBreak) : cut;
   return `${tidy}${marker}`;

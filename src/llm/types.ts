@@ -4,7 +4,9 @@
  * over the real SDK, with retries), schema.ts (the answer's zod schema and tool), merge.ts (answers →
  * findings and verdicts folded into the offline report), review.ts (the whole, with concurrency).
  */
-import type { Severity, Verdict } from '../report/types.js';
+import type { z } from 'zod';
+import type { Usage } from '../report/types.js';
+import type { LlmAnswerSchema } from './schema.js';
 
 export const DEFAULT_MODEL = 'claude-sonnet-5-5';
 export const DEFAULT_MAX_INPUT_TOKENS = 150_000;
@@ -61,30 +63,14 @@ export interface LlmRequest {
   tool: { name: string; description: string; input_schema: Record<string, unknown> };
 }
 
-/** The model's answer, as validated by schema.ts. Every string in it is untrusted. */
-export interface LlmAnswer {
-  checklist: { id: string; verdict: Verdict; evidence: string }[];
-  findings: {
-    file: string;
-    line?: number;
-    endLine?: number;
-    severity: Severity;
-    title: string;
-    message: string;
-    remedy: string;
-    checklistItem?: string;
-    suggestion?: string;
-  }[];
-  /** Things the diff cannot settle, asked of the author (they make the status needs_info). */
-  questions: { file?: string; line?: number; question: string; checklistItem?: string }[];
-}
+/**
+ * The model's answer, as validated by schema.ts: verdicts, findings, and questions for what the diff
+ * cannot settle (they make the status needs_info). Every string in it is untrusted.
+ */
+export type LlmAnswer = z.output<typeof LlmAnswerSchema>;
 
-export interface CallUsage {
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheWriteTokens: number;
-}
+/** The tokens of one call (or several), as the API bills them. */
+export type CallUsage = Omit<Usage, 'llmCalls' | 'estimatedCostUsd'>;
 
 /** What one call came to, after the SDK's retries and at most one retry for an invalid answer. */
 export type CallOutcome =

@@ -19,6 +19,12 @@ function escapeText(text: string): string {
   return silenceMentions(text.replace(/&(?![a-z]+;|#\d+;)/gi, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
 }
 
+/** At most `max` UTF-16 units (what GitHub and SARIF count), `tail` included when cut, never splitting a surrogate pair. */
+export function capChars(text: string, max: number, tail = '…'): string {
+  if (text.length <= max) return text;
+  return text.slice(0, max - tail.length).replace(/[\uD800-\uDBFF]$/, '') + tail;
+}
+
 /** Text as an inline code span that cannot break out of it. */
 export function code(text: string): string {
   return `\`${text.replace(/[`\r\n]/g, ' ')}\``;

@@ -4,16 +4,14 @@
  */
 import { RULES } from '../checks/registry.js';
 import type { Rule } from '../checks/types.js';
-import { safeMarkdown } from '../render/escape.js';
-import { SEVERITY_RANK, type Finding, type Report, type Severity } from './types.js';
+import { capChars, safeMarkdown } from '../render/escape.js';
+import { LLM_RULE_ID, SEVERITY_RANK, type Finding, type Report, type Severity } from './types.js';
 import { compareText } from '../compare.js';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 export const TOOL_NAME = 'Architect Review';
 /** The tool version SARIF reports by default; a test keeps it equal to package.json's. */
 export const TOOL_VERSION = '0.1.0';
-/** The rule id the LLM reviewer's findings carry: one generic rule entry stands for all of them. */
-export const LLM_RULE_ID = 'llm-review';
 /** Our own fingerprint key. Code scanning matches alerts on `primaryLocationLineHash`, which upload-sarif adds from the checked-out file. */
 export const FINGERPRINT_KEY = 'architectReview/v1';
 /** Code scanning rejects a run with more results than this (and shows the 5,000 most severe). */
@@ -22,14 +20,7 @@ const MAX_NAME = 255;
 const MAX_DESCRIPTION = 1024;
 
 /** What a SARIF rule entry needs to know about a rule; built from the registry by `ruleMetaFromRegistry`. */
-export interface RuleMeta {
-  id: string;
-  summary: string;
-  why?: string;
-  remedy?: string;
-  severity: Severity;
-  kind: Finding['kind'];
-}
+export type RuleMeta = Pick<Rule, 'id' | 'summary' | 'why' | 'remedy' | 'severity' | 'kind'>;
 
 export type SarifLevel = 'error' | 'warning' | 'note';
 export interface SarifText { text: string }
@@ -143,9 +134,9 @@ function toRule(meta: RuleMeta): SarifRule {
   const mdParts = [safeMarkdown(meta.summary), meta.why && `**Why it matters:** ${safeMarkdown(meta.why)}`, meta.remedy && `**Usual remedy:** ${safeMarkdown(meta.remedy)}`];
   return {
     id: meta.id,
-    name: cap(pascalCase(meta.id) || meta.id, MAX_NAME),
-    shortDescription: { text: cap(meta.summary, MAX_DESCRIPTION) },
-    fullDescription: { text: cap(full, MAX_DESCRIPTION) },
+    name: capChars(pascalCase(meta.id) || meta.id, MAX_NAME),
+    shortDescription: { text: capChars(meta.summary, MAX_DESCRIPTION) },
+    fullDescription: { text: capChars(full, MAX_DESCRIPTION) },
     help: { text: textParts.filter(Boolean).join('\n\n'), markdown: mdParts.filter(Boolean).join('\n\n') },
     defaultConfiguration: { level: LEVEL[meta.severity] },
     properties: {
@@ -202,10 +193,4 @@ function pascalCase(id: string): string {
     .filter(Boolean)
     .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
     .join('');
-}
-
-/** At most `max` UTF-16 units, ending in an ellipsis when cut, never splitting a surrogate pair. */
-function cap(text: string, max: number): string {
-  if (text.length <= max) return text;
-  return `${text.slice(0, max - 1).replace(/[\uD800-\uDBFF]$/, '')}…`;
 }

@@ -4,6 +4,8 @@ export type Severity = 'high' | 'medium' | 'low';
 /** Most severe first: the one order findings are sorted, capped and kept in. */
 export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { high: 0, medium: 1, low: 2 };
 export type Verdict = 'pass' | 'fail' | 'needs_info' | 'not_applicable';
+/** The rule id every LLM reviewer finding carries (SARIF gives it one generic rule entry). */
+export const LLM_RULE_ID = 'llm-review';
 
 export interface Finding {
   /** Stable fingerprint: the same problem on the same line gets the same id on every run. */

@@ -5,9 +5,11 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { callForAnswer, createAnthropic, toolChoiceFor } from '../../src/llm/client.js';
-import { ANSWER_TOOL } from '../../src/llm/schema.js';
+import { answerTool } from '../../src/llm/schema.js';
 import type { CallOutcome, CallUsage, LlmRequest, LlmSettings } from '../../src/llm/types.js';
 import { startFakeAnthropic, type FakeAnthropic, type FakeStep } from '../support/fake-anthropic.js';
+
+const ANSWER_TOOL = answerTool();
 
 const KEY = `sk-ant-fake-${Math.random().toString(36).slice(2)}-never-real`;
 

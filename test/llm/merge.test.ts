@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { ChangeSet } from '../../src/changeset/types.js';
 import { review } from '../../src/engine.js';
-import { LLM_RULE, MAX_LLM_FINDINGS_PER_AGENT, mergeAnswers } from '../../src/llm/merge.js';
+import { MAX_LLM_FINDINGS_PER_AGENT, mergeAnswers } from '../../src/llm/merge.js';
 import { packReview } from '../../src/llm/pack.js';
 import type { LlmAnswer, ReviewChunk } from '../../src/llm/types.js';
-import type { Finding, Report } from '../../src/report/types.js';
+import { LLM_RULE_ID as LLM_RULE, type Finding, type Report } from '../../src/report/types.js';
 import { route } from '../../src/router/route.js';
 import { changeSetOf, lineOf, src, type FileChange } from '../changeset/git-diff.js';
 import { shippedAgent } from '../router/shipped-agents.js';

@@ -3,13 +3,15 @@ import type { Agent } from '../../src/agents/types.js';
 import { review } from '../../src/engine.js';
 import { FRAMING_TOKENS, packReview } from '../../src/llm/pack.js';
 import { buildRequest, systemTokens, type PromptContext } from '../../src/llm/prompt.js';
-import { ANSWER_TOOL } from '../../src/llm/schema.js';
+import { answerTool } from '../../src/llm/schema.js';
 import { estimateTokens } from '../../src/llm/tokens.js';
 import type { LlmRequest, ReviewChunk } from '../../src/llm/types.js';
 import type { Finding } from '../../src/report/types.js';
 import { route } from '../../src/router/route.js';
 import { changeSetOf, src, type FileChange } from '../changeset/git-diff.js';
 import { shippedAgent } from '../router/shipped-agents.js';
+
+const ANSWER_TOOL = answerTool();
 
 const SYSTEM = shippedAgent('system-architect');
 const NONCE = 'r4nD0m-n0nce_1';

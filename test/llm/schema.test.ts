@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ANSWER_LIMITS, ANSWER_TOOL, parseAnswer } from '../../src/llm/schema.js';
+import { ANSWER_LIMITS, answerTool, parseAnswer } from '../../src/llm/schema.js';
 import type { LlmAnswer } from '../../src/llm/types.js';
+
+const ANSWER_TOOL = answerTool();
 
 const FINDING = { file: 'src/a.ts', line: 3, severity: 'high', title: 'Retried POST', message: 'Not idempotent.', remedy: 'Add a key.' };
 

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { RULES } from '../../src/checks/registry.js';
-import type { Finding, Report } from '../../src/report/types.js';
+import { LLM_RULE_ID, type Finding, type Report } from '../../src/report/types.js';
 import {
-  FINGERPRINT_KEY, LLM_RULE_ID, MAX_RESULTS, TOOL_VERSION, fileUri, ruleMetaFromRegistry, sarifOptions, toSarif, type RuleMeta,
+  FINGERPRINT_KEY, MAX_RESULTS, TOOL_VERSION, fileUri, ruleMetaFromRegistry, sarifOptions, toSarif, type RuleMeta,
 } from '../../src/report/sarif.js';
 
 // No copy of the official SARIF 2.1.0 JSON schema (nor a JSON-schema validator) is installed, so this
