@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_CONCURRENCY, DEFAULT_MAX_INPUT_TOKENS, DEFAULT_MODEL } from './llm/types.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_MAX_INPUT_TOKENS, DEFAULT_MODEL, MIN_INPUT_TOKENS, MODEL_ID } from './llm/types.js';
 
 export const FAIL_ON = ['none', 'needs_info', 'blocked'] as const;
 /** Inline comments per review, unless the `max-inline-comments` input says otherwise. */
@@ -25,8 +25,8 @@ const InputsSchema = z.object({
   'report-path': z.string(),
   comment: Bool,
   'anthropic-api-key': z.string(),
-  model: z.string().regex(/^$|^[A-Za-z0-9][A-Za-z0-9._:@-]*$/, 'must be a model id such as claude-sonnet-5-5'),
-  'max-input-tokens': Count(DEFAULT_MAX_INPUT_TOKENS, 1_000, 10_000_000),
+  model: z.string().regex(new RegExp(`^$|${MODEL_ID.source}`), `must be a model id such as ${DEFAULT_MODEL}`),
+  'max-input-tokens': Count(DEFAULT_MAX_INPUT_TOKENS, MIN_INPUT_TOKENS, 10_000_000),
   'llm-concurrency': Count(DEFAULT_CONCURRENCY, 1, 16),
   'inline-comments': Bool,
   'max-inline-comments': Count(DEFAULT_MAX_INLINE, 0, 100),

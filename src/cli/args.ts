@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_MAX_INPUT_TOKENS, DEFAULT_MODEL } from '../llm/types.js';
+import { DEFAULT_MAX_INPUT_TOKENS, DEFAULT_MODEL, MIN_INPUT_TOKENS, MODEL_ID } from '../llm/types.js';
 import { FAIL_ON, type FailOn } from '../settings.js';
 
 export const USAGE = `Usage: architect-review review [options]
@@ -91,10 +91,10 @@ export function parseCliArgs(argv: string[]): CliArgs {
     throw new UsageError(`--format must be markdown, json or sarif, not "${format}"`);
   }
   const budget = values['max-input-tokens'];
-  if (budget !== undefined && (!/^\d+$/.test(budget) || Number(budget) < 1000)) {
-    throw new UsageError(`--max-input-tokens must be a whole number of at least 1000, not "${budget}"`);
+  if (budget !== undefined && (!/^\d+$/.test(budget) || Number(budget) < MIN_INPUT_TOKENS)) {
+    throw new UsageError(`--max-input-tokens must be a whole number of at least ${MIN_INPUT_TOKENS}, not "${budget}"`);
   }
-  if (values.model !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._:@-]*$/.test(values.model)) {
+  if (values.model !== undefined && !MODEL_ID.test(values.model)) {
     throw new UsageError(`--model must be a model id such as ${DEFAULT_MODEL}, not "${values.model}"`);
   }
   const failOn = values['fail-on'] ?? 'none';

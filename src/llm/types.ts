@@ -10,6 +10,10 @@ import type { LlmAnswerSchema } from './schema.js';
 
 export const DEFAULT_MODEL = 'claude-sonnet-5-5';
 export const DEFAULT_MAX_INPUT_TOKENS = 150_000;
+/** The smallest input budget a run accepts: less cannot hold one agent's prompt and a file. */
+export const MIN_INPUT_TOKENS = 1_000;
+/** What a model id looks like (`claude-sonnet-5-5`, a Bedrock or Vertex id): checked before any call. */
+export const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
 export const DEFAULT_CONCURRENCY = 4;
 
 export interface LlmSettings {
