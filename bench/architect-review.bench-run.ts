@@ -64,7 +64,7 @@ interface ActionRun {
   requests: { method: string; path: string; query: Record<string, string>; headFiles: number; at: number }[];
   coldStartMs: number;
   /**
-   * Spawn → first request; → last files-page request (the listing); → comments listing (the last page's
+   * Spawn → first request; → last files-page request (the listing); → first write (the last page's
    * download, patch parsing, the review, the comment's rendering); → exit (publish, job summary, outputs).
    */
   phases: { bootMs: number; listingMs: number; reviewAndRenderMs: number; publishAndExitMs: number };
@@ -216,7 +216,8 @@ async function runAction(
     const first = requests[0]?.at ?? NaN;
     const files = requests.filter((r) => /\/pulls\/\d+\/files$/.test(r.path));
     const lastFiles = files[files.length - 1]?.at ?? NaN;
-    const listComments = requests.find((r) => r.method === 'GET' && /\/issues\/\d+\/comments$/.test(r.path))?.at ?? NaN;
+    // The first write: the review is done and rendered (the previous review is read during the listing, so no read marks it).
+    const firstWrite = requests.find((r) => r.method !== 'GET' && r.path !== '/graphql')?.at ?? NaN;
 
     let findingsByRule: Record<string, number> = {};
     let reviewedFiles = NaN;
@@ -236,8 +237,8 @@ async function runAction(
       phases: {
         bootMs: first - child.spawnedAt,
         listingMs: lastFiles - first,
-        reviewAndRenderMs: listComments - lastFiles,
-        publishAndExitMs: child.exitedAt - listComments,
+        reviewAndRenderMs: firstWrite - lastFiles,
+        publishAndExitMs: child.exitedAt - firstWrite,
       },
       commentLength: comment.length,
       outputs,
