@@ -15,3 +15,18 @@ export function memoByPath<T>(classify: (path: string) => T, limit = 50_000): (p
     return fresh;
   };
 }
+
+/**
+ * `read` remembered per object (a file, a change): made once however many rules ask, and dropped
+ * with the object. A remembered `undefined` is told from a missing one with `has`.
+ */
+export function memoByObject<K extends object, V>(read: (key: K) => V): (key: K) => V {
+  const known = new WeakMap<K, V>();
+  return (key) => {
+    const answer = known.get(key);
+    if (answer !== undefined || known.has(key)) return answer as V;
+    const fresh = read(key);
+    known.set(key, fresh);
+    return fresh;
+  };
+}

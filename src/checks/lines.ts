@@ -1,4 +1,5 @@
 import type { ChangedFile, DiffLine, Hunk } from '../changeset/types.js';
+import { memoByObject } from '../path-memo.js';
 
 /** A head-side line of a hunk (added or context) with its position in that hunk's head-side lines. */
 export interface HeadLine {
@@ -16,21 +17,12 @@ export function headLines(hunk: Hunk): HeadLine[] {
   return out;
 }
 
-const HEAD_VIEWS = new WeakMap<ChangedFile, HeadLine[][]>();
-
 /**
  * The head-side views a rule reads: the whole head file (as one view, each line flagged if the change
  * added it) when its content was fetched, else each hunk's head-side lines. Made once per file for
  * every rule (and so the handler detector's per-view caches are shared): callers must not change them.
  */
-export function headViews(file: ChangedFile): HeadLine[][] {
-  let views = HEAD_VIEWS.get(file);
-  if (!views) {
-    views = readHeadViews(file);
-    HEAD_VIEWS.set(file, views);
-  }
-  return views;
-}
+export const headViews: (file: ChangedFile) => HeadLine[][] = memoByObject(readHeadViews);
 
 function readHeadViews(file: ChangedFile): HeadLine[][] {
   if (file.content === undefined) return file.hunks.map(headLines);

@@ -6,49 +6,34 @@
  * the engine try every position, and is best left to the line-by-line work behind the test.
  */
 import type { ChangedFile } from '../changeset/types.js';
-
-const ALL = new WeakMap<ChangedFile, string>();
-const ADDED = new WeakMap<ChangedFile, string>();
-const REMOVED = new WeakMap<ChangedFile, string>();
+import { memoByObject } from '../path-memo.js';
 
 /**
  * Every line a rule can read about this file, one per line: the hunk headers, every hunk line
  * (added, removed and context) and the head-side content when it was read. A line-level regex that
  * matches one of those lines also matches this text (with the `m` flag when it uses `^` or `$`).
  */
-export function fileText(file: ChangedFile): string {
-  let text = ALL.get(file);
-  if (text !== undefined) return text;
+export const fileText: (file: ChangedFile) => string = memoByObject((file: ChangedFile) => {
   const parts: string[] = [];
   for (const hunk of file.hunks) {
     parts.push(hunk.header);
     for (const line of hunk.lines) parts.push(line.text);
   }
   if (file.content !== undefined) parts.push(file.content);
-  text = parts.join('\n');
-  ALL.set(file, text);
-  return text;
-}
+  return parts.join('\n');
+});
 
-function linesOf(file: ChangedFile, kind: 'add' | 'del', cache: WeakMap<ChangedFile, string>): string {
-  let text = cache.get(file);
-  if (text !== undefined) return text;
+function linesOf(file: ChangedFile, kind: 'add' | 'del'): string {
   const parts: string[] = [];
   for (const hunk of file.hunks) for (const line of hunk.lines) if (line.kind === kind) parts.push(line.text);
-  text = parts.join('\n');
-  cache.set(file, text);
-  return text;
+  return parts.join('\n');
 }
 
 /** The file's added lines, one per line: for rules that fire only on a line the change added. */
-export function addedText(file: ChangedFile): string {
-  return linesOf(file, 'add', ADDED);
-}
+export const addedText: (file: ChangedFile) => string = memoByObject((file: ChangedFile) => linesOf(file, 'add'));
 
 /** The file's removed lines, one per line: for rules that fire only on what the change took out. */
-export function removedText(file: ChangedFile): string {
-  return linesOf(file, 'del', REMOVED);
-}
+export const removedText: (file: ChangedFile) => string = memoByObject((file: ChangedFile) => linesOf(file, 'del'));
 
 /**
  * Whether some line this file shows may match `re`: false means no line of `fileText` does, so a rule

@@ -5,6 +5,7 @@
  */
 import type { ChangeSet, ChangedFile } from '../../changeset/types.js';
 import { kindOf } from '../../changeset/kind.js';
+import { memoByObject } from '../../path-memo.js';
 import { code } from '../../render/escape.js';
 import { callText, commentLine, type HeadLine } from '../lines.js';
 import { argument, assignments, callArgs, resolvePath, sideOf, UNKNOWN, versiony, VERSIONED, visibleLines, type ResolvedPath } from './lifecycle-util.js';
@@ -92,20 +93,11 @@ export function mayWriteArtifacts(file: ChangedFile): boolean {
   return addsMention(file, file.language === 'python' ? MAY_WRITE_PY : MAY_COPY_CLI);
 }
 
-const WRITES = new WeakMap<ChangedFile, { writes: ArtifactWrite[]; lines: HeadLine[] }>();
-
 /**
  * The artifact writes on the file's added lines, with their destinations resolved as far as the visible
  * lines go. Worked out once per file: two rules judge the same writes. Callers must not change the result.
  */
-export function artifactWrites(file: ChangedFile): { writes: ArtifactWrite[]; lines: HeadLine[] } {
-  let found = WRITES.get(file);
-  if (!found) {
-    found = findWrites(file);
-    WRITES.set(file, found);
-  }
-  return found;
-}
+export const artifactWrites: (file: ChangedFile) => { writes: ArtifactWrite[]; lines: HeadLine[] } = memoByObject(findWrites);
 
 function findWrites(file: ChangedFile): { writes: ArtifactWrite[]; lines: HeadLine[] } {
   const lines = visibleLines(file);
@@ -163,13 +155,9 @@ function normal(path: string): string {
   return path.replace(/^\.\//, '').replace(/\/+$/, '');
 }
 
-const LOADED_BY_SERVING = new WeakMap<ChangeSet, Map<ChangedFile, Set<string>>>();
-
 /** Per serving-side Python file of the change, the string literals it loads models from; read once per change. */
-function loadedByServing(changeSet: ChangeSet): Map<ChangedFile, Set<string>> {
-  let byFile = LOADED_BY_SERVING.get(changeSet);
-  if (byFile) return byFile;
-  byFile = new Map();
+const loadedByServing = memoByObject((changeSet: ChangeSet): Map<ChangedFile, Set<string>> => {
+  const byFile = new Map<ChangedFile, Set<string>>();
   for (const f of changeSet.files) {
     if (f.language !== 'python' || sideOf(f.path) !== 'serving' || kindOf(f.path) !== 'source') continue;
     const out = new Set<string>();
@@ -179,9 +167,8 @@ function loadedByServing(changeSet: ChangeSet): Map<ChangedFile, Set<string>> {
     }
     byFile.set(f, out);
   }
-  LOADED_BY_SERVING.set(changeSet, byFile);
   return byFile;
-}
+});
 
 /** Whether a serving-side Python file of the change other than `self` loads a model from `path`: a write must not clobber it. */
 function servingLoads(changeSet: ChangeSet, self: ChangedFile, path: string): boolean {

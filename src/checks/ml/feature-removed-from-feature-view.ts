@@ -1,5 +1,6 @@
 import type { ChangeSet, ChangedFile, Hunk } from '../../changeset/types.js';
 import type { Rule, RuleHit } from '../types.js';
+import { memoByObject } from '../../path-memo.js';
 import { code } from '../../render/escape.js';
 import { fileText } from '../text.js';
 import { isTestOrNotebook, nearestHeadLine } from './lifecycle-util.js';
@@ -88,19 +89,13 @@ interface AddedFeatures {
 }
 
 /** What the change adds to its feature repository files, read once per ChangeSet. */
-const ADDED_BY_CHANGE = new WeakMap<ChangeSet, AddedFeatures>();
-
-function addedFeatures(changeSet: ChangeSet): AddedFeatures {
-  let added = ADDED_BY_CHANGE.get(changeSet);
-  if (added) return added;
+const addedFeatures = memoByObject((changeSet: ChangeSet): AddedFeatures => {
   const featureFiles = changeSet.files.filter((f) => f.language === 'python' && isFeatureRepo(f));
-  added = {
+  return {
     fields: fieldsOf(featureFiles, 'add'),
     projections: new Set(featureFiles.flatMap((f) => f.hunks.flatMap((h) => h.lines.filter((l) => l.kind === 'add').flatMap((l) => projected(l.text))))),
   };
-  ADDED_BY_CHANGE.set(changeSet, added);
-  return added;
-}
+});
 
 function removals(file: ChangedFile, changeSet: ChangeSet): Removal[] {
   const { fields: added, projections: addedProjections } = addedFeatures(changeSet);

@@ -6,7 +6,7 @@ import picomatch from 'picomatch';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import type { ChangedFile, Hunk } from '../../changeset/types.js';
 import { callArgs, headViews, type HeadLine } from '../lines.js';
-import { memoByPath } from '../../path-memo.js';
+import { memoByObject, memoByPath } from '../../path-memo.js';
 import { addedText } from '../text.js';
 
 export { callArgs } from '../lines.js';
@@ -34,22 +34,15 @@ export const sideOf: (path: string) => Side | undefined = memoByPath((path) =>
   SERVING_FILE.test(path) ? 'serving' : TRAINING_FILE.test(path) || TRAINING_DIR.test(path) ? 'training' : SERVING_DIR.test(path) ? 'serving' : undefined,
 );
 
-const VISIBLE = new WeakMap<ChangedFile, HeadLine[]>();
-
 /**
  * The head-side lines the rule can see, as one list: the whole file when it was read, else every
  * hunk's head lines (headViews, flattened). Made once per file for all the rules that read them:
  * callers must not change the result.
  */
-export function visibleLines(file: ChangedFile): HeadLine[] {
-  let lines = VISIBLE.get(file);
-  if (!lines) {
-    const views = headViews(file);
-    lines = views.length === 1 ? (views[0] as HeadLine[]) : views.flat();
-    VISIBLE.set(file, lines);
-  }
-  return lines;
-}
+export const visibleLines: (file: ChangedFile) => HeadLine[] = memoByObject((file: ChangedFile) => {
+  const views = headViews(file);
+  return views.length === 1 ? (views[0] as HeadLine[]) : views.flat();
+});
 
 /** The head-side line to report a removed line at: the next head line in its hunk, else the previous one. */
 export function nearestHeadLine(hunk: Hunk, index: number): number | undefined {

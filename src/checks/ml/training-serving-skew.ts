@@ -1,6 +1,7 @@
 import type { ChangeSet, ChangedFile } from '../../changeset/types.js';
 import type { Rule, RuleHit } from '../types.js';
 import { kindOf } from '../../changeset/kind.js';
+import { memoByObject } from '../../path-memo.js';
 import { code } from '../../render/escape.js';
 import type { HeadLine } from '../lines.js';
 import { sideOf, visibleLines } from './lifecycle-util.js';
@@ -38,17 +39,8 @@ function normalise(text: string): string {
 }
 const SPACE_TO_FOLD = /\s\s|[^\S ]/;
 
-const DEFS = new WeakMap<ChangedFile, Def[]>();
-
 /** A file's top-level functions, read once per file: each file is read by its own check and by every other file's. */
-function fileDefs(file: ChangedFile): Def[] {
-  let defs = DEFS.get(file);
-  if (!defs) {
-    defs = showsTopDef(file) ? defsOf(visibleLines(file)) : [];
-    DEFS.set(file, defs);
-  }
-  return defs;
-}
+const fileDefs = memoByObject((file: ChangedFile): Def[] => (showsTopDef(file) ? defsOf(visibleLines(file)) : []));
 
 /** Whether a head-side line the file shows is a top-level `def`: without one defsOf finds nothing, so its lines need not be built. */
 function showsTopDef(file: ChangedFile): boolean {
@@ -135,12 +127,8 @@ interface SideDefs {
 }
 
 /** Every top-level function of the change's training-side and serving-side files, read once per ChangeSet. */
-const DEFS_BY_SIDE = new WeakMap<ChangeSet, Map<string, SideDefs>>();
-
-function defsBySide(changeSet: ChangeSet): Map<string, SideDefs> {
-  let bySide = DEFS_BY_SIDE.get(changeSet);
-  if (bySide) return bySide;
-  bySide = new Map();
+const defsBySide = memoByObject((changeSet: ChangeSet): Map<string, SideDefs> => {
+  const bySide = new Map<string, SideDefs>();
   for (const f of changeSet.files) {
     const side = sideOf(f.path);
     if (!side || !pythonSource(f)) continue;
@@ -154,9 +142,8 @@ function defsBySide(changeSet: ChangeSet): Map<string, SideDefs> {
     }
     bySide.set(side, defs);
   }
-  DEFS_BY_SIDE.set(changeSet, bySide);
   return bySide;
-}
+});
 
 /**
  * The first function of another side that `def` duplicates: same-name candidates first (cheap), then,

@@ -1,25 +1,17 @@
 /** The lines the ML serving rules read a file in: the whole head-side file when given, else each hunk with what git's header tells. */
 import type { ChangedFile, Hunk } from '../../changeset/types.js';
+import { memoByObject } from '../../path-memo.js';
 import { headLines, indentOf, type HeadLine } from '../lines.js';
 
 const TOP_BLOCK = /^(?:async\s+def|def|class)\s+\w+/;
 /** How many unseen lines may separate a decorator that ends one hunk from the `def` named in the next hunk's header. */
 const MAX_GAP = 10;
 
-const VIEWS = new WeakMap<ChangedFile, HeadLine[][]>();
-
 /**
  * The lines to judge a file in: its whole head-side content when given and consistent with the hunks,
  * else each hunk. Made once per file for every rule: callers must not change them.
  */
-export function views(file: ChangedFile): HeadLine[][] {
-  let found = VIEWS.get(file);
-  if (!found) {
-    found = readViews(file);
-    VIEWS.set(file, found);
-  }
-  return found;
-}
+export const views: (file: ChangedFile) => HeadLine[][] = memoByObject(readViews);
 
 function readViews(file: ChangedFile): HeadLine[][] {
   const whole = wholeFile(file);

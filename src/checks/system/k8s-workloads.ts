@@ -1,5 +1,6 @@
 /** The containers of Kubernetes workloads in a changed YAML file, and what the change did to them. */
 import type { ChangedFile } from '../../changeset/types.js';
+import { memoByObject } from '../../path-memo.js';
 import { code } from '../../render/escape.js';
 import { isK8sYaml } from './infra-files.js';
 import { blockEnd, containersOf, documentsOf, inlineValue, keyOf, kindOf, segmentsOf, type Container, type YLine } from './yaml-lines.js';
@@ -28,20 +29,11 @@ function metadataName(lines: readonly YLine[]): string | undefined {
   return undefined;
 }
 
-const CONTAINERS = new WeakMap<ChangedFile, readonly WorkloadContainer[]>();
-
 /**
  * Every complete container of a workload (or of a pod spec whose kind is out of view) in the file's
  * views, found once per file for the rules that judge them: callers must not change them.
  */
-export function workloadContainers(file: ChangedFile): readonly WorkloadContainer[] {
-  let containers = CONTAINERS.get(file);
-  if (!containers) {
-    containers = readWorkloadContainers(file);
-    CONTAINERS.set(file, containers);
-  }
-  return containers;
-}
+export const workloadContainers: (file: ChangedFile) => readonly WorkloadContainer[] = memoByObject(readWorkloadContainers);
 
 function readWorkloadContainers(file: ChangedFile): WorkloadContainer[] {
   const out: WorkloadContainer[] = [];

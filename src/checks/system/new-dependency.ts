@@ -1,6 +1,7 @@
 import picomatch from 'picomatch';
 import type { ChangeSet, ChangedFile, Hunk } from '../../changeset/types.js';
 import type { Rule, RuleHit } from '../types.js';
+import { memoByObject } from '../../path-memo.js';
 import { GO_MODULES, IMAGES, NPM_PACKAGES, PYTHON_PACKAGES, type ServiceDependency } from './dependencies.js';
 import { addedLines, indentOf, removedTexts } from '../lines.js';
 import { jsonKeys, NPM_RUNTIME_SECTIONS, tomlEntries, tomlRuntime } from './manifest-sections.js';
@@ -217,11 +218,7 @@ interface ChangeFacts {
   questions: Map<ChangedFile, NewService[]>;
 }
 
-const FACTS = new WeakMap<ChangeSet, ChangeFacts>();
-
-function factsOf(changeSet: ChangeSet): ChangeFacts {
-  let facts = FACTS.get(changeSet);
-  if (facts) return facts;
+const factsOf = memoByObject((changeSet: ChangeSet): ChangeFacts => {
   const asked = new Set<string>();
   const questions = new Map<ChangedFile, NewService[]>();
   for (const file of changeSet.files) {
@@ -229,10 +226,8 @@ function factsOf(changeSet: ChangeSet): ChangeFacts {
     for (const { dependency } of fresh) asked.add(dependency.service);
     if (fresh.length > 0) questions.set(file, fresh);
   }
-  facts = { decisionRecord: hasDecisionRecord(changeSet), questions };
-  FACTS.set(changeSet, facts);
-  return facts;
-}
+  return { decisionRecord: hasDecisionRecord(changeSet), questions };
+});
 
 function check(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
   if (!manifestOf(file.path)) return [];

@@ -1,5 +1,6 @@
 import type { ChangeSet, ChangedFile } from '../../changeset/types.js';
 import type { Rule, RuleHit } from '../types.js';
+import { memoByObject } from '../../path-memo.js';
 import { callText, commentLine, headLines, type HeadLine } from '../lines.js';
 import { code } from '../../render/escape.js';
 import { asLines, baseLines, familyOf, isTestPath, type Family } from './code-util.js';
@@ -93,12 +94,8 @@ function unversioned(path: string): string {
   return normalPath(path).replace(/\/v\d+(?=\/|$)/i, '');
 }
 
-const addedCache = new WeakMap<ChangeSet, Route[]>();
-
 /** Every route the change adds, in every file: a removed route added back anywhere was moved, not removed. Worked out once per change. */
-function addedRoutes(changeSet: ChangeSet): Route[] {
-  const cached = addedCache.get(changeSet);
-  if (cached) return cached;
+const addedRoutes = memoByObject((changeSet: ChangeSet): Route[] => {
   const out: Route[] = [];
   for (const file of changeSet.files) {
     const family = familyOf(file);
@@ -110,9 +107,8 @@ function addedRoutes(changeSet: ChangeSet): Route[] {
       });
     }
   }
-  addedCache.set(changeSet, out);
   return out;
-}
+});
 
 function deprecated(route: Route, lines: readonly HeadLine[]): boolean {
   if (/\bdeprecated\s*[=:]\s*True|\bdeprecated\s*:\s*true/.test(route.text)) return true;

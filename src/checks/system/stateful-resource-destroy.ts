@@ -1,5 +1,6 @@
 import type { ChangeSet, ChangedFile, Hunk } from '../../changeset/types.js';
 import type { Rule, RuleHit } from '../types.js';
+import { memoByObject } from '../../path-memo.js';
 import { indentOf } from '../lines.js';
 import { code } from '../../render/escape.js';
 
@@ -23,11 +24,7 @@ interface TfFacts {
   handled: Set<string>;
 }
 
-const FACTS = new WeakMap<ChangeSet, TfFacts>();
-
-function factsOf(changeSet: ChangeSet): TfFacts {
-  const cached = FACTS.get(changeSet);
-  if (cached) return cached;
+const factsOf = memoByObject((changeSet: ChangeSet): TfFacts => {
   const facts: TfFacts = { added: new Set(), addedByType: new Map(), handled: new Set() };
   for (const file of changeSet.files.filter(terraform)) {
     for (const l of file.hunks.flatMap((h) => h.lines).filter((x) => x.kind === 'add')) {
@@ -41,9 +38,8 @@ function factsOf(changeSet: ChangeSet): TfFacts {
       if (from) facts.handled.add(from);
     }
   }
-  FACTS.set(changeSet, facts);
   return facts;
-}
+});
 
 interface Located {
   text: string;

@@ -1,5 +1,6 @@
 import type { ChangeSet, ChangedFile } from '../../changeset/types.js';
 import type { Rule, RuleHit } from '../types.js';
+import { memoByObject } from '../../path-memo.js';
 import { code } from '../../render/escape.js';
 import { familyOf, isScriptPath, isTestPath, type Family } from './code-util.js';
 import { addsMention } from '../text.js';
@@ -74,11 +75,7 @@ function moduleKey(path: string): string {
   return dirs.join('/');
 }
 
-const cache = new WeakMap<ChangeSet, Spread[]>();
-
-function spreads(changeSet: ChangeSet): Spread[] {
-  const cached = cache.get(changeSet);
-  if (cached) return cached;
+const spreads = memoByObject((changeSet: ChangeSet): Spread[] => {
   const byVendor = new Map<string, { path: string; line: number | undefined }[]>();
   for (const file of changeSet.files) {
     const family = familyOf(file);
@@ -93,9 +90,8 @@ function spreads(changeSet: ChangeSet): Spread[] {
     const modules = new Set(files.map((f) => moduleKey(f.path)));
     if (files.length >= 3 && modules.size >= 2) out.push({ vendor, files: files.sort((a, b) => compareText(a.path, b.path)) });
   }
-  cache.set(changeSet, out);
   return out;
-}
+});
 
 function check(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
   const hits: RuleHit[] = [];

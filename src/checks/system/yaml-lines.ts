@@ -5,6 +5,7 @@
  * is templated counts as set (its value lives in values.yaml, which the diff may not show).
  */
 import type { ChangedFile } from '../../changeset/types.js';
+import { memoByObject } from '../../path-memo.js';
 import { indentOf } from '../lines.js';
 import { templateLine } from './infra-files.js';
 
@@ -45,20 +46,11 @@ function hunkLines(file: ChangedFile, hunkIndex: number): YLine[] {
   return out;
 }
 
-const SEGMENTS = new WeakMap<ChangedFile, readonly Segment[]>();
-
 /**
  * The head-side views of a YAML file (below), made once per file for every rule that reads them
  * (a file gaining its content is a new object): callers must not change them.
  */
-export function segmentsOf(file: ChangedFile): readonly Segment[] {
-  let segments = SEGMENTS.get(file);
-  if (!segments) {
-    segments = readSegments(file);
-    SEGMENTS.set(file, segments);
-  }
-  return segments;
-}
+export const segmentsOf: (file: ChangedFile) => readonly Segment[] = memoByObject(readSegments);
 
 /**
  * The head-side views of a YAML file: the whole file from its content or when it is new, otherwise
