@@ -21956,6 +21956,41 @@ function buildCatalog(sources, knownRules) {
 }
 
 /**
+ * A classification of paths remembered per path. The rules ask the same questions of the same path
+ * many times over (is it a test? which side of the ML system? docs or source?), each a regex or a
+ * set of globs; a map lookup answers the repeats. The memory is dropped whole past `limit` paths, so
+ * a long-lived process (the test suite, a CLI run over many changes) stays bounded.
+ */
+function memoByPath(classify, limit = 50_000) {
+    const known = new Map();
+    return (path) => {
+        const answer = known.get(path);
+        if (answer !== undefined || known.has(path))
+            return answer;
+        if (known.size >= limit)
+            known.clear();
+        const fresh = classify(path);
+        known.set(path, fresh);
+        return fresh;
+    };
+}
+/**
+ * `read` remembered per object (a file, a change): made once however many rules ask, and dropped
+ * with the object. A remembered `undefined` is told from a missing one with `has`.
+ */
+function memoByObject(read) {
+    const known = new WeakMap();
+    return (key) => {
+        const answer = known.get(key);
+        if (answer !== undefined || known.has(key))
+            return answer;
+        const fresh = read(key);
+        known.set(key, fresh);
+        return fresh;
+    };
+}
+
+/**
  * The two crossings of untrusted text: PR content on its way to a model (`sanitiseUntrusted` removes
  * what a reader of the rendered PR cannot see) and model output on its way to GitHub
  * (`neutraliseModelText` makes it unable to notify, render HTML, load images or hide markers).
@@ -22199,18 +22234,12 @@ function cell(text) {
     return safeMarkdown(text).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 
-const ALL = new WeakMap();
-const ADDED = new WeakMap();
-const REMOVED = new WeakMap();
 /**
  * Every line a rule can read about this file, one per line: the hunk headers, every hunk line
  * (added, removed and context) and the head-side content when it was read. A line-level regex that
  * matches one of those lines also matches this text (with the `m` flag when it uses `^` or `$`).
  */
-function fileText(file) {
-    let text = ALL.get(file);
-    if (text !== undefined)
-        return text;
+const fileText = memoByObject((file) => {
     const parts = [];
     for (const hunk of file.hunks) {
         parts.push(hunk.header);
@@ -22219,31 +22248,20 @@ function fileText(file) {
     }
     if (file.content !== undefined)
         parts.push(file.content);
-    text = parts.join('\n');
-    ALL.set(file, text);
-    return text;
-}
-function linesOf(file, kind, cache) {
-    let text = cache.get(file);
-    if (text !== undefined)
-        return text;
+    return parts.join('\n');
+});
+function linesOf(file, kind) {
     const parts = [];
     for (const hunk of file.hunks)
         for (const line of hunk.lines)
             if (line.kind === kind)
                 parts.push(line.text);
-    text = parts.join('\n');
-    cache.set(file, text);
-    return text;
+    return parts.join('\n');
 }
 /** The file's added lines, one per line: for rules that fire only on a line the change added. */
-function addedText(file) {
-    return linesOf(file, 'add', ADDED);
-}
+const addedText = memoByObject((file) => linesOf(file, 'add'));
 /** The file's removed lines, one per line: for rules that fire only on what the change took out. */
-function removedText(file) {
-    return linesOf(file, 'del', REMOVED);
-}
+const removedText = memoByObject((file) => linesOf(file, 'del'));
 /**
  * Whether some line this file shows may match `re`: false means no line of `fileText` does, so a rule
  * that needs such a line can say nothing. `re` must not be global or sticky (`test` would keep state).
@@ -24789,20 +24807,12 @@ function headLines(hunk) {
     }
     return out;
 }
-const HEAD_VIEWS = new WeakMap();
 /**
  * The head-side views a rule reads: the whole head file (as one view, each line flagged if the change
  * added it) when its content was fetched, else each hunk's head-side lines. Made once per file for
  * every rule (and so the handler detector's per-view caches are shared): callers must not change them.
  */
-function headViews(file) {
-    let views = HEAD_VIEWS.get(file);
-    if (!views) {
-        views = readHeadViews(file);
-        HEAD_VIEWS.set(file, views);
-    }
-    return views;
-}
+const headViews = memoByObject(readHeadViews);
 function readHeadViews(file) {
     if (file.content === undefined)
         return file.hunks.map(headLines);
@@ -24931,26 +24941,6 @@ function callArgs(call) {
 }
 
 /**
- * A classification of paths remembered per path. The rules ask the same questions of the same path
- * many times over (is it a test? which side of the ML system? docs or source?), each a regex or a
- * set of globs; a map lookup answers the repeats. The memory is dropped whole past `limit` paths, so
- * a long-lived process (the test suite, a CLI run over many changes) stays bounded.
- */
-function memoByPath(classify, limit = 50_000) {
-    const known = new Map();
-    return (path) => {
-        const answer = known.get(path);
-        if (answer !== undefined || known.has(path))
-            return answer;
-        if (known.size >= limit)
-            known.clear();
-        const fresh = classify(path);
-        known.set(path, fresh);
-        return fresh;
-    };
-}
-
-/**
  * Helpers shared by the ML lifecycle rules: which side of the ML system a path is on, Python call
  * arguments and string constants, version markers in artifact paths, and YAML documents with their lines.
  */
@@ -24966,21 +24956,15 @@ const TRAINING_DIR = /(?:^|\/)(?:train|training|trainer|pipelines?|notebooks?|ex
  * Worked out once per path: every ML rule asks, for every file, and some ask again per file of the change.
  */
 const sideOf = memoByPath((path) => SERVING_FILE.test(path) ? 'serving' : TRAINING_FILE.test(path) || TRAINING_DIR.test(path) ? 'training' : SERVING_DIR.test(path) ? 'serving' : undefined);
-const VISIBLE = new WeakMap();
 /**
  * The head-side lines the rule can see, as one list: the whole file when it was read, else every
  * hunk's head lines (headViews, flattened). Made once per file for all the rules that read them:
  * callers must not change the result.
  */
-function visibleLines(file) {
-    let lines = VISIBLE.get(file);
-    if (!lines) {
-        const views = headViews(file);
-        lines = views.length === 1 ? views[0] : views.flat();
-        VISIBLE.set(file, lines);
-    }
-    return lines;
-}
+const visibleLines = memoByObject((file) => {
+    const views = headViews(file);
+    return views.length === 1 ? views[0] : views.flat();
+});
 /** The head-side line to report a removed line at: the next head line in its hunk, else the previous one. */
 function nearestHeadLine(hunk, index) {
     for (let i = index; i < hunk.lines.length; i++) {
@@ -25229,19 +25213,13 @@ function isFeatureRepo(file) {
     return FEAST_HINT.test(file.content ?? fileText(file));
 }
 /** What the change adds to its feature repository files, read once per ChangeSet. */
-const ADDED_BY_CHANGE = new WeakMap();
-function addedFeatures(changeSet) {
-    let added = ADDED_BY_CHANGE.get(changeSet);
-    if (added)
-        return added;
+const addedFeatures = memoByObject((changeSet) => {
     const featureFiles = changeSet.files.filter((f) => f.language === 'python' && isFeatureRepo(f));
-    added = {
+    return {
         fields: fieldsOf(featureFiles, 'add'),
         projections: new Set(featureFiles.flatMap((f) => f.hunks.flatMap((h) => h.lines.filter((l) => l.kind === 'add').flatMap((l) => projected(l.text))))),
     };
-    ADDED_BY_CHANGE.set(changeSet, added);
-    return added;
-}
+});
 function removals(file, changeSet) {
     const { fields: added, projections: addedProjections } = addedFeatures(changeSet);
     const out = [];
@@ -25628,19 +25606,11 @@ function pickleTarget(dest, lines) {
 function mayWriteArtifacts(file) {
     return addsMention(file, file.language === 'python' ? MAY_WRITE_PY : MAY_COPY_CLI);
 }
-const WRITES = new WeakMap();
 /**
  * The artifact writes on the file's added lines, with their destinations resolved as far as the visible
  * lines go. Worked out once per file: two rules judge the same writes. Callers must not change the result.
  */
-function artifactWrites(file) {
-    let found = WRITES.get(file);
-    if (!found) {
-        found = findWrites(file);
-        WRITES.set(file, found);
-    }
-    return found;
-}
+const artifactWrites = memoByObject(findWrites);
 function findWrites(file) {
     const lines = visibleLines(file);
     const writes = [];
@@ -25698,13 +25668,9 @@ const LIVE_WORDS = new Set(['live', 'prod', 'production', 'current', 'active', '
 function normal(path) {
     return path.replace(/^\.\//, '').replace(/\/+$/, '');
 }
-const LOADED_BY_SERVING = new WeakMap();
 /** Per serving-side Python file of the change, the string literals it loads models from; read once per change. */
-function loadedByServing(changeSet) {
-    let byFile = LOADED_BY_SERVING.get(changeSet);
-    if (byFile)
-        return byFile;
-    byFile = new Map();
+const loadedByServing = memoByObject((changeSet) => {
+    const byFile = new Map();
     for (const f of changeSet.files) {
         if (f.language !== 'python' || sideOf(f.path) !== 'serving' || kindOf$1(f.path) !== 'source')
             continue;
@@ -25718,9 +25684,8 @@ function loadedByServing(changeSet) {
         }
         byFile.set(f, out);
     }
-    LOADED_BY_SERVING.set(changeSet, byFile);
     return byFile;
-}
+});
 /** Whether a serving-side Python file of the change other than `self` loads a model from `path`: a write must not clobber it. */
 function servingLoads(changeSet, self, path) {
     for (const [f, paths] of loadedByServing(changeSet))
@@ -26248,16 +26213,8 @@ function normalise$1(text) {
     return SPACE_TO_FOLD.test(code) ? code.replace(/\s+/g, ' ') : code;
 }
 const SPACE_TO_FOLD = /\s\s|[^\S ]/;
-const DEFS = new WeakMap();
 /** A file's top-level functions, read once per file: each file is read by its own check and by every other file's. */
-function fileDefs(file) {
-    let defs = DEFS.get(file);
-    if (!defs) {
-        defs = showsTopDef(file) ? defsOf(visibleLines(file)) : [];
-        DEFS.set(file, defs);
-    }
-    return defs;
-}
+const fileDefs = memoByObject((file) => (showsTopDef(file) ? defsOf(visibleLines(file)) : []));
 /** Whether a head-side line the file shows is a top-level `def`: without one defsOf finds nothing, so its lines need not be built. */
 function showsTopDef(file) {
     if (file.content !== undefined)
@@ -26335,12 +26292,8 @@ function pythonSource(f) {
     return f.language === 'python' && f.status !== 'removed' && kindOf$1(f.path) === 'source';
 }
 /** Every top-level function of the change's training-side and serving-side files, read once per ChangeSet. */
-const DEFS_BY_SIDE = new WeakMap();
-function defsBySide(changeSet) {
-    let bySide = DEFS_BY_SIDE.get(changeSet);
-    if (bySide)
-        return bySide;
-    bySide = new Map();
+const defsBySide = memoByObject((changeSet) => {
+    const bySide = new Map();
     for (const f of changeSet.files) {
         const side = sideOf(f.path);
         if (!side || !pythonSource(f))
@@ -26357,9 +26310,8 @@ function defsBySide(changeSet) {
         }
         bySide.set(side, defs);
     }
-    DEFS_BY_SIDE.set(changeSet, bySide);
     return bySide;
-}
+});
 /**
  * The first function of another side that `def` duplicates: same-name candidates first (cheap), then,
  * for bodies that look like feature code, every other function as a near-copy.
@@ -26591,19 +26543,11 @@ const ML_LIFECYCLE_RULES = [
 const TOP_BLOCK$1 = /^(?:async\s+def|def|class)\s+\w+/;
 /** How many unseen lines may separate a decorator that ends one hunk from the `def` named in the next hunk's header. */
 const MAX_GAP = 10;
-const VIEWS = new WeakMap();
 /**
  * The lines to judge a file in: its whole head-side content when given and consistent with the hunks,
  * else each hunk. Made once per file for every rule: callers must not change them.
  */
-function views(file) {
-    let found = VIEWS.get(file);
-    if (!found) {
-        found = readViews(file);
-        VIEWS.set(file, found);
-    }
-    return found;
-}
+const views = memoByObject(readViews);
 function readViews(file) {
     const whole = wholeFile$1(file);
     if (whole)
@@ -28850,12 +28794,8 @@ function sameRoute(a, b) {
 function unversioned(path) {
     return normalPath(path).replace(/\/v\d+(?=\/|$)/i, '');
 }
-const addedCache = new WeakMap();
 /** Every route the change adds, in every file: a removed route added back anywhere was moved, not removed. Worked out once per change. */
-function addedRoutes(changeSet) {
-    const cached = addedCache.get(changeSet);
-    if (cached)
-        return cached;
+const addedRoutes = memoByObject((changeSet) => {
     const out = [];
     for (const file of changeSet.files) {
         const family = familyOf(file);
@@ -28869,9 +28809,8 @@ function addedRoutes(changeSet) {
             });
         }
     }
-    addedCache.set(changeSet, out);
     return out;
-}
+});
 function deprecated(route, lines) {
     if (/\bdeprecated\s*[=:]\s*True|\bdeprecated\s*:\s*true/.test(route.text))
         return true;
@@ -29149,11 +29088,7 @@ function moduleKey(path) {
     }
     return dirs.join('/');
 }
-const cache = new WeakMap();
-function spreads(changeSet) {
-    const cached = cache.get(changeSet);
-    if (cached)
-        return cached;
+const spreads = memoByObject((changeSet) => {
     const byVendor = new Map();
     for (const file of changeSet.files) {
         const family = familyOf(file);
@@ -29170,9 +29105,8 @@ function spreads(changeSet) {
         if (files.length >= 3 && modules.size >= 2)
             out.push({ vendor, files: files.sort((a, b) => compareText(a.path, b.path)) });
     }
-    cache.set(changeSet, out);
     return out;
-}
+});
 function check$6(file, changeSet) {
     const hits = [];
     for (const { vendor, files } of spreads(changeSet)) {
@@ -29307,19 +29241,11 @@ function hunkLines(file, hunkIndex) {
         out[out.length - 1] = { ...last, removedBefore: [...last.removedBefore, ...removed] }; // removed at the hunk's end: keep them nearby
     return out;
 }
-const SEGMENTS = new WeakMap();
 /**
  * The head-side views of a YAML file (below), made once per file for every rule that reads them
  * (a file gaining its content is a new object): callers must not change them.
  */
-function segmentsOf(file) {
-    let segments = SEGMENTS.get(file);
-    if (!segments) {
-        segments = readSegments(file);
-        SEGMENTS.set(file, segments);
-    }
-    return segments;
-}
+const segmentsOf = memoByObject(readSegments);
 /**
  * The head-side views of a YAML file: the whole file from its content or when it is new, otherwise
  * each hunk (its start is the file's start when it begins at line 1; a hunk that does not end in
@@ -30002,19 +29928,11 @@ function metadataName(lines) {
     }
     return undefined;
 }
-const CONTAINERS = new WeakMap();
 /**
  * Every complete container of a workload (or of a pod spec whose kind is out of view) in the file's
  * views, found once per file for the rules that judge them: callers must not change them.
  */
-function workloadContainers(file) {
-    let containers = CONTAINERS.get(file);
-    if (!containers) {
-        containers = readWorkloadContainers(file);
-        CONTAINERS.set(file, containers);
-    }
-    return containers;
-}
+const workloadContainers = memoByObject(readWorkloadContainers);
 function readWorkloadContainers(file) {
     const out = [];
     for (const segment of segmentsOf(file)) {
@@ -30554,11 +30472,7 @@ function wantsContent(file) {
         return false;
     return hunkCandidatesOf(manifest, file).some((c) => !c.settled && lookup(manifest, c.name) !== undefined);
 }
-const FACTS$1 = new WeakMap();
-function factsOf$1(changeSet) {
-    let facts = FACTS$1.get(changeSet);
-    if (facts)
-        return facts;
+const factsOf$1 = memoByObject((changeSet) => {
     const asked = new Set();
     const questions = new Map();
     for (const file of changeSet.files) {
@@ -30568,10 +30482,8 @@ function factsOf$1(changeSet) {
         if (fresh.length > 0)
             questions.set(file, fresh);
     }
-    facts = { decisionRecord: hasDecisionRecord(changeSet), questions };
-    FACTS$1.set(changeSet, facts);
-    return facts;
-}
+    return { decisionRecord: hasDecisionRecord(changeSet), questions };
+});
 function check$1(file, changeSet) {
     if (!manifestOf(file.path))
         return [];
@@ -31067,11 +30979,7 @@ function dirOf(path) {
 function terraform(file) {
     return file.language === 'terraform' && file.path.endsWith('.tf');
 }
-const FACTS = new WeakMap();
-function factsOf(changeSet) {
-    const cached = FACTS.get(changeSet);
-    if (cached)
-        return cached;
+const factsOf = memoByObject((changeSet) => {
     const facts = { added: new Set(), addedByType: new Map(), handled: new Set() };
     for (const file of changeSet.files.filter(terraform)) {
         for (const l of file.hunks.flatMap((h) => h.lines).filter((x) => x.kind === 'add')) {
@@ -31086,9 +30994,8 @@ function factsOf(changeSet) {
                 facts.handled.add(from);
         }
     }
-    FACTS.set(changeSet, facts);
     return facts;
-}
+});
 function located(hunk) {
     const out = [];
     let pending = [];
