@@ -25249,7 +25249,7 @@ function removals(file, changeSet) {
     }
     return out;
 }
-function check$p(file, changeSet) {
+function check$q(file, changeSet) {
     if (file.language !== 'python' || file.status !== 'modified' || isTestOrNotebook(file.path) || !isFeatureRepo(file))
         return [];
     return removals(file, changeSet).map((r) => {
@@ -25285,7 +25285,7 @@ const featureRemovedFromFeatureView = {
     scope: 'Python feature repository files (Feast, Tecton)',
     appliesTo: (file) => file.language === 'python' && !isTestOrNotebook(file.path),
     readsWholeChange: true,
-    check: check$p,
+    check: check$q,
 };
 
 /**
@@ -25828,7 +25828,7 @@ function swapHits(file) {
     });
     return hits;
 }
-function check$o(file, changeSet) {
+function check$p(file, changeSet) {
     if (isTestOrNotebook(file.path))
         return [];
     return [...writeHits$1(file, changeSet), ...(file.language === 'python' ? swapHits(file) : [])];
@@ -25844,7 +25844,7 @@ const modelOverwrittenInPlace = {
     appliesTo: (file) => ['python', 'yaml', 'shell'].includes(file.language) && !isTestOrNotebook(file.path),
     wantsContent: (file) => file.language === 'python' && file.status !== 'added' && addsMention(file, WANTS_CONTENT) && file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && WANTS_CONTENT.test(l.text))),
     readsWholeChange: true,
-    check: check$o,
+    check: check$p,
 };
 
 const REGISTER = /\bregister_model\s*\(|\bcreate_model_version\s*\(|\blog_model\s*\(/;
@@ -25875,7 +25875,7 @@ function gated(lines, index) {
     const call = new RegExp(`(?<![\\w.])${fn}\\s*\\(`);
     return lines.some((l, i) => i !== def && call.test(l.text) && [i, ...openersOf(lines, i)].some((j) => GATE.test(lines[j]?.text ?? '')));
 }
-function check$n(file) {
+function check$o(file) {
     if (file.language !== 'python' || isTestOrNotebook(file.path))
         return [];
     // A finding needs an added registration or promotion.
@@ -25945,7 +25945,7 @@ const modelRegisteredWithoutGate = {
     appliesTo: (file) => file.language === 'python' && !isTestOrNotebook(file.path),
     // The metrics, the signature or the gate may be logged outside the hunk that registers.
     wantsContent: (file) => file.status !== 'added' && file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && (REGISTER.test(l.text) || PROMOTE.test(l.text)))),
-    check: check$n,
+    check: check$o,
 };
 
 /** Keys whose value is the model a deployment serves. */
@@ -26022,7 +26022,7 @@ function deploymentOf(file, line) {
     const name = at(doc.data, 'metadata', 'name');
     return typeof kind === 'string' && typeof name === 'string' ? `${kind} ${code$1(name)}` : undefined;
 }
-function check$m(file, changeSet) {
+function check$n(file, changeSet) {
     if (file.language !== 'yaml' || file.status === 'added' || isTestOrNotebook(file.path) || CI_FILE.test(file.path))
         return [];
     const found = file.hunks.flatMap(switches);
@@ -26070,7 +26070,7 @@ const rolloutWithoutTrafficSplit = {
     // The canary settings usually sit outside the hunk that bumps the version.
     wantsContent: (file) => file.status !== 'added' && file.hunks.some((h) => switches(h).length > 0),
     readsWholeChange: true,
-    check: check$m,
+    check: check$n,
 };
 
 const QUESTION = 'What is the latency target (p50/p99) for this model, and which load test or benchmark are these settings sized from?';
@@ -26163,7 +26163,7 @@ function bentoGaps(file) {
     });
     return gaps;
 }
-function check$l(file) {
+function check$m(file) {
     if (file.status !== 'added' || isTestOrNotebook(file.path))
         return [];
     const name = file.path.slice(file.path.lastIndexOf('/') + 1);
@@ -26192,7 +26192,7 @@ const servingWithoutLatencyBudget = {
     kind: 'question',
     scope: 'new serving configs: YAML manifests, Triton config.pbtxt, TorchServe config.properties, BentoML services',
     appliesTo: (file) => !isTestOrNotebook(file.path) && (file.language === 'yaml' || file.language === 'python' || /(?:^|\/)config\.(?:pbtxt|properties)$/.test(file.path)),
-    check: check$l,
+    check: check$m,
 };
 
 const TOP_DEF = /^def\s+(\w+)\s*\(/;
@@ -26341,7 +26341,7 @@ function twinOf(def, others, usable) {
     }
     return undefined;
 }
-function check$k(file, changeSet) {
+function check$l(file, changeSet) {
     const side = sideOf(file.path);
     // Only an added top-level `def` can be reported.
     if (!side || !pythonSource(file) || !addsMention(file, /^def\s/m))
@@ -26397,7 +26397,7 @@ const trainingServingSkew = {
     // A modified file's other functions and its imports lie outside the hunks.
     wantsContent: (file) => file.status === 'modified' && file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && TOP_DEF.test(l.text))),
     readsWholeChange: true,
-    check: check$k,
+    check: check$l,
 };
 
 const LANGUAGES = new Set(['python', 'yaml', 'shell', 'json', 'toml', 'typescript', 'javascript', 'dockerfile']);
@@ -26508,7 +26508,7 @@ function configHits(file) {
     }
     return hits;
 }
-function check$j(file, changeSet) {
+function check$k(file, changeSet) {
     if (isTestOrNotebook(file.path))
         return [];
     const hits = [...configHits(file), ...(file.language === 'python' || file.language === 'yaml' || file.language === 'shell' ? writeHits(file, changeSet) : [])];
@@ -26526,7 +26526,7 @@ const unversionedModelArtifact = {
     scope: 'Python, YAML, shell or config files (not tests or notebooks)',
     appliesTo: (file) => (LANGUAGES.has(file.language) || /(?:^|\/)MLproject$/.test(file.path)) && !isTestOrNotebook(file.path),
     readsWholeChange: true,
-    check: check$j,
+    check: check$k,
 };
 
 /** The ML rules about the model lifecycle: versions, registry, rollout, features, monitoring. */
@@ -27162,7 +27162,7 @@ function healthEndpoints(lines) {
     });
     return out;
 }
-function check$i(file) {
+function check$j(file) {
     // Nothing to say without a model load in view.
     if (!mentions(file, MAY_LOAD_PY))
         return [];
@@ -27212,7 +27212,7 @@ const healthBeforeModelReady = {
     scope: 'Python files',
     appliesTo: (file) => file.language === 'python',
     wantsContent: wantsContent$7,
-    check: check$i,
+    check: check$j,
 };
 
 const JS_LOADS = [
@@ -27253,7 +27253,7 @@ function wantsContent$6(file) {
         });
     });
 }
-function check$h(file) {
+function check$i(file) {
     const python = file.language === 'python';
     if (!addsMention(file, python ? MAY_LOAD_PY : MAY_LOAD_JS))
         return [];
@@ -27293,7 +27293,7 @@ const modelLoadInRequestPath = {
     scope: 'Python or JS/TS files',
     appliesTo: (file) => ['python', 'typescript', 'javascript'].includes(file.language),
     wantsContent: wantsContent$6,
-    check: check$h,
+    check: check$i,
 };
 
 const DIRECT = [
@@ -27443,7 +27443,7 @@ function newPredictionEndpoints(lines) {
 function importsVisible(file, lines) {
     return file.status === 'added' || file.content !== undefined || lines[0]?.line === 1;
 }
-function check$g(file) {
+function check$h(file) {
     // A new endpoint needs an added route decorator.
     if (!addsMention(file, MAY_ROUTE_PY))
         return [];
@@ -27483,7 +27483,7 @@ const predictionWithoutMonitoring = {
     scope: 'Python files',
     appliesTo: (file) => file.language === 'python',
     wantsContent: wantsContent$4,
-    check: check$g,
+    check: check$h,
 };
 
 /** Calls that run code while reading their input; `safe` says when the call is the data-only variant. */
@@ -27802,7 +27802,7 @@ function usesPymongo(file, lines) {
     const text = file.content ?? lines.map((l) => l.text).join('\n');
     return /\bpymongo\b|\bMongoClient\b/.test(text) && !/\bmotor\b|AsyncIOMotorClient|AsyncMongoClient/.test(text);
 }
-function check$f(file) {
+function check$g(file) {
     const family = familyOf(file);
     if ((family !== 'python' && family !== 'script') || isTestPath(file.path))
         return [];
@@ -27862,7 +27862,7 @@ const blockingCallInAsyncHandler = {
         !isTestPath(file.path) &&
         addsMention(file, PY_MAY_BLOCK) &&
         file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && /^\s/.test(l.text) && PY_BLOCKING.some((b) => b.re.test(l.text)))),
-    check: check$f,
+    check: check$g,
 };
 
 /** Constructors of clients that own connections (a pool, a TLS session, a DB connection): costly to build, meant to be shared. */
@@ -27901,7 +27901,7 @@ const REMEDY = {
         'imported by the handlers; close it on shutdown.',
     go: 'Open it once in `main` (or the server constructor), keep it on the handler struct, and let every request share its pool.',
 };
-function check$e(file) {
+function check$f(file) {
     const family = familyOf(file);
     if (!family || isTestPath(file.path) || isScriptPath(file.path) || !addsMention(file, MAY_BUILD[family]))
         return [];
@@ -27950,7 +27950,7 @@ const clientPerRequest = {
     scope: 'Python, JS/TS or Go files',
     appliesTo: (file) => familyOf(file) !== undefined,
     wantsContent: wantsContent$2,
-    check: check$e,
+    check: check$f,
 };
 
 const NAME = '([A-Z][A-Z0-9_]{2,})';
@@ -28030,7 +28030,7 @@ function stillRead(name, changeSet, file) {
         return true;
     return changeSet.files.some((f) => mentions(f, word) && f.hunks.some((h) => h.lines.some((l) => l.kind !== 'del' && word.test(l.text) && !commentLine$1(l.text, f.language === 'python'))));
 }
-function check$d(file, changeSet) {
+function check$e(file, changeSet) {
     const family = familyOf(file);
     if (!family || isTestPath(file.path) || !mayRename(file, family))
         return [];
@@ -28075,7 +28075,7 @@ const envVarRenamed = {
         return family !== undefined && file.content === undefined && !isTestPath(file.path) && mayRename(file, family) && file.hunks.some((h) => renamesIn(h, family).length > 0);
     },
     readsWholeChange: true,
-    check: check$d,
+    check: check$e,
 };
 
 /** A payload that says "failed": an `error` key with a value, `status: "error"`, `success`/`ok` false. */
@@ -28179,7 +28179,7 @@ function goHit(line, body) {
         remedy: 'Use the status that matches the failure: `c.JSON(http.StatusBadRequest, gin.H{"error": err.Error()})` or a 5xx for server faults.',
     };
 }
-function check$c(file) {
+function check$d(file) {
     const family = serverFamilyOf(file);
     if (!family || isTestPath(file.path) || !mayAnswer(file, family))
         return [];
@@ -28211,7 +28211,7 @@ const errorReturnedWith200 = {
     scope: 'Python, server-side JS/TS or Go files',
     appliesTo: (file) => serverFamilyOf(file) !== undefined,
     wantsContent: wantsContent$1,
-    check: check$c,
+    check: check$d,
 };
 
 /** `name(args)` → `name(args<extra>)`: the extra argument before the call's closing parenthesis. */
@@ -28295,7 +28295,7 @@ function declaredAt(text, column) {
 function fileSetsAxiosDefault(lines) {
     return lines.some((l) => /axios\.defaults\.timeout\s*=/.test(l.text));
 }
-function check$b(file) {
+function check$c(file) {
     const family = serverFamilyOf(file);
     if (family === undefined || !addsMention(file, MAY_CALL[family]))
         return [];
@@ -28345,7 +28345,7 @@ const httpCallWithoutTimeout = {
     kind: 'problem',
     scope: 'Python, server-side JS/TS or Go files',
     appliesTo: (file) => serverFamilyOf(file) !== undefined,
-    check: check$b,
+    check: check$c,
 };
 
 /**
@@ -28435,7 +28435,7 @@ function crossing(layer, family, module) {
     return undefined;
 }
 const LAYER_NAMES = { ui: 'UI code', domain: 'domain code', entities: 'domain entities' };
-function check$a(file) {
+function check$b(file) {
     const family = familyOf(file);
     if (!family)
         return [];
@@ -28489,6 +28489,65 @@ const layerViolation = {
         const family = familyOf(file);
         return family !== undefined && layerOf(file, family) !== undefined;
     },
+    check: check$b,
+};
+
+/**
+ * A redis-py client made: `redis.Redis(…)`, `StrictRedis(…)`, `redis.asyncio.Redis(…)`, or
+ * `redis.from_url(…)` / `Redis.from_url(…)` / `aioredis.from_url(…)`.
+ */
+const CLIENT = /(?<![\w.])(?:(?:redis(?:\.asyncio)?|aioredis|(?:Strict)?Redis)\.from_url|(?:redis(?:\.asyncio)?\.)?(?:Strict)?Redis)\s*\(/g;
+/** Words CLIENT needs on an added line: a cheap first test. */
+const MAY_MAKE = /Redis\s*\(|from_url/;
+/** The file uses redis-py: a bare `Redis(` is then its client, not another library's class. */
+const USES_REDIS_PY = /^\s*(?:import\s+(?:redis|aioredis)\b|from\s+(?:redis|aioredis)(?:\.\w+)*\s+import\b)/m;
+/**
+ * Arguments that bound the client's calls or say the timeouts are set elsewhere: a socket timeout
+ * (a keyword, or a URL's `?socket_timeout=`), a shared connection pool (its own settings), options
+ * spread from a mapping.
+ */
+const SETTLED = /\bsocket_timeout\s*=|\bconnection_pool\s*=|\*\*\w/;
+function clientHits(lines, index, usesRedisPy) {
+    const line = lines[index];
+    if (!line?.added || !MAY_MAKE.test(line.text) || commentLine$1(line.text, true))
+        return [];
+    const hits = [];
+    for (const match of line.text.matchAll(CLIENT)) {
+        // A bare `Redis(` is redis-py's only where the file imports redis-py; `class Redis(` defines another.
+        if (!usesRedisPy && !/^(?:redis|aioredis)\./.test(match[0]))
+            continue;
+        if (/\b(?:class|def)\s+$/.test(line.text.slice(0, match.index ?? 0)))
+            continue;
+        if (SETTLED.test(callText(lines, index, match.index ?? 0)))
+            continue;
+        const name = match[0].replace(/\s*\($/, '');
+        hits.push({
+            line: line.line,
+            title: `Redis client without a socket timeout (\`${name}\`)`,
+            message: `\`${name}(…)\` makes a Redis client with no \`socket_timeout\`, and redis-py waits indefinitely by default. When Redis ` +
+                'stalls (a failover, a full network buffer, a blocked server), every command on this client hangs, and with it the request ' +
+                'or worker that issued it: a cache meant to save time takes the service down with it.',
+            remedy: 'Pass `socket_timeout` and `socket_connect_timeout` (e.g. `socket_timeout=0.5, socket_connect_timeout=0.5` for a cache), ' +
+                'sized to the caller\'s deadline, and decide what a timeout means: for a cache, carry on without it.',
+        });
+    }
+    return hits;
+}
+function check$a(file) {
+    if (file.language !== 'python' || isTestPath(file.path) || !addsMention(file, MAY_MAKE))
+        return [];
+    const usesRedisPy = mentions(file, USES_REDIS_PY);
+    return headViews(file).flatMap((lines) => lines.flatMap((_, index) => clientHits(lines, index, usesRedisPy)));
+}
+const redisClientWithoutTimeout = {
+    id: 'redis-client-without-timeout',
+    summary: 'A Python Redis client (redis-py `Redis(…)`, `from_url(…)`, asyncio too) made without a socket timeout',
+    why: 'redis-py waits on a stalled Redis forever by default: every request that touches the cache hangs with it.',
+    remedy: "`socket_timeout` and `socket_connect_timeout` sized to the caller's deadline, and a decision on what a timeout means (for a cache: carry on).",
+    severity: 'medium',
+    kind: 'problem',
+    scope: 'Python files',
+    appliesTo: (file) => file.language === 'python',
     check: check$a,
 };
 
@@ -29143,6 +29202,7 @@ const vendorSdkSpread = {
 /** The system rules over application code: failure handling, contracts, boundaries, scalability, lock-in. */
 const SYSTEM_CODE_RULES = [
     httpCallWithoutTimeout,
+    redisClientWithoutTimeout,
     routeRemoved,
     responseContractChanged,
     errorReturnedWith200,

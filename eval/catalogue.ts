@@ -42,6 +42,7 @@ export const PLANNED_RULES: readonly PlannedRule[] = [
   ml('serving-without-latency-budget', 'medium', 'question'),
   ml('model-registered-without-gate', 'medium'),
   sys('http-call-without-timeout', 'medium'),
+  sys('redis-client-without-timeout', 'medium'),
   sys('new-dependency-without-adr', 'medium', 'question'),
   sys('route-removed', 'high'),
   sys('response-contract-changed', 'medium'),

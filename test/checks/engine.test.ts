@@ -38,12 +38,13 @@ describe('review of examples/serving-pr with the shipped agents', () => {
     ]);
   });
 
-  it('has exactly four findings: model load, monitoring question, missing timeout, Redis question', () => {
+  it('has exactly five findings: model load, Redis question, monitoring question, missing HTTP and Redis timeouts', () => {
     expect(report.findings.map((f) => [f.rule, f.severity, f.kind, `${f.file}:${f.line}`, f.title])).toEqual([
       ['model-load-in-request-path', 'high', 'problem', 'serving/app.py:23', 'Model loaded on every request in `predict` (`POST /predict`)'],
       ['new-dependency-without-adr', 'medium', 'question', 'requirements.txt:6', 'New Redis dependency without a decision record'],
       ['prediction-without-monitoring', 'medium', 'question', 'serving/app.py:22', 'New prediction endpoint `predict` (`POST /predict`) without prediction logging or metrics'],
       ['http-call-without-timeout', 'medium', 'problem', 'serving/app.py:24', '`requests.get` without a timeout'],
+      ['redis-client-without-timeout', 'medium', 'problem', 'serving/features.py:3', 'Redis client without a socket timeout (`redis.Redis`)'],
     ]);
     const [load, redis, monitoring, timeout] = report.findings;
     expect(monitoring?.message).toMatch(/\?$/);
@@ -86,9 +87,10 @@ describe('review of examples/serving-pr with the shipped agents', () => {
     moved = insertAtTop(moved, 'serving/app.py', ['import logging', 'import os', '', 'log = logging.getLogger(__name__)', 'ENV = os.environ.get("ENV", "dev")']);
     moved = insertAtTop(moved, 'requirements.txt', ['# serving', 'numpy==2.0.1', 'pandas==2.2.2', 'pydantic==2.8.2', 'httpx==0.27.0']);
     const after = reviewOf(moved);
-    expect(after.findings.map((f) => `${f.file}:${f.line}`)).toEqual(['serving/app.py:28', 'requirements.txt:11', 'serving/app.py:27', 'serving/app.py:29']);
+    // serving/features.py did not move: its finding stays at line 3.
+    expect(after.findings.map((f) => `${f.file}:${f.line}`)).toEqual(['serving/app.py:28', 'requirements.txt:11', 'serving/app.py:27', 'serving/app.py:29', 'serving/features.py:3']);
     expect(after.findings.map((f) => f.id)).toEqual(report.findings.map((f) => f.id));
-    expect(new Set(after.findings.map((f) => f.id)).size).toBe(4);
+    expect(new Set(after.findings.map((f) => f.id)).size).toBe(5);
   });
 
   it('gives the same report for the same change twice', () => {

@@ -88,7 +88,7 @@ describe('architect-review review', () => {
 
   it('reads the diff from standard input with --diff -', async () => {
     const r = await cli(['review', '--diff', '-', '--format', 'json'], readFileSync(join(EXAMPLE, 'pr.diff'), 'utf8'));
-    expect(JSON.parse(r.out).findings).toHaveLength(4);
+    expect(JSON.parse(r.out).findings).toHaveLength(5);
   });
 
   it('reviews local git refs, using the head commit message as title and body', async () => {
@@ -131,7 +131,7 @@ describe('architect-review review', () => {
     expect(r.code).toBe(0);
     expect(r.err).toMatch(/bad\.md: review\.paths: /);
     expect(JSON.parse(r.out).notices.join('\n')).toMatch(/bad\.md: review\.paths/);
-    expect(JSON.parse(r.out).findings).toHaveLength(4);
+    expect(JSON.parse(r.out).findings).toHaveLength(5);
   });
 });
 

@@ -42,7 +42,7 @@ describe('the built action on a pull_request event', () => {
     expect(body).toContain('`serving/app.py:23`');
     expect(body).toContain('ml-systems-architect');
     expect(body).toContain('`docs/README.md` — documentation');
-    expect(first.outputs).toMatchObject({ status: 'blocked', 'findings-count': '4' });
+    expect(first.outputs).toMatchObject({ status: 'blocked', 'findings-count': '5' });
     const report = JSON.parse(readFileSync(first.outputs['report-path'] ?? '', 'utf8'));
     expect(report).toMatchObject({ schemaVersion: 1, status: 'blocked', pr: { number: PR.number, headSha: HEAD } });
     expect(first.summary).toContain('Architect Review — 🔴 blocked');
@@ -214,7 +214,7 @@ describe('the built action on bad input', () => {
     const event = { ...(pullRequestEvent({ ...PR, body: 'Adopting Redis: see ADR-0012.' }, 'edited') as object), changes: { body: { from: '' } } };
     const run = await runAction({ apiUrl: github.url, event });
     expect(run.code, run.stdout).toBe(0);
-    expect(run.outputs['findings-count']).toBe('3');
+    expect(run.outputs['findings-count']).toBe('4');
     expect(github.comments('acme', 'shop', PR.number)[0]?.body).not.toContain('decision record');
   });
 
@@ -250,7 +250,7 @@ describe('the built action when one publishing step keeps failing', () => {
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(github.comments('acme', 'shop', PR.number)).toHaveLength(1);
     expect(github.reviews('acme', 'shop', PR.number)).toHaveLength(1);
-    expect(run.outputs).toMatchObject({ status: 'blocked', 'findings-count': '4' });
+    expect(run.outputs).toMatchObject({ status: 'blocked', 'findings-count': '5' });
     expect(run.summary).toContain('Could not create the check run');
     expect(run.stdout).toMatch(/::warning::Could not create the check run/);
     // The findings still reach the log as workflow annotations.

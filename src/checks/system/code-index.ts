@@ -5,6 +5,7 @@ import { envVarRenamed } from './env-var-renamed.js';
 import { errorReturnedWith200 } from './error-returned-with-200.js';
 import { httpCallWithoutTimeout } from './http-timeout.js';
 import { layerViolation } from './layer-violation.js';
+import { redisClientWithoutTimeout } from './redis-timeout.js';
 import { responseContractChanged } from './response-contract-changed.js';
 import { routeRemoved } from './route-removed.js';
 import { unboundedQuery } from './unbounded-query.js';
@@ -13,6 +14,7 @@ import { vendorSdkSpread } from './vendor-sdk-spread.js';
 /** The system rules over application code: failure handling, contracts, boundaries, scalability, lock-in. */
 export const SYSTEM_CODE_RULES: readonly Rule[] = [
   httpCallWithoutTimeout,
+  redisClientWithoutTimeout,
   routeRemoved,
   responseContractChanged,
   errorReturnedWith200,

@@ -1,0 +1,64 @@
+import type { ChangedFile } from '../../changeset/types.js';
+import type { Rule, RuleHit } from '../types.js';
+import { callText, commentLine, type HeadLine } from '../lines.js';
+import { headViews, isTestPath } from './code-util.js';
+import { addsMention, mentions } from '../text.js';
+
+/**
+ * A redis-py client made: `redis.Redis(…)`, `StrictRedis(…)`, `redis.asyncio.Redis(…)`, or
+ * `redis.from_url(…)` / `Redis.from_url(…)` / `aioredis.from_url(…)`.
+ */
+const CLIENT = /(?<![\w.])(?:(?:redis(?:\.asyncio)?|aioredis|(?:Strict)?Redis)\.from_url|(?:redis(?:\.asyncio)?\.)?(?:Strict)?Redis)\s*\(/g;
+/** Words CLIENT needs on an added line: a cheap first test. */
+const MAY_MAKE = /Redis\s*\(|from_url/;
+/** The file uses redis-py: a bare `Redis(` is then its client, not another library's class. */
+const USES_REDIS_PY = /^\s*(?:import\s+(?:redis|aioredis)\b|from\s+(?:redis|aioredis)(?:\.\w+)*\s+import\b)/m;
+/**
+ * Arguments that bound the client's calls or say the timeouts are set elsewhere: a socket timeout
+ * (a keyword, or a URL's `?socket_timeout=`), a shared connection pool (its own settings), options
+ * spread from a mapping.
+ */
+const SETTLED = /\bsocket_timeout\s*=|\bconnection_pool\s*=|\*\*\w/;
+
+function clientHits(lines: readonly HeadLine[], index: number, usesRedisPy: boolean): RuleHit[] {
+  const line = lines[index];
+  if (!line?.added || !MAY_MAKE.test(line.text) || commentLine(line.text, true)) return [];
+  const hits: RuleHit[] = [];
+  for (const match of line.text.matchAll(CLIENT)) {
+    // A bare `Redis(` is redis-py's only where the file imports redis-py; `class Redis(` defines another.
+    if (!usesRedisPy && !/^(?:redis|aioredis)\./.test(match[0])) continue;
+    if (/\b(?:class|def)\s+$/.test(line.text.slice(0, match.index ?? 0))) continue;
+    if (SETTLED.test(callText(lines, index, match.index ?? 0))) continue;
+    const name = match[0].replace(/\s*\($/, '');
+    hits.push({
+      line: line.line,
+      title: `Redis client without a socket timeout (\`${name}\`)`,
+      message:
+        `\`${name}(…)\` makes a Redis client with no \`socket_timeout\`, and redis-py waits indefinitely by default. When Redis ` +
+        'stalls (a failover, a full network buffer, a blocked server), every command on this client hangs, and with it the request ' +
+        'or worker that issued it: a cache meant to save time takes the service down with it.',
+      remedy:
+        'Pass `socket_timeout` and `socket_connect_timeout` (e.g. `socket_timeout=0.5, socket_connect_timeout=0.5` for a cache), ' +
+        'sized to the caller\'s deadline, and decide what a timeout means: for a cache, carry on without it.',
+    });
+  }
+  return hits;
+}
+
+function check(file: ChangedFile): RuleHit[] {
+  if (file.language !== 'python' || isTestPath(file.path) || !addsMention(file, MAY_MAKE)) return [];
+  const usesRedisPy = mentions(file, USES_REDIS_PY);
+  return headViews(file).flatMap((lines) => lines.flatMap((_, index) => clientHits(lines, index, usesRedisPy)));
+}
+
+export const redisClientWithoutTimeout: Rule = {
+  id: 'redis-client-without-timeout',
+  summary: 'A Python Redis client (redis-py `Redis(…)`, `from_url(…)`, asyncio too) made without a socket timeout',
+  why: 'redis-py waits on a stalled Redis forever by default: every request that touches the cache hangs with it.',
+  remedy: "`socket_timeout` and `socket_connect_timeout` sized to the caller's deadline, and a decision on what a timeout means (for a cache: carry on).",
+  severity: 'medium',
+  kind: 'problem',
+  scope: 'Python files',
+  appliesTo: (file) => file.language === 'python',
+  check,
+};
