@@ -11,7 +11,7 @@ import { headLines } from '../checks/lines.js';
 import { capChars } from '../render/escape.js';
 import { LLM_RULE_ID, type ChecklistResult, type Finding, type Report, type Verdict } from '../report/types.js';
 import { neutraliseModelCode, neutraliseModelText } from '../security/sanitise.js';
-import { statusOf, worst } from '../verdict/verdict.js';
+import { statusOf, where, worst } from '../verdict/verdict.js';
 import { compareText } from '../compare.js';
 import type { LlmAnswer, ReviewChunk } from './types.js';
 
@@ -235,8 +235,7 @@ function modelVerdicts(answers: readonly ChunkAnswer[], findings: readonly Findi
   }
   for (const f of findings) {
     if (f.checklistItem === undefined) continue;
-    const at = f.line === undefined ? f.file : `${f.file}:${f.line}`;
-    const implied: ModelVerdict = { verdict: f.kind === 'problem' ? 'fail' : 'needs_info', evidence: `${f.title} (${at})` };
+    const implied: ModelVerdict = { verdict: f.kind === 'problem' ? 'fail' : 'needs_info', evidence: `${f.title} (${where(f)})` };
     verdicts.set(f.checklistItem, worse(verdicts.get(f.checklistItem), implied));
   }
   return verdicts;

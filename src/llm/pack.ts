@@ -12,7 +12,7 @@ import type { ChangedFile, Hunk } from '../changeset/types.js';
 import type { RoutingReason } from '../report/types.js';
 import { compareText } from '../compare.js';
 import type { Assignment } from '../router/route.js';
-import { findSecrets, redactSecrets } from '../security/secrets.js';
+import { findSecrets, lineStarts, redactSecrets } from '../security/secrets.js';
 import { sanitiseUntrusted } from '../security/sanitise.js';
 import { estimateTokens } from './tokens.js';
 import type { ChunkFile, PackResult, ReviewChunk } from './types.js';
@@ -86,12 +86,7 @@ function cleanLine(text: string): string {
  */
 function redactLines(lines: readonly string[]): string[] {
   const out = [...lines];
-  const starts: number[] = [];
-  let offset = 0;
-  for (const line of lines) {
-    starts.push(offset);
-    offset += line.length + 1;
-  }
+  const starts = lineStarts(lines);
   const spans = findSecrets(lines.join('\n')).sort((a, b) => b.start - a.start);
   for (const { kind, start, end } of spans) {
     for (let i = lines.length - 1; i >= 0; i--) {
@@ -105,13 +100,18 @@ function redactLines(lines: readonly string[]): string[] {
   return out;
 }
 
+/** One line of untrusted text made safe to show, secrets redacted: a path, a hunk's header. */
+function cleanText(text: string): string {
+  return redactSecrets(cleanLine(text)).text;
+}
+
 /** Lines made safe to show: each sanitised on its own, then secrets redacted. */
 function cleanLines(lines: readonly string[]): string[] {
   return redactLines(lines.map(cleanLine));
 }
 
 function hunkHeading(hunk: Hunk): string {
-  const header = hunk.header ? ` ${cleanLines([hunk.header])[0] ?? ''}` : '';
+  const header = hunk.header ? ` ${cleanText(hunk.header)}` : '';
   return `@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@${header}`;
 }
 
@@ -156,9 +156,8 @@ function renderedHunks(): RenderedHunks {
 
 /** The line that opens a file in the diff block: its path (sanitised) and what happened to it. */
 function fileHeading(file: ChangedFile): string {
-  const path = (p: string): string => redactSecrets(cleanLine(p)).text;
-  const from = file.previousPath === undefined ? '' : ` from ${path(file.previousPath)}`;
-  return `### File: ${path(file.path)} (${file.status}${from})`;
+  const from = file.previousPath === undefined ? '' : ` from ${cleanText(file.previousPath)}`;
+  return `### File: ${cleanText(file.path)} (${file.status}${from})`;
 }
 
 /** A file's share of a call, estimated with the blank line prompt.ts puts between files. */

@@ -7,6 +7,7 @@ import type { Agent } from '../agents/types.js';
 import type { ChecklistResult, Finding } from '../report/types.js';
 import { redactSecrets } from '../security/secrets.js';
 import { sanitiseUntrusted } from '../security/sanitise.js';
+import { where } from '../verdict/verdict.js';
 import { ANSWER_TOOL_NAME, answerTool } from './schema.js';
 import { capTokens, estimateTokens } from './tokens.js';
 import type { LlmRequest, ReviewChunk } from './types.js';
@@ -93,10 +94,6 @@ function block(name: BlockName, nonce: string, data: string): string {
 /** Untrusted text ready for the model: hidden markup and invisible characters gone, secrets redacted. */
 function clean(text: string): string {
   return redactSecrets(sanitiseUntrusted(text)).text;
-}
-
-function where(f: Finding): string {
-  return f.line === undefined ? f.file : `${f.file}:${f.line}`;
 }
 
 function offlineList(offline: readonly Finding[], files: ReadonlySet<string>): string {

@@ -1,5 +1,6 @@
 import type { Status } from '../agents/types.js';
 import type { AgentReport, Finding, Report, ResolvedFinding, RoutingReason, Verdict } from '../report/types.js';
+import { where } from '../verdict/verdict.js';
 import { cell, code, safeMarkdown } from './escape.js';
 
 /** The hidden marker that finds the sticky comment again on the next run. */
@@ -46,7 +47,7 @@ function agentRow(agent: AgentReport): string {
 }
 
 function location(f: Finding): string {
-  return code(f.line === undefined ? f.file : `${f.file}:${f.line}`);
+  return code(where(f));
 }
 
 function findingBlock(f: Finding): string {
@@ -72,8 +73,7 @@ function struck(text: string): string {
 }
 
 function resolvedLine(r: ResolvedFinding): string {
-  const where = code(r.line === undefined ? r.file : `${r.file}:${r.line}`);
-  return `- ${struck(r.title) || code(r.rule)} — ${where} · ${SEVERITY_ICON[r.severity]}`;
+  return `- ${struck(r.title) || code(r.rule)} — ${code(where(r))} · ${SEVERITY_ICON[r.severity]}`;
 }
 
 function resolvedBlock(resolved: readonly ResolvedFinding[], cap: number): string[] {
@@ -191,7 +191,7 @@ function renderBody(report: Report, maxLength: number, options: RenderOptions): 
   const full = assemble(findings, checklists, 100);
   if (full.length <= maxLength) return full;
 
-  const where = options.fullReportHint ? ` See ${options.fullReportHint}.` : '';
+  const seeFull = options.fullReportHint ? ` See ${options.fullReportHint}.` : '';
   const shortLists = report.agents.map((a) => {
     const counts = a.checklist.reduce<Record<string, number>>((acc, c) => ({ ...acc, [c.verdict]: (acc[c.verdict] ?? 0) + 1 }), {});
     const summary = Object.entries(counts).map(([v, n]) => `${n} ${v}`).join(', ');
@@ -207,7 +207,7 @@ function renderBody(report: Report, maxLength: number, options: RenderOptions): 
   }
   const left = findings.length - shown.length;
   const note = `This review was shortened to fit GitHub's comment size limit: checklists are summarised` +
-    (left > 0 ? ` and ${plural(left, 'finding')} ${left === 1 ? 'is' : 'are'} not shown.` : '.') + where;
+    (left > 0 ? ` and ${plural(left, 'finding')} ${left === 1 ? 'is' : 'are'} not shown.` : '.') + seeFull;
   const result = assemble(shown, shortLists, 20, note);
   return result.length <= maxLength ? result : `${result.slice(0, maxLength - 80)}\n\n… (cut to fit the size limit)`;
 }

@@ -396,6 +396,17 @@ export function scanSecrets(text: string): SecretMatch[] {
   return kept;
 }
 
+/** Where each of `lines` starts in `lines.join('\n')`: maps a secret found in lines scanned as one text back to its line. */
+export function lineStarts(lines: readonly string[]): number[] {
+  const starts: number[] = [];
+  let offset = 0;
+  for (const line of lines) {
+    starts.push(offset);
+    offset += line.length + 1;
+  }
+  return starts;
+}
+
 /** Where the secrets in a text are: the span of each value and its kind. */
 export function findSecrets(text: string): { kind: string; start: number; end: number }[] {
   return scanSecrets(text).map(({ kind, start, end }) => ({ kind, start, end }));

@@ -19,7 +19,8 @@ export function statusOf(findings: readonly Finding[]): Status {
   return 'ok';
 }
 
-function where(f: Finding): string {
+/** Where a finding points, as `file:line` or the file alone: the same text in the report, the checklist evidence and the prompt. */
+export function where(f: Pick<Finding, 'file' | 'line'>): string {
   return f.line === undefined ? f.file : `${f.file}:${f.line}`;
 }
 

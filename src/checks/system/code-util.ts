@@ -34,6 +34,17 @@ export function serverFamilyOf(file: ChangedFile): Family | undefined {
   return family === 'script' && /\.(?:tsx|jsx)$/.test(file.path) ? undefined : family;
 }
 
+/** The module a Python import line names: `import m`, `from m import …`. */
+export function pythonImportOn(text: string): string | undefined {
+  const m = /^\s*(?:from\s+([\w.]+)\s+import\b|import\s+([\w.]+))/.exec(text);
+  return m ? m[1] ?? m[2] : undefined;
+}
+
+/** The package a Go import line names: `import "p"`, `import alias "p"`, or a line inside an `import ( … )` block. */
+export function goImportOn(text: string): string | undefined {
+  return (/^\s*import\s+(?:\w+\s+)?"([^"]+)"/.exec(text) ?? /^\s+(?:[\w.]+\s+)?"([^"]+)"\s*$/.exec(text))?.[1];
+}
+
 const TEST_PATH =
   /(?:^|\/)(?:tests?|__tests__|__mocks__|spec|specs|e2e|fixtures|testdata)\/|(?:^|\/)test_[^/]*\.py$|_test\.(?:py|go)$|(?:^|\/)conftest\.py$|\.(?:test|spec)\.[cm]?[jt]sx?$/;
 /** One-off programs: a client built there lives as long as the run, not per request. */

@@ -2,7 +2,7 @@ import type { ChangedFile } from '../../changeset/types.js';
 import type { Rule, RuleHit } from '../types.js';
 import { enclosingOpeners, headLines, type HeadLine } from '../lines.js';
 import { code } from '../../render/escape.js';
-import { familyOf, isTestPath, type Family } from './code-util.js';
+import { familyOf, goImportOn, isTestPath, pythonImportOn, type Family } from './code-util.js';
 
 type Layer = 'ui' | 'domain' | 'entities';
 
@@ -50,17 +50,11 @@ function scriptImport(lines: readonly HeadLine[], index: number): string | undef
 }
 
 function pythonImport(lines: readonly HeadLine[], index: number): string | undefined {
-  const text = lines[index]?.text ?? '';
-  const m = /^\s*(?:from\s+([\w.]+)\s+import\b|import\s+([\w.]+))/.exec(text);
-  if (!m) return undefined;
+  const module = pythonImportOn(lines[index]?.text ?? '');
+  if (!module) return undefined;
   // Imports under `if TYPE_CHECKING:` are for annotations only.
   if (enclosingOpeners(lines, index).some((i) => /^\s*if\s+(?:typing\.)?TYPE_CHECKING\b/.test(lines[i]?.text ?? ''))) return undefined;
-  return m[1] ?? m[2];
-}
-
-function goImport(lines: readonly HeadLine[], index: number): string | undefined {
-  const text = lines[index]?.text ?? '';
-  return (/^\s*import\s+(?:\w+\s+)?"([^"]+)"/.exec(text) ?? /^\s+(?:[\w.]+\s+)?"([^"]+)"\s*$/.exec(text))?.[1];
+  return module;
 }
 
 function layerOf(file: ChangedFile, family: Family): Layer | undefined {
@@ -104,7 +98,7 @@ function check(file: ChangedFile): RuleHit[] {
     const imports: Import[] = [];
     lines.forEach((l, i) => {
       if (!l.added) return;
-      const module = family === 'python' ? pythonImport(lines, i) : family === 'go' ? goImport(lines, i) : scriptImport(lines, i);
+      const module = family === 'python' ? pythonImport(lines, i) : family === 'go' ? goImportOn(l.text) : scriptImport(lines, i);
       if (module) imports.push({ module, line: l.line });
     });
     for (const { module, line } of imports) {

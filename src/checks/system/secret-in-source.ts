@@ -8,7 +8,7 @@ import type { Rule, RuleHit } from '../types.js';
 import { headLines, type HeadLine } from '../lines.js';
 import { addedText, removedText } from '../text.js';
 import { code } from '../../render/escape.js';
-import { isSecretLiteral, isSecretName, mayHoldSecret, redact, scanSecrets } from '../../security/secrets.js';
+import { isSecretLiteral, isSecretName, lineStarts, mayHoldSecret, redact, scanSecrets } from '../../security/secrets.js';
 import { dockerInstructions, isDockerfile, isK8sYaml } from './infra-files.js';
 
 interface Found {
@@ -19,17 +19,7 @@ interface Found {
   value: string;
 }
 
-/** Line starts of `lines` joined with newlines, to map a match's offset back to its line. */
-function lineStarts(lines: readonly HeadLine[]): number[] {
-  const starts: number[] = [];
-  let offset = 0;
-  for (const l of lines) {
-    starts.push(offset);
-    offset += l.text.length + 1;
-  }
-  return starts;
-}
-
+/** The index of the line holding `offset`, given each line's start (`lineStarts`). */
 function indexAt(starts: readonly number[], offset: number): number {
   let lo = 0;
   let hi = starts.length - 1;
@@ -43,9 +33,10 @@ function indexAt(starts: readonly number[], offset: number): number {
 
 /** The secrets on added lines of a hunk's head side (context lines are read too: a Kubernetes `- name:` above a `value:`). */
 function scannedFindings(lines: readonly HeadLine[]): Found[] {
-  const starts = lineStarts(lines);
+  const texts = lines.map((l) => l.text);
+  const starts = lineStarts(texts);
   const out: Found[] = [];
-  for (const m of scanSecrets(lines.map((l) => l.text).join('\n'))) {
+  for (const m of scanSecrets(texts.join('\n'))) {
     const l = lines[indexAt(starts, m.at)];
     if (l?.added) out.push({ line: l.line, what: m.label, shown: m.shown, value: m.value });
   }

@@ -2,7 +2,7 @@ import type { ChangeSet, ChangedFile } from '../../changeset/types.js';
 import type { Rule, RuleHit } from '../types.js';
 import { memoByObject } from '../../path-memo.js';
 import { code } from '../../render/escape.js';
-import { familyOf, isScriptPath, isTestPath, type Family } from './code-util.js';
+import { familyOf, goImportOn, isScriptPath, isTestPath, pythonImportOn, type Family } from './code-util.js';
 import { addsMention } from '../text.js';
 import { compareText } from '../../compare.js';
 
@@ -26,8 +26,8 @@ const ADAPTER =
   /(?:^|\/)(?:adapters?|clients?|gateways?|integrations?|providers?|infra|infrastructure|vendors?|external|aws|gcp|google|azure|openai|anthropic|llm|stripe|twilio|firebase)\/|(?:^|\/)[^/]*(?:client|adapter|gateway|integration|provider)[^/]*$/i;
 
 function moduleOf(text: string, family: Family): string | undefined {
-  if (family === 'python') return /^\s*(?:from\s+([\w.]+)\s+import\b|import\s+([\w.]+))/.exec(text)?.slice(1).find(Boolean);
-  if (family === 'go') return (/^\s*import\s+(?:\w+\s+)?"([^"]+)"/.exec(text) ?? /^\s+(?:[\w.]+\s+)?"([^"]+)"\s*$/.exec(text))?.[1];
+  if (family === 'python') return pythonImportOn(text);
+  if (family === 'go') return goImportOn(text);
   if (/^\s*import\s+type\b/.test(text)) return undefined; // types only: no runtime coupling to speak of
   return /\bfrom\s*['"]([^'"]+)['"]|^\s*import\s*['"]([^'"]+)['"]|\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)/.exec(text)?.slice(1).find(Boolean);
 }
