@@ -27725,6 +27725,15 @@ function serverFamilyOf(file) {
     const family = familyOf(file);
     return family === 'script' && /\.(?:tsx|jsx)$/.test(file.path) ? undefined : family;
 }
+/** The module a Python import line names: `import m`, `from m import …`. */
+function pythonImportOn(text) {
+    const m = /^\s*(?:from\s+([\w.]+)\s+import\b|import\s+([\w.]+))/.exec(text);
+    return m ? m[1] ?? m[2] : undefined;
+}
+/** The package a Go import line names: `import "p"`, `import alias "p"`, or a line inside an `import ( … )` block. */
+function goImportOn(text) {
+    return (/^\s*import\s+(?:\w+\s+)?"([^"]+)"/.exec(text) ?? /^\s+(?:[\w.]+\s+)?"([^"]+)"\s*$/.exec(text))?.[1];
+}
 const TEST_PATH = /(?:^|\/)(?:tests?|__tests__|__mocks__|spec|specs|e2e|fixtures|testdata)\/|(?:^|\/)test_[^/]*\.py$|_test\.(?:py|go)$|(?:^|\/)conftest\.py$|\.(?:test|spec)\.[cm]?[jt]sx?$/;
 /** One-off programs: a client built there lives as long as the run, not per request. */
 const SCRIPT_PATH = /(?:^|\/)(?:scripts?|bin|tools|migrations|alembic|notebooks|seeds?)\//;
@@ -28386,18 +28395,13 @@ function scriptImport(lines, index) {
     return undefined;
 }
 function pythonImport(lines, index) {
-    const text = lines[index]?.text ?? '';
-    const m = /^\s*(?:from\s+([\w.]+)\s+import\b|import\s+([\w.]+))/.exec(text);
-    if (!m)
+    const module = pythonImportOn(lines[index]?.text ?? '');
+    if (!module)
         return undefined;
     // Imports under `if TYPE_CHECKING:` are for annotations only.
     if (enclosingOpeners(lines, index).some((i) => /^\s*if\s+(?:typing\.)?TYPE_CHECKING\b/.test(lines[i]?.text ?? '')))
         return undefined;
-    return m[1] ?? m[2];
-}
-function goImport(lines, index) {
-    const text = lines[index]?.text ?? '';
-    return (/^\s*import\s+(?:\w+\s+)?"([^"]+)"/.exec(text) ?? /^\s+(?:[\w.]+\s+)?"([^"]+)"\s*$/.exec(text))?.[1];
+    return module;
 }
 function layerOf(file, family) {
     if (isTestPath(file.path))
@@ -28449,7 +28453,7 @@ function check$b(file) {
         lines.forEach((l, i) => {
             if (!l.added)
                 return;
-            const module = family === 'python' ? pythonImport(lines, i) : family === 'go' ? goImport(lines, i) : scriptImport(lines, i);
+            const module = family === 'python' ? pythonImport(lines, i) : family === 'go' ? goImportOn(l.text) : scriptImport(lines, i);
             if (module)
                 imports.push({ module, line: l.line });
         });
@@ -29101,9 +29105,9 @@ const MAY_NAME_VENDOR = /boto|aws-sdk|google|azure|openai|anthropic|stripe|twili
 const ADAPTER = /(?:^|\/)(?:adapters?|clients?|gateways?|integrations?|providers?|infra|infrastructure|vendors?|external|aws|gcp|google|azure|openai|anthropic|llm|stripe|twilio|firebase)\/|(?:^|\/)[^/]*(?:client|adapter|gateway|integration|provider)[^/]*$/i;
 function moduleOf(text, family) {
     if (family === 'python')
-        return /^\s*(?:from\s+([\w.]+)\s+import\b|import\s+([\w.]+))/.exec(text)?.slice(1).find(Boolean);
+        return pythonImportOn(text);
     if (family === 'go')
-        return (/^\s*import\s+(?:\w+\s+)?"([^"]+)"/.exec(text) ?? /^\s+(?:[\w.]+\s+)?"([^"]+)"\s*$/.exec(text))?.[1];
+        return goImportOn(text);
     if (/^\s*import\s+type\b/.test(text))
         return undefined; // types only: no runtime coupling to speak of
     return /\bfrom\s*['"]([^'"]+)['"]|^\s*import\s*['"]([^'"]+)['"]|\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)/.exec(text)?.slice(1).find(Boolean);
@@ -30916,6 +30920,16 @@ function scanSecrets(text) {
     }
     return kept;
 }
+/** Where each of `lines` starts in `lines.join('\n')`: maps a secret found in lines scanned as one text back to its line. */
+function lineStarts(lines) {
+    const starts = [];
+    let offset = 0;
+    for (const line of lines) {
+        starts.push(offset);
+        offset += line.length + 1;
+    }
+    return starts;
+}
 /** Where the secrets in a text are: the span of each value and its kind. */
 function findSecrets(text) {
     return scanSecrets(text).map(({ kind, start, end }) => ({ kind, start, end }));
@@ -30932,16 +30946,7 @@ function redactSecrets(text) {
     return { text: out + text.slice(from), found: matches.map(({ kind }) => ({ kind })) };
 }
 
-/** Line starts of `lines` joined with newlines, to map a match's offset back to its line. */
-function lineStarts(lines) {
-    const starts = [];
-    let offset = 0;
-    for (const l of lines) {
-        starts.push(offset);
-        offset += l.text.length + 1;
-    }
-    return starts;
-}
+/** The index of the line holding `offset`, given each line's start (`lineStarts`). */
 function indexAt(starts, offset) {
     let lo = 0;
     let hi = starts.length - 1;
@@ -30956,9 +30961,10 @@ function indexAt(starts, offset) {
 }
 /** The secrets on added lines of a hunk's head side (context lines are read too: a Kubernetes `- name:` above a `value:`). */
 function scannedFindings(lines) {
-    const starts = lineStarts(lines);
+    const texts = lines.map((l) => l.text);
+    const starts = lineStarts(texts);
     const out = [];
-    for (const m of scanSecrets(lines.map((l) => l.text).join('\n'))) {
+    for (const m of scanSecrets(texts.join('\n'))) {
         const l = lines[indexAt(starts, m.at)];
         if (l?.added)
             out.push({ line: l.line, what: m.label, shown: m.shown, value: m.value });
@@ -32194,7 +32200,8 @@ function statusOf(findings) {
         return 'needs_info';
     return 'ok';
 }
-function where$1(f) {
+/** Where a finding points, as `file:line` or the file alone: the same text in the report, the checklist evidence and the prompt. */
+function where(f) {
     return f.line === undefined ? f.file : `${f.file}:${f.line}`;
 }
 function plural$1(n, word) {
@@ -32211,7 +32218,7 @@ function checklistVerdicts(agent, runs, scopes) {
         const findings = mine.flatMap((r) => r.findings);
         if (findings.length > 0) {
             const problems = findings.filter((f) => f.kind === 'problem');
-            const shown = findings.slice(0, 3).map((f) => `${f.title} (${where$1(f)})`).join('; ');
+            const shown = findings.slice(0, 3).map((f) => `${f.title} (${where(f)})`).join('; ');
             const more = findings.length > 3 ? `; and ${findings.length - 3} more` : '';
             return { ...base, verdict: problems.length > 0 ? 'fail' : 'needs_info', evidence: `${shown}${more}.` };
         }
@@ -63575,8 +63582,7 @@ function modelVerdicts(answers, findings, items) {
     for (const f of findings) {
         if (f.checklistItem === undefined)
             continue;
-        const at = f.line === undefined ? f.file : `${f.file}:${f.line}`;
-        const implied = { verdict: f.kind === 'problem' ? 'fail' : 'needs_info', evidence: `${f.title} (${at})` };
+        const implied = { verdict: f.kind === 'problem' ? 'fail' : 'needs_info', evidence: `${f.title} (${where(f)})` };
         verdicts.set(f.checklistItem, worse(verdicts.get(f.checklistItem), implied));
     }
     return verdicts;
@@ -63743,12 +63749,7 @@ function cleanLine(text) {
  */
 function redactLines(lines) {
     const out = [...lines];
-    const starts = [];
-    let offset = 0;
-    for (const line of lines) {
-        starts.push(offset);
-        offset += line.length + 1;
-    }
+    const starts = lineStarts(lines);
     const spans = findSecrets(lines.join('\n')).sort((a, b) => b.start - a.start);
     for (const { kind, start, end } of spans) {
         for (let i = lines.length - 1; i >= 0; i--) {
@@ -63762,12 +63763,16 @@ function redactLines(lines) {
     }
     return out;
 }
+/** One line of untrusted text made safe to show, secrets redacted: a path, a hunk's header. */
+function cleanText(text) {
+    return redactSecrets(cleanLine(text)).text;
+}
 /** Lines made safe to show: each sanitised on its own, then secrets redacted. */
 function cleanLines(lines) {
     return redactLines(lines.map(cleanLine));
 }
 function hunkHeading(hunk) {
-    const header = hunk.header ? ` ${cleanLines([hunk.header])[0] ?? ''}` : '';
+    const header = hunk.header ? ` ${cleanText(hunk.header)}` : '';
     return `@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@${header}`;
 }
 function lineLabel(kind, oldLine, newLine) {
@@ -63797,9 +63802,8 @@ function renderedHunks() {
 }
 /** The line that opens a file in the diff block: its path (sanitised) and what happened to it. */
 function fileHeading(file) {
-    const path = (p) => redactSecrets(cleanLine(p)).text;
-    const from = file.previousPath === undefined ? '' : ` from ${path(file.previousPath)}`;
-    return `### File: ${path(file.path)} (${file.status}${from})`;
+    const from = file.previousPath === undefined ? '' : ` from ${cleanText(file.previousPath)}`;
+    return `### File: ${cleanText(file.path)} (${file.status}${from})`;
 }
 /** A file's share of a call, estimated with the blank line prompt.ts puts between files. */
 function chunkFile(path, text) {
@@ -64034,9 +64038,6 @@ function block(name, nonce, data) {
 /** Untrusted text ready for the model: hidden markup and invisible characters gone, secrets redacted. */
 function clean(text) {
     return redactSecrets(sanitiseUntrusted(text)).text;
-}
-function where(f) {
-    return f.line === undefined ? f.file : `${f.file}:${f.line}`;
 }
 function offlineList(offline, files) {
     const shown = offline.filter((f) => files.has(f.file));
@@ -64427,7 +64428,7 @@ function agentRow(agent) {
     return `| **${cell(agent.name)}** | ${STATUS_ICON[agent.status]} | ${agent.files.length} | ${why.replace(/\|/g, '\\|')}${more} |`;
 }
 function location(f) {
-    return code$1(f.line === undefined ? f.file : `${f.file}:${f.line}`);
+    return code$1(where(f));
 }
 function findingBlock(f) {
     const kind = f.kind === 'question' ? ' · question' : '';
@@ -64450,8 +64451,7 @@ function struck(text) {
     return safe === '' ? '' : `~~${safe}~~`;
 }
 function resolvedLine(r) {
-    const where = code$1(r.line === undefined ? r.file : `${r.file}:${r.line}`);
-    return `- ${struck(r.title) || code$1(r.rule)} — ${where} · ${SEVERITY_ICON[r.severity]}`;
+    return `- ${struck(r.title) || code$1(r.rule)} — ${code$1(where(r))} · ${SEVERITY_ICON[r.severity]}`;
 }
 function resolvedBlock(resolved, cap) {
     if (resolved.length === 0)
@@ -64563,7 +64563,7 @@ function renderBody(report, maxLength, options) {
     const full = assemble(findings, checklists, 100);
     if (full.length <= maxLength)
         return full;
-    const where = options.fullReportHint ? ` See ${options.fullReportHint}.` : '';
+    const seeFull = options.fullReportHint ? ` See ${options.fullReportHint}.` : '';
     const shortLists = report.agents.map((a) => {
         const counts = a.checklist.reduce((acc, c) => ({ ...acc, [c.verdict]: (acc[c.verdict] ?? 0) + 1 }), {});
         const summary = Object.entries(counts).map(([v, n]) => `${n} ${v}`).join(', ');
@@ -64580,7 +64580,7 @@ function renderBody(report, maxLength, options) {
     }
     const left = findings.length - shown.length;
     const note = `This review was shortened to fit GitHub's comment size limit: checklists are summarised` +
-        (left > 0 ? ` and ${plural(left, 'finding')} ${left === 1 ? 'is' : 'are'} not shown.` : '.') + where;
+        (left > 0 ? ` and ${plural(left, 'finding')} ${left === 1 ? 'is' : 'are'} not shown.` : '.') + seeFull;
     const result = assemble(shown, shortLists, 20, note);
     return result.length <= maxLength ? result : `${result.slice(0, maxLength - 80)}\n\n… (cut to fit the size limit)`;
 }
