@@ -90,14 +90,20 @@ export async function upsertStickyComment(client: GitHubClient, target: Target, 
         const data = await update(client, target, known, body);
         return { kind: 'updated', url: data.html_url, id: data.id };
       } catch (error) {
-        // Deleted since it was read: look again, as without it.
-        if (statusOf(error) !== 404) throw error;
+        // Deleted since it was read, or not ours to edit: look again, as without it.
+        if (statusOf(error) !== 404 && !isForbidden(error)) throw error;
       }
     }
     const existing = known === null ? undefined : sticky(await markedComments(client, target, marker));
     if (existing) {
-      const data = await update(client, target, existing.id, body);
-      return { kind: 'updated', url: data.html_url, id: data.id };
+      try {
+        const data = await update(client, target, existing.id, body);
+        return { kind: 'updated', url: data.html_url, id: data.id };
+      } catch (error) {
+        // A person's comment carrying the marker (no bot comment yet) is not ours to edit: post our own.
+        // Our own refused means a read-only token: the caller falls back to the job summary.
+        if (!isForbidden(error) || existing.user?.type === 'Bot') throw error;
+      }
     }
     return await settle(client, target, marker, body, await create(client, target, marker, body));
   } catch (error) {

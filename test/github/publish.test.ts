@@ -102,6 +102,24 @@ describe('upsertStickyComment with the comment already found', () => {
     expect(github.comments('acme', 'shop', 7).map((c) => c.body)).toEqual([`${MARKER}\nsecond`]);
   });
 
+  it("posts its own comment when the only one carrying the marker is a person's it may not edit", async () => {
+    const human = github.addComment('acme', 'shop', 7, `${MARKER}\nquoted by hand`, { login: 'alice', type: 'User' });
+    const { editId } = await readStickyComment(fastClient(github.url), TARGET, MARKER);
+    expect(editId).toBe(human.id);
+    // GitHub refuses the workflow token an edit of someone else's comment.
+    github.failNext({ method: 'PATCH', path: /\/issues\/comments\/\d+$/ }, { status: 403, body: { message: 'Resource not accessible by integration' } }, 2);
+    const result = await upsertStickyComment(fastClient(github.url), TARGET, MARKER, `${MARKER}\nthe review`, editId);
+    expect(result).toMatchObject({ kind: 'created' });
+    expect(github.comments('acme', 'shop', 7).map((c) => c.body)).toEqual([`${MARKER}\nquoted by hand`, `${MARKER}\nthe review`]);
+  });
+
+  it('still reports a read-only token when its own comment may not be edited', async () => {
+    const bot = github.addComment('acme', 'shop', 7, `${MARKER}\nold`, { login: 'github-actions[bot]', type: 'Bot' });
+    github.failNext({ method: 'PATCH', path: /\/issues\/comments\/\d+$/ }, { status: 403, body: { message: 'Resource not accessible by integration' } }, 2);
+    expect(await upsertStickyComment(fastClient(github.url), TARGET, MARKER, `${MARKER}\nnew`, bot.id)).toMatchObject({ kind: 'forbidden' });
+    expect(github.comments('acme', 'shop', 7).map((c) => c.body)).toEqual([`${MARKER}\nold`]);
+  });
+
   it('looks again when that comment was deleted in the meantime', async () => {
     const result = await upsertStickyComment(fastClient(github.url), TARGET, MARKER, `${MARKER}\nnew`, 424242);
     expect(result.kind).toBe('created');
