@@ -148,8 +148,8 @@ export interface EarlyChecks {
 /**
  * Starts working out every built-in rule that judges a file alone (no `readsWholeChange`) on every
  * source file of the change, before the configuration and agents are read: the reads that follow
- * (the configuration, the agents, the previous review) leave the process waiting, and this fills the
- * wait. Nothing here depends on them: a rule's hits on a file are the same whichever agent runs it, a
+ * (the configuration, the agents, and the previous review if it is still on its way) leave the
+ * process waiting, and this fills the wait. Nothing here depends on them: a rule's hits on a file are the same whichever agent runs it, a
  * rule turned off is simply never asked for its hits, and hits worked out on hunks that the review
  * later sees otherwise (reformatting set aside, the whole file read) stand for nothing (workedOut).
  * It yields to the event loop every few milliseconds, so a read's answer waits at most that long.

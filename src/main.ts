@@ -77,7 +77,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     const llm = settings.llm.apiKey ? llmSettings(settings.llm, env) : undefined;
     // The rules start on the change now, and work while the configuration and agents (and the previous review, if still on its way) are read.
     const early = checkEarly(listed.changeSet);
-    const { previous, stickyId, scope } = await previousRead.catch(async (error: unknown) => {
+    const { previous, sticky, scope } = await previousRead.catch(async (error: unknown) => {
       await early.stop();
       throw error;
     });
@@ -107,7 +107,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     const log = { info: core.info, notice: (m: string) => core.notice(m), warning: (m: string) => core.warning(m) };
     const notes: string[] = [];
     const headSha = event.pr.headSha;
-    const posted = await publishOnPullRequest(client, where, { report, toPost, state, ...(previous ? { previous } : {}), ...(stickyId === undefined ? {} : { stickyId }), changeSet: listed.changeSet, headSha, settings }, log);
+    const posted = await publishOnPullRequest(client, where, { report, toPost, state, ...(previous ? { previous } : {}), ...(sticky === undefined ? {} : { sticky }), changeSet: listed.changeSet, headSha, settings }, log);
     notes.push(...posted.notes);
     notes.push(...(await publishChecks(client, target, { report, headSha: event.pr.headSha, settings }, core, log)).notes);
 

@@ -2,7 +2,7 @@ import type { ChangeSet } from '../changeset/types.js';
 import { emitAnnotations, type AnnotationSink } from '../github/annotations.js';
 import { checkConclusion, publishCheckRun } from '../github/checks.js';
 import type { GitHubClient } from '../github/client.js';
-import { upsertStickyComment } from '../github/publish.js';
+import { upsertStickyComment, type StickyTarget } from '../github/publish.js';
 import { postInlineReview, postedFindings, replyToReviewComment } from '../github/review.js';
 import { encodeState, type ReviewState } from '../github/state.js';
 import { recordPosted, recordReplied, resolvedNeedingReply } from '../incremental.js';
@@ -58,7 +58,7 @@ export async function publishOnPullRequest(
     state: ReviewState;
     previous?: ReviewState;
     /** The summary comment found when the state was read (null: none yet), so the comments are not listed again. */
-    stickyId?: number | null;
+    sticky?: StickyTarget | null;
     changeSet: ChangeSet;
     headSha: string;
     settings: Settings;
@@ -128,7 +128,7 @@ export async function publishOnPullRequest(
       state: encodeState(state),
     });
     const posted = await attempt(notes, log, 'post the summary comment', () =>
-      upsertStickyComment(client, { owner: where.owner, repo: where.repo, issueNumber: where.number }, SUMMARY_MARKER, body, input.stickyId),
+      upsertStickyComment(client, { owner: where.owner, repo: where.repo, issueNumber: where.number }, SUMMARY_MARKER, body, input.sticky),
     );
     if (posted === undefined) {
       // Said in the notes; the job summary has the review.

@@ -1,6 +1,6 @@
 import type { GitHubClient } from '../github/client.js';
 import { changedSince } from '../github/compare.js';
-import { readStickyComment, type StickyComment } from '../github/publish.js';
+import { readStickyComment, type StickyComment, type StickyTarget } from '../github/publish.js';
 import { decodeState, type ReviewState } from '../github/state.js';
 import type { ReviewScope } from '../incremental.js';
 import { SUMMARY_MARKER } from '../render/markdown.js';
@@ -14,7 +14,7 @@ export interface Where {
 export interface PreviousReview {
   previous?: ReviewState;
   /** The summary comment to edit (null: there is none yet); absent when it was not read. */
-  stickyId?: number | null;
+  sticky?: StickyTarget | null;
   scope: ReviewScope;
 }
 
@@ -36,7 +36,7 @@ export async function previousReview(
     warn(`Could not read the earlier review comment (${(error as Error).message}); reviewing the whole change.`);
     return { scope: { mode: 'full' } };
   }
-  const found = { stickyId: sticky.editId };
+  const found = { sticky: sticky.edit };
   const previous = sticky.own ? decodeState(sticky.own.body) : undefined;
   if (!previous) return { ...found, scope: { mode: 'full' } };
   if (previous.baseSha !== pr.baseSha) {

@@ -27,9 +27,22 @@ async function markedComments(client: GitHubClient, target: Target, marker: stri
   return comments.filter((c) => c.body?.includes(marker)).sort((a, b) => a.id - b.id);
 }
 
-/** The comment to edit: a bot's first, so a human quoting the marker does not capture the review. */
-function sticky(comments: IssueComment[]): IssueComment | undefined {
-  return comments.find((c) => c.user?.type === 'Bot') ?? comments[0];
+/**
+ * The comment to edit: a bot's first; else (a personal token posts as a person) the first that starts
+ * with the marker, as the action's own do, so a comment that only mentions the marker is left alone.
+ */
+function sticky(comments: IssueComment[], marker: string): IssueComment | undefined {
+  return comments.find((c) => c.user?.type === 'Bot') ?? comments.find((c) => c.body?.startsWith(marker));
+}
+
+/** The comment to edit, and whether a bot wrote it (refused an edit, it means a read-only token). */
+export interface StickyTarget {
+  id: number;
+  bot: boolean;
+}
+
+function targetOf(comment: IssueComment | undefined): StickyTarget | null {
+  return comment ? { id: comment.id, bot: comment.user?.type === 'Bot' } : null;
 }
 
 async function update(client: GitHubClient, target: Target, id: number, body: string): Promise<IssueComment> {
@@ -41,7 +54,7 @@ async function create(client: GitHubClient, target: Target, marker: string, body
   return writeOnce(
     async () =>
       (await client.rest.issues.createComment({ owner: target.owner, repo: target.repo, issue_number: target.issueNumber, body, request: NO_RETRY })).data,
-    async () => sticky(await markedComments(client, target, marker)),
+    async () => sticky(await markedComments(client, target, marker), marker),
   );
 }
 
@@ -78,31 +91,41 @@ async function settle(client: GitHubClient, target: Target, marker: string, body
  * Creates the sticky summary comment, or updates the one an earlier run left (found by `marker`).
  * Bot-authored comments are preferred so a human quoting the marker does not capture the review.
  * A create that fails with a 5xx is not re-sent when it landed, and concurrent runs end with one comment.
- * A 403 (read-only token) is returned, not thrown: the caller falls back to the job summary.
- * `known`, what a caller already found (`readStickyComment`'s `editId`), saves listing the comments
+ * A 403 (read-only token) is returned, not thrown: the caller falls back to the job summary. A person's
+ * comment the token may not edit is left as it is, and the action posts its own.
+ * `known`, what a caller already found (`readStickyComment`'s `edit`), saves listing the comments
  * again: the comment to edit, or null when none carried the marker (a run that created one since is
  * settled with, as any concurrent run).
  */
-export async function upsertStickyComment(client: GitHubClient, target: Target, marker: string, body: string, known?: number | null): Promise<PublishResult> {
+export async function upsertStickyComment(
+  client: GitHubClient,
+  target: Target,
+  marker: string,
+  body: string,
+  known?: StickyTarget | null,
+): Promise<PublishResult> {
   try {
-    if (typeof known === 'number') {
+    let edit = known;
+    if (edit) {
       try {
-        const data = await update(client, target, known, body);
+        const data = await update(client, target, edit.id, body);
         return { kind: 'updated', url: data.html_url, id: data.id };
       } catch (error) {
-        // Deleted since it was read, or not ours to edit: look again, as without it.
-        if (statusOf(error) !== 404 && !isForbidden(error)) throw error;
+        // Deleted since it was read: look again, as without it. Someone else's, refused: post our own.
+        if (statusOf(error) === 404) edit = undefined;
+        else if (isForbidden(error) && !edit.bot) edit = null;
+        else throw error;
       }
     }
-    const existing = known === null ? undefined : sticky(await markedComments(client, target, marker));
-    if (existing) {
-      try {
-        const data = await update(client, target, existing.id, body);
-        return { kind: 'updated', url: data.html_url, id: data.id };
-      } catch (error) {
-        // A person's comment carrying the marker (no bot comment yet) is not ours to edit: post our own.
-        // Our own refused means a read-only token: the caller falls back to the job summary.
-        if (!isForbidden(error) || existing.user?.type === 'Bot') throw error;
+    if (edit === undefined) {
+      const existing = targetOf(sticky(await markedComments(client, target, marker), marker));
+      if (existing) {
+        try {
+          const data = await update(client, target, existing.id, body);
+          return { kind: 'updated', url: data.html_url, id: data.id };
+        } catch (error) {
+          if (!isForbidden(error) || existing.bot) throw error;
+        }
       }
     }
     return await settle(client, target, marker, body, await create(client, target, marker, body));
@@ -119,13 +142,13 @@ export interface StickyComment {
    * again, so a marker a person pasted is not trusted.
    */
   own?: { id: number; body: string };
-  /** The comment upsertStickyComment would edit (see `sticky`), or null when no comment carries the marker. */
-  editId: number | null;
+  /** The comment upsertStickyComment would edit (see `sticky`), or null when there is none. */
+  edit: StickyTarget | null;
 }
 
 /** The comments carrying `marker`, read once: the bot's (for its state) and the one to edit. */
 export async function readStickyComment(client: GitHubClient, target: Target, marker: string): Promise<StickyComment> {
   const comments = await markedComments(client, target, marker);
   const bot = comments.find((c) => c.user?.type === 'Bot');
-  return { ...(bot ? { own: { id: bot.id, body: bot.body ?? '' } } : {}), editId: sticky(comments)?.id ?? null };
+  return { ...(bot ? { own: { id: bot.id, body: bot.body ?? '' } } : {}), edit: targetOf(sticky(comments, marker)) };
 }

@@ -85,13 +85,13 @@ describe('upsertStickyComment with the comment already found', () => {
   it('edits it without listing the comments again', async () => {
     const bot = github.addComment('acme', 'shop', 7, `${MARKER}\nold`, { login: 'github-actions[bot]', type: 'Bot' });
     github.clearRequests();
-    const result = await upsertStickyComment(fastClient(github.url), TARGET, MARKER, `${MARKER}\nnew`, bot.id);
+    const result = await upsertStickyComment(fastClient(github.url), TARGET, MARKER, `${MARKER}\nnew`, { id: bot.id, bot: true });
     expect(result).toMatchObject({ kind: 'updated', id: bot.id });
     expect(github.requests.map((r) => r.method)).toEqual(['PATCH']);
   });
 
   it('creates without listing the comments again when none carried the marker, and still settles with a run that created one since', async () => {
-    expect((await readStickyComment(fastClient(github.url), TARGET, MARKER)).editId).toBeNull();
+    expect((await readStickyComment(fastClient(github.url), TARGET, MARKER)).edit).toBeNull();
     github.clearRequests();
     expect(await upsertStickyComment(fastClient(github.url), TARGET, MARKER, `${MARKER}\nfirst`, null)).toMatchObject({ kind: 'created' });
     // POST, then the one listing that settles duplicates.
@@ -102,26 +102,37 @@ describe('upsertStickyComment with the comment already found', () => {
     expect(github.comments('acme', 'shop', 7).map((c) => c.body)).toEqual([`${MARKER}\nsecond`]);
   });
 
-  it("posts its own comment when the only one carrying the marker is a person's it may not edit", async () => {
-    const human = github.addComment('acme', 'shop', 7, `${MARKER}\nquoted by hand`, { login: 'alice', type: 'User' });
-    const { editId } = await readStickyComment(fastClient(github.url), TARGET, MARKER);
-    expect(editId).toBe(human.id);
+  it("posts its own comment when the only one carrying the marker is a person's it may not edit, with one refused edit", async () => {
+    const human = github.addComment('acme', 'shop', 7, `${MARKER}\nwritten by hand`, { login: 'alice', type: 'User' });
+    const { edit } = await readStickyComment(fastClient(github.url), TARGET, MARKER);
+    expect(edit).toEqual({ id: human.id, bot: false });
     // GitHub refuses the workflow token an edit of someone else's comment.
-    github.failNext({ method: 'PATCH', path: /\/issues\/comments\/\d+$/ }, { status: 403, body: { message: 'Resource not accessible by integration' } }, 2);
-    const result = await upsertStickyComment(fastClient(github.url), TARGET, MARKER, `${MARKER}\nthe review`, editId);
+    github.failNext({ method: 'PATCH', path: /\/issues\/comments\/\d+$/ }, { status: 403, body: { message: 'Resource not accessible by integration' } });
+    github.clearRequests();
+    const result = await upsertStickyComment(fastClient(github.url), TARGET, MARKER, `${MARKER}\nthe review`, edit);
     expect(result).toMatchObject({ kind: 'created' });
-    expect(github.comments('acme', 'shop', 7).map((c) => c.body)).toEqual([`${MARKER}\nquoted by hand`, `${MARKER}\nthe review`]);
+    expect(github.requests.filter((r) => r.method === 'PATCH')).toHaveLength(1);
+    expect(github.comments('acme', 'shop', 7).map((c) => c.body)).toEqual([`${MARKER}\nwritten by hand`, `${MARKER}\nthe review`]);
   });
 
-  it('still reports a read-only token when its own comment may not be edited', async () => {
+  it('leaves a comment that only mentions the marker alone, and creates its own', async () => {
+    const human = github.addComment('acme', 'shop', 7, `Why does the bot hide ${MARKER} in its comment?`, { login: 'alice', type: 'User' });
+    expect((await readStickyComment(fastClient(github.url), TARGET, MARKER)).edit).toBeNull();
+    expect(await upsertStickyComment(fastClient(github.url), TARGET, MARKER, `${MARKER}\nthe review`)).toMatchObject({ kind: 'created' });
+    expect(github.comments('acme', 'shop', 7).find((c) => c.id === human.id)?.body).toBe(`Why does the bot hide ${MARKER} in its comment?`);
+  });
+
+  it('still reports a read-only token when its own comment may not be edited, after one refused edit', async () => {
     const bot = github.addComment('acme', 'shop', 7, `${MARKER}\nold`, { login: 'github-actions[bot]', type: 'Bot' });
-    github.failNext({ method: 'PATCH', path: /\/issues\/comments\/\d+$/ }, { status: 403, body: { message: 'Resource not accessible by integration' } }, 2);
-    expect(await upsertStickyComment(fastClient(github.url), TARGET, MARKER, `${MARKER}\nnew`, bot.id)).toMatchObject({ kind: 'forbidden' });
+    github.failNext({ method: 'PATCH', path: /\/issues\/comments\/\d+$/ }, { status: 403, body: { message: 'Resource not accessible by integration' } });
+    github.clearRequests();
+    expect(await upsertStickyComment(fastClient(github.url), TARGET, MARKER, `${MARKER}\nnew`, { id: bot.id, bot: true })).toMatchObject({ kind: 'forbidden' });
+    expect(github.requests.map((r) => r.method)).toEqual(['PATCH']);
     expect(github.comments('acme', 'shop', 7).map((c) => c.body)).toEqual([`${MARKER}\nold`]);
   });
 
   it('looks again when that comment was deleted in the meantime', async () => {
-    const result = await upsertStickyComment(fastClient(github.url), TARGET, MARKER, `${MARKER}\nnew`, 424242);
+    const result = await upsertStickyComment(fastClient(github.url), TARGET, MARKER, `${MARKER}\nnew`, { id: 424242, bot: true });
     expect(result.kind).toBe('created');
     expect(github.comments('acme', 'shop', 7).map((c) => c.body)).toEqual([`${MARKER}\nnew`]);
   });
