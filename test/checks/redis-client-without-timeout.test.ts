@@ -48,6 +48,37 @@ describe('redis-client-without-timeout fires', () => {
       [lineOf(text, 'queue = Redis('), 'Redis client without a socket timeout (`Redis`)'],
     ]);
   });
+
+  it('on the class-method from_url, a cluster client, a pool made without a timeout, and socket_timeout=None', () => {
+    const text = src`
+      import os
+
+      import redis
+      from redis.cluster import RedisCluster
+
+      cache = redis.Redis.from_url(os.environ["CACHE_URL"])
+      cluster = RedisCluster(host="cache-cluster", port=6379)
+      pool = redis.ConnectionPool(host="cache", port=6379)
+      shared = redis.Redis(connection_pool=pool)
+      unbounded = redis.Redis(host="cache", socket_timeout=None)
+    `;
+    expect(hitsOn(addedFile('app/cache.py', text)).map((h) => [h.line, h.title])).toEqual([
+      [lineOf(text, 'redis.Redis.from_url('), 'Redis client without a socket timeout (`redis.Redis.from_url`)'],
+      [lineOf(text, 'RedisCluster(host'), 'Redis client without a socket timeout (`RedisCluster`)'],
+      [lineOf(text, 'redis.ConnectionPool('), 'Redis connection pool without a socket timeout (`redis.ConnectionPool`)'],
+      [lineOf(text, 'socket_timeout=None'), 'Redis client without a socket timeout (`redis.Redis`)'],
+    ]);
+  });
+
+  it('when a bracket in a string keeps the call from closing, whatever later lines say', () => {
+    const text = src`
+      import redis
+
+      cache = redis.Redis(host="cache", password="p(ss"
+      other = connect(socket_timeout=3)
+    `;
+    expect(hitsOn(addedFile('app/cache.py', text)).map((h) => h.line)).toEqual([lineOf(text, 'redis.Redis(')]);
+  });
 });
 
 describe('redis-client-without-timeout stays quiet', () => {
