@@ -1,4 +1,5 @@
-import type { ChangeSet, DiffLine, Hunk } from './types.js';
+import { memoByObject } from '../path-memo.js';
+import type { ChangeSet, ChangedFile, DiffLine, Hunk } from './types.js';
 
 /**
  * Text with what formatters change taken out: white space, quote style, trailing commas, semicolons
@@ -48,14 +49,22 @@ function judge(hunk: Hunk): Hunk {
   };
 }
 
+/**
+ * The file with formatting-only hunks turned into context, remembered per file object: a review
+ * plans on the change and then sees the same files again (only those read whole are new objects).
+ */
+const withoutReformatting = memoByObject((file: ChangedFile): ChangedFile => {
+  const hunks = file.hunks.map(withoutReformat);
+  return hunks.every((h, i) => h === file.hunks[i]) ? file : { ...file, hunks };
+});
+
 /** The change with formatting-only hunks turned into context. Files and line numbers stay as they are. */
 export function ignoreReformatting(changeSet: ChangeSet): ChangeSet {
   let changed = false;
   const files = changeSet.files.map((file) => {
-    const hunks = file.hunks.map(withoutReformat);
-    if (hunks.every((h, i) => h === file.hunks[i])) return file;
-    changed = true;
-    return { ...file, hunks };
+    const seen = withoutReformatting(file);
+    if (seen !== file) changed = true;
+    return seen;
   });
   return changed ? { ...changeSet, files } : changeSet;
 }
