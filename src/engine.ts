@@ -126,14 +126,13 @@ async function workOutAll(
 ): Promise<void> {
   let sliceStart = performance.now();
   for (const [file, rules] of jobs) {
+    if (stopped()) return;
     const record = recordOf(into, file);
-    for (const rule of rules) {
-      if (stopped()) return;
-      workOut(record, rule, file, changeSet);
-      if (performance.now() - sliceStart > AHEAD_SLICE_MS) {
-        await yieldToLoop();
-        sliceStart = performance.now();
-      }
+    for (const rule of rules) workOut(record, rule, file, changeSet);
+    // The clock is read once a file, not once a rule (tens of thousands of calls on a large change): a file's rules take about a slice or less.
+    if (performance.now() - sliceStart > AHEAD_SLICE_MS) {
+      await yieldToLoop();
+      sliceStart = performance.now();
     }
   }
 }

@@ -75,9 +75,12 @@ export function runAgentRules(
     }
     const run: RuleRun = { rule: rule.id, checklistItems: items, applicableFiles: 0, findings: [] };
     const occurrences = new Map<string, number>();
-    for (const [i, file] of files.entries()) {
+    // A rule that reads the whole change is never worked out ahead: the review's change is the one it must see.
+    const fromAhead = !rule.readsWholeChange;
+    for (let i = 0; i < files.length; i++) {
+      const file = files[i] as ChangedFile;
       // Worked out ahead: whether the rule applies was asked then (null: it does not), and is not asked again.
-      const known = rule.readsWholeChange ? undefined : ahead[i]?.rules.get(rule.id);
+      const known = fromAhead ? ahead[i]?.rules.get(rule.id) : undefined;
       if (known === null || (known === undefined && !rule.appliesTo(file))) continue;
       run.applicableFiles++;
       try {
