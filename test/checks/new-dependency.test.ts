@@ -283,6 +283,17 @@ describe('new-dependency-without-adr stays quiet', () => {
     expect(hitsOf(changes)).toEqual([]);
   });
 
+  it.each(['architecture/decisions/0003-redis.md', 'docs/architecture/caching.md', 'docs/design/ADR-0007-redis.md', 'records/adr_12_redis.md'])(
+    'when the PR adds a decision record elsewhere (%s)',
+    (path) => {
+      const changes: FileChange[] = [
+        { path: 'requirements.txt', before: REQUIREMENTS, after: `${REQUIREMENTS}redis==5.0.8\n` },
+        { path, after: '# Adopt Redis for profile caching\n\nStatus: accepted\n' },
+      ];
+      expect(hitsOf(changes)).toEqual([]);
+    },
+  );
+
   it('when the PR body links the ADR ("See ADR-0007")', () => {
     const change = { path: 'requirements.txt', before: REQUIREMENTS, after: `${REQUIREMENTS}redis==5.0.8\n` };
     expect(hitsOf([change], { body: 'Caches profiles in Redis. See ADR-0007 for the alternatives we considered.' })).toEqual([]);

@@ -4,6 +4,7 @@ import { code } from '../../render/escape.js';
 import { dockerfileViews, dockerInstructions, isCompose, isDevPath, isDockerfile, isHelmValues, isK8sYaml } from './infra-files.js';
 import { inlineValue, keyIndent, keyOf, segmentsOf, structural, type YLine } from './yaml-lines.js';
 import { indentOf } from '../lines.js';
+import { addsMention } from '../text.js';
 
 /** The tag of an image reference (`registry:5000/team/app:1.2` → `1.2`), undefined when it has none; null for a digest. */
 function tagOf(ref: string): string | undefined | null {
@@ -71,6 +72,8 @@ function buildsLocally(lines: readonly YLine[], index: number): boolean {
 
 function yamlHits(file: ChangedFile): RuleHit[] {
   const hits: RuleHit[] = [];
+  // Only an added `image:` or `tag:` line is judged: most changed manifests add none.
+  if (!addsMention(file, /image|tag/)) return hits;
   const compose = isCompose(file.path);
   for (const segment of segmentsOf(file)) {
     segment.lines.forEach((l, i) => {

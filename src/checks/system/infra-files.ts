@@ -2,11 +2,13 @@
 import picomatch from 'picomatch';
 import type { ChangedFile } from '../../changeset/types.js';
 import { headViews, type HeadLine } from '../lines.js';
+import { memoByObject } from '../../path-memo.js';
 
 const COMPOSE = picomatch(['**/docker-compose*.{yml,yaml}', '**/compose*.{yml,yaml}'], { dot: true });
 
 export function isCompose(path: string): boolean {
-  return COMPOSE(path);
+  // The plain word first: every path the globs match holds it, and most paths of a change do not.
+  return path.includes('compose') && COMPOSE(path);
 }
 
 export function isDockerfile(file: ChangedFile): boolean {
@@ -36,10 +38,15 @@ const MANIFEST_LINE = /^(?:apiVersion|kind):\s*\S/;
 
 /** A YAML file that holds (or templates) Kubernetes objects: by its folder, or by an `apiVersion:`/`kind:` line in the diff. */
 export function isK8sYaml(file: ChangedFile): boolean {
-  if (file.language !== 'yaml' || isCompose(file.path) || /(?:^|\/)\.github\//.test(file.path)) return false;
+  return file.language === 'yaml' && k8sYamlOf(file);
+}
+
+/** Whether a YAML file holds Kubernetes objects: asked of every YAML file by most infra rules, so judged once per file. */
+const k8sYamlOf = memoByObject((file: ChangedFile): boolean => {
+  if (isCompose(file.path) || /(?:^|\/)\.github\//.test(file.path)) return false;
   if (K8S_PATH.test(file.path)) return true;
   return file.hunks.some((h) => h.lines.some((l) => MANIFEST_LINE.test(l.text)));
-}
+});
 
 /** A Helm chart's values file: image tags and resources live there, not in the templates. */
 export function isHelmValues(path: string): boolean {

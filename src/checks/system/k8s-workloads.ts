@@ -2,6 +2,7 @@
 import type { ChangedFile } from '../../changeset/types.js';
 import { memoByObject } from '../../path-memo.js';
 import { code } from '../../render/escape.js';
+import { mentions } from '../text.js';
 import { isK8sYaml } from './infra-files.js';
 import { blockEnd, containersOf, documentsOf, inlineValue, keyOf, kindOf, segmentsOf, type Container, type YLine } from './yaml-lines.js';
 
@@ -37,6 +38,8 @@ export const workloadContainers: (file: ChangedFile) => readonly WorkloadContain
 
 function readWorkloadContainers(file: ChangedFile): WorkloadContainer[] {
   const out: WorkloadContainer[] = [];
+  // Every container sits under a `containers:` line; most manifests (Services, ConfigMaps...) have none to read.
+  if (!mentions(file, /containers:/)) return out;
   for (const segment of segmentsOf(file)) {
     for (const doc of documentsOf(segment)) {
       const kind = kindOf(doc);

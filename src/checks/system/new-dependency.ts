@@ -5,24 +5,26 @@ import { memoByObject } from '../../path-memo.js';
 import { GO_MODULES, IMAGES, NPM_PACKAGES, PYTHON_PACKAGES, type ServiceDependency } from './dependencies.js';
 import { addedLines, indentOf, removedTexts } from '../lines.js';
 import { jsonKeys, NPM_RUNTIME_SECTIONS, tomlEntries, tomlRuntime } from './manifest-sections.js';
+import { isCompose } from './infra-files.js';
 
 type Manifest = 'requirements' | 'pyproject' | 'package.json' | 'go.mod' | 'compose';
 
-const COMPOSE = picomatch(['**/docker-compose*.{yml,yaml}', '**/compose*.{yml,yaml}'], { dot: true });
 const ADR_FILES = picomatch(
   ['**/{adr,adrs,decisions,architecture-decisions,decision-records}/**', '**/*{ADR,adr}[-_]*.md', '**/docs/architecture/**'],
   { dot: true },
 );
+/** A word every ADR_FILES path holds: tested first, it spares the globs the thousands of other paths of a large change. */
+const ADR_PATH_WORD = /adr|ADR|decision|architecture/;
 /** "ADR-12", "ADR 0007", a link into an adr/ or decisions/ folder, "decision record". */
 const ADR_MENTION = /\bADR[-\s#]?\d+\b|\/(?:adr|adrs|decisions)\/|\bdecision record\b/i;
 
 function manifestOf(path: string): Manifest | undefined {
   const name = path.slice(path.lastIndexOf('/') + 1);
-  if (/^requirements.*\.(txt|in)$/.test(name)) return 'requirements';
+  if (name.startsWith('requirements') && /^requirements.*\.(txt|in)$/.test(name)) return 'requirements';
   if (name === 'pyproject.toml') return 'pyproject';
   if (name === 'package.json') return 'package.json';
   if (name === 'go.mod') return 'go.mod';
-  if (COMPOSE(path)) return 'compose';
+  if (isCompose(path)) return 'compose';
   return undefined;
 }
 
@@ -178,8 +180,9 @@ function removedNames(manifest: Manifest, text: string): string[] {
   return name === undefined ? [] : [name];
 }
 
-function hasDecisionRecord(changeSet: ChangeSet): boolean {
-  return changeSet.files.some((f) => ADR_FILES(f.path) && f.status !== 'removed') || ADR_MENTION.test(`${changeSet.pr.title}\n${changeSet.pr.body}`);
+/** A decision record the change adds or edits. */
+function isDecisionRecord(file: ChangedFile): boolean {
+  return ADR_PATH_WORD.test(file.path) && ADR_FILES(file.path) && file.status !== 'removed';
 }
 
 interface NewService {
@@ -221,12 +224,15 @@ interface ChangeFacts {
 const factsOf = memoByObject((changeSet: ChangeSet): ChangeFacts => {
   const asked = new Set<string>();
   const questions = new Map<ChangedFile, NewService[]>();
+  let decisionRecord = ADR_MENTION.test(`${changeSet.pr.title}\n${changeSet.pr.body}`);
+  // One pass over the paths, both questions asked of each: on a large change they lie all over the diff's text in memory.
   for (const file of changeSet.files) {
+    decisionRecord ||= isDecisionRecord(file);
     const fresh = newServices(file).filter(({ dependency }) => !asked.has(dependency.service));
     for (const { dependency } of fresh) asked.add(dependency.service);
     if (fresh.length > 0) questions.set(file, fresh);
   }
-  return { decisionRecord: hasDecisionRecord(changeSet), questions };
+  return { decisionRecord, questions };
 });
 
 function check(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {

@@ -3,6 +3,7 @@ import type { Rule, RuleHit } from '../types.js';
 import { memoByObject } from '../../path-memo.js';
 import { indentOf } from '../lines.js';
 import { code } from '../../render/escape.js';
+import { mentions } from '../text.js';
 
 const STATEFUL_TF =
   /^(?:aws_db_instance|aws_rds_cluster|aws_s3_bucket|aws_dynamodb_table|aws_elasticache_(?:cluster|replication_group|serverless_cache)|aws_efs_file_system|aws_ebs_volume|aws_docdb_cluster|aws_neptune_cluster|aws_redshift_cluster|aws_opensearch_domain|aws_elasticsearch_domain|google_sql_database_instance|google_sql_database|google_storage_bucket|google_bigquery_dataset|google_bigquery_table|azurerm_\w*database\w*|azurerm_(?:postgresql|mysql|mssql|mariadb)\w*_server|azurerm_storage_account|azurerm_cosmosdb_account)$/;
@@ -172,8 +173,12 @@ function cloudFormationHits(file: ChangedFile): RuleHit[] {
   return hits;
 }
 
+const CLOUDFORMATION = /AWS::|AWSTemplateFormatVersion/;
+
 function cloudFormation(file: ChangedFile): boolean {
-  return (file.language === 'yaml' || file.language === 'json') && file.hunks.some((h) => h.lines.some((l) => /AWS::|AWSTemplateFormatVersion/.test(l.text)));
+  // The file's joined text first (one test, not one per line): few YAML or JSON files name AWS types.
+  if (file.language !== 'yaml' && file.language !== 'json') return false;
+  return mentions(file, CLOUDFORMATION) && file.hunks.some((h) => h.lines.some((l) => CLOUDFORMATION.test(l.text)));
 }
 
 export const statefulResourceDestroy: Rule = {
