@@ -4,7 +4,7 @@ import { callText, enclosingOpeners, headLines, indentOf } from '../lines.js';
 import { code } from '../../render/escape.js';
 import { dockerfileViews, dockerInstructions, isCompose, isDevPath, isDockerfile, isK8sYaml, isProdNamed } from './infra-files.js';
 import { blockEnd, inlineValue, keyIndent, keyOf, segmentsOf, structural, type YLine } from './yaml-lines.js';
-import { addsMention } from '../text.js';
+import { addsMention, mentions } from '../text.js';
 
 interface DevCommand {
   re: RegExp;
@@ -27,6 +27,8 @@ const DEV_COMMANDS: DevCommand[] = [
 ];
 
 const ENV_NAMES = /^(NODE_ENV|FLASK_ENV|RAILS_ENV|APP_ENV|ASPNETCORE_ENVIRONMENT|FLASK_DEBUG|DJANGO_DEBUG|DEBUG)$/;
+/** What every name of ENV_NAMES holds: a cheap first test of a manifest's text. */
+const MAY_NAME_ENV = /_ENV|DEBUG/;
 
 /** Whether `NAME=value` switches the app into development or debug mode. */
 function devEnv(name: string, value: string): boolean {
@@ -90,6 +92,8 @@ function dockerfileHits(file: ChangedFile): RuleHit[] {
 }
 
 const COMMAND_KEY = /^(?:command|args|entrypoint)$/;
+/** The keys of COMMAND_KEY anywhere in a manifest's text: a cheap first test. */
+const MAY_SET_COMMAND = /command|args|entrypoint/;
 
 /** The `command:`/`args:` values of each mapping (a container or a compose service), joined: `uvicorn` and `--reload` may be split. */
 function yamlCommandHits(lines: readonly YLine[], where: string): RuleHit[] {
@@ -194,7 +198,11 @@ function check(file: ChangedFile): RuleHit[] {
   if (judged === 'dockerfile') return dockerfileHits(file);
   if (judged === 'python') return pythonHits(file);
   const where = judged === 'compose' ? 'a production compose file' : 'a Kubernetes manifest';
-  return segmentsOf(file).flatMap((s) => [...yamlCommandHits(s.lines, where), ...yamlEnvHits(s.lines, where)]);
+  // Most manifests set no command and no mode variable: the file's text says so before any line is read.
+  const mayCommand = mentions(file, MAY_SET_COMMAND);
+  const mayEnv = mentions(file, MAY_NAME_ENV);
+  if (!mayCommand && !mayEnv) return [];
+  return segmentsOf(file).flatMap((s) => [...(mayCommand ? yamlCommandHits(s.lines, where) : []), ...(mayEnv ? yamlEnvHits(s.lines, where) : [])]);
 }
 
 export const devServerInProduction: Rule = {

@@ -3,6 +3,7 @@ import type { Rule, RuleHit } from '../types.js';
 import { enclosingOpeners, headLines, type HeadLine } from '../lines.js';
 import { code } from '../../render/escape.js';
 import { familyOf, goImportOn, isTestPath, pythonImportOn, type Family } from './code-util.js';
+import { addsMention } from '../text.js';
 
 type Layer = 'ui' | 'domain' | 'entities';
 
@@ -24,6 +25,16 @@ const JS_WEB = /^(?:express|koa|fastify|@nestjs\/(?:common|core)|hono|next(?:\/.
 const PY_WEB = /^(?:fastapi|flask|django|starlette|aiohttp\.web|rest_framework)(?:\.|$)/;
 const GO_DB = /^(?:database\/sql|gorm\.io\/.*|github\.com\/jmoiron\/sqlx|github\.com\/jackc\/pgx.*|go\.mongodb\.org\/mongo-driver.*)$/;
 const GO_WEB = /^(?:github\.com\/gin-gonic\/gin|github\.com\/labstack\/echo.*|github\.com\/gofiber\/fiber.*|github\.com\/go-chi\/chi.*)$/;
+/**
+ * How a module of the patterns above starts on an import line, after the quote (or the space, `/`
+ * or `.`) before it: a cheap first test of the added lines, before any is read as an import.
+ */
+const MAY_CROSS: Record<Family, RegExp> = {
+  script:
+    /['"/](?:prisma|db|database|repositor|dal)|['"](?:@prisma\/|typeorm|knex|pg|mysql|mongo|sequelize|drizzle-orm|better-sqlite3|@mikro-orm\/|express|koa|fastify|@nestjs\/|hono|next)/,
+  python: /[\s.](?:repositor|db|database)|\s(?:sqlalchemy|sqlmodel|django|peewee|tortoise|pymongo|motor|psycopg|asyncpg|mongoengine|fastapi|flask|starlette|aiohttp|rest_framework)/,
+  go: /"(?:database\/sql|gorm\.io\/|go\.mongodb\.org\/|github\.com\/(?:jmoiron|jackc|gin-gonic|labstack|gofiber|go-chi)\/)/,
+};
 
 interface Import {
   module: string;
@@ -58,7 +69,12 @@ function pythonImport(lines: readonly HeadLine[], index: number): string | undef
 }
 
 function layerOf(file: ChangedFile, family: Family): Layer | undefined {
-  if (isTestPath(file.path)) return undefined;
+  const layer = layerByPath(file, family);
+  // Asked of every routed file: the test-path lookup only for the few in a layer.
+  return layer !== undefined && !isTestPath(file.path) ? layer : undefined;
+}
+
+function layerByPath(file: ChangedFile, family: Family): Layer | undefined {
   if (DOMAIN_PATH.test(file.path)) return 'domain';
   if (ENTITIES_PATH.test(file.path) && !/\.entity\.[jt]s$/.test(file.path)) return 'entities';
   if (family !== 'script') return undefined;
@@ -91,7 +107,7 @@ function check(file: ChangedFile): RuleHit[] {
   const family = familyOf(file);
   if (!family) return [];
   const layer = layerOf(file, family);
-  if (!layer) return [];
+  if (!layer || !addsMention(file, MAY_CROSS[family])) return [];
   const hits: RuleHit[] = [];
   for (const hunk of file.hunks) {
     const lines = headLines(hunk);

@@ -27,12 +27,18 @@ const PROTO_OWNER = /^\s*message\s+(\w+)\s*\{/;
 const PY_FIELD = /^\s+([A-Za-z]\w*)\s*:\s*([^=#]+?)\s*(?:=\s*(.*?))?\s*(?:#.*)?$/;
 const TS_FIELD = /^\s*(?:readonly\s+)?['"]?([\w$-]+)['"]?\??\s*:\s*([^;/]+?)\s*[;,]?\s*(?:\/\/.*)?$/;
 const PROTO_FIELD = /^\s*(?:optional\s+|repeated\s+|required\s+)?([\w.]+)\s+(\w+)\s*=\s*(\d+)\s*(\[[^\]]*\])?\s*;/;
+const FIELD: Record<Dialect, RegExp> = { pydantic: PY_FIELD, typescript: TS_FIELD, protobuf: PROTO_FIELD };
 const FRONTEND_PATH = /(?:^|\/)(?:frontend|web|webapp|client|ui|mobile)\//;
 /** Props and state of UI components live in types/ too, but they are not a wire contract. */
 const UI_TYPE = /(?:Props|State|Context|Theme|Style)$/;
 
 function dialectOf(file: ChangedFile): Dialect | undefined {
-  if (isTestPath(file.path)) return undefined;
+  const dialect = dialectByPath(file);
+  // Asked of every routed file: the test-path lookup only for the few that hold a contract.
+  return dialect !== undefined && !isTestPath(file.path) ? dialect : undefined;
+}
+
+function dialectByPath(file: ChangedFile): Dialect | undefined {
   if (file.language === 'protobuf') return 'protobuf';
   if (file.language === 'python' && PY_CONTRACT_PATH.test(file.path)) return 'pydantic';
   // A frontend's api/ or types/ mirrors a backend's contract; editing the mirror breaks no client.
@@ -118,16 +124,27 @@ function wireKind(type: string, dialect: Dialect): string | undefined {
   return undefined;
 }
 
+/** Whether a line the change removed (`del`) or added (`add`) in the hunk looks like a field: the cheap test before its lines are numbered. */
+function showsField(hunk: Hunk, kind: 'add' | 'del', dialect: Dialect): boolean {
+  return hunk.lines.some((l) => l.kind === kind && FIELD[dialect].test(l.text));
+}
+
 function collect(file: ChangedFile, dialect: Dialect): { removed: Field[]; added: Field[] } {
   const removed: Field[] = [];
-  const added: Field[] = [];
   for (const hunk of file.hunks) {
+    if (!showsField(hunk, 'del', dialect)) continue;
     const base = baseLines(hunk);
     const before = asLines(base);
     base.forEach((b, i) => {
       const f = b.removed ? fieldAt(before, i, hunk, dialect, b.near) : undefined;
       if (f) removed.push(f);
     });
+  }
+  // Added fields only tell what became of removed ones: with none removed there is nothing to judge.
+  const added: Field[] = [];
+  if (removed.length === 0) return { removed, added };
+  for (const hunk of file.hunks) {
+    if (!showsField(hunk, 'add', dialect)) continue;
     const head = headLines(hunk);
     head.forEach((h, i) => {
       const f = h.added ? fieldAt(head, i, hunk, dialect, h.line) : undefined;

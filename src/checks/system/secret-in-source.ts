@@ -3,7 +3,7 @@
  * of PR content before a model sees it: everything redacted there is reported here, unless the same
  * value is on a removed line (moved, not introduced) or the file is an example.
  */
-import type { ChangedFile } from '../../changeset/types.js';
+import type { ChangedFile, Hunk } from '../../changeset/types.js';
 import type { Rule, RuleHit } from '../types.js';
 import { headLines, type HeadLine } from '../lines.js';
 import { addedText, removedText } from '../text.js';
@@ -32,11 +32,22 @@ function indexAt(starts: readonly number[], offset: number): number {
 }
 
 /** The secrets on added lines of a hunk's head side (context lines are read too: a Kubernetes `- name:` above a `value:`). */
-function scannedFindings(lines: readonly HeadLine[]): Found[] {
-  const texts = lines.map((l) => l.text);
+function scannedFindings(hunk: Hunk): Found[] {
+  const texts: string[] = [];
+  const added: string[] = [];
+  for (const l of hunk.lines) {
+    if (l.kind === 'add') added.push(l.text);
+    if (l.kind !== 'del' && l.newLine !== undefined) texts.push(l.text);
+  }
+  // Every pattern's hint matches within the line of its secret, so a hunk whose added lines pass no hint reports nothing.
+  if (!mayHoldSecret(added.join('\n'))) return [];
+  // Most of the rest hold no secret either: their lines are numbered only when one is found.
+  const matches = scanSecrets(texts.join('\n'));
+  if (matches.length === 0) return [];
+  const lines = headLines(hunk);
   const starts = lineStarts(texts);
   const out: Found[] = [];
-  for (const m of scanSecrets(texts.join('\n'))) {
+  for (const m of matches) {
     const l = lines[indexAt(starts, m.at)];
     if (l?.added) out.push({ line: l.line, what: m.label, shown: m.shown, value: m.value });
   }
@@ -73,8 +84,7 @@ function check(file: ChangedFile): RuleHit[] {
   const seenLines = new Set<number>();
   const seenValues = new Set<string>();
   for (const hunk of file.hunks) {
-    const lines = headLines(hunk);
-    const found = isDockerfile(file) ? [...dockerFindings(lines), ...scannedFindings(lines)] : scannedFindings(lines);
+    const found = isDockerfile(file) ? [...dockerFindings(headLines(hunk)), ...scannedFindings(hunk)] : scannedFindings(hunk);
     for (const f of found) {
       // The same value on a removed line: the secret was already there (a reformat or a move), not introduced here.
       if (seenLines.has(f.line) || seenValues.has(f.value) || removedText(file).includes(f.value)) continue;
