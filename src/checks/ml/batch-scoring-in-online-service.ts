@@ -62,8 +62,15 @@ function jobsIn(lines: readonly HeadLine[]): Job[] {
 const MAY_SCHEDULE = /\.(?:add_job|do)\s*\(/;
 const SCHEDULING = /\.add_job\s*\(|\bschedule\.every\b|\btarget\s*=|\.add_task\s*\(|scheduled_job|repeat_every/;
 
+/**
+ * What BULK_READ and MAY_SCHEDULE need, as one cheaper first test: each of their calls has `.read_`
+ * (`pd.read_csv`, `pq.read_table`), `spark.`, `.to_dataframe`, `.fetchall`, `.get_historical_features`,
+ * `.add_job` or `.do(`.
+ */
+const MAY_READ_OR_SCHEDULE = /\.(?:read_|to_dataframe|fetchall|get_historical_features|add_job|do\s*\()|spark\./;
+
 function mayScoreInBulk(file: ChangedFile): boolean {
-  return mentions(file, BULK_READ) || mentions(file, MAY_SCHEDULE);
+  return mentions(file, MAY_READ_OR_SCHEDULE) && (mentions(file, BULK_READ) || mentions(file, MAY_SCHEDULE));
 }
 
 /** A file of the online service: under a serving path or one that serves requests, and not a batch job's script. */

@@ -3,9 +3,10 @@ import type { Rule, RuleHit } from '../types.js';
 import { commentLine, headLines, type HeadLine } from '../lines.js';
 import { code } from '../../render/escape.js';
 import { startedBy } from './background.js';
-import { addsMention, mentions } from '../text.js';
+import { addsMention } from '../text.js';
 import {
   MAY_LOAD_PY,
+  mayLoadModel,
   bodyOf,
   cachedDef,
   decoratorsAbove,
@@ -94,7 +95,7 @@ function healthEndpoints(lines: readonly HeadLine[]): HealthEndpoint[] {
 
 function check(file: ChangedFile): RuleHit[] {
   // Nothing to say without a model load in view.
-  if (!mentions(file, MAY_LOAD_PY)) return [];
+  if (!mayLoadModel(file)) return [];
   const all = views(file);
   const loads = all.flatMap(deferredLoads);
   const load = loads[0];

@@ -7,6 +7,7 @@ import {
   contextCut,
   describe,
   MAY_LOAD_PY,
+  mayLoadModel,
   pythonRequestPath,
   PY_LOADS,
   requestPathUnknown,
@@ -28,6 +29,14 @@ function jsRequestPath(lines: readonly HeadLine[], index: number): RequestPath |
 
 /** What every pattern of JS_LOADS needs on its line: a cheap first test. */
 const MAY_LOAD_JS = /load(?:LayersModel|GraphModel|SavedModel)|InferenceSession|from_pretrained|pipeline\s*\(/;
+/** A cheaper one before it: each JS_LOADS pattern names a `Model` (`loadLayersModel`, `AutoModel`), `InferenceSession` or `pipeline`. */
+const MAY_LOAD_JS_WORD = /Model|InferenceSession|pipeline/;
+
+/** Whether some added line may load a model: the test over the whole text, shared with other rules, first in Python. */
+function mayAddLoad(file: ChangedFile, python: boolean): boolean {
+  if (python) return mayLoadModel(file) && addsMention(file, MAY_LOAD_PY);
+  return addsMention(file, MAY_LOAD_JS_WORD) && addsMention(file, MAY_LOAD_JS);
+}
 
 /** The first model-load call on a line, by its pattern list. */
 function loadOn(text: string, python: boolean): RegExpExecArray | undefined {
@@ -42,7 +51,7 @@ function loadOn(text: string, python: boolean): RegExpExecArray | undefined {
 function wantsContent(file: ChangedFile): boolean {
   if (file.status === 'added') return false;
   const python = file.language === 'python';
-  if (!addsMention(file, python ? MAY_LOAD_PY : MAY_LOAD_JS)) return false;
+  if (!mayAddLoad(file, python)) return false;
   return file.hunks.some((hunk) => {
     const lines = headLines(hunk);
     return lines.some((line, index) => {
@@ -55,7 +64,7 @@ function wantsContent(file: ChangedFile): boolean {
 
 function check(file: ChangedFile): RuleHit[] {
   const python = file.language === 'python';
-  if (!addsMention(file, python ? MAY_LOAD_PY : MAY_LOAD_JS)) return [];
+  if (!mayAddLoad(file, python)) return [];
   const hits: RuleHit[] = [];
   for (const lines of views(file)) {
     lines.forEach((line, index) => {

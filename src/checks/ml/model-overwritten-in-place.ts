@@ -76,10 +76,13 @@ function writeHits(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
 /** An added write or load whose scope (a gate above it, the serving path) is usually outside the hunk. */
 const WANTS_CONTENT = /\.(?:dump|save\w*|upload_file|put_object|copy\w*|replace|move)\s*\(|model\w*\s*=.*load/i;
 
+/** What MODEL_ASSIGN needs on its line: a name ending in `model…` (maybe indexed) assigned with `=`. */
+const MAY_ASSIGN_MODEL = /model\w*(?:\[[^\]]+\])?\s*=(?!=)/i;
+
 /** Hot-swap handlers: an endpoint or reload job that assigns the serving model from a freshly loaded artifact. */
 function swapHits(file: ChangedFile): RuleHit[] {
-  // MODEL_ASSIGN needs `model` on the added line.
-  if (!addsMention(file, /model/i)) return [];
+  // MODEL_ASSIGN needs `model…=` on the added line.
+  if (!addsMention(file, MAY_ASSIGN_MODEL)) return [];
   const lines = visibleLines(file);
   const hits: RuleHit[] = [];
   lines.forEach((l, index) => {

@@ -36,8 +36,8 @@ function gated(lines: readonly HeadLine[], index: number): boolean {
 
 function check(file: ChangedFile): RuleHit[] {
   if (file.language !== 'python' || isTestOrNotebook(file.path)) return [];
-  // A finding needs an added registration or promotion.
-  if (!addsMention(file, REGISTER) && !addsMention(file, PROMOTE)) return [];
+  // A finding needs an added registration or promotion; each call REGISTER or PROMOTE names has `_model` in it, a fast first test.
+  if (!addsMention(file, /_model/) || (!addsMention(file, REGISTER) && !addsMention(file, PROMOTE))) return [];
   const lines = visibleLines(file);
   const codeLines = lines.filter((l) => !commentLine(l.text, true));
   const metrics = codeLines.some((l) => METRICS_LOGGED.test(l.text));

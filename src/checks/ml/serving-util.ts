@@ -21,6 +21,9 @@ import {
   type RequestPath,
 } from '../handlers.js';
 import { indentOf, type HeadLine } from '../lines.js';
+import type { ChangedFile } from '../../changeset/types.js';
+import { memoByObject } from '../../path-memo.js';
+import { mentions } from '../text.js';
 
 /** Python calls that load a model into memory. */
 export const PY_LOADS: RegExp[] = [
@@ -36,9 +39,18 @@ export const PY_LOADS: RegExp[] = [
 /** What every pattern of PY_LOADS needs on its line: a cheap first test over a file's text. */
 export const MAY_LOAD_PY = /\.load\s*\(|from_pretrained|load_model|InferenceSession|pipeline\s*\(/;
 
+/**
+ * Whether some line of the file may load a model (MAY_LOAD_PY over its whole text): false means no
+ * added line may either. Asked of every Python file by more than one rule, so worked out once per file.
+ */
+export const mayLoadModel: (file: ChangedFile) => boolean = memoByObject((file: ChangedFile) => mentions(file, MAY_LOAD_PY));
+
 export const PY_ASYNC_DEF = /^\s*async\s+def\s/;
-/** A route decorator on some line of a text (line by line, as routeOf reads one): a cheap first test. */
-export const MAY_ROUTE_PY = /^\s*@[\w.]*\.(get|post|put|patch|delete|route|api_route|websocket|api)\s*\(/im;
+/**
+ * A route decorator on some line of a text (line by line, as routeOf reads one): a cheap first test.
+ * It starts at the `@`, not at the line start: V8 then looks for the rare `@` alone, which is fast.
+ */
+export const MAY_ROUTE_PY = /@[\w.]*\.(?:get|post|put|patch|delete|route|api_route|websocket|api)\s*\(/i;
 /** Files of a dedicated batch or training job, not of an online service. */
 export const BATCH_PATH = /(?:^|\/)(?:batch|batches|jobs?|pipelines?|dags|airflow|training|train|notebooks?|scripts)\//i;
 

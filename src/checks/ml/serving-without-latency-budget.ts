@@ -2,7 +2,7 @@ import type { ChangedFile } from '../../changeset/types.js';
 import type { Rule, RuleHit } from '../types.js';
 import { code } from '../../render/escape.js';
 import { commentLine } from '../lines.js';
-import { mentions } from '../text.js';
+import { addsMention, mentions } from '../text.js';
 import { at, isObj, isTestOrNotebook, MODEL_SERVER_IMAGE, objectsIn, visibleLines, yamlDocuments, type Obj, type YamlDoc } from './lifecycle-util.js';
 
 const QUESTION = 'What is the latency target (p50/p99) for this model, and which load test or benchmark are these settings sized from?';
@@ -83,6 +83,8 @@ function torchserveGaps(file: ChangedFile): Gap[] {
 
 /** BentoML services: `@bentoml.service` with neither `traffic={"timeout": ...}` nor `resources=`. */
 function bentoGaps(file: ChangedFile): Gap[] {
+  // A gap needs an added `@bentoml.service` line: one test over the text instead of one per line.
+  if (!addsMention(file, /@bentoml\.service/)) return [];
   const lines = visibleLines(file);
   const gaps: Gap[] = [];
   lines.forEach((l, i) => {
@@ -130,6 +132,6 @@ export const servingWithoutLatencyBudget: Rule = {
   kind: 'question',
   scope: 'new serving configs: YAML manifests, Triton config.pbtxt, TorchServe config.properties, BentoML services',
   appliesTo: (file) =>
-    !isTestOrNotebook(file.path) && (file.language === 'yaml' || file.language === 'python' || /(?:^|\/)config\.(?:pbtxt|properties)$/.test(file.path)),
+    (file.language === 'yaml' || file.language === 'python' || /(?:^|\/)config\.(?:pbtxt|properties)$/.test(file.path)) && !isTestOrNotebook(file.path),
   check,
 };

@@ -13,10 +13,10 @@ interface Def {
   added: boolean;
   /** Body lines with comments, docstrings and whitespace differences removed. */
   body: string[];
-  /** Whether a body line looks like feature code (FEATURE_BODY). */
-  featureBody?: boolean;
-  /** How many times each body line occurs, for similarity(). */
-  counts?: Map<string, number>;
+  /** Whether a body line looks like feature code (FEATURE_BODY); undefined until asked. */
+  featureBody: boolean | undefined;
+  /** How many times each body line occurs, for similarity(); undefined until asked. */
+  counts: Map<string, number> | undefined;
 }
 
 const TOP_DEF = /^def\s+(\w+)\s*\(/;
@@ -55,10 +55,13 @@ function defsOf(lines: readonly HeadLine[]): Def[] {
   let docstring = false;
   for (const l of lines) {
     const text = l.text;
+    // A blank line changes nothing below; skipped, it also spares charCodeAt an out-of-range read.
+    if (text === '') continue;
     const first = text.charCodeAt(0);
     const m = first === 0x64 /* d */ ? TOP_DEF.exec(text) : null;
     if (m?.[1]) {
-      current = { name: m[1], line: l.line, added: l.added, body: [] };
+      // Every field set here: Defs of one shape keep the compiled code that reads them from being thrown away.
+      current = { name: m[1], line: l.line, added: l.added, body: [], featureBody: undefined, counts: undefined };
       defs.push(current);
       continue;
     }
@@ -124,15 +127,18 @@ interface SideDef {
 interface SideDefs {
   all: SideDef[];
   byName: Map<string, SideDef[]>;
+  /** Every body line of the side's functions; made on first use. */
+  lines: Set<string> | undefined;
 }
 
 /** Every top-level function of the change's training-side and serving-side files, read once per ChangeSet. */
 const defsBySide = memoByObject((changeSet: ChangeSet): Map<string, SideDefs> => {
   const bySide = new Map<string, SideDefs>();
   for (const f of changeSet.files) {
-    const side = sideOf(f.path);
-    if (!side || !pythonSource(f)) continue;
-    const defs = bySide.get(side) ?? { all: [], byName: new Map<string, SideDef[]>() };
+    // The language first: most files of a large change are not Python, and need no side worked out.
+    const side = pythonSource(f) ? sideOf(f.path) : undefined;
+    if (!side) continue;
+    const defs = bySide.get(side) ?? { all: [], byName: new Map<string, SideDef[]>(), lines: undefined };
     for (const def of fileDefs(f)) {
       const entry = { file: f, def };
       defs.all.push(entry);
@@ -144,6 +150,13 @@ const defsBySide = memoByObject((changeSet: ChangeSet): Map<string, SideDefs> =>
   }
   return bySide;
 });
+
+/** How many of `def`'s body lines some function of `side` has too. */
+function linesFoundIn(side: SideDefs, def: Def): number {
+  side.lines ??= new Set(side.all.flatMap((o) => o.def.body));
+  const lines = side.lines;
+  return def.body.filter((line) => lines.has(line)).length;
+}
 
 /**
  * The first function of another side that `def` duplicates: same-name candidates first (cheap), then,
@@ -160,8 +173,10 @@ function twinOf(def: Def, others: readonly SideDefs[], usable: (o: SideDef) => b
   // Near-copies. A same-name twin was found above, so only the body test is left: twins() without the name test.
   const n = def.body.length;
   if (!featureBody(def) || n < 3) return undefined;
-  for (const { all } of others) {
-    for (const o of all) {
+  for (const side of others) {
+    // A near-copy has at least 3/4 of this body's lines: a side with fewer of them in all its functions has none.
+    if (linesFoundIn(side, def) < 0.75 * n) continue;
+    for (const o of side.all) {
       const m = o.def.body.length;
       if (m < 3 || Math.min(n, m) < 0.75 * Math.max(n, m) || !usable(o)) continue;
       if (similarity(def, o.def) >= 0.75) return { ...o, how: 'body' };
