@@ -205,7 +205,8 @@ export function handlerCalling(lines: readonly HeadLine[], name: string, self: n
   const call = new RegExp(`(?<![\\w.])${policy.selfCalls ? '(?:self\\.)?' : ''}${name}\\s*\\(`);
   for (let i = 0; i < lines.length; i++) {
     const text = lines[i]?.text ?? '';
-    if (i === self || !call.test(text) || (policy.skipDefLines && PY_DEF.test(text))) continue;
+    // The name first: the call pattern, led by a lookbehind, is tried at every position of the line.
+    if (i === self || !text.includes(name) || !call.test(text) || (policy.skipDefLines && PY_DEF.test(text))) continue;
     const callerDef = enclosingDef(lines, i);
     const caller = callerDef === undefined ? undefined : pythonHandler(lines, callerDef, filePath, policy);
     if (caller) return caller;

@@ -101,6 +101,16 @@ describe('http-call-without-timeout fires', () => {
     expect(hit.remedy).toContain('AbortSignal.timeout');
   });
 
+  it('on fetch with a space before its parenthesis', () => {
+    const text = src`
+      export async function stockLevel(sku: string): Promise<unknown> {
+        const upstream = await fetch (\`http://inventory.internal/v1/stock/\${sku}\`);
+        return upstream.json();
+      }
+    `;
+    expect(onlyHit(addedFile('server/stock.ts', text)).line).toBe(lineOf(text, 'await fetch ('));
+  });
+
   it('on fetch with an options object that has no signal', () => {
     const text = src`
       export async function publish(event: { type: string }): Promise<void> {

@@ -83,6 +83,24 @@ describe('unbounded-query fires', () => {
     expect(hit.message).toContain('SELECT id, email, name, created_at FROM customers ORDER BY created_at DESC');
   });
 
+  it('on SQL written in mixed case', () => {
+    const text = src`
+      from flask import Blueprint, jsonify
+
+      from crm.db import get_conn
+
+      bp = Blueprint("customers", __name__)
+
+
+      @bp.route("/customers")
+      def customers():
+          with get_conn() as conn, conn.cursor() as cur:
+              cur.execute("Select id, email From customers")
+              return jsonify(cur.fetchall())
+    `;
+    expect(onlyHit(addedFile('crm/views.py', text)).line).toBe(lineOf(text, 'Select id'));
+  });
+
   it('on a Mongo find({}) turned into a list in a handler', () => {
     const text = src`
       from fastapi import FastAPI

@@ -2,8 +2,7 @@ import type { ChangedFile } from '../../changeset/types.js';
 import type { Rule, RuleHit } from '../types.js';
 import { commentLine, type HeadLine } from '../lines.js';
 import { code } from '../../render/escape.js';
-import { describeHandler, familyOf, headViews, isTestPath, requestPath } from './code-util.js';
-import { addsMention } from '../text.js';
+import { addsTrigger, describeHandler, familyOf, headViews, isTestPath, requestPath, triggers } from './code-util.js';
 
 interface Blocking {
   re: RegExp;
@@ -21,10 +20,14 @@ const PY_BLOCKING: Blocking[] = [
 ];
 /** pymongo's collection methods: blocking unless the file uses motor, whose calls are awaited. */
 const PYMONGO_CALL = /\.(?:find_one|insert_one|insert_many|update_one|update_many|delete_one|delete_many|replace_one|count_documents|aggregate)\s*\(/;
-/** Words every pattern above (PYMONGO_CALL's methods included) needs on an added line: a cheap first test. */
-const PY_MAY_BLOCK = /sleep|requests\.|httpx\.|urlopen|\.connect|subprocess\.|smtplib\.|_one|_many|count_documents|aggregate/;
-/** Every call of JS_BLOCKING ends in `Sync`. */
-const JS_MAY_BLOCK = /Sync/;
+/**
+ * Words every pattern above (PYMONGO_CALL's methods included) needs on an added line: a cheap first
+ * test, of a file and of a line. Every call of JS_BLOCKING ends in `Sync`.
+ */
+const MAY_BLOCK = triggers({
+  python: ['sleep', 'requests.', 'httpx.', 'urlopen', '.connect', 'subprocess.', 'smtplib.', '_one', '_many', 'count_documents', 'aggregate'],
+  script: ['Sync'],
+});
 /** The call is handed to a thread: `asyncio.to_thread(requests.get, url)`, `run_in_executor(None, lambda: ...)`. */
 const OFFLOADED = /\b(?:to_thread|run_in_threadpool|run_in_executor|run_sync|sync_to_async)\s*\(/;
 
@@ -42,9 +45,9 @@ function usesPymongo(file: ChangedFile, lines: readonly HeadLine[]): boolean {
 function check(file: ChangedFile): RuleHit[] {
   const family = familyOf(file);
   if ((family !== 'python' && family !== 'script') || isTestPath(file.path)) return [];
-  if (!addsMention(file, family === 'python' ? PY_MAY_BLOCK : JS_MAY_BLOCK)) return [];
+  if (!addsTrigger(file, MAY_BLOCK)) return [];
   const hits: RuleHit[] = [];
-  const mayBlock = family === 'python' ? PY_MAY_BLOCK : JS_MAY_BLOCK;
+  const mayBlock = MAY_BLOCK[family];
   for (const lines of headViews(file)) {
     // Whether the view uses pymongo, read only once a line calls one of its methods.
     let pymongo: boolean | undefined;
@@ -96,7 +99,7 @@ export const blockingCallInAsyncHandler: Rule = {
     file.language === 'python' &&
     file.content === undefined &&
     !isTestPath(file.path) &&
-    addsMention(file, PY_MAY_BLOCK) &&
+    addsTrigger(file, MAY_BLOCK) &&
     file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && /^\s/.test(l.text) && PY_BLOCKING.some((b) => b.re.test(l.text)))),
   check,
 };

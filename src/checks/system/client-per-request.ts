@@ -2,7 +2,7 @@ import type { ChangedFile } from '../../changeset/types.js';
 import type { Rule, RuleHit } from '../types.js';
 import { commentLine } from '../lines.js';
 import { code } from '../../render/escape.js';
-import { describeHandler, familyOf, headViews, isScriptPath, isTestPath, requestPath, type Family } from './code-util.js';
+import { addsTrigger, describeHandler, familyOf, headViews, isScriptPath, isTestPath, requestPath, triggers, type Family } from './code-util.js';
 import { addsMention } from '../text.js';
 
 /** Constructors of clients that own connections (a pool, a TLS session, a DB connection): costly to build, meant to be shared. */
@@ -29,12 +29,26 @@ const CLIENTS: Record<Family, RegExp[]> = {
   go: [/\b(?:sql|sqlx)\.(?:Open|Connect)\s*\(/, /\bpgxpool\.(?:New|Connect|NewWithConfig)\s*\(/, /\bredis\.NewClient\s*\(/, /\bmongo\.Connect\s*\(/, /\bgorm\.Open\s*\(/],
 };
 
-/** Words every constructor of CLIENTS needs on an added line (`create_` covers engines and pools): a cheap first test, of a file and of a line. */
+/** Words every constructor of CLIENTS needs on an added line: a cheap first test of a file. */
+const BUILD_WORDS = triggers({
+  python: [
+    'requests.Session', 'ClientSession', 'httpx.', 'boto3.', 'create_engine', 'create_async_engine', 'create_pool', '.connect',
+    'MongoClient', 'MotorClient', 'Redis', 'from_url', 'OpenAI', 'Anthropic', 'Elasticsearch',
+  ],
+  script: ['Client', 'Pool', 'Redis', 'OpenAI', 'Anthropic', 'Sequelize', 'knex'],
+  go: ['.Open', '.Connect', 'pgxpool.', 'NewClient'],
+});
+
+/** The same, closer (a JS client needs `new`), of a file that has the words and of each added line. */
 const MAY_BUILD: Record<Family, RegExp> = {
-  python: /requests\.Session|ClientSession|httpx\.|boto3\.|create_|\.connect|MongoClient|MotorClient|Redis|from_url|OpenAI|Anthropic|Elasticsearch/,
+  python: BUILD_WORDS.python,
   script: /new\s+\w*(?:Client|Pool|Redis|OpenAI|Anthropic|Sequelize)|createPool|knex/,
-  go: /\.Open|\.Connect|pgxpool\.|NewClient/,
+  go: BUILD_WORDS.go,
 };
+
+function mayBuild(file: ChangedFile, family: Family): boolean {
+  return addsTrigger(file, BUILD_WORDS) && addsMention(file, MAY_BUILD[family]);
+}
 
 const REMEDY: Record<Family, string> = {
   python:
@@ -48,7 +62,7 @@ const REMEDY: Record<Family, string> = {
 
 function check(file: ChangedFile): RuleHit[] {
   const family = familyOf(file);
-  if (!family || isTestPath(file.path) || isScriptPath(file.path) || !addsMention(file, MAY_BUILD[family])) return [];
+  if (!family || isTestPath(file.path) || isScriptPath(file.path) || !mayBuild(file, family)) return [];
   const hits: RuleHit[] = [];
   for (const lines of headViews(file)) {
     lines.forEach((line, index) => {
@@ -78,7 +92,7 @@ function check(file: ChangedFile): RuleHit[] {
 function wantsContent(file: ChangedFile): boolean {
   const family = familyOf(file);
   if (!family || file.content !== undefined || isTestPath(file.path) || isScriptPath(file.path)) return false;
-  if (!addsMention(file, MAY_BUILD[family])) return false;
+  if (!mayBuild(file, family)) return false;
   return file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && /^\s/.test(l.text) && CLIENTS[family].some((re) => re.test(l.text))));
 }
 

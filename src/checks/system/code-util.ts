@@ -1,8 +1,8 @@
 /**
- * Helpers shared by the system rules over application code: which family a file belongs to, the views
- * a rule reads (each hunk's head side, or the whole head file when its content was fetched), the
- * base side of a hunk for removed code, and where a line runs: a request handler or not (the
- * detector of ../handlers.ts, with the system rules' policy).
+ * Helpers shared by the system rules over application code: which family a file belongs to, the words
+ * a rule needs before it reads a file line by line, the views it reads (each hunk's head side, or the
+ * whole head file when its content was fetched), the base side of a hunk for removed code, and where
+ * a line runs: a request handler or not (the detector of ../handlers.ts, with the system rules' policy).
  */
 import type { ChangedFile, Hunk } from '../../changeset/types.js';
 import {
@@ -15,9 +15,10 @@ import {
   type RequestPath,
 } from '../handlers.js';
 import type { HeadLine } from '../lines.js';
+import { addsMention } from '../text.js';
 
 export { headViews } from '../lines.js';
-import { memoByPath } from '../../path-memo.js';
+import { memoByObject, memoByPath } from '../../path-memo.js';
 
 export type Family = 'python' | 'script' | 'go';
 
@@ -53,6 +54,90 @@ const SCRIPT_PATH = /(?:^|\/)(?:scripts?|bin|tools|migrations|alembic|notebooks|
 export const isTestPath: (path: string) => boolean = memoByPath((path) => TEST_PATH.test(path));
 
 export const isScriptPath: (path: string) => boolean = memoByPath((path) => SCRIPT_PATH.test(path));
+
+// ---- trigger words: the rules' first test of a file, one test for all of them -----------------------
+
+/**
+ * Words, per family, that one of the rules below needs on an added line before it can fire (each rule
+ * names its own with `triggers`; `select`, in every family, and `fetch(` stand for PATTERNS). Over a
+ * large change, testing each rule's alternation on every file's text is most of what these rules
+ * cost, and most files hold none of the words: one test for any of them, shared by the rules, costs
+ * about as much as one rule's and spares the others'.
+ */
+const TRIGGER_WORDS = {
+  python: [
+    // blocking-call-in-async-handler
+    'sleep', 'requests.', 'httpx.', 'urlopen', '.connect', 'subprocess.', 'smtplib.', '_one', '_many', 'count_documents', 'aggregate',
+    // client-per-request, redis-client-without-timeout
+    'requests.Session', 'ClientSession', 'boto3.', 'create_engine', 'create_async_engine', 'create_pool', 'MongoClient', 'MotorClient',
+    'Redis', 'from_url', 'OpenAI', 'Anthropic', 'Elasticsearch', 'ConnectionPool',
+    // unbounded-query
+    '.all()', 'read_sql_table', '.find(',
+  ],
+  script: [
+    'Sync', // blocking-call-in-async-handler
+    'Client', 'Pool', 'Redis', 'OpenAI', 'Anthropic', 'Sequelize', 'knex', // client-per-request
+    '.json', '.send', // error-returned-with-200
+    'fetch(', 'axios', // http-call-without-timeout
+    '.find(', '.findMany', '.findAll', // unbounded-query
+  ],
+  go: [
+    '.Open', '.Connect', 'pgxpool.', 'NewClient', // client-per-request
+    'JSON', // error-returned-with-200
+    'http.Get', 'http.Post', 'http.Head', // http-call-without-timeout
+    '.find(', '.Find(', // unbounded-query
+  ],
+} as const;
+
+/**
+ * The triggers that are no plain word: `select` in any case then a space (SQL in a string, any family),
+ * and `fetch(` with any space before the parenthesis (a call, not `fetchOrders`).
+ */
+const PATTERNS: ReadonlyMap<string, string> = new Map([
+  ['select', '[sS][eE][lL][eE][cC][tT]\\s'],
+  ['fetch(', 'fetch\\s*\\('],
+]);
+
+type WordOf<F extends Family> = (typeof TRIGGER_WORDS)[F][number] | 'select';
+
+const asPattern = (word: string): string => PATTERNS.get(word) ?? word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+const wordsPattern = (words: readonly string[]): RegExp => new RegExp(words.map(asPattern).join('|'));
+
+/** Any trigger of the family. */
+const ANY_TRIGGER: Record<Family, RegExp> = {
+  python: wordsPattern([...TRIGGER_WORDS.python, 'select']),
+  script: wordsPattern([...TRIGGER_WORDS.script, 'select']),
+  go: wordsPattern([...TRIGGER_WORDS.go, 'select']),
+};
+
+declare const triggerBrand: unique symbol;
+
+/** A rule's trigger words as a pattern per family, made by `triggers` so that each holds only words of ANY_TRIGGER. */
+export type Triggers = { readonly [K in Family]?: RegExp } & { readonly [triggerBrand]: true };
+
+/** A rule's trigger words per family it reads, as patterns: of a file for `addsTrigger`, or of one line. */
+export function triggers<F extends Family>(words: { readonly [K in F]: readonly WordOf<K>[] }): Triggers & { readonly [K in F]: RegExp } {
+  const patterns: Partial<Record<Family, RegExp>> = {};
+  for (const family of Object.keys(words) as F[]) patterns[family] = wordsPattern(words[family]);
+  return patterns as Triggers & { readonly [K in F]: RegExp };
+}
+
+/** Whether the file's added text holds any trigger of its family (addsMention's text): false for most files of a large change. */
+const anyTrigger = memoByObject((file: ChangedFile): boolean => {
+  const family = familyOf(file);
+  return family !== undefined && addsMention(file, ANY_TRIGGER[family]);
+});
+
+/**
+ * Whether some added line may hold one of the rule's trigger words for the file's family (none for a
+ * family it does not name): addsMention's contract, behind one test shared by the rules.
+ */
+export function addsTrigger(file: ChangedFile, words: Triggers): boolean {
+  const family = familyOf(file);
+  const pattern = family === undefined ? undefined : words[family];
+  return pattern !== undefined && anyTrigger(file) && addsMention(file, pattern);
+}
 
 /** A base-side line of a hunk (removed or context): what the file looked like before the change. */
 export interface BaseLine {

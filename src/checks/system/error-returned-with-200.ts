@@ -3,8 +3,8 @@ import type { Rule, RuleHit } from '../types.js';
 import { balancedText, commentLine, type HeadLine } from '../lines.js';
 import { code } from '../../render/escape.js';
 import { enclosingDef } from '../handlers.js';
-import { describeHandler, headViews, isTestPath, pythonHandler, serverFamilyOf, type Family } from './code-util.js';
-import { addsMention } from '../text.js';
+import { addsTrigger, describeHandler, headViews, isTestPath, pythonHandler, serverFamilyOf, triggers, type Family } from './code-util.js';
+import { addsMention, mentions } from '../text.js';
 
 /** A payload that says "failed": an `error` key with a value, `status: "error"`, `success`/`ok` false. */
 const ERROR_PAYLOAD =
@@ -19,10 +19,17 @@ const GIN_OK = /\b\w+\.(?:JSON|IndentedJSON)\s*\(\s*(?:http\.StatusOK|200)\s*,/;
 
 /** What the patterns above need on an added line, per family: a cheap first test (a regex that starts with a plain word). */
 const PY_MAY_ANSWER = /return\s+(?:\{|(?:flask\.)?jsonify\s*\(|(?:JsonResponse|JSONResponse|ORJSONResponse)\s*\()/;
+const MAY_ANSWER = triggers({ script: ['.json', '.send'], go: ['JSON'] });
+
+/**
+ * What ERROR_PAYLOAD needs in the body: `error`, `fail` or `false`/`False`. The body starts on an
+ * added line but may run on into context lines, so the file's whole text is tested.
+ */
+const MAY_FAIL = /error|fail|[Ff]alse/;
 
 function mayAnswer(file: ChangedFile, family: Family): boolean {
-  if (family === 'python') return addsMention(file, PY_MAY_ANSWER);
-  return addsMention(file, family === 'go' ? /JSON/ : /\.json|\.send/);
+  const answers = family === 'python' ? addsMention(file, PY_MAY_ANSWER) : addsTrigger(file, MAY_ANSWER);
+  return answers && mentions(file, MAY_FAIL);
 }
 
 function pythonHit(lines: readonly HeadLine[], index: number, path: string): RuleHit | undefined {
@@ -119,7 +126,7 @@ function check(file: ChangedFile): RuleHit[] {
 
 /** A Python error return whose handler decorator may sit above the hunk. */
 function wantsContent(file: ChangedFile): boolean {
-  if (file.language !== 'python' || file.content !== undefined || isTestPath(file.path) || !addsMention(file, PY_MAY_ANSWER)) return false;
+  if (file.language !== 'python' || file.content !== undefined || isTestPath(file.path) || !mayAnswer(file, 'python')) return false;
   return file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && PY_RETURN.test(l.text) && ERROR_PAYLOAD.test(l.text)));
 }
 

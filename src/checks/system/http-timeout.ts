@@ -1,7 +1,7 @@
 import type { ChangedFile } from '../../changeset/types.js';
 import type { Rule, RuleHit } from '../types.js';
 import { callArgs, callText, commentLine, headLines, type HeadLine } from '../lines.js';
-import { serverFamilyOf, type Family } from './code-util.js';
+import { addsTrigger, serverFamilyOf, triggers, type Family } from './code-util.js';
 import { addsMention } from '../text.js';
 
 interface CallPattern {
@@ -66,12 +66,12 @@ const PATTERNS: Record<Family, CallPattern[]> = {
 };
 
 
-/** Words every call pattern above needs on an added line: a cheap first test. */
-const MAY_CALL: Record<Family, RegExp> = {
-  python: /requests\.|urlopen/,
-  script: /fetch\s*\(|axios/,
-  go: /http\.(?:Get|Post|Head)/,
-};
+/** Words every call pattern above needs on an added line: a cheap first test, of a file and of a line. */
+const MAY_CALL = triggers({
+  python: ['requests.', 'urlopen'],
+  script: ['fetch(', 'axios'],
+  go: ['http.Get', 'http.Post', 'http.Head'],
+});
 
 /** Whether the call is bounded, or cannot be judged from the diff (options passed as a variable or spread). */
 function boundedOrUnknown(call: string, pattern: CallPattern, method: string): boolean {
@@ -103,7 +103,7 @@ function fileSetsAxiosDefault(lines: readonly HeadLine[]): boolean {
 
 function check(file: ChangedFile): RuleHit[] {
   const family = serverFamilyOf(file);
-  if (family === undefined || !addsMention(file, MAY_CALL[family])) return [];
+  if (family === undefined || !addsTrigger(file, MAY_CALL)) return [];
   const mayCall = MAY_CALL[family];
   // The axios default only matters to an added axios call.
   const axiosDefaults = family === 'script' && addsMention(file, /axios/);

@@ -1,7 +1,7 @@
 import type { ChangedFile } from '../../changeset/types.js';
 import type { Rule, RuleHit } from '../types.js';
 import { callText, commentLine, type HeadLine } from '../lines.js';
-import { headViews, isTestPath } from './code-util.js';
+import { addsTrigger, headViews, isTestPath, triggers } from './code-util.js';
 import { addsMention, mentions } from '../text.js';
 
 /**
@@ -11,7 +11,9 @@ import { addsMention, mentions } from '../text.js';
  */
 const CLIENT =
   /(?<![\w.])(?:(?:redis|aioredis)(?:\.(?:asyncio|client|cluster))?\.)?(?:(?:Strict)?Redis(?:Cluster)?|(?:Blocking)?ConnectionPool)(?:\.from_url)?\s*\(|(?<![\w.])(?:redis(?:\.asyncio)?|aioredis)\.from_url\s*\(/g;
-/** Words CLIENT needs on an added line: a cheap first test. */
+/** Words CLIENT needs on an added line: a cheap first test of a file. */
+const MAKE_WORDS = triggers({ python: ['Redis', 'ConnectionPool', 'from_url'] });
+/** The same, closer, of a file that has the words and of each added line. */
 const MAY_MAKE = /Redis\w*\s*\(|ConnectionPool|from_url/;
 /** The file uses redis-py: a bare `Redis(` is then its client, not another library's class. */
 const USES_REDIS_PY = /^\s*(?:import\s+(?:redis|aioredis)\b|from\s+(?:redis|aioredis)(?:\.\w+)*\s+import\b)/m;
@@ -50,7 +52,7 @@ function clientHits(lines: readonly HeadLine[], index: number, usesRedisPy: bool
 }
 
 function check(file: ChangedFile): RuleHit[] {
-  if (file.language !== 'python' || isTestPath(file.path) || !addsMention(file, MAY_MAKE)) return [];
+  if (file.language !== 'python' || isTestPath(file.path) || !addsTrigger(file, MAKE_WORDS) || !addsMention(file, MAY_MAKE)) return [];
   const usesRedisPy = mentions(file, USES_REDIS_PY);
   return headViews(file).flatMap((lines) => lines.flatMap((_, index) => clientHits(lines, index, usesRedisPy)));
 }

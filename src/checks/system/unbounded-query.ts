@@ -2,7 +2,7 @@ import type { ChangedFile } from '../../changeset/types.js';
 import type { Rule, RuleHit } from '../types.js';
 import { callText, commentLine, type HeadLine } from '../lines.js';
 import { code } from '../../render/escape.js';
-import { describeHandler, familyOf, headViews, isScriptPath, isTestPath, requestPath, type Family, type RequestPath } from './code-util.js';
+import { addsTrigger, describeHandler, familyOf, headViews, isScriptPath, isTestPath, requestPath, triggers, type Family, type RequestPath } from './code-util.js';
 import { addsMention } from '../text.js';
 
 interface Unbounded {
@@ -22,6 +22,17 @@ const MAY_QUERY_WORDS = /\.all\(\)|read_sql_table|\.find\(\s*[{)]|\.find(?:Many|
 function mayQuery(file: ChangedFile): boolean {
   return addsMention(file, MAY_QUERY_WORDS);
 }
+
+/**
+ * The words each family's branches of unboundedAt need, `select` followed by a space as sqlAt reads it
+ * (not `onSelect=`): a first test of a file, before MAY_QUERY_WORDS.
+ */
+const QUERY_WORDS = triggers({
+  python: ['.all()', 'read_sql_table', '.find(', 'select'],
+  script: ['.find(', '.findMany', '.findAll', 'select'],
+  go: ['.find(', '.Find(', 'select'],
+});
+
 /** `find()`, `find({})`, `find({}, {projection})`: every document. */
 const FIND_ALL = /\.find\(\s*(?:\{\s*\}\s*(?:,\s*\{[^{}]*\})?)?\s*\)/;
 
@@ -108,7 +119,7 @@ function short(text: string): string {
 
 function check(file: ChangedFile): RuleHit[] {
   const family = familyOf(file);
-  if (!family || isTestPath(file.path) || isScriptPath(file.path) || !mayQuery(file)) return [];
+  if (!family || isTestPath(file.path) || isScriptPath(file.path) || !addsTrigger(file, QUERY_WORDS) || !mayQuery(file)) return [];
   const hits: RuleHit[] = [];
   for (const lines of headViews(file)) {
     lines.forEach((line, index) => {
