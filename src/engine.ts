@@ -68,9 +68,45 @@ export interface ReviewSettings {
   precomputed?: Precomputed;
 }
 
-/** Routing and the files to read whole, worked out once before the I/O that reads them. */
-export function planReview(changeSet: ChangeSet, agents: readonly Agent[]): { routing: Routing; wanted: string[] } {
-  const routing = route(ignoreReformatting(changeSet), agents);
+/** A routing made ahead (checkEarly) for the agents it expected, on the change as the review sees it. */
+export interface Forecast {
+  change: ChangeSet;
+  agents: readonly Agent[];
+  routing: Routing;
+}
+
+/** Everything of an agent that route() reads: two agents alike in this route every change alike. */
+function routingKey(agent: Agent): string {
+  const { paths, exclude, imports, content } = agent.review;
+  return JSON.stringify([agent.name, paths, exclude, imports, content, agent.triggers]);
+}
+
+/**
+ * The forecast's routing, pointed at these agents, when it is the routing route() would make: the
+ * same files (the very objects) and PR text, and agents that route alike in the same order (the
+ * configuration may have changed their rules: routing does not read them). Otherwise undefined.
+ */
+function adopt(forecast: Forecast | undefined, change: ChangeSet, agents: readonly Agent[]): Routing | undefined {
+  if (!forecast) return undefined;
+  const before = forecast.change;
+  const sameChange =
+    before.pr.title === change.pr.title &&
+    before.pr.body === change.pr.body &&
+    before.files.length === change.files.length &&
+    before.files.every((file, i) => file === change.files[i]);
+  const expected = forecast.agents;
+  if (!sameChange || expected.length !== agents.length || agents.some((agent, i) => !expected[i] || routingKey(agent) !== routingKey(expected[i]))) return undefined;
+  const byName = new Map(agents.map((agent) => [agent.name, agent]));
+  return { ...forecast.routing, assignments: forecast.routing.assignments.map((a) => ({ ...a, agent: byName.get(a.agent.name) ?? a.agent })) };
+}
+
+/**
+ * Routing and the files to read whole, worked out once before the I/O that reads them. A routing
+ * made ahead for agents that route alike (checkEarly's forecast) is taken instead of routing again.
+ */
+export function planReview(changeSet: ChangeSet, agents: readonly Agent[], forecast?: Forecast): { routing: Routing; wanted: string[] } {
+  const change = ignoreReformatting(changeSet);
+  const routing = adopt(forecast, change, agents) ?? route(change, agents);
   return { routing, wanted: contentWanted(routing) };
 }
 
@@ -137,27 +173,62 @@ async function workOutAll(
   }
 }
 
-/** Work ahead that runs beside I/O: `stop` ends it at its next pause, `finished` lets it run to the end; both give what it worked out, `peek` what it has so far. */
+/**
+ * Work ahead that runs beside I/O: `stop` ends it at its next pause, `finished` lets it run to the
+ * end; both give what it worked out, `peek` what it has so far. `forecast` is the routing it made
+ * for the agents it was told to expect, once made.
+ */
 export interface EarlyChecks {
   stop(): Promise<Worked>;
   finished(): Promise<Worked>;
   peek(): Precomputed;
+  forecast(): Forecast | undefined;
+}
+
+/** Each routed file with the rules its agents run that judge a file alone, but for the files `skip` says. */
+function aloneJobs(routing: Routing, skip: (file: ChangedFile) => boolean): (readonly [ChangedFile, readonly Rule[]])[] {
+  const jobs: (readonly [ChangedFile, readonly Rule[]])[] = [];
+  for (const { agent, files } of routing.assignments) {
+    const rules = Object.keys(agent.review.rules).flatMap((id) => {
+      const rule = RULES.get(id);
+      return rule && !rule.readsWholeChange ? [rule] : [];
+    });
+    if (rules.length === 0) continue;
+    for (const file of files) if (!skip(file)) jobs.push([file, rules]);
+  }
+  return jobs;
 }
 
 /**
- * Starts working out every built-in rule that judges a file alone (no `readsWholeChange`) on every
- * source file of the change, before the configuration and agents are read: the reads that follow
- * (the configuration, the agents, and the previous review if it is still on its way) leave the
- * process waiting, and this fills the wait. Nothing here depends on them: a rule's hits on a file are the same whichever agent runs it, a
+ * Starts working out the built-in rules that judge a file alone (no `readsWholeChange`) before the
+ * configuration and agents are read: the reads that follow (the configuration, the agents, and the
+ * previous review if it is still on its way) leave the process waiting, and this fills the wait.
+ *
+ * Given the agents the review will most likely have (`expected`: the bundled ones, which a repository
+ * rarely changes), it routes the change for them first and works out only what that routing asks,
+ * each routed file with its agents' rules, and planReview takes the routing if the agents turn out
+ * to route alike. Without them (or should they fail to load), every such rule on every source file.
+ *
+ * Nothing here depends on the reads: a rule's hits on a file are the same whichever agent runs it, a
  * rule turned off is simply never asked for its hits, and hits worked out on hunks that the review
  * later sees otherwise (reformatting set aside, the whole file read) stand for nothing (workedOut).
  * It yields to the event loop every few milliseconds, so a read's answer waits at most that long.
  */
-export function checkEarly(changeSet: ChangeSet): EarlyChecks {
+export function checkEarly(changeSet: ChangeSet, expected?: Promise<readonly Agent[]>): EarlyChecks {
   const hits: Worked = new Map();
   let stopped = false;
+  let forecast: Forecast | undefined;
+  // Caught at once: a failure to load them only means working without a forecast, never an unhandled rejection.
+  const expecting = expected?.catch(() => undefined);
   const work = async (): Promise<void> => {
     await yieldToLoop(); // the caller's next read goes out first
+    const agents = await expecting;
+    if (agents && agents.length > 0 && !stopped) {
+      const change = ignoreReformatting(changeSet);
+      forecast = { change, agents, routing: route(change, agents) };
+      await workOutAll(hits, aloneJobs(forecast.routing, (file) => file.content !== undefined), change, () => stopped);
+      return;
+    }
     const sources = changeSet.files.filter((file) => kindOf(file.path) === 'source' && file.content === undefined);
     await workOutAll(hits, sources.map((file) => [file, ALONE] as const), changeSet, () => stopped);
   };
@@ -174,6 +245,7 @@ export function checkEarly(changeSet: ChangeSet): EarlyChecks {
       return hits;
     },
     peek: () => hits,
+    forecast: () => forecast,
   };
 }
 
@@ -186,16 +258,7 @@ export function checkEarly(changeSet: ChangeSet): EarlyChecks {
  */
 export async function checkAhead(change: ChangeSet, routing: Routing, reading: ReadonlySet<string>, into: Worked = new Map()): Promise<Precomputed> {
   // The routing's files are the change with reformatting set aside (planReview): the hunks the review sees.
-  const jobs: (readonly [ChangedFile, readonly Rule[]])[] = [];
-  for (const { agent, files } of routing.assignments) {
-    const rules = Object.keys(agent.review.rules).flatMap((id) => {
-      const rule = RULES.get(id);
-      return rule && !rule.readsWholeChange ? [rule] : [];
-    });
-    if (rules.length === 0) continue;
-    for (const file of files) if (!reading.has(file.path) && file.content === undefined) jobs.push([file, rules]);
-  }
-  await workOutAll(into, jobs, change);
+  await workOutAll(into, aloneJobs(routing, (file) => reading.has(file.path) || file.content !== undefined), change);
   return into;
 }
 

@@ -11,6 +11,7 @@ import { llmFiles, reconcile } from './incremental.js';
 import { llmSettings } from './llm/types.js';
 import { reviewChange } from './pipeline.js';
 import { checkEarly } from './engine.js';
+import { assembleCatalog } from './catalog.js';
 import { renderMarkdown } from './render/markdown.js';
 import { sarifOptions, toSarif } from './report/sarif.js';
 import type { Report } from './report/types.js';
@@ -75,8 +76,9 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       event.pr,
     );
     const llm = settings.llm.apiKey ? llmSettings(settings.llm, env) : undefined;
-    // The rules start on the change now, and work while the configuration and agents (and the previous review, if still on its way) are read.
-    const early = checkEarly(listed.changeSet);
+    // The rules start on the change now, and work while the configuration and agents (and the previous review, if still on its way) are read:
+    // routed for the bundled agents, which the repository's configuration and own agents seldom change.
+    const early = checkEarly(listed.changeSet, settings.builtinAgents ? assembleCatalog([], true).then((c) => c.agents) : undefined);
     const { previous, sticky, scope } = await previousRead.catch(async (error: unknown) => {
       await early.stop();
       throw error;

@@ -72,7 +72,7 @@ export async function reviewChange(changeSet: ChangeSet, reader: RepositoryReade
 
   const agents = applyToAgents(catalog.agents, config);
   const change = applyIgnore(changeSet, config, options.configPath);
-  const { routing, wanted } = planReview(change, agents);
+  const { routing, wanted } = planReview(change, agents, options.early?.forecast());
   let contents = new Map<string, string>();
   let precomputed: Precomputed | undefined = worked;
   if (wanted.length > 0) {

@@ -9,6 +9,8 @@ import { reviewChange, type RepositoryReader } from '../../src/pipeline.js';
 import { changeSetOf as fixtureChange, loadFixtures } from '../../eval/harness.js';
 import { generatePullRequest } from '../../bench/large-pr.js';
 import { changeSetOf, src } from '../changeset/git-diff.js';
+import { route } from '../../src/router/route.js';
+import { ignoreReformatting } from '../../src/changeset/formatting.js';
 
 const { agents } = await assembleCatalog([], true);
 
@@ -166,6 +168,60 @@ describe('reviewChange with head files to read', () => {
 });
 
 describe('checkEarly: per-file rules worked out before the configuration and agents are read', () => {
+  it('given the agents to expect, works out only what their routing asks, and planReview takes that routing when the agents route alike', async () => {
+    for (const fixture of loadFixtures()) {
+      const change = fixtureChange(fixture);
+      const early = checkEarly(change, Promise.resolve(agents));
+      const worked = await early.finished();
+      const forecast = early.forecast();
+      const routed = route(ignoreReformatting(change), agents);
+      expect(forecast?.routing, fixture.slug).toEqual(routed);
+      // Each worked-out file is routed, with only the rules its agents run.
+      for (const [path, record] of worked) {
+        const runs = new Set(routed.assignments.filter((a) => a.files.some((f) => f.path === path)).flatMap((a) => Object.keys(a.agent.review.rules)));
+        expect([...record.rules.keys()].filter((id) => !runs.has(id)), `${fixture.slug} ${path}`).toEqual([]);
+      }
+      // The configuration turned every rule off: the agents still route alike, and the routing made ahead is taken, pointed at them.
+      const off = agents.map((a) => ({ ...a, review: { ...a.review, rules: {} } }));
+      const plan = planReview(change, off, forecast);
+      expect(plan.routing.assignments.map((a) => a.reasons)).toEqual(forecast?.routing.assignments.map((a) => a.reasons));
+      plan.routing.assignments.forEach((a, i) => {
+        expect(a.reasons).toBe(forecast?.routing.assignments[i]?.reasons);
+        expect(off).toContain(a.agent);
+      });
+      const { routing, wanted } = planReview(change, agents, forecast);
+      expect(review(change, agents, [], { routing, precomputed: worked }), fixture.slug).toEqual(review(change, agents));
+      expect(wanted).toEqual(planReview(change, agents).wanted);
+    }
+  });
+
+  it('planReview routes again when the agents or the change differ from what the forecast expected', async () => {
+    const change = fixtureChange(loadFixtures()[0] as (ReturnType<typeof loadFixtures>)[number]);
+    const early = checkEarly(change, Promise.resolve(agents));
+    await early.finished();
+    const forecast = early.forecast();
+    expect(forecast).toBeDefined();
+    const taken = (plan: ReturnType<typeof planReview>): boolean => plan.routing.assignments.some((a, i) => a.reasons === forecast?.routing.assignments[i]?.reasons);
+    expect(taken(planReview(change, agents, forecast))).toBe(true);
+    // A path the configuration maps to an agent.
+    const mapped = agents.map((a, i) => (i === 0 ? { ...a, review: { ...a.review, paths: [...a.review.paths, '**/*.sql'] } } : a));
+    expect(taken(planReview(change, mapped, forecast))).toBe(false);
+    expect(planReview(change, mapped, forecast).routing).toEqual(route(ignoreReformatting(change), mapped));
+    // An agent turned off, and a file the configuration ignores.
+    expect(taken(planReview(change, agents.slice(1), forecast))).toBe(false);
+    const fewer = { ...change, files: change.files.slice(1) };
+    expect(taken(planReview(fewer, agents, forecast))).toBe(false);
+    expect(planReview(fewer, agents, forecast).routing).toEqual(route(ignoreReformatting(fewer), agents));
+  });
+
+  it('without the agents to expect (or when they fail to load), works out every such rule on every source file', async () => {
+    const change = fixtureChange(loadFixtures()[0] as (ReturnType<typeof loadFixtures>)[number]);
+    const all = await checkEarly(change).finished();
+    const failed = checkEarly(change, Promise.reject(new Error('agents folder unreadable')));
+    expect(await failed.finished()).toEqual(all);
+    expect(failed.forecast()).toBeUndefined();
+  });
+
   it('leaves every eval pull request\'s report exactly as the review alone makes it, with and without head files', async () => {
     let used = 0;
     for (const fixture of loadFixtures()) {
