@@ -24945,8 +24945,10 @@ function callArgs(call) {
  * arguments and string constants, version markers in artifact paths, and YAML documents with their lines.
  */
 const TEST_OR_NOTEBOOK = picomatch(['**/test/**', '**/tests/**', '**/__tests__/**', '**/test_*.py', '**/*_test.py', '**/conftest.py', '**/*.ipynb', '**/notebooks/**', '**/notebook/**'], { dot: true });
+/** What every glob of TEST_OR_NOTEBOOK needs in a path: a fast first test before the globs' regexes. */
+const MAY_BE_TEST_OR_NOTEBOOK = /test|notebook|ipynb/;
 /** Tests and notebooks: scratch work, where a fixed `model.pkl` is normal. */
-const isTestOrNotebook = memoByPath((path) => TEST_OR_NOTEBOOK(path));
+const isTestOrNotebook = memoByPath((path) => MAY_BE_TEST_OR_NOTEBOOK.test(path) && TEST_OR_NOTEBOOK(path));
 const SERVING_FILE = /(?:^|\/)(?:predict|predictor|serve|serving|inference|infer|handler)[\w-]*\.py$/;
 const SERVING_DIR = /(?:^|\/)(?:serving|serve|inference|api|predictor|server|endpoints?|online)\//;
 const TRAINING_FILE = /(?:^|\/)(?:train|training|trainer|fit)[\w-]*\.py$/;
@@ -25150,7 +25152,7 @@ function objectsIn(value, out = []) {
 const MODEL_SERVER_IMAGE = /tritonserver|torchserve|tensorflow\/serving|tfserving|kserve|seldon|mlserver|bentoml|vllm|text-generation-inference|\btgi\b|ray-ml|(?:^|[/_-])(?:model|models|serving|inference|predictor)(?:[/_:-]|$)/i;
 
 /** `Field(name="conv_rate", dtype=Float32)`, Tecton's `Field("user_id", String)`, old Feast `Feature(name=..., dtype=ValueType.X)`. */
-const FIELD = /\b(?:Field|Feature)\s*\(\s*(?:name\s*=\s*)?["']([\w.-]+)["']\s*(?:,\s*([\w.[\]]+)\s*[,)])?/;
+const FIELD$1 = /\b(?:Field|Feature)\s*\(\s*(?:name\s*=\s*)?["']([\w.-]+)["']\s*(?:,\s*([\w.[\]]+)\s*[,)])?/;
 const DTYPE = /\bdtype\s*=\s*([\w.[\]]+)/;
 /** A projection of a feature view in a service: `driver_stats_fv[["conv_rate", "acc_rate"]]`. */
 const PROJECTION = /(\w+)\s*\[\s*\[([^\]]*)\]\s*\]/;
@@ -25176,7 +25178,7 @@ function fieldsIn(hunk, kind) {
                     break;
             }
         }
-        const m = FIELD.exec(text.replace(/\(\s+/g, '('));
+        const m = FIELD$1.exec(text.replace(/\(\s+/g, '('));
         if (m?.[1])
             out.push({ name: m[1], dtype: DTYPE.exec(text)?.[1] ?? m[2] ?? '', index: i });
     }
@@ -25440,7 +25442,8 @@ function handlerCalling$1(lines, name, self, filePath, policy) {
     const call = new RegExp(`(?<![\\w.])${policy.selfCalls ? '(?:self\\.)?' : ''}${name}\\s*\\(`);
     for (let i = 0; i < lines.length; i++) {
         const text = lines[i]?.text ?? '';
-        if (i === self || !call.test(text) || (policy.skipDefLines && PY_DEF.test(text)))
+        // The name first: the call pattern, led by a lookbehind, is tried at every position of the line.
+        if (i === self || !text.includes(name) || !call.test(text) || (policy.skipDefLines && PY_DEF.test(text)))
             continue;
         const callerDef = enclosingDef(lines, i);
         const caller = callerDef === undefined ? undefined : pythonHandler$2(lines, callerDef, filePath, policy);
@@ -25555,7 +25558,7 @@ const pos = (object, dest, keyword) => (args) => ({
     object: args[object] ?? '',
     dest: argument(args, keyword, dest),
 });
-const PATTERNS$1 = [
+const PATTERNS$2 = [
     { re: /(?<![\w.])(?:joblib|pickle|cloudpickle|dill)\.dump\s*\(/, via: 'save', parts: pos(0, 1, 'filename') },
     { re: /(?<![\w.])torch\.(?:jit\.)?save\s*\(/, via: 'save', parts: pos(0, 1, 'f') },
     { re: /(?<![\w.])mlflow\.\w+\.save_model\s*\(/, via: 'save', parts: pos(0, 1, 'path') },
@@ -25619,7 +25622,7 @@ function findWrites(file) {
         lines.forEach((l, index) => {
             if (!l.added || commentLine$1(l.text, true))
                 return;
-            for (const pattern of PATTERNS$1) {
+            for (const pattern of PATTERNS$2) {
                 const m = pattern.re.exec(l.text);
                 if (!m)
                     continue;
@@ -25777,10 +25780,12 @@ function writeHits$1(file, changeSet) {
 }
 /** An added write or load whose scope (a gate above it, the serving path) is usually outside the hunk. */
 const WANTS_CONTENT = /\.(?:dump|save\w*|upload_file|put_object|copy\w*|replace|move)\s*\(|model\w*\s*=.*load/i;
+/** What MODEL_ASSIGN needs on its line: a name ending in `model…` (maybe indexed) assigned with `=`. */
+const MAY_ASSIGN_MODEL = /model\w*(?:\[[^\]]+\])?\s*=(?!=)/i;
 /** Hot-swap handlers: an endpoint or reload job that assigns the serving model from a freshly loaded artifact. */
 function swapHits(file) {
-    // MODEL_ASSIGN needs `model` on the added line.
-    if (!addsMention(file, /model/i))
+    // MODEL_ASSIGN needs `model…=` on the added line.
+    if (!addsMention(file, MAY_ASSIGN_MODEL))
         return [];
     const lines = visibleLines(file);
     const hits = [];
@@ -25878,8 +25883,8 @@ function gated(lines, index) {
 function check$o(file) {
     if (file.language !== 'python' || isTestOrNotebook(file.path))
         return [];
-    // A finding needs an added registration or promotion.
-    if (!addsMention(file, REGISTER) && !addsMention(file, PROMOTE))
+    // A finding needs an added registration or promotion; each call REGISTER or PROMOTE names has `_model` in it, a fast first test.
+    if (!addsMention(file, /_model/) || (!addsMention(file, REGISTER) && !addsMention(file, PROMOTE)))
         return [];
     const lines = visibleLines(file);
     const codeLines = lines.filter((l) => !commentLine$1(l.text, true));
@@ -26149,6 +26154,9 @@ function torchserveGaps(file) {
 }
 /** BentoML services: `@bentoml.service` with neither `traffic={"timeout": ...}` nor `resources=`. */
 function bentoGaps(file) {
+    // A gap needs an added `@bentoml.service` line: one test over the text instead of one per line.
+    if (!addsMention(file, /@bentoml\.service/))
+        return [];
     const lines = visibleLines(file);
     const gaps = [];
     lines.forEach((l, i) => {
@@ -26191,7 +26199,7 @@ const servingWithoutLatencyBudget = {
     severity: 'medium',
     kind: 'question',
     scope: 'new serving configs: YAML manifests, Triton config.pbtxt, TorchServe config.properties, BentoML services',
-    appliesTo: (file) => !isTestOrNotebook(file.path) && (file.language === 'yaml' || file.language === 'python' || /(?:^|\/)config\.(?:pbtxt|properties)$/.test(file.path)),
+    appliesTo: (file) => (file.language === 'yaml' || file.language === 'python' || /(?:^|\/)config\.(?:pbtxt|properties)$/.test(file.path)) && !isTestOrNotebook(file.path),
     check: check$m,
 };
 
@@ -26228,10 +26236,14 @@ function defsOf(lines) {
     let docstring = false;
     for (const l of lines) {
         const text = l.text;
+        // A blank line changes nothing below; skipped, it also spares charCodeAt an out-of-range read.
+        if (text === '')
+            continue;
         const first = text.charCodeAt(0);
         const m = first === 0x64 /* d */ ? TOP_DEF.exec(text) : null;
         if (m?.[1]) {
-            current = { name: m[1], line: l.line, added: l.added, body: [] };
+            // Every field set here: Defs of one shape keep the compiled code that reads them from being thrown away.
+            current = { name: m[1], line: l.line, added: l.added, body: [], featureBody: undefined, counts: undefined };
             defs.push(current);
             continue;
         }
@@ -26295,10 +26307,11 @@ function pythonSource(f) {
 const defsBySide = memoByObject((changeSet) => {
     const bySide = new Map();
     for (const f of changeSet.files) {
-        const side = sideOf(f.path);
-        if (!side || !pythonSource(f))
+        // The language first: most files of a large change are not Python, and need no side worked out.
+        const side = pythonSource(f) ? sideOf(f.path) : undefined;
+        if (!side)
             continue;
-        const defs = bySide.get(side) ?? { all: [], byName: new Map() };
+        const defs = bySide.get(side) ?? { all: [], byName: new Map(), lines: undefined };
         for (const def of fileDefs(f)) {
             const entry = { file: f, def };
             defs.all.push(entry);
@@ -26312,6 +26325,12 @@ const defsBySide = memoByObject((changeSet) => {
     }
     return bySide;
 });
+/** How many of `def`'s body lines some function of `side` has too. */
+function linesFoundIn(side, def) {
+    side.lines ??= new Set(side.all.flatMap((o) => o.def.body));
+    const lines = side.lines;
+    return def.body.filter((line) => lines.has(line)).length;
+}
 /**
  * The first function of another side that `def` duplicates: same-name candidates first (cheap), then,
  * for bodies that look like feature code, every other function as a near-copy.
@@ -26330,8 +26349,11 @@ function twinOf(def, others, usable) {
     const n = def.body.length;
     if (!featureBody(def) || n < 3)
         return undefined;
-    for (const { all } of others) {
-        for (const o of all) {
+    for (const side of others) {
+        // A near-copy has at least 3/4 of this body's lines: a side with fewer of them in all its functions has none.
+        if (linesFoundIn(side, def) < 0.75 * n)
+            continue;
+        for (const o of side.all) {
             const m = o.def.body.length;
             if (m < 3 || Math.min(n, m) < 0.75 * Math.max(n, m) || !usable(o))
                 continue;
@@ -26628,9 +26650,17 @@ const PY_LOADS = [
 ];
 /** What every pattern of PY_LOADS needs on its line: a cheap first test over a file's text. */
 const MAY_LOAD_PY = /\.load\s*\(|from_pretrained|load_model|InferenceSession|pipeline\s*\(/;
+/**
+ * Whether some line of the file may load a model (MAY_LOAD_PY over its whole text): false means no
+ * added line may either. Asked of every Python file by more than one rule, so worked out once per file.
+ */
+const mayLoadModel = memoByObject((file) => mentions(file, MAY_LOAD_PY));
 const PY_ASYNC_DEF = /^\s*async\s+def\s/;
-/** A route decorator on some line of a text (line by line, as routeOf reads one): a cheap first test. */
-const MAY_ROUTE_PY = /^\s*@[\w.]*\.(get|post|put|patch|delete|route|api_route|websocket|api)\s*\(/im;
+/**
+ * A route decorator on some line of a text (line by line, as routeOf reads one): a cheap first test.
+ * It starts at the `@`, not at the line start: V8 then looks for the rare `@` alone, which is fast.
+ */
+const MAY_ROUTE_PY = /@[\w.]*\.(?:get|post|put|patch|delete|route|api_route|websocket|api)\s*\(/i;
 /** Files of a dedicated batch or training job, not of an online service. */
 const BATCH_PATH = /(?:^|\/)(?:batch|batches|jobs?|pipelines?|dags|airflow|training|train|notebooks?|scripts)\//i;
 /** The route a decorator line names (`{ route: 'POST /predict', path: '/predict' }`), or undefined when it is no route decorator. */
@@ -26975,8 +27005,14 @@ function jobsIn(lines) {
 /** A job is a bulk read in a function, or a batch-named function handed to a scheduler (`.add_job(`, `.do(`). */
 const MAY_SCHEDULE = /\.(?:add_job|do)\s*\(/;
 const SCHEDULING = /\.add_job\s*\(|\bschedule\.every\b|\btarget\s*=|\.add_task\s*\(|scheduled_job|repeat_every/;
+/**
+ * What BULK_READ and MAY_SCHEDULE need, as one cheaper first test: each of their calls has `.read_`
+ * (`pd.read_csv`, `pq.read_table`), `spark.`, `.to_dataframe`, `.fetchall`, `.get_historical_features`,
+ * `.add_job` or `.do(`.
+ */
+const MAY_READ_OR_SCHEDULE = /\.(?:read_|to_dataframe|fetchall|get_historical_features|add_job|do\s*\()|spark\./;
 function mayScoreInBulk(file) {
-    return mentions(file, BULK_READ) || mentions(file, MAY_SCHEDULE);
+    return mentions(file, MAY_READ_OR_SCHEDULE) && (mentions(file, BULK_READ) || mentions(file, MAY_SCHEDULE));
 }
 /** A file of the online service: under a serving path or one that serves requests, and not a batch job's script. */
 function onlineService(file, lines) {
@@ -27097,8 +27133,8 @@ const blockingInferenceInAsyncHandler = {
     scope: 'Python files',
     appliesTo: (file) => file.language === 'python',
     wantsContent: wantsContent$8,
-    // A finding needs an `async def` handler in view.
-    check: (file) => (mentions(file, /^\s*async\s+def\s/m) ? views(file).flatMap(hitsIn$2) : []),
+    // A finding needs an `async def` handler in view (PY_ASYNC_DEF on a line; unanchored, the test over the text runs fast).
+    check: (file) => (mentions(file, /async\s+def\s/) ? views(file).flatMap(hitsIn$2) : []),
 };
 
 const READY_PATH = /(?:^|\/)(?:ready|readyz|readiness)\/?$/i;
@@ -27164,7 +27200,7 @@ function healthEndpoints(lines) {
 }
 function check$j(file) {
     // Nothing to say without a model load in view.
-    if (!mentions(file, MAY_LOAD_PY))
+    if (!mayLoadModel(file))
         return [];
     const all = views(file);
     const loads = all.flatMap(deferredLoads);
@@ -27227,6 +27263,14 @@ function jsRequestPath(lines, index) {
 }
 /** What every pattern of JS_LOADS needs on its line: a cheap first test. */
 const MAY_LOAD_JS = /load(?:LayersModel|GraphModel|SavedModel)|InferenceSession|from_pretrained|pipeline\s*\(/;
+/** A cheaper one before it: each JS_LOADS pattern names a `Model` (`loadLayersModel`, `AutoModel`), `InferenceSession` or `pipeline`. */
+const MAY_LOAD_JS_WORD = /Model|InferenceSession|pipeline/;
+/** Whether some added line may load a model: the test over the whole text, shared with other rules, first in Python. */
+function mayAddLoad(file, python) {
+    if (python)
+        return mayLoadModel(file) && addsMention(file, MAY_LOAD_PY);
+    return addsMention(file, MAY_LOAD_JS_WORD) && addsMention(file, MAY_LOAD_JS);
+}
 /** The first model-load call on a line, by its pattern list. */
 function loadOn(text, python) {
     return (python ? PY_LOADS : JS_LOADS).map((re) => re.exec(text)).find((m) => m !== null) ?? undefined;
@@ -27240,7 +27284,7 @@ function wantsContent$6(file) {
     if (file.status === 'added')
         return false;
     const python = file.language === 'python';
-    if (!addsMention(file, python ? MAY_LOAD_PY : MAY_LOAD_JS))
+    if (!mayAddLoad(file, python))
         return false;
     return file.hunks.some((hunk) => {
         const lines = headLines(hunk);
@@ -27255,7 +27299,7 @@ function wantsContent$6(file) {
 }
 function check$i(file) {
     const python = file.language === 'python';
-    if (!addsMention(file, python ? MAY_LOAD_PY : MAY_LOAD_JS))
+    if (!mayAddLoad(file, python))
         return [];
     const hits = [];
     for (const lines of views(file)) {
@@ -27739,6 +27783,75 @@ const TEST_PATH = /(?:^|\/)(?:tests?|__tests__|__mocks__|spec|specs|e2e|fixtures
 const SCRIPT_PATH = /(?:^|\/)(?:scripts?|bin|tools|migrations|alembic|notebooks|seeds?)\//;
 const isTestPath = memoByPath((path) => TEST_PATH.test(path));
 const isScriptPath = memoByPath((path) => SCRIPT_PATH.test(path));
+// ---- trigger words: the rules' first test of a file, one test for all of them -----------------------
+/**
+ * Words, per family, that one of the rules below needs on an added line before it can fire (each rule
+ * names its own with `triggers`; `select`, in every family, and `fetch(` stand for PATTERNS). Over a
+ * large change, testing each rule's alternation on every file's text is most of what these rules
+ * cost, and most files hold none of the words: one test for any of them, shared by the rules, costs
+ * about as much as one rule's and spares the others'.
+ */
+const TRIGGER_WORDS = {
+    python: [
+        // blocking-call-in-async-handler
+        'sleep', 'requests.', 'httpx.', 'urlopen', '.connect', 'subprocess.', 'smtplib.', '_one', '_many', 'count_documents', 'aggregate',
+        // client-per-request, redis-client-without-timeout
+        'requests.Session', 'ClientSession', 'boto3.', 'create_engine', 'create_async_engine', 'create_pool', 'MongoClient', 'MotorClient',
+        'Redis', 'from_url', 'OpenAI', 'Anthropic', 'Elasticsearch', 'ConnectionPool',
+        // unbounded-query
+        '.all()', 'read_sql_table', '.find(',
+    ],
+    script: [
+        'Sync', // blocking-call-in-async-handler
+        'Client', 'Pool', 'Redis', 'OpenAI', 'Anthropic', 'Sequelize', 'knex', // client-per-request
+        '.json', '.send', // error-returned-with-200
+        'fetch(', 'axios', // http-call-without-timeout
+        '.find(', '.findMany', '.findAll', // unbounded-query
+    ],
+    go: [
+        '.Open', '.Connect', 'pgxpool.', 'NewClient', // client-per-request
+        'JSON', // error-returned-with-200
+        'http.Get', 'http.Post', 'http.Head', // http-call-without-timeout
+        '.find(', '.Find(', // unbounded-query
+    ],
+};
+/**
+ * The triggers that are no plain word: `select` in any case then a space (SQL in a string, any family),
+ * and `fetch(` with any space before the parenthesis (a call, not `fetchOrders`).
+ */
+const PATTERNS$1 = new Map([
+    ['select', '[sS][eE][lL][eE][cC][tT]\\s'],
+    ['fetch(', 'fetch\\s*\\('],
+]);
+const asPattern = (word) => PATTERNS$1.get(word) ?? word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const wordsPattern = (words) => new RegExp(words.map(asPattern).join('|'));
+/** Any trigger of the family. */
+const ANY_TRIGGER = {
+    python: wordsPattern([...TRIGGER_WORDS.python, 'select']),
+    script: wordsPattern([...TRIGGER_WORDS.script, 'select']),
+    go: wordsPattern([...TRIGGER_WORDS.go, 'select']),
+};
+/** A rule's trigger words per family it reads, as patterns: of a file for `addsTrigger`, or of one line. */
+function triggers(words) {
+    const patterns = {};
+    for (const family of Object.keys(words))
+        patterns[family] = wordsPattern(words[family]);
+    return patterns;
+}
+/** Whether the file's added text holds any trigger of its family (addsMention's text): false for most files of a large change. */
+const anyTrigger = memoByObject((file) => {
+    const family = familyOf(file);
+    return family !== undefined && addsMention(file, ANY_TRIGGER[family]);
+});
+/**
+ * Whether some added line may hold one of the rule's trigger words for the file's family (none for a
+ * family it does not name): addsMention's contract, behind one test shared by the rules.
+ */
+function addsTrigger(file, words) {
+    const family = familyOf(file);
+    const pattern = family === undefined ? undefined : words[family];
+    return pattern !== undefined && anyTrigger(file) && addsMention(file, pattern);
+}
 /**
  * The base-side lines of a hunk, each with the nearest head-side line to point a finding at: the first
  * head line after it (the replacement, or what now follows the deleted block), else the last before it.
@@ -27796,10 +27909,14 @@ const PY_BLOCKING = [
 ];
 /** pymongo's collection methods: blocking unless the file uses motor, whose calls are awaited. */
 const PYMONGO_CALL = /\.(?:find_one|insert_one|insert_many|update_one|update_many|delete_one|delete_many|replace_one|count_documents|aggregate)\s*\(/;
-/** Words every pattern above (PYMONGO_CALL's methods included) needs on an added line: a cheap first test. */
-const PY_MAY_BLOCK = /sleep|requests\.|httpx\.|urlopen|\.connect|subprocess\.|smtplib\.|_one|_many|count_documents|aggregate/;
-/** Every call of JS_BLOCKING ends in `Sync`. */
-const JS_MAY_BLOCK = /Sync/;
+/**
+ * Words every pattern above (PYMONGO_CALL's methods included) needs on an added line: a cheap first
+ * test, of a file and of a line. Every call of JS_BLOCKING ends in `Sync`.
+ */
+const MAY_BLOCK = triggers({
+    python: ['sleep', 'requests.', 'httpx.', 'urlopen', '.connect', 'subprocess.', 'smtplib.', '_one', '_many', 'count_documents', 'aggregate'],
+    script: ['Sync'],
+});
 /** The call is handed to a thread: `asyncio.to_thread(requests.get, url)`, `run_in_executor(None, lambda: ...)`. */
 const OFFLOADED = /\b(?:to_thread|run_in_threadpool|run_in_executor|run_sync|sync_to_async)\s*\(/;
 const JS_BLOCKING = [
@@ -27815,10 +27932,10 @@ function check$g(file) {
     const family = familyOf(file);
     if ((family !== 'python' && family !== 'script') || isTestPath(file.path))
         return [];
-    if (!addsMention(file, family === 'python' ? PY_MAY_BLOCK : JS_MAY_BLOCK))
+    if (!addsTrigger(file, MAY_BLOCK))
         return [];
     const hits = [];
-    const mayBlock = family === 'python' ? PY_MAY_BLOCK : JS_MAY_BLOCK;
+    const mayBlock = MAY_BLOCK[family];
     for (const lines of headViews(file)) {
         // Whether the view uses pymongo, read only once a line calls one of its methods.
         let pymongo;
@@ -27869,7 +27986,7 @@ const blockingCallInAsyncHandler = {
     wantsContent: (file) => file.language === 'python' &&
         file.content === undefined &&
         !isTestPath(file.path) &&
-        addsMention(file, PY_MAY_BLOCK) &&
+        addsTrigger(file, MAY_BLOCK) &&
         file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && /^\s/.test(l.text) && PY_BLOCKING.some((b) => b.re.test(l.text)))),
     check: check$g,
 };
@@ -27897,12 +28014,24 @@ const CLIENTS = {
     ],
     go: [/\b(?:sql|sqlx)\.(?:Open|Connect)\s*\(/, /\bpgxpool\.(?:New|Connect|NewWithConfig)\s*\(/, /\bredis\.NewClient\s*\(/, /\bmongo\.Connect\s*\(/, /\bgorm\.Open\s*\(/],
 };
-/** Words every constructor of CLIENTS needs on an added line (`create_` covers engines and pools): a cheap first test, of a file and of a line. */
+/** Words every constructor of CLIENTS needs on an added line: a cheap first test of a file. */
+const BUILD_WORDS = triggers({
+    python: [
+        'requests.Session', 'ClientSession', 'httpx.', 'boto3.', 'create_engine', 'create_async_engine', 'create_pool', '.connect',
+        'MongoClient', 'MotorClient', 'Redis', 'from_url', 'OpenAI', 'Anthropic', 'Elasticsearch',
+    ],
+    script: ['Client', 'Pool', 'Redis', 'OpenAI', 'Anthropic', 'Sequelize', 'knex'],
+    go: ['.Open', '.Connect', 'pgxpool.', 'NewClient'],
+});
+/** The same, closer (a JS client needs `new`), of a file that has the words and of each added line. */
 const MAY_BUILD = {
-    python: /requests\.Session|ClientSession|httpx\.|boto3\.|create_|\.connect|MongoClient|MotorClient|Redis|from_url|OpenAI|Anthropic|Elasticsearch/,
+    python: BUILD_WORDS.python,
     script: /new\s+\w*(?:Client|Pool|Redis|OpenAI|Anthropic|Sequelize)|createPool|knex/,
-    go: /\.Open|\.Connect|pgxpool\.|NewClient/,
+    go: BUILD_WORDS.go,
 };
+function mayBuild(file, family) {
+    return addsTrigger(file, BUILD_WORDS) && addsMention(file, MAY_BUILD[family]);
+}
 const REMEDY = {
     python: 'Build it once at start-up and reuse it: at module level, in a FastAPI `lifespan` that stores it on `app.state`, ' +
         'or behind an `@lru_cache` dependency; close it on shutdown. Handlers then borrow connections from its pool.',
@@ -27912,7 +28041,7 @@ const REMEDY = {
 };
 function check$f(file) {
     const family = familyOf(file);
-    if (!family || isTestPath(file.path) || isScriptPath(file.path) || !addsMention(file, MAY_BUILD[family]))
+    if (!family || isTestPath(file.path) || isScriptPath(file.path) || !mayBuild(file, family))
         return [];
     const hits = [];
     for (const lines of headViews(file)) {
@@ -27945,7 +28074,7 @@ function wantsContent$2(file) {
     const family = familyOf(file);
     if (!family || file.content !== undefined || isTestPath(file.path) || isScriptPath(file.path))
         return false;
-    if (!addsMention(file, MAY_BUILD[family]))
+    if (!mayBuild(file, family))
         return false;
     return file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && /^\s/.test(l.text) && CLIENTS[family].some((re) => re.test(l.text))));
 }
@@ -27973,9 +28102,9 @@ const READS = {
 };
 /** Words every pattern of READS needs: a cheap first test on the added and the removed lines. */
 const MAY_READ = { python: /environ|getenv/, script: /process\.env/, go: /Getenv|LookupEnv/ };
-/** A rename needs a read removed and a read added. */
+/** A rename needs a read removed and a read added (the removed lines first: they are the shorter text). */
 function mayRename(file, family) {
-    return addsMention(file, MAY_READ[family]) && removesMention(file, MAY_READ[family]);
+    return removesMention(file, MAY_READ[family]) && addsMention(file, MAY_READ[family]);
 }
 function readsIn(text, family) {
     const out = [];
@@ -28041,7 +28170,8 @@ function stillRead(name, changeSet, file) {
 }
 function check$e(file, changeSet) {
     const family = familyOf(file);
-    if (!family || isTestPath(file.path) || !mayRename(file, family))
+    // The text tests before the test-path lookup: they reject nearly every file, and cost less.
+    if (!family || !mayRename(file, family) || isTestPath(file.path))
         return [];
     const hits = [];
     for (const hunk of file.hunks) {
@@ -28097,10 +28227,15 @@ const NEXT_JSON = /\b(?:NextResponse|Response)\.json\s*\(\s*\{/;
 const GIN_OK = /\b\w+\.(?:JSON|IndentedJSON)\s*\(\s*(?:http\.StatusOK|200)\s*,/;
 /** What the patterns above need on an added line, per family: a cheap first test (a regex that starts with a plain word). */
 const PY_MAY_ANSWER = /return\s+(?:\{|(?:flask\.)?jsonify\s*\(|(?:JsonResponse|JSONResponse|ORJSONResponse)\s*\()/;
+const MAY_ANSWER = triggers({ script: ['.json', '.send'], go: ['JSON'] });
+/**
+ * What ERROR_PAYLOAD needs in the body: `error`, `fail` or `false`/`False`. The body starts on an
+ * added line but may run on into context lines, so the file's whole text is tested.
+ */
+const MAY_FAIL = /error|fail|[Ff]alse/;
 function mayAnswer(file, family) {
-    if (family === 'python')
-        return addsMention(file, PY_MAY_ANSWER);
-    return addsMention(file, family === 'go' ? /JSON/ : /\.json|\.send/);
+    const answers = family === 'python' ? addsMention(file, PY_MAY_ANSWER) : addsTrigger(file, MAY_ANSWER);
+    return answers && mentions(file, MAY_FAIL);
 }
 function pythonHit(lines, index, path) {
     const text = lines[index]?.text ?? '';
@@ -28206,7 +28341,7 @@ function check$d(file) {
 }
 /** A Python error return whose handler decorator may sit above the hunk. */
 function wantsContent$1(file) {
-    if (file.language !== 'python' || file.content !== undefined || isTestPath(file.path) || !addsMention(file, PY_MAY_ANSWER))
+    if (file.language !== 'python' || file.content !== undefined || isTestPath(file.path) || !mayAnswer(file, 'python'))
         return false;
     return file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && PY_RETURN.test(l.text) && ERROR_PAYLOAD.test(l.text)));
 }
@@ -28266,12 +28401,12 @@ const PATTERNS = {
         },
     ],
 };
-/** Words every call pattern above needs on an added line: a cheap first test. */
-const MAY_CALL = {
-    python: /requests\.|urlopen/,
-    script: /fetch\s*\(|axios/,
-    go: /http\.(?:Get|Post|Head)/,
-};
+/** Words every call pattern above needs on an added line: a cheap first test, of a file and of a line. */
+const MAY_CALL = triggers({
+    python: ['requests.', 'urlopen'],
+    script: ['fetch(', 'axios'],
+    go: ['http.Get', 'http.Post', 'http.Head'],
+});
 /** Whether the call is bounded, or cannot be judged from the diff (options passed as a variable or spread). */
 function boundedOrUnknown(call, pattern, method) {
     if (/\*\*\w+|\.\.\.\w+/.test(call))
@@ -28306,7 +28441,7 @@ function fileSetsAxiosDefault(lines) {
 }
 function check$c(file) {
     const family = serverFamilyOf(file);
-    if (family === undefined || !addsMention(file, MAY_CALL[family]))
+    if (family === undefined || !addsTrigger(file, MAY_CALL))
         return [];
     const mayCall = MAY_CALL[family];
     // The axios default only matters to an added axios call.
@@ -28374,6 +28509,15 @@ const JS_WEB = /^(?:express|koa|fastify|@nestjs\/(?:common|core)|hono|next(?:\/.
 const PY_WEB = /^(?:fastapi|flask|django|starlette|aiohttp\.web|rest_framework)(?:\.|$)/;
 const GO_DB = /^(?:database\/sql|gorm\.io\/.*|github\.com\/jmoiron\/sqlx|github\.com\/jackc\/pgx.*|go\.mongodb\.org\/mongo-driver.*)$/;
 const GO_WEB = /^(?:github\.com\/gin-gonic\/gin|github\.com\/labstack\/echo.*|github\.com\/gofiber\/fiber.*|github\.com\/go-chi\/chi.*)$/;
+/**
+ * How a module of the patterns above starts on an import line, after the quote (or the space, `/`
+ * or `.`) before it: a cheap first test of the added lines, before any is read as an import.
+ */
+const MAY_CROSS = {
+    script: /['"/](?:prisma|db|database|repositor|dal)|['"](?:@prisma\/|typeorm|knex|pg|mysql|mongo|sequelize|drizzle-orm|better-sqlite3|@mikro-orm\/|express|koa|fastify|@nestjs\/|hono|next)/,
+    python: /[\s.](?:repositor|db|database)|\s(?:sqlalchemy|sqlmodel|django|peewee|tortoise|pymongo|motor|psycopg|asyncpg|mongoengine|fastapi|flask|starlette|aiohttp|rest_framework)/,
+    go: /"(?:database\/sql|gorm\.io\/|go\.mongodb\.org\/|github\.com\/(?:jmoiron|jackc|gin-gonic|labstack|gofiber|go-chi)\/)/,
+};
 /** `import x from 'm'`, `} from 'm'` closing a wrapped import, `require('m')`, `export … from 'm'`; type-only imports are skipped. */
 function scriptImport(lines, index) {
     const text = lines[index]?.text ?? '';
@@ -28404,8 +28548,11 @@ function pythonImport(lines, index) {
     return module;
 }
 function layerOf(file, family) {
-    if (isTestPath(file.path))
-        return undefined;
+    const layer = layerByPath(file, family);
+    // Asked of every routed file: the test-path lookup only for the few in a layer.
+    return layer !== undefined && !isTestPath(file.path) ? layer : undefined;
+}
+function layerByPath(file, family) {
     if (DOMAIN_PATH.test(file.path))
         return 'domain';
     if (ENTITIES_PATH.test(file.path) && !/\.entity\.[jt]s$/.test(file.path))
@@ -28444,7 +28591,7 @@ function check$b(file) {
     if (!family)
         return [];
     const layer = layerOf(file, family);
-    if (!layer)
+    if (!layer || !addsMention(file, MAY_CROSS[family]))
         return [];
     const hits = [];
     for (const hunk of file.hunks) {
@@ -28502,7 +28649,9 @@ const layerViolation = {
  * each of them `.from_url(…)`, or the module's own `redis.from_url(…)`.
  */
 const CLIENT = /(?<![\w.])(?:(?:redis|aioredis)(?:\.(?:asyncio|client|cluster))?\.)?(?:(?:Strict)?Redis(?:Cluster)?|(?:Blocking)?ConnectionPool)(?:\.from_url)?\s*\(|(?<![\w.])(?:redis(?:\.asyncio)?|aioredis)\.from_url\s*\(/g;
-/** Words CLIENT needs on an added line: a cheap first test. */
+/** Words CLIENT needs on an added line: a cheap first test of a file. */
+const MAKE_WORDS = triggers({ python: ['Redis', 'ConnectionPool', 'from_url'] });
+/** The same, closer, of a file that has the words and of each added line. */
 const MAY_MAKE = /Redis\w*\s*\(|ConnectionPool|from_url/;
 /** The file uses redis-py: a bare `Redis(` is then its client, not another library's class. */
 const USES_REDIS_PY = /^\s*(?:import\s+(?:redis|aioredis)\b|from\s+(?:redis|aioredis)(?:\.\w+)*\s+import\b)/m;
@@ -28541,7 +28690,7 @@ function clientHits(lines, index, usesRedisPy) {
     return hits;
 }
 function check$a(file) {
-    if (file.language !== 'python' || isTestPath(file.path) || !addsMention(file, MAY_MAKE))
+    if (file.language !== 'python' || isTestPath(file.path) || !addsTrigger(file, MAKE_WORDS) || !addsMention(file, MAY_MAKE))
         return [];
     const usesRedisPy = mentions(file, USES_REDIS_PY);
     return headViews(file).flatMap((lines) => lines.flatMap((_, index) => clientHits(lines, index, usesRedisPy)));
@@ -28566,12 +28715,16 @@ const PROTO_OWNER = /^\s*message\s+(\w+)\s*\{/;
 const PY_FIELD = /^\s+([A-Za-z]\w*)\s*:\s*([^=#]+?)\s*(?:=\s*(.*?))?\s*(?:#.*)?$/;
 const TS_FIELD = /^\s*(?:readonly\s+)?['"]?([\w$-]+)['"]?\??\s*:\s*([^;/]+?)\s*[;,]?\s*(?:\/\/.*)?$/;
 const PROTO_FIELD = /^\s*(?:optional\s+|repeated\s+|required\s+)?([\w.]+)\s+(\w+)\s*=\s*(\d+)\s*(\[[^\]]*\])?\s*;/;
+const FIELD = { pydantic: PY_FIELD, typescript: TS_FIELD, protobuf: PROTO_FIELD };
 const FRONTEND_PATH = /(?:^|\/)(?:frontend|web|webapp|client|ui|mobile)\//;
 /** Props and state of UI components live in types/ too, but they are not a wire contract. */
 const UI_TYPE = /(?:Props|State|Context|Theme|Style)$/;
 function dialectOf(file) {
-    if (isTestPath(file.path))
-        return undefined;
+    const dialect = dialectByPath(file);
+    // Asked of every routed file: the test-path lookup only for the few that hold a contract.
+    return dialect !== undefined && !isTestPath(file.path) ? dialect : undefined;
+}
+function dialectByPath(file) {
     if (file.language === 'protobuf')
         return 'protobuf';
     if (file.language === 'python' && PY_CONTRACT_PATH.test(file.path))
@@ -28679,10 +28832,15 @@ function wireKind(type, dialect) {
         return 'boolean';
     return undefined;
 }
+/** Whether a line the change removed (`del`) or added (`add`) in the hunk looks like a field: the cheap test before its lines are numbered. */
+function showsField(hunk, kind, dialect) {
+    return hunk.lines.some((l) => l.kind === kind && FIELD[dialect].test(l.text));
+}
 function collect(file, dialect) {
     const removed = [];
-    const added = [];
     for (const hunk of file.hunks) {
+        if (!showsField(hunk, 'del', dialect))
+            continue;
         const base = baseLines(hunk);
         const before = asLines(base);
         base.forEach((b, i) => {
@@ -28690,6 +28848,14 @@ function collect(file, dialect) {
             if (f)
                 removed.push(f);
         });
+    }
+    // Added fields only tell what became of removed ones: with none removed there is nothing to judge.
+    const added = [];
+    if (removed.length === 0)
+        return { removed, added };
+    for (const hunk of file.hunks) {
+        if (!showsField(hunk, 'add', dialect))
+            continue;
         const head = headLines(hunk);
         head.forEach((h, i) => {
             const f = h.added ? fieldAt(head, i, hunk, dialect, h.line) : undefined;
@@ -28885,7 +29051,8 @@ function deprecated(route, lines) {
 }
 function check$8(file, changeSet) {
     const family = familyOf(file);
-    if (!family || file.deletions === 0 || isTestPath(file.path) || !removesMention(file, MAY_DECLARE[family]) || !removesMention(file, DECLARES[family]))
+    // The text tests before the test-path lookup: they reject nearly every file, and cost less.
+    if (!family || file.deletions === 0 || !removesMention(file, MAY_DECLARE[family]) || !removesMention(file, DECLARES[family]) || isTestPath(file.path))
         return [];
     const hits = [];
     let added;
@@ -28944,6 +29111,15 @@ const MAY_QUERY_WORDS = /\.all\(\)|read_sql_table|\.find\(\s*[{)]|\.find(?:Many|
 function mayQuery(file) {
     return addsMention(file, MAY_QUERY_WORDS);
 }
+/**
+ * The words each family's branches of unboundedAt need, `select` followed by a space as sqlAt reads it
+ * (not `onSelect=`): a first test of a file, before MAY_QUERY_WORDS.
+ */
+const QUERY_WORDS = triggers({
+    python: ['.all()', 'read_sql_table', '.find(', 'select'],
+    script: ['.find(', '.findMany', '.findAll', 'select'],
+    go: ['.find(', '.Find(', 'select'],
+});
 /** `find()`, `find({})`, `find({}, {projection})`: every document. */
 const FIND_ALL = /\.find\(\s*(?:\{\s*\}\s*(?:,\s*\{[^{}]*\})?)?\s*\)/;
 /** The statement a line belongs to, joined: earlier lines it continues (`(`, `.` chains) and later `.chain()` lines. */
@@ -29036,7 +29212,7 @@ function short(text) {
 }
 function check$7(file) {
     const family = familyOf(file);
-    if (!family || isTestPath(file.path) || isScriptPath(file.path) || !mayQuery(file))
+    if (!family || isTestPath(file.path) || isScriptPath(file.path) || !addsTrigger(file, QUERY_WORDS) || !mayQuery(file))
         return [];
     const hits = [];
     for (const lines of headViews(file)) {
@@ -29102,8 +29278,16 @@ const VENDORS = [
     { vendor: 'Twilio SDK', python: /^twilio\b/, script: /^twilio$/, go: /^github\.com\/twilio\/twilio-go/ },
     { vendor: 'Firebase Admin SDK', python: /^firebase_admin\b/, script: /^firebase-admin(?:\/|$)/, go: /^firebase\.google\.com\/go/ },
 ];
-/** Words every module pattern of VENDORS contains: a cheap first test. */
-const MAY_NAME_VENDOR = /boto|aws-sdk|google|azure|openai|anthropic|stripe|twilio|firebase/;
+/**
+ * How an import of a module of VENDORS starts, per family: after `from`/`import` (Python), right after
+ * the quote that opens it (JS/TS, Go). A cheap first test of the added lines, and a fast one: these
+ * keywords and quotes are far rarer in code than the letters the vendors' names start with.
+ */
+const MAY_IMPORT_VENDOR = {
+    python: /(?:from|import)\s+(?:boto3|botocore|aioboto3|google\.cloud|azure\.|openai|anthropic|stripe|twilio|firebase_admin)/,
+    script: /['"]@?(?:aws-sdk|google-cloud|azure|openai|anthropic-ai|stripe|twilio|firebase-admin)/,
+    go: /"(?:github\.com|cloud\.google\.com|firebase\.google\.com)\//,
+};
 /** Where wrapping a vendor belongs: an adapter/client/gateway/integrations module, or a folder named after the vendor. */
 const ADAPTER = /(?:^|\/)(?:adapters?|clients?|gateways?|integrations?|providers?|infra|infrastructure|vendors?|external|aws|gcp|google|azure|openai|anthropic|llm|stripe|twilio|firebase)\/|(?:^|\/)[^/]*(?:client|adapter|gateway|integration|provider)[^/]*$/i;
 function moduleOf(text, family) {
@@ -29158,7 +29342,8 @@ const spreads = memoByObject((changeSet) => {
     const byVendor = new Map();
     for (const file of changeSet.files) {
         const family = familyOf(file);
-        if (!family || isTestPath(file.path) || isScriptPath(file.path) || ADAPTER.test(file.path) || !addsMention(file, MAY_NAME_VENDOR))
+        // The text test before the path tests: it rejects nearly every file, and costs less.
+        if (!family || !addsMention(file, MAY_IMPORT_VENDOR[family]) || isTestPath(file.path) || isScriptPath(file.path) || ADAPTER.test(file.path))
             continue;
         for (const [vendor, line] of newVendors(file, family)) {
             byVendor.set(vendor, [...(byVendor.get(vendor) ?? []), { path: file.path, line }]);
@@ -29222,9 +29407,10 @@ const SYSTEM_CODE_RULES = [
 ];
 
 /** What kind of infrastructure file a changed file is, and its Dockerfile instructions: shared by the infra rules. */
-const COMPOSE$1 = picomatch(['**/docker-compose*.{yml,yaml}', '**/compose*.{yml,yaml}'], { dot: true });
+const COMPOSE = picomatch(['**/docker-compose*.{yml,yaml}', '**/compose*.{yml,yaml}'], { dot: true });
 function isCompose(path) {
-    return COMPOSE$1(path);
+    // The plain word first: every path the globs match holds it, and most paths of a change do not.
+    return path.includes('compose') && COMPOSE(path);
 }
 function isDockerfile(file) {
     return file.language === 'dockerfile';
@@ -29247,12 +29433,16 @@ const K8S_PATH = /(?:^|\/)(?:k8s|kubernetes|kube|helm|charts?|manifests|deploy|d
 const MANIFEST_LINE = /^(?:apiVersion|kind):\s*\S/;
 /** A YAML file that holds (or templates) Kubernetes objects: by its folder, or by an `apiVersion:`/`kind:` line in the diff. */
 function isK8sYaml(file) {
-    if (file.language !== 'yaml' || isCompose(file.path) || /(?:^|\/)\.github\//.test(file.path))
+    return file.language === 'yaml' && k8sYamlOf(file);
+}
+/** Whether a YAML file holds Kubernetes objects: asked of every YAML file by most infra rules, so judged once per file. */
+const k8sYamlOf = memoByObject((file) => {
+    if (isCompose(file.path) || /(?:^|\/)\.github\//.test(file.path))
         return false;
     if (K8S_PATH.test(file.path))
         return true;
     return file.hunks.some((h) => h.lines.some((l) => MANIFEST_LINE.test(l.text)));
-}
+});
 /** A Helm chart's values file: image tags and resources live there, not in the templates. */
 function isHelmValues(path) {
     return /(?:^|\/)values[\w.-]*\.ya?ml$/i.test(path);
@@ -29471,6 +29661,8 @@ const DEV_COMMANDS = [
     { re: /\bng\s+serve\b|\breact-scripts\s+start\b|\bwebpack(?:-dev-server|\s+serve)\b/, what: 'a front-end development server', instead: 'Build the static assets at image build time and serve them with nginx or a CDN.' },
 ];
 const ENV_NAMES = /^(NODE_ENV|FLASK_ENV|RAILS_ENV|APP_ENV|ASPNETCORE_ENVIRONMENT|FLASK_DEBUG|DJANGO_DEBUG|DEBUG)$/;
+/** What every name of ENV_NAMES holds: a cheap first test of a manifest's text. */
+const MAY_NAME_ENV = /_ENV|DEBUG/;
 /** Whether `NAME=value` switches the app into development or debug mode. */
 function devEnv(name, value) {
     if (!ENV_NAMES.test(name))
@@ -29530,6 +29722,8 @@ function dockerfileHits$1(file) {
     return hits;
 }
 const COMMAND_KEY = /^(?:command|args|entrypoint)$/;
+/** The keys of COMMAND_KEY anywhere in a manifest's text: a cheap first test. */
+const MAY_SET_COMMAND = /command|args|entrypoint/;
 /** The `command:`/`args:` values of each mapping (a container or a compose service), joined: `uvicorn` and `--reload` may be split. */
 function yamlCommandHits(lines, where) {
     const hits = [];
@@ -29648,7 +29842,12 @@ function check$5(file) {
     if (judged === 'python')
         return pythonHits(file);
     const where = judged === 'compose' ? 'a production compose file' : 'a Kubernetes manifest';
-    return segmentsOf(file).flatMap((s) => [...yamlCommandHits(s.lines, where), ...yamlEnvHits(s.lines, where)]);
+    // Most manifests set no command and no mode variable: the file's text says so before any line is read.
+    const mayCommand = mentions(file, MAY_SET_COMMAND);
+    const mayEnv = mentions(file, MAY_NAME_ENV);
+    if (!mayCommand && !mayEnv)
+        return [];
+    return segmentsOf(file).flatMap((s) => [...(mayCommand ? yamlCommandHits(s.lines, where) : []), ...(mayEnv ? yamlEnvHits(s.lines, where) : [])]);
 }
 const devServerInProduction = {
     id: 'dev-server-in-production',
@@ -29743,6 +29942,9 @@ function buildsLocally(lines, index) {
 }
 function yamlHits(file) {
     const hits = [];
+    // Only an added `image:` or `tag:` line is judged: most changed manifests add none.
+    if (!addsMention(file, /image|tag/))
+        return hits;
     const compose = isCompose(file.path);
     for (const segment of segmentsOf(file)) {
         segment.lines.forEach((l, i) => {
@@ -30002,6 +30204,9 @@ function metadataName(lines) {
 const workloadContainers = memoByObject(readWorkloadContainers);
 function readWorkloadContainers(file) {
     const out = [];
+    // Every container sits under a `containers:` line; most manifests (Services, ConfigMaps...) have none to read.
+    if (!mentions(file, /containers:/))
+        return out;
     for (const segment of segmentsOf(file)) {
         for (const doc of documentsOf(segment)) {
             const kind = kindOf(doc);
@@ -30349,13 +30554,14 @@ function tomlRuntime(table, array) {
     return group !== undefined && !DEV_GROUP.test(group);
 }
 
-const COMPOSE = picomatch(['**/docker-compose*.{yml,yaml}', '**/compose*.{yml,yaml}'], { dot: true });
 const ADR_FILES = picomatch(['**/{adr,adrs,decisions,architecture-decisions,decision-records}/**', '**/*{ADR,adr}[-_]*.md', '**/docs/architecture/**'], { dot: true });
+/** A word every ADR_FILES path holds: tested first, it spares the globs the thousands of other paths of a large change. */
+const ADR_PATH_WORD = /adr|ADR|decision|architecture/;
 /** "ADR-12", "ADR 0007", a link into an adr/ or decisions/ folder, "decision record". */
 const ADR_MENTION = /\bADR[-\s#]?\d+\b|\/(?:adr|adrs|decisions)\/|\bdecision record\b/i;
 function manifestOf(path) {
     const name = path.slice(path.lastIndexOf('/') + 1);
-    if (/^requirements.*\.(txt|in)$/.test(name))
+    if (name.startsWith('requirements') && /^requirements.*\.(txt|in)$/.test(name))
         return 'requirements';
     if (name === 'pyproject.toml')
         return 'pyproject';
@@ -30363,7 +30569,7 @@ function manifestOf(path) {
         return 'package.json';
     if (name === 'go.mod')
         return 'go.mod';
-    if (COMPOSE(path))
+    if (isCompose(path))
         return 'compose';
     return undefined;
 }
@@ -30511,8 +30717,9 @@ function removedNames(manifest, text) {
     const name = nameOn(manifest, text);
     return name === undefined ? [] : [name];
 }
-function hasDecisionRecord(changeSet) {
-    return changeSet.files.some((f) => ADR_FILES(f.path) && f.status !== 'removed') || ADR_MENTION.test(`${changeSet.pr.title}\n${changeSet.pr.body}`);
+/** A decision record the change adds or edits. */
+function isDecisionRecord(file) {
+    return ADR_PATH_WORD.test(file.path) && ADR_FILES(file.path) && file.status !== 'removed';
 }
 /** The services a manifest's added lines bring in, once each; a bump or a swap of clients for the same service is not new. */
 function newServices(file) {
@@ -30542,14 +30749,17 @@ function wantsContent(file) {
 const factsOf$1 = memoByObject((changeSet) => {
     const asked = new Set();
     const questions = new Map();
+    let decisionRecord = ADR_MENTION.test(`${changeSet.pr.title}\n${changeSet.pr.body}`);
+    // One pass over the paths, both questions asked of each: on a large change they lie all over the diff's text in memory.
     for (const file of changeSet.files) {
+        decisionRecord ||= isDecisionRecord(file);
         const fresh = newServices(file).filter(({ dependency }) => !asked.has(dependency.service));
         for (const { dependency } of fresh)
             asked.add(dependency.service);
         if (fresh.length > 0)
             questions.set(file, fresh);
     }
-    return { decisionRecord: hasDecisionRecord(changeSet), questions };
+    return { decisionRecord, questions };
 });
 function check$1(file, changeSet) {
     if (!manifestOf(file.path))
@@ -30963,11 +31173,26 @@ function indexAt(starts, offset) {
     return lo;
 }
 /** The secrets on added lines of a hunk's head side (context lines are read too: a Kubernetes `- name:` above a `value:`). */
-function scannedFindings(lines) {
-    const texts = lines.map((l) => l.text);
+function scannedFindings(hunk) {
+    const texts = [];
+    const added = [];
+    for (const l of hunk.lines) {
+        if (l.kind === 'add')
+            added.push(l.text);
+        if (l.kind !== 'del' && l.newLine !== undefined)
+            texts.push(l.text);
+    }
+    // Every pattern's hint matches within the line of its secret, so a hunk whose added lines pass no hint reports nothing.
+    if (!mayHoldSecret(added.join('\n')))
+        return [];
+    // Most of the rest hold no secret either: their lines are numbered only when one is found.
+    const matches = scanSecrets(texts.join('\n'));
+    if (matches.length === 0)
+        return [];
+    const lines = headLines(hunk);
     const starts = lineStarts(texts);
     const out = [];
-    for (const m of scanSecrets(texts.join('\n'))) {
+    for (const m of matches) {
         const l = lines[indexAt(starts, m.at)];
         if (l?.added)
             out.push({ line: l.line, what: m.label, shown: m.shown, value: m.value });
@@ -31006,8 +31231,7 @@ function check(file) {
     const seenLines = new Set();
     const seenValues = new Set();
     for (const hunk of file.hunks) {
-        const lines = headLines(hunk);
-        const found = isDockerfile(file) ? [...dockerFindings(lines), ...scannedFindings(lines)] : scannedFindings(lines);
+        const found = isDockerfile(file) ? [...dockerFindings(headLines(hunk)), ...scannedFindings(hunk)] : scannedFindings(hunk);
         for (const f of found) {
             // The same value on a removed line: the secret was already there (a reformat or a move), not introduced here.
             if (seenLines.has(f.line) || seenValues.has(f.value) || removedText(file).includes(f.value))
@@ -31202,8 +31426,12 @@ function cloudFormationHits(file) {
     }
     return hits;
 }
+const CLOUDFORMATION = /AWS::|AWSTemplateFormatVersion/;
 function cloudFormation(file) {
-    return (file.language === 'yaml' || file.language === 'json') && file.hunks.some((h) => h.lines.some((l) => /AWS::|AWSTemplateFormatVersion/.test(l.text)));
+    // The file's joined text first (one test, not one per line): few YAML or JSON files name AWS types.
+    if (file.language !== 'yaml' && file.language !== 'json')
+        return false;
+    return mentions(file, CLOUDFORMATION) && file.hunks.some((h) => h.lines.some((l) => CLOUDFORMATION.test(l.text)));
 }
 const statefulResourceDestroy = {
     id: 'stateful-resource-destroy',
@@ -32089,15 +32317,22 @@ function judge(hunk) {
             .map((l) => (l.kind === 'add' ? { kind: 'context', text: l.text, ...(l.newLine === undefined ? {} : { newLine: l.newLine }) } : l)),
     };
 }
+/**
+ * The file with formatting-only hunks turned into context, remembered per file object: a review
+ * plans on the change and then sees the same files again (only those read whole are new objects).
+ */
+const withoutReformatting = memoByObject((file) => {
+    const hunks = file.hunks.map(withoutReformat);
+    return hunks.every((h, i) => h === file.hunks[i]) ? file : { ...file, hunks };
+});
 /** The change with formatting-only hunks turned into context. Files and line numbers stay as they are. */
 function ignoreReformatting(changeSet) {
     let changed = false;
     const files = changeSet.files.map((file) => {
-        const hunks = file.hunks.map(withoutReformat);
-        if (hunks.every((h, i) => h === file.hunks[i]))
-            return file;
-        changed = true;
-        return { ...file, hunks };
+        const seen = withoutReformatting(file);
+        if (seen !== file)
+            changed = true;
+        return seen;
     });
     return changed ? { ...changeSet, files } : changeSet;
 }
@@ -32146,9 +32381,12 @@ function runAgentRules(agent, files, changeSet, severity = new Map(), precompute
         }
         const run = { rule: rule.id, checklistItems: items, applicableFiles: 0, findings: [] };
         const occurrences = new Map();
-        for (const [i, file] of files.entries()) {
+        // A rule that reads the whole change is never worked out ahead: the review's change is the one it must see.
+        const fromAhead = !rule.readsWholeChange;
+        for (let i = 0; i < files.length; i++) {
+            const file = files[i];
             // Worked out ahead: whether the rule applies was asked then (null: it does not), and is not asked again.
-            const known = rule.readsWholeChange ? undefined : ahead[i]?.rules.get(rule.id);
+            const known = fromAhead ? ahead[i]?.rules.get(rule.id) : undefined;
             if (known === null || (known === undefined && !rule.appliesTo(file)))
                 continue;
             run.applicableFiles++;
@@ -32293,9 +32531,37 @@ function withContent(changeSet, contents) {
         }),
     };
 }
-/** Routing and the files to read whole, worked out once before the I/O that reads them. */
-function planReview(changeSet, agents) {
-    const routing = route(ignoreReformatting(changeSet), agents);
+/** Everything of an agent that route() reads: two agents alike in this route every change alike. */
+function routingKey(agent) {
+    const { paths, exclude, imports, content } = agent.review;
+    return JSON.stringify([agent.name, paths, exclude, imports, content, agent.triggers]);
+}
+/**
+ * The forecast's routing, pointed at these agents, when it is the routing route() would make: the
+ * same files (the very objects) and PR text, and agents that route alike in the same order (the
+ * configuration may have changed their rules: routing does not read them). Otherwise undefined.
+ */
+function adopt(forecast, change, agents) {
+    if (!forecast)
+        return undefined;
+    const before = forecast.change;
+    const sameChange = before.pr.title === change.pr.title &&
+        before.pr.body === change.pr.body &&
+        before.files.length === change.files.length &&
+        before.files.every((file, i) => file === change.files[i]);
+    const expected = forecast.agents;
+    if (!sameChange || expected.length !== agents.length || agents.some((agent, i) => !expected[i] || routingKey(agent) !== routingKey(expected[i])))
+        return undefined;
+    const byName = new Map(agents.map((agent) => [agent.name, agent]));
+    return { ...forecast.routing, assignments: forecast.routing.assignments.map((a) => ({ ...a, agent: byName.get(a.agent.name) ?? a.agent })) };
+}
+/**
+ * Routing and the files to read whole, worked out once before the I/O that reads them. A routing
+ * made ahead for agents that route alike (checkEarly's forecast) is taken instead of routing again.
+ */
+function planReview(changeSet, agents, forecast) {
+    const change = ignoreReformatting(changeSet);
+    const routing = adopt(forecast, change, agents) ?? route(change, agents);
     return { routing, wanted: contentWanted(routing) };
 }
 /** How long the work ahead (checkEarly, checkAhead) goes on before it lets the event loop run (the reads it waits beside). */
@@ -32334,17 +32600,33 @@ function workOut(record, rule, file, changeSet) {
 async function workOutAll(into, jobs, changeSet, stopped = () => false) {
     let sliceStart = performance.now();
     for (const [file, rules] of jobs) {
+        if (stopped())
+            return;
         const record = recordOf(into, file);
-        for (const rule of rules) {
-            if (stopped())
-                return;
+        for (const rule of rules)
             workOut(record, rule, file, changeSet);
-            if (performance.now() - sliceStart > AHEAD_SLICE_MS) {
-                await yieldToLoop();
-                sliceStart = performance.now();
-            }
+        // The clock is read once a file, not once a rule (tens of thousands of calls on a large change): a file's rules take about a slice or less.
+        if (performance.now() - sliceStart > AHEAD_SLICE_MS) {
+            await yieldToLoop();
+            sliceStart = performance.now();
         }
     }
+}
+/** Each routed file with the rules its agents run that judge a file alone, but for the files `skip` says. */
+function aloneJobs(routing, skip) {
+    const jobs = [];
+    for (const { agent, files } of routing.assignments) {
+        const rules = Object.keys(agent.review.rules).flatMap((id) => {
+            const rule = RULES.get(id);
+            return rule && !rule.readsWholeChange ? [rule] : [];
+        });
+        if (rules.length === 0)
+            continue;
+        for (const file of files)
+            if (!skip(file))
+                jobs.push([file, rules]);
+    }
+    return jobs;
 }
 /**
  * While the head files of `reading` are on their way, the hits of every rule that judges a file from
@@ -32355,19 +32637,7 @@ async function workOutAll(into, jobs, changeSet, stopped = () => false) {
  */
 async function checkAhead(change, routing, reading, into = new Map()) {
     // The routing's files are the change with reformatting set aside (planReview): the hunks the review sees.
-    const jobs = [];
-    for (const { agent, files } of routing.assignments) {
-        const rules = Object.keys(agent.review.rules).flatMap((id) => {
-            const rule = RULES.get(id);
-            return rule && !rule.readsWholeChange ? [rule] : [];
-        });
-        if (rules.length === 0)
-            continue;
-        for (const file of files)
-            if (!reading.has(file.path) && file.content === undefined)
-                jobs.push([file, rules]);
-    }
-    await workOutAll(into, jobs, change);
+    await workOutAll(into, aloneJobs(routing, (file) => reading.has(file.path) || file.content !== undefined), change);
     return into;
 }
 /** An earlier routing, pointed at this change's file objects (they gain content after routing). */
@@ -64234,7 +64504,7 @@ async function reviewChange(changeSet, reader, options) {
         options.warn(problem);
     const agents = applyToAgents(catalog.agents, config);
     const change = applyIgnore(changeSet, config, options.configPath);
-    const { routing, wanted } = planReview(change, agents);
+    const { routing, wanted } = planReview(change, agents, options.early?.forecast());
     let contents = new Map();
     let precomputed = worked;
     if (wanted.length > 0) {
