@@ -40,15 +40,12 @@ describe('reading head files through the contents API (GraphQL unavailable)', ()
   it('keeps several reads in flight at once, never more than ten, and reads every file once', async () => {
     const paths = Array.from({ length: 25 }, (_, i) => `svc/file_${i}.py`);
     const client = createClient({ token: 't', baseUrl: fake.url(), userAgent: 'test', warn: () => {} });
-    const started = performance.now();
     const files = await readFilesAtRef(client, { owner: 'acme', repo: 'shop' }, 'headsha', paths, () => {});
-    const elapsed = performance.now() - started;
     expect([...files.keys()].sort()).toEqual([...paths].sort());
     expect(files.get('svc/file_3.py')).toBe('# svc/file_3.py\n');
     expect([...fake.served].sort()).toEqual([...paths].sort());
+    // Several answers were awaited at once (each held 40 ms by the fake): the reads did not go one at a time. No timing is asserted: that is the benchmark's job.
     expect(fake.peak()).toBeGreaterThan(1);
     expect(fake.peak()).toBeLessThanOrEqual(10);
-    // One at a time would take 25 × 40 ms.
-    expect(elapsed).toBeLessThan(25 * 40);
   });
 });
