@@ -92,6 +92,15 @@ describe('k8s-immutable-field-changed fires', () => {
     expect(hits[0]?.remedy).toContain('--cascade=orphan');
   });
 
+  it('on the claim size in a file named for a StatefulSet, with neither kind nor volumeClaimTemplates in the hunk', () => {
+    const after = STATEFULSET.replace('storage: 10Gi', 'storage: 50Gi');
+    const file = changedFile({ path: 'k8s/feature-store/statefulset.yaml', before: STATEFULSET, after });
+    expect(file.hunks[0]?.lines.some((l) => /volumeClaimTemplates|kind:/.test(l.text))).toBe(false);
+    const hits = hitsOn(file);
+    expect(hits.map((h) => [h.line, h.title])).toEqual([[lineOf(after, 'storage: 50Gi'), 'Immutable `spec.volumeClaimTemplates` changed']]);
+    expect(hits[0]?.message).toContain('removed `storage: 10Gi`, added `storage: 50Gi`');
+  });
+
   it("on a chart's selectorLabels helper that gains a label", () => {
     const after = HELPERS.replace('app.kubernetes.io/instance: {{ .Release.Name }}\n', 'app.kubernetes.io/instance: {{ .Release.Name }}\napp.kubernetes.io/component: api\n');
     const hits = hitsOn(changedFile({ path: 'charts/scoring/templates/_helpers.tpl', before: HELPERS, after }));
@@ -119,6 +128,28 @@ describe('k8s-immutable-field-changed stays quiet', () => {
     expect(hitsOn(withContent(changedFile({ path: 'k8s/scoring-api/service.yaml', before: SERVICE, after: service }), service))).toEqual([]);
     const sts = STATEFULSET.replace('replicas: 3', 'replicas: 5').replace('redis:7.2.5', 'redis:7.2.6');
     expect(hitsOn(withContent(changedFile({ path: 'k8s/feature-store/redis.yaml', before: STATEFULSET, after: sts }), sts))).toEqual([]);
+  });
+
+  it('on a claim size out of view in a file not named for a StatefulSet, and on a plain PVC resized (allowed)', () => {
+    const after = STATEFULSET.replace('storage: 10Gi', 'storage: 50Gi');
+    expect(hitsOn(changedFile({ path: 'k8s/feature-store/redis.yaml', before: STATEFULSET, after }))).toEqual([]);
+    const pvc = src`
+      apiVersion: v1
+      kind: PersistentVolumeClaim
+      metadata:
+        name: kafka-sts-backup
+        labels:
+          app: kafka
+          tier: storage
+      spec:
+        accessModes: ["ReadWriteOnce"]
+        storageClassName: gp3
+        resources:
+          requests:
+            storage: 100Gi
+    `;
+    const grown = pvc.replace('storage: 100Gi', 'storage: 200Gi');
+    expect(hitsOn(changedFile({ path: 'k8s/kafka/sts-backup-pvc.yaml', before: pvc, after: grown }))).toEqual([]);
   });
 
   it('on helper changes outside the selector labels', () => {

@@ -56,6 +56,15 @@ describe('k8s-missing-resources fires', () => {
     const hits = hitsOn(addedFile('k8s/jobs/nightly-retrain.yaml', text));
     expect(hits.map((h) => [h.line, h.title])).toEqual([[lineOf(text, '- name: retrain'), 'No memory limit for container `retrain` of CronJob `nightly-retrain`']]);
   });
+
+  it('on a sidecar appended after the last container, its `containers:` line above the hunk (diff only)', () => {
+    const after = `${DEPLOYMENT}          - name: cloud-sql-proxy\n            image: gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.11.4\n            args: ["--port=5432", "acme:europe-west1:orders"]\n`;
+    const file = changedFile({ path: 'k8s/scoring-api/deployment.yaml', before: DEPLOYMENT, after });
+    expect(file.hunks[0]?.lines.some((l) => /containers:/.test(l.text))).toBe(false);
+    expect(hitsOn(file).map((h) => [h.line, h.title])).toEqual([
+      [lineOf(after, '- name: cloud-sql-proxy'), 'No resource requests or memory limit for container `cloud-sql-proxy` of this pod spec'],
+    ]);
+  });
 });
 
 describe('k8s-missing-resources stays quiet', () => {
@@ -118,6 +127,31 @@ describe('k8s-missing-resources stays quiet', () => {
                     value: new-ranking
     `;
     expect(hitsOn(addedFile('k8s/overlays/prod/patches/scoring-api-env.yaml', patch))).toEqual([]);
+  });
+
+  it('on an appended sidecar that sets its resources, an added env var, and shallow steps (a Tekton Task, diff only)', () => {
+    const sized = `${DEPLOYMENT}          - name: cloud-sql-proxy\n            image: gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.11.4\n            resources:\n              requests: {cpu: 100m, memory: 128Mi}\n              limits: {memory: 256Mi}\n`;
+    expect(hitsOn(changedFile({ path: 'k8s/scoring-api/deployment.yaml', before: DEPLOYMENT, after: sized }))).toEqual([]);
+    const env = DEPLOYMENT.replace(/( *)(- name: LOG_LEVEL\n)( *)(value: info\n)/, '$1$2$3$4$1- name: DB_HOST\n$3value: 127.0.0.1\n');
+    expect(env).toContain('- name: DB_HOST');
+    expect(hitsOn(changedFile({ path: 'k8s/scoring-api/deployment.yaml', before: DEPLOYMENT, after: env }))).toEqual([]);
+    const task = src`
+      apiVersion: tekton.dev/v1
+      kind: Task
+      metadata:
+        name: build
+        labels:
+          team: platform
+          tier: ci
+          owner: builds
+      spec:
+        steps:
+          - name: test
+            image: golang:1.22
+            script: go test ./...
+    `;
+    const withStep = `${task}    - name: lint\n      image: golangci/golangci-lint:v1.59\n      script: golangci-lint run\n`;
+    expect(hitsOn(changedFile({ path: 'ci/tasks/build.yaml', before: task, after: withStep }))).toEqual([]);
   });
 
   it('on a container with requests and a memory limit but no CPU limit', () => {

@@ -114,6 +114,50 @@ describe('serving-without-latency-budget asks', () => {
     const hits = hitsOn(addedFile('serving/service.py', bento));
     expect(hits.map((h) => h.title)).toEqual(['New BentoML service `FraudScorer` with no latency budget']);
   });
+
+  it('on a new InferenceService sized with resources but with no timeout or concurrency target', () => {
+    const sized = BARE_ISVC.concat('      resources:\n        requests: {cpu: "2", memory: 4Gi}\n        limits: {cpu: "4", memory: 8Gi}\n');
+    const hits = hitsOn(addedFile('kserve/support-intents.yaml', sized));
+    expect(hits).toHaveLength(1);
+    expect(hits[0]?.line).toBe(lineOf(sized, 'kind: InferenceService'));
+    expect(hits[0]?.message).toContain('sets resources but no request timeout or concurrency target');
+  });
+
+  it('on a new BentoML service with resources but no traffic timeout, and a new Ray Serve deployment with no caps', () => {
+    const bento = src`
+      import bentoml
+
+
+      @bentoml.service(resources={"cpu": "2", "memory": "3Gi"}, workers=2)
+      class ReviewSentiment:
+          @bentoml.api(batchable=True, max_batch_size=32)
+          def classify(self, texts: list[str]) -> list[str]:
+              return texts
+    `;
+    const hits = hitsOn(addedFile('services/sentiment/service.py', bento));
+    expect(hits).toHaveLength(1);
+    expect(hits[0]?.line).toBe(lineOf(bento, '@bentoml.service'));
+    expect(hits[0]?.message).toContain('sets resources but no `traffic={"timeout": ...}`');
+    const ray = src`
+      from ray import serve
+      from sentence_transformers import SentenceTransformer
+
+
+      @serve.deployment(num_replicas=2, ray_actor_options={"num_gpus": 0.5})
+      class Embedder:
+          def __init__(self) -> None:
+              self.model = SentenceTransformer("all-MiniLM-L6-v2")
+
+          def __call__(self, texts: list[str]):
+              return self.model.encode(texts).tolist()
+
+
+      app = Embedder.bind()
+    `;
+    const rayHits = hitsOn(addedFile('serving/embeddings.py', ray));
+    expect(rayHits.map((h) => [h.title, h.line])).toEqual([['New Ray Serve deployment `Embedder` with no latency budget', lineOf(ray, '@serve.deployment')]]);
+    expect(rayHits[0]?.remedy).toContain('max_ongoing_requests');
+  });
 });
 
 describe('serving-without-latency-budget stays quiet', () => {
@@ -169,6 +213,34 @@ describe('serving-without-latency-budget stays quiet', () => {
               return sum(features)
     `;
     expect(hitsOn(addedFile('serving/service.py', bento))).toEqual([]);
+  });
+
+  it('on latency bounds other than a timeout: a KServe concurrency target, BentoML max_latency_ms, Ray Serve caps', () => {
+    const concurrent = BARE_ISVC.replace('    minReplicas: 1\n', '    minReplicas: 1\n    containerConcurrency: 8\n').concat('      resources:\n        requests: {cpu: "2", memory: 4Gi}\n');
+    expect(hitsOn(addedFile('kserve/support-intents.yaml', concurrent))).toEqual([]);
+    const bento = src`
+      import bentoml
+
+
+      @bentoml.service(resources={"cpu": "2"})
+      class ReviewSentiment:
+          @bentoml.api(batchable=True, max_batch_size=32, max_latency_ms=200)
+          def classify(self, texts: list[str]) -> list[str]:
+              return texts
+    `;
+    expect(hitsOn(addedFile('services/sentiment/service.py', bento))).toEqual([]);
+    const ray = src`
+      from ray import serve
+
+
+      @serve.deployment(num_replicas=2, max_ongoing_requests=16, max_queued_requests=64)
+      class Embedder:
+          def __call__(self, texts: list[str]):
+              return texts
+    `;
+    expect(hitsOn(addedFile('serving/embeddings.py', ray))).toEqual([]);
+    // Not Ray: a decorator of the same name from the project's own module.
+    expect(hitsOn(addedFile('app/jobs.py', ray.replace('from ray import serve', 'from app import serve')))).toEqual([]);
   });
 
   it('on a Helm template it cannot parse', () => {

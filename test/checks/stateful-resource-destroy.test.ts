@@ -54,6 +54,21 @@ const DATABASE_TF = src`
   }
 `;
 
+const TABLE_TF = src`
+  resource "aws_dynamodb_table" "sessions" {
+    name           = "sessions-\${var.env}"
+    billing_mode   = "PROVISIONED"
+    read_capacity  = 50
+    write_capacity = 20
+    hash_key       = "user_id"
+
+    attribute {
+      name = "user_id"
+      type = "S"
+    }
+  }
+`;
+
 describe('stateful-resource-destroy fires', () => {
   it('on an RDS instance renamed without a moved block', () => {
     const after = DATABASE_TF.replace('resource "aws_db_instance" "orders"', 'resource "aws_db_instance" "primary"');
@@ -118,6 +133,17 @@ describe('stateful-resource-destroy fires', () => {
     const hits = hitsOf([{ path: 'cfn/orders.yaml', before, after }]);
     expect(hits.map((h) => [h.line, h.title])).toEqual([[lineOf(after, 'DeletionPolicy: Delete'), '`DeletionPolicy: Retain` removed from a `AWS::DynamoDB::Table`']]);
   });
+
+  it('on the key of an existing DynamoDB table changed (diff only, columns realigned), and on a bucket renamed in place', () => {
+    const after = TABLE_TF.replace('billing_mode   = "PROVISIONED"\n  read_capacity  = 50\n  write_capacity = 20\n  hash_key       = "user_id"', 'billing_mode = "PAY_PER_REQUEST"\n  hash_key     = "session_key"')
+      .replace('name           =', 'name         =')
+      .replace('name = "user_id"', 'name = "session_key"');
+    const hits = hitsOf([{ path: 'infra/sessions.tf', before: TABLE_TF, after }]);
+    expect(hits.map((h) => [h.title, h.line])).toEqual([['Changing `hash_key` replaces stateful resource `aws_dynamodb_table.sessions`', lineOf(after, 'hash_key')]]);
+    expect(hits[0]?.message).toContain('`"user_id"` → `"session_key"`');
+    const renamed = DATABASE_TF.replace('bucket = "acme-orders-exports-${var.env}"', 'bucket = "acme-order-exports-${var.env}"');
+    expect(hitsOf([{ path: 'infra/database.tf', before: DATABASE_TF, after: renamed }]).map((h) => h.title)).toEqual(['Changing `bucket` replaces stateful resource `aws_s3_bucket.exports`']);
+  });
 });
 
 describe('stateful-resource-destroy stays quiet', () => {
@@ -151,6 +177,17 @@ describe('stateful-resource-destroy stays quiet', () => {
     expect(hitsOf([{ path: 'infra/scratch.tf', before: '', after: dev }])).toEqual([]);
     const weak = DATABASE_TF.replace('deletion_protection     = true', 'deletion_protection     = false');
     expect(hitsOf([{ path: 'infra/database.tf', before: weak, after: DATABASE_TF }], true)).toEqual([]);
+  });
+
+  it('on force-new arguments realigned, moved into an expression, set on a new table, or inside a nested block', () => {
+    const realigned = TABLE_TF.replace('name           =', 'name =').replace('hash_key       =', 'hash_key =');
+    expect(hitsOf([{ path: 'infra/sessions.tf', before: TABLE_TF, after: realigned }])).toEqual([]);
+    const viaLocal = DATABASE_TF.replace('bucket = "acme-orders-exports-${var.env}"', 'bucket = local.exports_bucket');
+    expect(hitsOf([{ path: 'infra/database.tf', before: DATABASE_TF, after: viaLocal }])).toEqual([]);
+    const attributeOnly = TABLE_TF.replace('name = "user_id"\n    type = "S"', 'name = "user_id"\n    type = "N"');
+    expect(hitsOf([{ path: 'infra/sessions.tf', before: TABLE_TF, after: attributeOnly }])).toEqual([]);
+    const fresh = TABLE_TF.replace('"sessions" {', '"sessions_v2" {').replace('"user_id"', '"session_key"');
+    expect(hitsOf([{ path: 'infra/sessions.tf', before: TABLE_TF, after: `${TABLE_TF}\n${fresh}` }])).toEqual([]);
   });
 
   it('on ordinary attribute changes of a stateful resource (instance class, retention)', () => {

@@ -20,10 +20,14 @@ function hasResources(value: unknown): boolean {
   return objectsIn(value).some((o) => isObj(o.resources) && (isObj(o.resources.requests) || isObj(o.resources.limits)));
 }
 
-/** A request timeout anywhere in the document: a `timeout` field, a timeout annotation, env var or flag (probe timeouts excluded). */
-function hasTimeout(value: unknown): boolean {
+/**
+ * A latency bound anywhere in the document: a request timeout (a `timeout` field, annotation, env var
+ * or flag; probe timeouts excluded) or a concurrency target (KServe `containerConcurrency`, a
+ * `concurrency` scale metric). Resources size the pods but bound no request's latency.
+ */
+function hasLatencyBound(value: unknown): boolean {
   const text = JSON.stringify(value, (key, v: unknown) => (key === 'readinessProbe' || key === 'livenessProbe' || key === 'startupProbe' ? undefined : v));
-  return /timeout/i.test(text ?? '');
+  return /timeout|concurrency/i.test(text ?? '');
 }
 
 function kindLine(file: ChangedFile, doc: YamlDoc): number | undefined {
@@ -48,8 +52,9 @@ function yamlGaps(file: ChangedFile): Gap[] {
       if (servers.length === 0) continue;
       subject = servers;
     } else continue;
-    if (subject === undefined || hasResources(subject) || hasTimeout(kind === 'SeldonDeployment' ? doc.data : subject)) continue;
-    gaps.push({ what: `New ${label}`, missing: 'sets no request timeout and no resource requests or limits', line: kindLine(file, doc) });
+    if (subject === undefined || hasLatencyBound(kind === 'SeldonDeployment' ? doc.data : subject)) continue;
+    const missing = hasResources(subject) ? 'sets resources but no request timeout or concurrency target' : 'sets no request timeout and no resource requests or limits';
+    gaps.push({ what: `New ${label}`, missing, line: kindLine(file, doc) });
   }
   return gaps;
 }
@@ -81,19 +86,39 @@ function torchserveGaps(file: ChangedFile): Gap[] {
   return [{ what: 'New TorchServe config', missing: 'sets no `default_response_timeout` and no `maxBatchDelay`/`batchSize`', line: lineOf(file, /\S/) }];
 }
 
-/** BentoML services: `@bentoml.service` with neither `traffic={"timeout": ...}` nor `resources=`. */
+/** BentoML services: `@bentoml.service` with no `traffic={"timeout": ...}`, and no API of the file bounding its batching delay (`max_latency_ms`). */
 function bentoGaps(file: ChangedFile): Gap[] {
   // A gap needs an added `@bentoml.service` line: one test over the text instead of one per line.
   if (!addsMention(file, /@bentoml\.service/)) return [];
   const lines = visibleLines(file);
+  if (lines.some((l) => /\bmax_latency_ms\s*=/.test(l.text) && !commentLine(l.text, true))) return [];
   const gaps: Gap[] = [];
   lines.forEach((l, i) => {
     if (!l.added || commentLine(l.text, true) || !/^\s*@bentoml\.service\b/.test(l.text)) return;
     const decorator = lines.slice(i, i + 12).map((d) => d.text).join('\n');
     const upTo = decorator.split(/\n\s*class\s/)[0] ?? decorator;
-    if (/\btraffic\s*=|\bresources\s*=/.test(upTo)) return;
+    if (/\btraffic\s*=/.test(upTo)) return;
     const cls = lines.slice(i + 1, i + 12).map((d) => /^\s*class\s+(\w+)/.exec(d.text)?.[1]).find((n) => n !== undefined);
-    gaps.push({ what: `New BentoML service${cls ? ` ${code(cls)}` : ''}`, missing: 'sets no `traffic={"timeout": ...}` and no `resources=`', line: l.line });
+    const missing = /\bresources\s*=/.test(upTo) ? 'sets resources but no `traffic={"timeout": ...}`' : 'sets no `traffic={"timeout": ...}` and no `resources=`';
+    gaps.push({ what: `New BentoML service${cls ? ` ${code(cls)}` : ''}`, missing, line: l.line });
+  });
+  return gaps;
+}
+
+/** What bounds a Ray Serve deployment's latency: its concurrency or queue caps, or an HTTP request timeout. */
+const RAY_BOUND = /\b(?:max_ongoing_requests|max_concurrent_queries|max_queued_requests|request_timeout_s)\b/;
+
+/** Ray Serve: a new `@serve.deployment` that caps neither its concurrency nor its queue, in a file that sets no request timeout. */
+function rayGaps(file: ChangedFile): Gap[] {
+  if (!addsMention(file, /serve\.deployment/)) return [];
+  const lines = visibleLines(file);
+  if (!lines.some((l) => /^\s*(?:from\s+ray\b|import\s+ray\b)/.test(l.text))) return [];
+  if (lines.some((l) => RAY_BOUND.test(l.text) && !commentLine(l.text, true))) return [];
+  const gaps: Gap[] = [];
+  lines.forEach((l, i) => {
+    if (!l.added || !/^\s*@serve\.deployment\b/.test(l.text)) return;
+    const cls = lines.slice(i + 1, i + 12).map((d) => /^\s*(?:class|def)\s+(\w+)/.exec(d.text)?.[1]).find((n) => n !== undefined);
+    gaps.push({ what: `New Ray Serve deployment${cls ? ` ${code(cls)}` : ''}`, missing: 'sets no `max_ongoing_requests` and no request timeout', line: l.line });
   });
   return gaps;
 }
@@ -105,7 +130,7 @@ function check(file: ChangedFile): RuleHit[] {
     file.language === 'yaml' ? yamlGaps(file)
     : name === 'config.pbtxt' ? tritonGaps(file)
     : name === 'config.properties' ? torchserveGaps(file)
-    : file.language === 'python' ? bentoGaps(file)
+    : file.language === 'python' ? [...bentoGaps(file), ...rayGaps(file)]
     : [];
   return gaps.map(
     (g): RuleHit => ({
@@ -117,7 +142,7 @@ function check(file: ChangedFile): RuleHit[] {
       remedy:
         'Load-test the model at the expected request rate, then set what the results say: a request timeout just above the p99 ' +
         'target (KServe `spec.predictor.timeout`, Seldon `seldon.io/rest-timeout`, TorchServe `default_response_timeout`, BentoML ' +
-        '`traffic={"timeout": ...}`), CPU/GPU and memory requests and limits, and server-side batching with a bounded delay ' +
+        '`traffic={"timeout": ...}`, Ray Serve `max_ongoing_requests` and `request_timeout_s`), CPU/GPU and memory requests and limits, and server-side batching with a bounded delay ' +
         '(Triton `dynamic_batching { max_queue_delay_microseconds: ... }`, TorchServe `maxBatchDelay`); record the target in the PR.',
     }),
   );
@@ -125,12 +150,12 @@ function check(file: ChangedFile): RuleHit[] {
 
 export const servingWithoutLatencyBudget: Rule = {
   id: 'serving-without-latency-budget',
-  summary: 'A new model-serving config (KServe, Seldon, model-server Deployment, Triton, TorchServe, BentoML) with no timeout, resources or batching bounds',
+  summary: 'A new model-serving config (KServe, Seldon, model-server Deployment, Triton, TorchServe, BentoML, Ray Serve) with no request timeout, concurrency or batching bound',
   why: 'With no timeout, resources or batching bounds, latency under load is whatever the node gives: stuck inferences hold requests until clients give up.',
   remedy: 'Load-test at the expected rate, then set a request timeout above the p99 target, CPU/GPU and memory requests/limits, and bounded server-side batching.',
   severity: 'medium',
   kind: 'question',
-  scope: 'new serving configs: YAML manifests, Triton config.pbtxt, TorchServe config.properties, BentoML services',
+  scope: 'new serving configs: YAML manifests, Triton config.pbtxt, TorchServe config.properties, BentoML and Ray Serve services',
   appliesTo: (file) =>
     (file.language === 'yaml' || file.language === 'python' || /(?:^|\/)config\.(?:pbtxt|properties)$/.test(file.path)) && !isTestOrNotebook(file.path),
   check,

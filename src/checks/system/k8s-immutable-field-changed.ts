@@ -131,6 +131,24 @@ function fieldOf(path: Path, kind: string | undefined, hook: boolean, pdbFile: b
   return undefined;
 }
 
+/** A file named for a StatefulSet (`statefulset.yaml`, `kafka-sts.yaml`), by the usual layout of one object kind per file. */
+function namesStatefulSet(path: string): boolean {
+  return /statefulset|(?:^|[-_.])sts(?:[-_.]|$)/i.test(path.slice(path.lastIndexOf('/') + 1));
+}
+
+/**
+ * A claim's size (`resources.requests.storage`) changed where neither the kind nor the path is in view,
+ * in a file named for a StatefulSet. Only a PersistentVolumeClaim spec asks for `storage`; in a
+ * StatefulSet its `resources:` sits at indent 6 or 8 inside `volumeClaimTemplates` (4 or 2 for a
+ * plain PVC, 14 and deeper for an ephemeral volume of the pod template, which may change).
+ */
+function claimTemplateOutOfView(path: Path, stsFile: boolean): boolean {
+  const { keys, indents, rooted } = path;
+  const n = keys.length;
+  if (!stsFile || rooted || n < 3 || keys.slice(n - 3).join('.') !== 'resources.requests.storage') return false;
+  return [6, 8].includes(indents[n - 3] ?? 0);
+}
+
 const SELECTOR_HELPER = /define\s+"([^"]*(?:selectorLabels|selector-labels|matchLabels)[^"]*)"/i;
 
 /** The first changed line inside a selector-labels `define` (one finding per file). */
@@ -160,10 +178,11 @@ function helperHits(file: ChangedFile, content: readonly string[] | undefined): 
 const MAY_TOUCH_IMMUTABLE = /selector|matchLabels|volumeClaimTemplates|serviceName|podManagementPolicy|^kind:\s*["']?Job\b/im;
 
 function check(file: ChangedFile): RuleHit[] {
-  if (file.status === 'added' || !mentions(file, MAY_TOUCH_IMMUTABLE)) return [];
+  if (file.status === 'added' || !(mentions(file, MAY_TOUCH_IMMUTABLE) || (namesStatefulSet(file.path) && mentions(file, /storage/)))) return [];
   const content = file.content?.split('\n');
   if (/\.tpl$/.test(file.path)) return helperHits(file, content);
   const pdbFile = /pdb|disruption/i.test(file.path);
+  const stsFile = namesStatefulSet(file.path);
   const hits: RuleHit[] = [];
   for (const hunk of file.hunks) {
     const { old, head } = sidesOf(content, hunk);
@@ -174,7 +193,9 @@ function check(file: ChangedFile): RuleHit[] {
         if (!l.changed || !structural(l.text)) return;
         const doc = docAt(side, k, docs);
         if (doc.fresh) return; // a new or renamed object is created, not updated
-        const field = fieldOf(pathOf(side, k), doc.kind, doc.hook, pdbFile);
+        const path = pathOf(side, k);
+        const claimSize = doc.kind === undefined && !l.text.includes('{{') && claimTemplateOutOfView(path, stsFile);
+        const field = claimSize ? STS_FIELD('volumeClaimTemplates') : fieldOf(path, doc.kind, doc.hook, pdbFile);
         if (!field) return;
         const key = `${field.field}\u0000${doc.kind ?? ''}`;
         const entry = found.get(key) ?? { field, ...(doc.kind ? { kind: doc.kind } : {}), line: l.head, added: [], removed: [] };

@@ -1,7 +1,7 @@
 import type { ChangedFile } from '../../changeset/types.js';
 import type { Rule, RuleHit } from '../types.js';
 import { isK8sYaml } from './infra-files.js';
-import { describeContainer, firstAdded, removedKeyAt, touchesContainers, workloadContainers, type WorkloadContainer } from './k8s-workloads.js';
+import { containersAddedBelowView, describeContainer, firstAdded, removedKeyAt, touchesContainers, workloadContainers, type WorkloadContainer } from './k8s-workloads.js';
 import { blockEnd, inlineValue, keyOf, templated } from './yaml-lines.js';
 
 const RESOURCE_KEYS = /^(?:resources|requests|limits|memory|cpu)$/;
@@ -32,7 +32,8 @@ function resourcesOf(w: WorkloadContainer): { requests: boolean; memoryLimit: bo
 
 function check(file: ChangedFile): RuleHit[] {
   const hits: RuleHit[] = [];
-  for (const w of workloadContainers(file)) {
+  // Without the file's content, a sidecar appended below the last container has its `containers:` line out of view.
+  for (const w of [...workloadContainers(file), ...containersAddedBelowView(file)]) {
     const { requests, memoryLimit } = resourcesOf(w);
     if (requests && memoryLimit) continue;
     const at = w.container.keys.get('resources');

@@ -4,7 +4,8 @@ import { memoByObject } from '../../path-memo.js';
 import { code } from '../../render/escape.js';
 import { mentions } from '../text.js';
 import { isK8sYaml } from './infra-files.js';
-import { blockEnd, containersOf, documentsOf, inlineValue, keyOf, kindOf, segmentsOf, type Container, type YLine } from './yaml-lines.js';
+import { indentOf } from '../lines.js';
+import { blockEnd, containersOf, documentsOf, inlineValue, keyIndent, keyOf, kindOf, segmentsOf, structural, type Container, type YDoc, type YLine } from './yaml-lines.js';
 
 export interface WorkloadContainer {
   /** `Deployment`, or undefined when the hunk does not show the document's `kind:`. */
@@ -55,6 +56,53 @@ function readWorkloadContainers(file: ChangedFile): WorkloadContainer[] {
     }
   }
   return out;
+}
+
+/**
+ * Containers the change added to a list whose `containers:` line is above the hunk (diff only): a new
+ * sidecar appended after the last container. Read only where a workload's pod template puts its list
+ * (spec.template.spec: items indented 6 or more; a bare Pod's or a Tekton Task's steps sit shallower),
+ * and only an added item with an added `image:` whose end is in view. The list may be `initContainers`:
+ * those are sized too (the pod's request is the larger of them and the containers').
+ */
+export function containersAddedBelowView(file: ChangedFile): WorkloadContainer[] {
+  if (file.content !== undefined || file.status !== 'modified' || !mentions(file, /image:/)) return [];
+  const out: WorkloadContainer[] = [];
+  for (const segment of segmentsOf(file)) {
+    const doc = segment.top ? undefined : documentsOf(segment)[0];
+    if (!doc || kindOf(doc) !== undefined) continue;
+    const docEndsInView = segment.eof || documentsOf(segment).length > 1;
+    doc.lines.forEach((l, i) => {
+      if (!l.added || !/^\s*-\s+name:\s*\S/.test(l.text)) return;
+      const item = itemBelowView(doc, i, docEndsInView);
+      if (item) out.push({ kind: undefined, name: undefined, container: item, lines: doc.lines, added: true });
+    });
+  }
+  return out;
+}
+
+/** The added list item at `start` as a container, if every line above it in view is deeper or a sibling item, and it is whole. */
+function itemBelowView(doc: YDoc, start: number, docEndsInView: boolean): Container | undefined {
+  const lines = doc.lines;
+  const dash = indentOf(lines[start]?.text ?? '');
+  if (dash < 6) return undefined;
+  const inList = lines.slice(0, start).every((l) => !structural(l.text) || indentOf(l.text) > dash || (indentOf(l.text) === dash && /^\s*-\s/.test(l.text)));
+  if (!inList) return undefined;
+  const container: Container = { name: inlineValue(lines[start]?.text ?? '').replace(/^["']|["']$/g, ''), start, end: start + 1, complete: docEndsInView, keys: new Map() };
+  const own = keyIndent(lines[start]?.text ?? '');
+  for (let j = start; j < lines.length; j++) {
+    const text = lines[j]?.text ?? '';
+    if (!structural(text)) continue;
+    if (j > start && indentOf(text) <= dash) {
+      container.complete = true;
+      break;
+    }
+    container.end = j + 1;
+    const key = keyIndent(text) === own ? keyOf(text) : undefined;
+    if (key !== undefined && !container.keys.has(key)) container.keys.set(key, j);
+  }
+  const image = container.keys.get('image');
+  return container.complete && image !== undefined && lines[image]?.added === true ? container : undefined;
 }
 
 /** What the finding calls it: "container `api` of Deployment `scoring-api`". */

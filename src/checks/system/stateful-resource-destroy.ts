@@ -65,17 +65,17 @@ function located(hunk: Hunk): Located[] {
 }
 
 /** The resource block around line `i` (its header on the same side), searching the hunk and then the head content above it. */
-function enclosing(lines: Located[], i: number, side: 'add' | 'del', above: string[]): { type: string; name: string; fresh: boolean } | undefined {
+function enclosing(lines: Located[], i: number, side: 'add' | 'del', above: string[]): { type: string; name: string; fresh: boolean; indent: number } | undefined {
   for (let j = i - 1; j >= 0; j--) {
     const l = lines[j];
     if (!l || l.kind === (side === 'add' ? 'del' : 'add')) continue;
     const m = HEADER.exec(l.text);
-    if (m) return { type: m[1] ?? '', name: m[2] ?? '', fresh: l.kind !== 'context' };
+    if (m) return { type: m[1] ?? '', name: m[2] ?? '', fresh: l.kind !== 'context', indent: indentOf(l.text) };
     if (TOP_BLOCK.test(l.text)) return undefined;
   }
   for (let j = above.length - 1; j >= 0; j--) {
     const m = HEADER.exec(above[j] ?? '');
-    if (m) return { type: m[1] ?? '', name: m[2] ?? '', fresh: false };
+    if (m) return { type: m[1] ?? '', name: m[2] ?? '', fresh: false, indent: indentOf(above[j] ?? '') };
     if (TOP_BLOCK.test(above[j] ?? '')) return undefined;
   }
   return undefined;
@@ -89,6 +89,82 @@ const ATTRIBUTES: { re: RegExp; side: 'add' | 'del'; typed: boolean; moves?: boo
   { re: /^\s*prevent_destroy\s*=\s*true\b/, side: 'del', typed: false, what: (a) => `Removing ${code('prevent_destroy = true')} from ${code(a)} lets Terraform carry out plans that destroy it (a rename, a replacement forced by an attribute change) instead of refusing them.` },
   { re: /^\s*(?:count|for_each)\s*=/, side: 'add', typed: true, moves: true, what: (a) => `Adding ${code('count')}/${code('for_each')} to ${code(a)} changes its address (to ${code(`${a}[0]`)} or ${code(`${a}["key"]`)}): without a \`moved\` block Terraform plans to destroy the current one and create an empty one.` },
 ];
+
+/**
+ * Arguments the providers mark "forces new resource": a changed value makes `terraform apply` destroy
+ * the resource with its data and create an empty one. Only ones that are always so, per type.
+ */
+const AZURE_FORCES_NEW = ['name', 'resource_group_name', 'location'];
+const FORCES_NEW: Record<string, readonly string[]> = {
+  aws_dynamodb_table: ['name', 'hash_key', 'range_key'],
+  aws_s3_bucket: ['bucket', 'bucket_prefix'],
+  aws_db_instance: ['identifier', 'storage_encrypted', 'kms_key_id', 'character_set_name'],
+  aws_rds_cluster: ['cluster_identifier', 'database_name', 'master_username', 'storage_encrypted', 'kms_key_id'],
+  aws_docdb_cluster: ['cluster_identifier', 'master_username', 'storage_encrypted', 'kms_key_id'],
+  aws_neptune_cluster: ['cluster_identifier', 'storage_encrypted', 'kms_key_id'],
+  aws_efs_file_system: ['creation_token', 'encrypted', 'kms_key_id', 'performance_mode'],
+  aws_ebs_volume: ['availability_zone', 'encrypted', 'kms_key_id', 'snapshot_id'],
+  aws_elasticache_cluster: ['cluster_id'],
+  aws_elasticache_replication_group: ['replication_group_id'],
+  aws_opensearch_domain: ['domain_name'],
+  aws_elasticsearch_domain: ['domain_name'],
+  google_sql_database_instance: ['name', 'region'],
+  google_sql_database: ['name', 'instance'],
+  google_storage_bucket: ['name', 'location'],
+  google_bigquery_dataset: ['dataset_id', 'location'],
+  google_bigquery_table: ['dataset_id', 'table_id'],
+};
+
+/** Every argument named above: most changed lines name none, and need no walk up to their resource. */
+const FORCES_NEW_ANY = new Set([...Object.values(FORCES_NEW).flat(), ...AZURE_FORCES_NEW]);
+
+function forcesNew(type: string, attribute: string): boolean {
+  const args = FORCES_NEW[type] ?? (type.startsWith('azurerm_') && STATEFUL_TF.test(type) ? AZURE_FORCES_NEW : []);
+  return args.includes(attribute);
+}
+
+const ASSIGNMENT = /^\s*(\w+)\s*=\s*(.*?)\s*(?:#.*|\/\/.*)?$/;
+
+/**
+ * Whether two values are surely different: literals (strings, numbers, booleans) that differ, with the
+ * same interpolations in the same order. An expression (`local.name`, `var.key`) may evaluate to the old value.
+ */
+function surelyDiffers(before: string, after: string): boolean {
+  const literal = /^(?:"(?:[^"\\]|\\.)*"|true|false|-?\d+(?:\.\d+)?)$/;
+  if (!literal.test(before) || !literal.test(after) || before === after) return false;
+  const interpolations = (v: string): string => (v.match(/\$\{[^}]*\}/g) ?? []).join('\u0000');
+  return interpolations(before) === interpolations(after);
+}
+
+/** An argument of an existing stateful resource whose value change forces its replacement (same hunk, same resource). */
+function replacementHits(lines: Located[], above: string[]): RuleHit[] {
+  const before = new Map<string, string>();
+  const after = new Map<string, { value: string; line: number | undefined; address: string; attribute: string }>();
+  lines.forEach((l, i) => {
+    if (l.kind === 'context') return;
+    const m = ASSIGNMENT.exec(l.text);
+    if (!m || !FORCES_NEW_ANY.has(m[1] ?? '')) return;
+    const owner = enclosing(lines, i, l.kind, above);
+    // Only the resource's own arguments (terraform fmt indents them one step), not a nested block's (`attribute { name = ... }`).
+    if (!owner || owner.fresh || indentOf(l.text) !== owner.indent + 2 || !forcesNew(owner.type, m[1] ?? '')) return;
+    const address = `${owner.type}.${owner.name}`;
+    const key = `${address}\u0000${m[1]}`;
+    if (l.kind === 'del') before.set(key, m[2] ?? '');
+    else after.set(key, { value: m[2] ?? '', line: l.head, address, attribute: m[1] ?? '' });
+  });
+  const hits: RuleHit[] = [];
+  for (const [key, now] of after) {
+    const was = before.get(key);
+    if (was === undefined || !surelyDiffers(was, now.value)) continue;
+    hits.push({
+      ...(now.line !== undefined ? { line: now.line } : {}),
+      title: `Changing ${code(now.attribute)} replaces stateful resource ${code(now.address)}`,
+      message: `${code(now.attribute)} of ${code(now.address)} cannot be changed in place (${code(was)} → ${code(now.value)}): Terraform plans to destroy it with all its data and create an empty one, and everything reading it sees nothing until it is refilled.`,
+      remedy: `Create the new resource alongside the old one under a new name, copy or backfill the data into it, move readers and writers over, then remove the old one in a later change; keep \`lifecycle { prevent_destroy = true }\` on stateful resources so a plan that replaces one fails instead.`,
+    });
+  }
+  return hits;
+}
 
 const REMEDY_FLAGS = 'Keep the protection on stateful resources (`deletion_protection = true`, `skip_final_snapshot = false` with a `final_snapshot_identifier`, `lifecycle { prevent_destroy = true }`); if this resource really must be destroyable, say why in the PR and take a backup first.';
 
@@ -136,6 +212,7 @@ function terraformHits(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
         });
       }
     });
+    if (file.status === 'modified') hits.push(...replacementHits(lines, above));
   }
   return hits;
 }
@@ -183,7 +260,7 @@ function cloudFormation(file: ChangedFile): boolean {
 
 export const statefulResourceDestroy: Rule = {
   id: 'stateful-resource-destroy',
-  summary: 'Infrastructure changes that destroy data: a stateful Terraform resource removed or renamed without `moved`, data-loss guards turned off, CloudFormation DeletionPolicy removed',
+  summary: 'Infrastructure changes that destroy data: a stateful Terraform resource removed or renamed without `moved`, or replaced by a change to an argument that forces a new resource (a DynamoDB `hash_key`, a bucket name), data-loss guards turned off, CloudFormation DeletionPolicy removed',
   why: 'Terraform destroys and recreates the resource, or the guard that would stop it is gone: the data is lost, often with no snapshot.',
   remedy: 'Add a moved block for a rename, keep prevent_destroy / deletion protection / final snapshots, and plan data migrations explicitly.',
   severity: 'high',
@@ -191,7 +268,10 @@ export const statefulResourceDestroy: Rule = {
   scope: 'Terraform (.tf) files or CloudFormation templates',
   appliesTo: (file) => terraform(file) || cloudFormation(file),
   // Whether an attribute sits in a stateful resource depends on the header, often above the hunk.
-  wantsContent: (file) => terraform(file) && file.status === 'modified' && file.hunks.some((h) => h.lines.some((l) => l.kind !== 'context' && ATTRIBUTES.some((a) => a.re.test(l.text)))),
+  wantsContent: (file) =>
+    terraform(file) &&
+    file.status === 'modified' &&
+    file.hunks.some((h) => h.lines.some((l) => l.kind !== 'context' && (ATTRIBUTES.some((a) => a.re.test(l.text)) || FORCES_NEW_ANY.has(ASSIGNMENT.exec(l.text)?.[1] ?? '')))),
   readsWholeChange: true,
   check: (file, changeSet) => (terraform(file) ? terraformHits(file, changeSet) : cloudFormationHits(file)),
 };
