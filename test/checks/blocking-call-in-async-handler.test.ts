@@ -28,12 +28,71 @@ const WEATHER_PY = src`
       return response.json()
 `;
 
+const AVATAR_PY = src`
+  import io
+
+  import boto3
+  from fastapi import APIRouter, UploadFile
+
+  router = APIRouter()
+  s3 = boto3.client("s3")
+
+
+  @router.put("/me/avatar")
+  async def upload_avatar(file: UploadFile) -> dict:
+      raw = await file.read()
+      key = f"avatars/{file.filename}"
+      s3.put_object(Bucket="avatars-prod", Key=key, Body=io.BytesIO(raw))
+      return {"key": key}
+`;
+
+/** A weekly report whose handler gains a call to a finance API; the change to its body starts four lines below its `def`. */
+const REPORTS_BEFORE = src`
+  from datetime import date, timedelta
+
+  from fastapi import APIRouter
+
+  router = APIRouter(prefix="/reports")
+
+
+  @router.get("/weekly")
+  async def weekly_report(week_start: date):
+      week_end = week_start + timedelta(days=7)
+      orders = await count_orders(week_start, week_end)
+      signups = await count_signups(week_start, week_end)
+      return {"week_start": week_start, "orders": orders, "signups": signups}
+`;
+const reportsAfter = (handler: string): string =>
+  REPORTS_BEFORE.replace('from fastapi import APIRouter\n', 'import requests\nfrom fastapi import APIRouter\n')
+    .replace('router = APIRouter(prefix="/reports")\n', 'router = APIRouter(prefix="/reports")\nFINANCE_API = "https://finance.internal"\n\n\ndef _revenue_url(start: date) -> str:\n    return f"{FINANCE_API}/v1/revenue?from={start}"\n')
+    .replace('@router.get("/weekly")\n', handler)
+    .replace(
+      '    return {"week_start": week_start, "orders": orders, "signups": signups}\n',
+      '    revenue = requests.get(_revenue_url(week_start), timeout=10).json()["total_eur"]\n    return {"week_start": week_start, "orders": orders, "signups": signups, "revenue_eur": revenue}\n',
+    );
+
 describe('blocking-call-in-async-handler fires', () => {
   it('on requests.get and time.sleep inside an async FastAPI handler', () => {
     const hits = hitsOn(addedFile('weather/app.py', WEATHER_PY));
     expect(hits.map((h) => h.line)).toEqual([lineOf(WEATHER_PY, 'requests.get('), lineOf(WEATHER_PY, 'time.sleep(')]);
     expect(hits[0]?.title).toBe('Blocking `requests.get` in async handler `weather` (`GET /weather/{city}`)');
     expect(hits[1]?.remedy).toContain('`await asyncio.sleep(...)`');
+  });
+
+  it("on a boto3 client's put_object in an async handler", () => {
+    const hit = onlyHit(addedFile('api/routes/avatar.py', AVATAR_PY));
+    expect(hit.line).toBe(lineOf(AVATAR_PY, 's3.put_object('));
+    expect(hit.title).toBe('Blocking `put_object` in async handler `upload_avatar` (`PUT /me/avatar`)');
+    expect(hit.remedy).toContain('`aioboto3`');
+  });
+
+  it("when the handler's `def` is the one line between two hunks (git's hunk header names it)", () => {
+    const file = changedFile({ path: 'app/routers/reports.py', before: REPORTS_BEFORE, after: reportsAfter('@router.get("/weekly")\n') });
+    expect(file.hunks).toHaveLength(2);
+    expect(file.hunks[1]?.header).toMatch(/^async def weekly_report/);
+    const hit = onlyHit(file);
+    expect(hit.line).toBe(lineOf(reportsAfter('@router.get("/weekly")\n'), 'requests.get('));
+    expect(hit.title).toBe('Blocking `requests.get` in async handler `weekly_report` (`GET /weekly`)');
   });
 
   it('on pymongo calls in an async handler', () => {
@@ -114,6 +173,47 @@ describe('blocking-call-in-async-handler stays quiet', () => {
       .replace('time.sleep(0.5 * (attempt + 1))', 'await asyncio.sleep(0.5 * (attempt + 1))')
       .replace('if not response.ok:', 'if response.is_error:');
     expect(hitsOn(changedFile({ path: 'weather/app.py', before: WEATHER_PY, after }))).toEqual([]);
+  });
+
+  it("on boto3 in a plain def handler or offloaded, on aioboto3 awaited, and on a viewset's self.get_object()", () => {
+    expect(hitsOn(addedFile('api/routes/avatar.py', AVATAR_PY.replace('async def upload_avatar', 'def upload_avatar').replace('await file.read()', 'file.file.read()')))).toEqual([]);
+    const offloaded = AVATAR_PY.replace('    s3.put_object(', '    await asyncio.to_thread(s3.put_object, ').replace('import io\n', 'import asyncio\nimport io\n');
+    expect(hitsOn(addedFile('api/routes/avatar.py', offloaded))).toEqual([]);
+    const aio = src`
+      import aioboto3
+      from fastapi import APIRouter, UploadFile
+
+      router = APIRouter()
+      session = aioboto3.Session()
+
+
+      @router.put("/me/avatar")
+      async def upload_avatar(file: UploadFile) -> dict:
+          async with session.client("s3") as s3:
+              await s3.put_object(Bucket="avatars-prod", Key=file.filename, Body=await file.read())
+          return {"key": file.filename}
+    `;
+    expect(hitsOn(addedFile('api/routes/avatar.py', aio))).toEqual([]);
+    const view = src`
+      import boto3
+      from adrf.viewsets import ModelViewSet
+
+      s3 = boto3.client("s3")
+
+
+      class DocumentViewSet(ModelViewSet):
+          async def retrieve(self, request, pk=None):
+              document = self.get_object()
+              return Response({"id": document.id, "key": document.s3_key})
+    `;
+    expect(hitsOn(addedFile('documents/views.py', view))).toEqual([]);
+  });
+
+  it('when the `def` between two hunks is no route, or the handler there is a plain def', () => {
+    const job = (after: string) => after.replace('@router.get("/weekly")\n', '@scheduler.scheduled_job("cron", day_of_week="mon")\n');
+    expect(hitsOn(changedFile({ path: 'app/routers/reports.py', before: job(REPORTS_BEFORE), after: job(reportsAfter('@router.get("/weekly")\n')) }))).toEqual([]);
+    const plain = (text: string) => text.replace('async def weekly_report', 'def weekly_report');
+    expect(hitsOn(changedFile({ path: 'app/routers/reports.py', before: plain(REPORTS_BEFORE), after: plain(reportsAfter('@router.get("/weekly")\n')) }))).toEqual([]);
   });
 
   it('in a plain def handler, which FastAPI runs in its threadpool', () => {

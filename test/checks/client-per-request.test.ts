@@ -30,12 +30,37 @@ const THUMBNAILS_PY = src`
       return {"key": key}
 `;
 
+const LTV_PY = src`
+  import joblib
+  from flask import Flask, jsonify, request
+  from google.cloud import bigquery
+
+  app = Flask(__name__)
+  model = joblib.load("/models/ltv.joblib")
+  QUERY = "SELECT orders_180d, revenue_180d FROM analytics.customer_features WHERE customer_id = @customer_id"
+
+
+  @app.post("/v1/ltv")
+  def predict_ltv():
+      customer_id = request.get_json()["customer_id"]
+      client = bigquery.Client(project="acme-analytics")
+      params = [bigquery.ScalarQueryParameter("customer_id", "STRING", customer_id)]
+      rows = client.query(QUERY, job_config=bigquery.QueryJobConfig(query_parameters=params)).to_dataframe()
+      return jsonify(customer_id=customer_id, ltv=float(model.predict(rows)[0]))
+`;
+
 describe('client-per-request fires', () => {
   it('on boto3.client inside a FastAPI handler', () => {
     const hit = onlyHit(addedFile('media/api.py', THUMBNAILS_PY));
     expect(hit.line).toBe(lineOf(THUMBNAILS_PY, 'boto3.client("s3")'));
     expect(hit.title).toBe('`boto3.client` built on every request in `create_thumbnail` (`POST /thumbnails`)');
     expect(hit.remedy).toContain('lifespan');
+  });
+
+  it('on a Google Cloud client (bigquery.Client) inside a Flask route', () => {
+    const hit = onlyHit(addedFile('serving/ltv/app.py', LTV_PY));
+    expect(hit.line).toBe(lineOf(LTV_PY, 'bigquery.Client('));
+    expect(hit.title).toBe('`bigquery.Client` built on every request in `predict_ltv` (`POST /v1/ltv`)');
   });
 
   it('on httpx.AsyncClient in a helper that a handler calls', () => {
@@ -125,6 +150,13 @@ describe('client-per-request stays quiet', () => {
   it('on the fix: the client built once at module level', () => {
     const after = THUMBNAILS_PY.replace('BUCKET = os.environ["THUMBNAIL_BUCKET"]\n', 'BUCKET = os.environ["THUMBNAIL_BUCKET"]\ns3 = boto3.client("s3")\n').replace('    s3 = boto3.client("s3")\n', '');
     expect(hitsOn(changedFile({ path: 'media/api.py', before: THUMBNAILS_PY, after }))).toEqual([]);
+  });
+
+  it('on a Google Cloud client built once at module level, and on its per-request query objects', () => {
+    const after = LTV_PY.replace('model = joblib.load', 'bq = bigquery.Client(project="acme-analytics")\nmodel = joblib.load')
+      .replace('    client = bigquery.Client(project="acme-analytics")\n', '')
+      .replace('rows = client.query(', 'rows = bq.query(');
+    expect(hitsOn(addedFile('serving/ltv/app.py', after))).toEqual([]);
   });
 
   it('in a lifespan hook and an @lru_cache dependency', () => {

@@ -50,18 +50,78 @@ const REPORTS = src`
       return True
 `;
 
+const SHOP_ADMIN = src`
+  import stripe
+
+  from shop.orders.models import Order
+
+
+  def partial_refund(order: Order, cents: int) -> str:
+      return stripe.Refund.create(payment_intent=order.payment_intent_id, amount=cents).id
+`;
+const SHOP_DISPUTES = src`
+  import stripe
+
+  from shop.orders.repository import OrderRepository
+
+
+  def handle_dispute(dispute_id: str, repo: OrderRepository) -> None:
+      dispute = stripe.Dispute.retrieve(dispute_id)
+      repo.mark_disputed(stripe.Charge.retrieve(dispute.charge).payment_intent)
+`;
+const SHOP_RECONCILE = src`
+  import stripe
+
+  from shop.finance.ledger import Ledger
+
+
+  def reconcile(ledger: Ledger) -> None:
+      for payout in stripe.Payout.list(limit=100).auto_paging_iter():
+          ledger.record_payout(payout.id, payout.amount)
+`;
+
 describe('vendor-sdk-spread fires', () => {
-  it('on boto3 newly imported in three modules of different packages, once', () => {
+  it('on boto3 newly imported in three modules of different packages, once per file at its import', () => {
     const hits = hitsOn([
       { path: 'app/routers/avatars.py', after: ROUTER },
       { path: 'app/tasks/emails.py', after: TASKS },
       { path: 'app/reports/publish.py', after: REPORTS },
     ]);
-    expect(hits).toHaveLength(1);
-    expect(hits[0]?.title).toBe('AWS SDK imported directly in 3 modules');
-    expect(hits[0]?.line).toBe(lineOf(REPORTS, 'from botocore'));
-    expect(hits[0]?.message).toContain('`app/reports/publish.py`');
-    expect(hits[0]?.message).toContain('`app/routers/avatars.py`, `app/tasks/emails.py`');
+    expect(hits).toHaveLength(3);
+    expect(hits.map((h) => h.title)).toEqual(Array(3).fill('AWS SDK imported directly in 3 modules'));
+    const publish = hits.find((h) => h.message.includes('directly in `app/reports/publish.py`'));
+    expect(publish?.line).toBe(lineOf(REPORTS, 'from botocore'));
+    expect(publish?.message).toContain('also in `app/routers/avatars.py`, `app/tasks/emails.py`');
+  });
+
+  it("on Stripe in two modules of the project's own top package (`shop/orders`, `shop/finance`)", () => {
+    const hits = hitsOn([
+      { path: 'shop/orders/admin.py', after: SHOP_ADMIN },
+      { path: 'shop/orders/disputes.py', after: SHOP_DISPUTES },
+      { path: 'shop/finance/reconcile.py', after: SHOP_RECONCILE },
+    ]);
+    expect(hits).toHaveLength(3);
+    expect(hits.every((h) => h.title === 'Stripe SDK imported directly in 3 modules' && h.line === 1)).toBe(true);
+  });
+
+  it('on the OpenAI SDK in three feature modules of a `features/` folder', () => {
+    const feature = (name: string) => src`
+      import OpenAI from 'openai';
+
+      const openai = new OpenAI({ timeout: 20_000 });
+
+      export async function ${name}(text: string): Promise<string> {
+        const completion = await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: text }] });
+        return completion.choices[0]?.message.content ?? '';
+      }
+    `;
+    const hits = hitsOn([
+      { path: 'src/features/summary.ts', after: feature('summarise') },
+      { path: 'src/features/classify.ts', after: feature('classify') },
+      { path: 'src/features/replyDraft.ts', after: feature('draftReply') },
+    ]);
+    expect(hits).toHaveLength(3);
+    expect(hits.map((h) => h.line)).toEqual([1, 1, 1]);
   });
 
   it('on the OpenAI SDK added to existing TS modules', () => {
@@ -80,7 +140,7 @@ describe('vendor-sdk-spread fires', () => {
       { path: 'src/search/embed.ts', before: service('embed'), after: withOpenAI('embed') },
       { path: 'src/moderation/check.ts', before: service('check'), after: withOpenAI('check') },
     ]);
-    expect(hits).toHaveLength(1);
+    expect(hits).toHaveLength(3);
     expect(hits[0]?.title).toBe('OpenAI SDK imported directly in 3 modules');
   });
 });
@@ -120,6 +180,20 @@ describe('vendor-sdk-spread stays quiet', () => {
     expect(hitsOn([
       { path: 'app/routers/avatars.py', after: ROUTER },
       { path: 'app/tasks/emails.py', after: TASKS },
+    ])).toEqual([]);
+  });
+
+  it("when the files are all in one module of the project's top package, or of one feature folder", () => {
+    expect(hitsOn([
+      { path: 'shop/payments/refunds.py', after: SHOP_ADMIN },
+      { path: 'shop/payments/disputes.py', after: SHOP_DISPUTES },
+      { path: 'shop/payments/payouts.py', after: SHOP_RECONCILE },
+    ])).toEqual([]);
+    const payment = (name: string) => `import Stripe from 'stripe';\n\nconst stripe = new Stripe(process.env.STRIPE_KEY ?? '');\n\nexport const ${name} = (id: string) => stripe.refunds.create({ payment_intent: id });\n`;
+    expect(hitsOn([
+      { path: 'src/features/billing/refund.ts', after: payment('refund') },
+      { path: 'src/features/billing/dispute.ts', after: payment('dispute') },
+      { path: 'src/features/billing/webhooks/events.ts', after: payment('onEvent') },
     ])).toEqual([]);
   });
 

@@ -2,7 +2,7 @@ import type { ChangedFile } from '../../changeset/types.js';
 import type { Rule, RuleHit } from '../types.js';
 import { commentLine, type HeadLine } from '../lines.js';
 import { code } from '../../render/escape.js';
-import { addsTrigger, describeHandler, familyOf, headViews, isTestPath, requestPath, triggers } from './code-util.js';
+import { addsTrigger, describeHandler, familyOf, headViewsAcrossDefs, isTestPath, requestPath, triggers } from './code-util.js';
 
 interface Blocking {
   re: RegExp;
@@ -21,11 +21,21 @@ const PY_BLOCKING: Blocking[] = [
 /** pymongo's collection methods: blocking unless the file uses motor, whose calls are awaited. */
 const PYMONGO_CALL = /\.(?:find_one|insert_one|insert_many|update_one|update_many|delete_one|delete_many|replace_one|count_documents|aggregate)\s*\(/;
 /**
- * Words every pattern above (PYMONGO_CALL's methods included) needs on an added line: a cheap first
- * test, of a file and of a line. Every call of JS_BLOCKING ends in `Sync`.
+ * boto3's S3, SQS and DynamoDB calls: plain HTTP requests that block, unless the file uses aioboto3 or
+ * aiobotocore, whose calls are awaited. Local helpers (`generate_presigned_url`) are left out, and so
+ * are methods of `self` (Django REST framework's `self.get_object()`).
+ */
+const BOTO3_CALL =
+  /(?<!\bself)\.(?:put_object|get_object|delete_object|head_object|copy_object|list_objects(?:_v2)?|upload_file(?:obj)?|download_file(?:obj)?|send_message(?:_batch)?|receive_message|put_item|get_item|update_item|delete_item|batch_write_item)\s*\(/;
+/**
+ * Words every pattern above (PYMONGO_CALL's and BOTO3_CALL's methods included) needs on an added line:
+ * a cheap first test, of a file and of a line. Every call of JS_BLOCKING ends in `Sync`.
  */
 const MAY_BLOCK = triggers({
-  python: ['sleep', 'requests.', 'httpx.', 'urlopen', '.connect', 'subprocess.', 'smtplib.', '_one', '_many', 'count_documents', 'aggregate'],
+  python: [
+    'sleep', 'requests.', 'httpx.', 'urlopen', '.connect', 'subprocess.', 'smtplib.', '_one', '_many', 'count_documents', 'aggregate',
+    '_object', 'upload_file', 'download_file', 'send_message', 'receive_message', '_item(',
+  ],
   script: ['Sync'],
 });
 /** The call is handed to a thread: `asyncio.to_thread(requests.get, url)`, `run_in_executor(None, lambda: ...)`. */
@@ -37,9 +47,31 @@ const JS_BLOCKING: Blocking[] = [
   { re: /\b(?:crypto\.)?(?:pbkdf2Sync|scryptSync)\s*\(/, instead: 'the callback/promise form (`crypto.scrypt`), which runs on the libuv threadpool' },
 ];
 
+function viewText(file: ChangedFile, lines: readonly HeadLine[]): string {
+  return file.content ?? lines.map((l) => l.text).join('\n');
+}
+
 function usesPymongo(file: ChangedFile, lines: readonly HeadLine[]): boolean {
-  const text = file.content ?? lines.map((l) => l.text).join('\n');
+  const text = viewText(file, lines);
   return /\bpymongo\b|\bMongoClient\b/.test(text) && !/\bmotor\b|AsyncIOMotorClient|AsyncMongoClient/.test(text);
+}
+
+/** Whether the view builds its AWS clients with boto3 (and not with the async aioboto3/aiobotocore). */
+function usesBoto3(file: ChangedFile, lines: readonly HeadLine[]): boolean {
+  const text = viewText(file, lines);
+  return /\bimport boto3\b|\bboto3\.(?:client|resource|Session)\s*\(/.test(text) && !/\baioboto3\b|\baiobotocore\b/.test(text);
+}
+
+/** A call that blocks only because of the library behind it (pymongo, boto3), when the view uses that library and does not await it. */
+function libraryCall(file: ChangedFile, lines: readonly HeadLine[], text: string, uses: { pymongo?: boolean; boto3?: boolean }): Blocking | undefined {
+  if (/\bawait\b/.test(text)) return undefined;
+  if (PYMONGO_CALL.test(text) && (uses.pymongo ??= usesPymongo(file, lines))) {
+    return { re: PYMONGO_CALL, instead: "motor's `AsyncIOMotorClient` (or pymongo's `AsyncMongoClient`)" };
+  }
+  if (BOTO3_CALL.test(text) && (uses.boto3 ??= usesBoto3(file, lines))) {
+    return { re: BOTO3_CALL, instead: 'an async client (`aioboto3`)' };
+  }
+  return undefined;
 }
 
 function check(file: ChangedFile): RuleHit[] {
@@ -48,15 +80,15 @@ function check(file: ChangedFile): RuleHit[] {
   if (!addsTrigger(file, MAY_BLOCK)) return [];
   const hits: RuleHit[] = [];
   const mayBlock = MAY_BLOCK[family];
-  for (const lines of headViews(file)) {
-    // Whether the view uses pymongo, read only once a line calls one of its methods.
-    let pymongo: boolean | undefined;
+  // A change to a handler's body often leaves its `def` between two hunks: read them as one view.
+  for (const lines of headViewsAcrossDefs(file)) {
+    // Whether the view uses pymongo or boto3, read only once a line calls one of their methods.
+    const uses: { pymongo?: boolean; boto3?: boolean } = {};
     lines.forEach((line, index) => {
       if (!line.added || !mayBlock.test(line.text) || commentLine(line.text, family === 'python') || OFFLOADED.test(line.text)) return;
-      let found = (family === 'python' ? PY_BLOCKING : JS_BLOCKING).find((b) => b.re.test(line.text));
-      if (!found && family === 'python' && PYMONGO_CALL.test(line.text) && !/\bawait\b/.test(line.text) && (pymongo ??= usesPymongo(file, lines))) {
-        found = { re: PYMONGO_CALL, instead: "motor's `AsyncIOMotorClient` (or pymongo's `AsyncMongoClient`)" };
-      }
+      const found =
+        (family === 'python' ? PY_BLOCKING : JS_BLOCKING).find((b) => b.re.test(line.text)) ??
+        (family === 'python' ? libraryCall(file, lines, line.text, uses) : undefined);
       if (!found) return;
       const path = requestPath(lines, index, family, file.path);
       // Python: only `async def` handlers run on the event loop (FastAPI runs plain `def` in a threadpool).
@@ -83,6 +115,9 @@ function check(file: ChangedFile): RuleHit[] {
   return hits;
 }
 
+/** Calls whose handler may be above the hunk: the file is worth reading whole (a boto3 call also needs its import). */
+const PY_CALLS_WORTH_A_READ = [...PY_BLOCKING.map((b) => b.re), BOTO3_CALL];
+
 export const blockingCallInAsyncHandler: Rule = {
   id: 'blocking-call-in-async-handler',
   summary: 'Blocking I/O (time.sleep, requests, urlopen, sync DB drivers, subprocess, readFileSync/execSync) inside an async request handler',
@@ -100,6 +135,6 @@ export const blockingCallInAsyncHandler: Rule = {
     file.content === undefined &&
     !isTestPath(file.path) &&
     addsTrigger(file, MAY_BLOCK) &&
-    file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && /^\s/.test(l.text) && PY_BLOCKING.some((b) => b.re.test(l.text)))),
+    file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && /^\s/.test(l.text) && PY_CALLS_WORTH_A_READ.some((re) => re.test(l.text)))),
   check,
 };

@@ -20,6 +20,9 @@ const CLIENTS: Record<Family, RegExp[]> = {
     /(?<![\w.])(?:openai\.)?(?:Async)?(?:Azure)?OpenAI\s*\(/,
     /(?<![\w.])(?:anthropic\.)?(?:Async)?Anthropic\s*\(/,
     /(?<![\w.])(?:elasticsearch\.)?(?:Async)?Elasticsearch\s*\(/,
+    // Google Cloud clients (`from google.cloud import bigquery`): each holds its own credentials and gRPC/HTTP channels.
+    /(?<![\w.])(?:google\.cloud\.)?(?:bigquery|storage|firestore|spanner|bigtable|datastore)\.Client\s*\(/,
+    /(?<![\w.])(?:google\.cloud\.)?pubsub(?:_v1)?\.(?:Publisher|Subscriber)Client\s*\(/,
   ],
   script: [
     /\bnew\s+(?:PrismaClient|Pool|MongoClient|Redis|IORedis|OpenAI|Anthropic|Sequelize)\s*\(/,
@@ -33,7 +36,7 @@ const CLIENTS: Record<Family, RegExp[]> = {
 const BUILD_WORDS = triggers({
   python: [
     'requests.Session', 'ClientSession', 'httpx.', 'boto3.', 'create_engine', 'create_async_engine', 'create_pool', '.connect',
-    'MongoClient', 'MotorClient', 'Redis', 'from_url', 'OpenAI', 'Anthropic', 'Elasticsearch',
+    'MongoClient', 'MotorClient', 'Redis', 'from_url', 'OpenAI', 'Anthropic', 'Elasticsearch', 'Client(',
   ],
   script: ['Client', 'Pool', 'Redis', 'OpenAI', 'Anthropic', 'Sequelize', 'knex'],
   go: ['.Open', '.Connect', 'pgxpool.', 'NewClient'],

@@ -17,8 +17,10 @@ import {
 import type { HeadLine } from '../lines.js';
 import { addsMention } from '../text.js';
 
-export { headViews } from '../lines.js';
+import { headViews } from '../lines.js';
 import { memoByObject, memoByPath } from '../../path-memo.js';
+
+export { headViews };
 
 export type Family = 'python' | 'script' | 'go';
 
@@ -68,9 +70,10 @@ const TRIGGER_WORDS = {
   python: [
     // blocking-call-in-async-handler
     'sleep', 'requests.', 'httpx.', 'urlopen', '.connect', 'subprocess.', 'smtplib.', '_one', '_many', 'count_documents', 'aggregate',
+    '_object', 'upload_file', 'download_file', 'send_message', 'receive_message', '_item(',
     // client-per-request, redis-client-without-timeout
     'requests.Session', 'ClientSession', 'boto3.', 'create_engine', 'create_async_engine', 'create_pool', 'MongoClient', 'MotorClient',
-    'Redis', 'from_url', 'OpenAI', 'Anthropic', 'Elasticsearch', 'ConnectionPool',
+    'Redis', 'from_url', 'OpenAI', 'Anthropic', 'Elasticsearch', 'ConnectionPool', 'Client(',
     // unbounded-query
     '.all()', 'read_sql_table', '.find(',
   ],
@@ -207,3 +210,42 @@ export function scriptOrGoRequestPath(lines: readonly HeadLine[], index: number,
 export function requestPath(lines: readonly HeadLine[], index: number, family: Family, path: string): RequestPath | undefined {
   return family === 'python' ? pythonRequestPath(lines, index, path) : scriptOrGoRequestPath(lines, index, family);
 }
+
+// ---- views that see a handler's `def` between two hunks ------------------------------------------
+
+/** git's default function-context lines: the lines that start with a letter, `_` or `$`. */
+const GIT_FUNCNAME = /^[A-Za-z_$]/;
+const TOP_LEVEL_DEF = /^(?:async\s+)?def\s+\w+\s*\(/;
+
+/**
+ * Whether the one unchanged line between hunks `a` and `b` is the top-level `def` git names in `b`'s
+ * header. git names the nearest function line before the hunk (of the base file): when `a` shows a
+ * function line of its own and it is not that `def`, the `def` can only be the line in between.
+ */
+function defBetween(a: Hunk, b: Hunk): boolean {
+  const oneLineApart = b.newStart - (a.newStart + a.newLines) === 1 && b.oldStart - (a.oldStart + a.oldLines) === 1;
+  if (!oneLineApart || !TOP_LEVEL_DEF.test(b.header)) return false;
+  const base = a.lines.filter((l) => l.kind !== 'add').map((l) => l.text);
+  const lastFunctionLine = base.filter((t) => GIT_FUNCNAME.test(t)).at(-1);
+  return lastFunctionLine !== undefined && lastFunctionLine.trimEnd() !== b.header.trimEnd();
+}
+
+/**
+ * headViews, except that two hunks one line apart, where that line is the `def` of the second
+ * hunk's header, are one view with the `def` in place: a change to a handler's body whose decorator
+ * ends the hunk above then shows the handler it runs in. The whole file, when fetched, is left as is.
+ */
+export const headViewsAcrossDefs: (file: ChangedFile) => HeadLine[][] = memoByObject((file: ChangedFile): HeadLine[][] => {
+  const views = headViews(file);
+  if (file.content !== undefined || file.hunks.length < 2) return views;
+  const joined: HeadLine[][] = [];
+  file.hunks.forEach((hunk, i) => {
+    const view = views[i] ?? [];
+    const before = file.hunks[i - 1];
+    const last = joined.at(-1);
+    if (before && last && defBetween(before, hunk)) {
+      joined[joined.length - 1] = [...last, { text: hunk.header, line: hunk.newStart - 1, added: false }, ...view];
+    } else joined.push(view);
+  });
+  return joined;
+});

@@ -44,10 +44,17 @@ function vendorOf(module: string, family: Family): string | undefined {
   return VENDORS.find((v) => v[family]?.test(module))?.vendor;
 }
 
+/** A file that newly imports a vendor: where, and the module it belongs to (see moduleKey). */
+interface Importer {
+  path: string;
+  line: number | undefined;
+  module: string;
+}
+
 interface Spread {
   vendor: string;
   /** Files outside any adapter module that newly import the vendor, sorted, with their import line. */
-  files: { path: string; line: number | undefined }[];
+  files: Importer[];
 }
 
 /** The vendor a file starts using in this change: an added import, with no import of it already there (context) or moved (removed). */
@@ -71,48 +78,69 @@ function newVendors(file: ChangedFile, family: Family): Map<string, number | und
 /** Source roots that say nothing about the module: `src/`, `app/`, `internal/`; below `packages/` the next folder is a package. */
 const ROOTS = new Set(['src', 'app', 'lib', 'internal', 'pkg', 'server', 'backend']);
 const PACKAGE_PARENTS = new Set(['packages', 'apps', 'services', 'modules']);
+/** Folders whose every entry, folder or file, is a module of its own: `src/features/summary.ts` is the summary feature. */
+const MODULE_PARENTS = new Set(['features']);
 
-/** The module a file belongs to: its path down to the first folder below the source roots (and package folders). */
-function moduleKey(path: string): string {
-  const dirs = path.split('/').slice(0, -1);
+/**
+ * The module a file belongs to: its path down to the first folder below the source roots (and package
+ * folders), or down to the entry below a folder of modules. `root` is one more folder that says
+ * nothing: the project's own top package.
+ */
+function moduleKey(path: string, root?: string): string {
+  const entries = path.split('/');
+  const dirs = entries.slice(0, -1);
   for (let i = 0; i < dirs.length; i++) {
     const dir = dirs[i] ?? '';
-    if (ROOTS.has(dir) || PACKAGE_PARENTS.has(dir) || PACKAGE_PARENTS.has(dirs[i - 1] ?? '')) continue;
+    if (MODULE_PARENTS.has(dir)) return entries.slice(0, i + 2).join('/');
+    if (ROOTS.has(dir) || dir === root || PACKAGE_PARENTS.has(dir) || PACKAGE_PARENTS.has(dirs[i - 1] ?? '')) continue;
     return dirs.slice(0, i + 1).join('/');
   }
   return dirs.join('/');
 }
 
+/**
+ * The file's first folder when the file imports its own project by that name (`from shop.orders.models
+ * import …` in `shop/finance/reconcile.py`): the distribution's top package, as telling as `src/`.
+ */
+function ownTopPackage(file: ChangedFile, family: Family): string | undefined {
+  const [top, ...rest] = file.path.split('/');
+  if (family !== 'python' || !top || rest.length < 2) return undefined;
+  const own = (text: string): boolean => pythonImportOn(text)?.startsWith(`${top}.`) === true;
+  return file.hunks.some((h) => h.lines.some((l) => l.kind !== 'del' && own(l.text))) ? top : undefined;
+}
+
 const spreads = memoByObject((changeSet: ChangeSet): Spread[] => {
-  const byVendor = new Map<string, { path: string; line: number | undefined }[]>();
+  const byVendor = new Map<string, Importer[]>();
   for (const file of changeSet.files) {
     const family = familyOf(file);
     // The text test before the path tests: it rejects nearly every file, and costs less.
     if (!family || !addsMention(file, MAY_IMPORT_VENDOR[family]) || isTestPath(file.path) || isScriptPath(file.path) || ADAPTER.test(file.path)) continue;
     for (const [vendor, line] of newVendors(file, family)) {
-      byVendor.set(vendor, [...(byVendor.get(vendor) ?? []), { path: file.path, line }]);
+      const importer = { path: file.path, line, module: moduleKey(file.path, ownTopPackage(file, family)) };
+      byVendor.set(vendor, [...(byVendor.get(vendor) ?? []), importer]);
     }
   }
   const out: Spread[] = [];
   for (const [vendor, files] of byVendor) {
     // Three or more files in two or more top-level modules: files of one module (src/payments/**) are one place.
-    const modules = new Set(files.map((f) => moduleKey(f.path)));
+    const modules = new Set(files.map((f) => f.module));
     if (files.length >= 3 && modules.size >= 2) out.push({ vendor, files: files.sort((a, b) => compareText(a.path, b.path)) });
   }
   return out;
 });
 
+/** One finding per importing file, at its import: each is a place a reviewer asks to route through the adapter. */
 function check(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
   const hits: RuleHit[] = [];
   for (const { vendor, files } of spreads(changeSet)) {
-    const [first] = files;
-    if (!first || first.path !== file.path) continue; // one finding per vendor, on the first file
-    const others = files.slice(1).map((f) => code(f.path));
+    const own = files.find((f) => f.path === file.path);
+    if (!own) continue;
+    const others = files.filter((f) => f !== own).map((f) => code(f.path));
     hits.push({
-      ...(first.line !== undefined ? { line: first.line } : {}),
+      ...(own.line !== undefined ? { line: own.line } : {}),
       title: `${vendor} imported directly in ${files.length} modules`,
       message:
-        `This change starts using the ${vendor} directly in ${code(first.path)} and also in ${others.join(', ')}. With ` +
+        `This change starts using the ${vendor} directly in ${code(own.path)} and also in ${others.join(', ')}. With ` +
         "the vendor's types and calls spread across the code, swapping or upgrading it, mocking it in tests, or adding " +
         'retries, metrics and cost controls in one place becomes a change to every one of these modules.',
       remedy:
