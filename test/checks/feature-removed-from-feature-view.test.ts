@@ -39,17 +39,20 @@ const REPO = src`
 `;
 
 describe('feature-removed-from-feature-view fires', () => {
-  it('on a Field dropped from a feature view whose name stays', () => {
+  it('on a Field dropped from a feature view whose name stays, once with the service that projected it', () => {
     const after = REPO.replace('        Field(name="support_tickets_30d", dtype=Int64),\n', '').replace(', "support_tickets_30d"]]', ']]');
     const file = changedFile({ path: 'feature_repo/customers.py', before: REPO, after });
     const hits = hitsOn(file);
-    expect(hits.map((h) => h.title)).toEqual([
-      'Feature `support_tickets_30d` removed in `customer_stats_fv`',
-      'Feature `support_tickets_30d` removed in `churn_service`',
-    ]);
+    expect(hits.map((h) => h.title)).toEqual(['Feature `support_tickets_30d` removed in `customer_stats_fv` and `churn_service`']);
     expect(hits[0]?.line).toBe(lineOf(after, 'Field(name="avg_session_minutes"'));
     expect(hits[0]?.message).toContain('Models already deployed ask for it by name');
     expect(hits[0]?.remedy).toContain('`customer_stats_fv_v2`');
+  });
+
+  it('on a feature dropped from a service only, the view keeping it', () => {
+    const after = REPO.replace(', "support_tickets_30d"]]', ']]');
+    const hits = hitsOn(changedFile({ path: 'feature_repo/customers.py', before: REPO, after }));
+    expect(hits.map((h) => h.title)).toEqual(['Feature `support_tickets_30d` removed in `churn_service`']);
   });
 
   it('on a rename of a field (the old name is gone) and a dtype change', () => {

@@ -41,7 +41,44 @@ const LAZY = src`
       return {"intent": int(logits.argmax(-1))}
 `;
 
+const EXPRESS_TAGGER = src`
+  import * as tf from '@tensorflow/tfjs-node';
+  import express from 'express';
+
+  const MODEL_URL = process.env.TAGGER_MODEL_URL ?? 'file://models/tagger-v5/model.json';
+
+  let model: tf.GraphModel | undefined;
+  tf.loadGraphModel(MODEL_URL).then((loaded) => {
+    model = loaded;
+  });
+
+  const app = express();
+  app.use(express.json({ limit: '1mb' }));
+
+  app.get('/health', (_req, res) => res.json({ status: 'ok' }));
+
+  app.post('/v1/tags', async (req, res) => {
+    if (!model) {
+      res.status(503).json({ error: 'model not loaded yet' });
+      return;
+    }
+    const input = tf.tensor2d([req.body.features as number[]]);
+    const scores = (model.predict(input) as tf.Tensor).dataSync();
+    res.json({ scores: Array.from(scores) });
+  });
+
+  app.listen(Number(process.env.PORT ?? 8080));
+`;
+
 describe('health-before-model-ready fires', () => {
+  it('on an Express /health that answers at once while tf.loadGraphModel resolves in the background', () => {
+    const hits = hitsOn(addedFile('services/tagger/src/server.ts', EXPRESS_TAGGER));
+    expect(hits.map((h) => h.line)).toEqual([lineOf(EXPRESS_TAGGER, "app.get('/health'")]);
+    expect(hits[0]?.title).toBe('Health endpoint `route handler` (`GET /health`) answers before the model is loaded');
+    expect(hits[0]?.message).toContain('loads its model in the background (`tf.loadGraphModel(…)` is handled with `.then`');
+    expect(hits[0]?.remedy).toContain('`if (!model) return res.status(503)');
+  });
+
   it('on a constant /healthz in a server that loads its model lazily on first use', () => {
     const hits = hitsOn(addedFile('serving/intents.py', LAZY));
     expect(hits).toHaveLength(1);
@@ -148,6 +185,21 @@ describe('health-before-model-ready fires', () => {
 });
 
 describe('health-before-model-ready stays quiet', () => {
+  it('on an Express server that awaits the model before listening, or whose /health checks it', () => {
+    const awaited = EXPRESS_TAGGER.replace(
+      'let model: tf.GraphModel | undefined;\ntf.loadGraphModel(MODEL_URL).then((loaded) => {\n  model = loaded;\n});',
+      'const model: tf.GraphModel = await tf.loadGraphModel(MODEL_URL);',
+    );
+    expect(awaited).not.toBe(EXPRESS_TAGGER);
+    expect(hitsOn(addedFile('services/tagger/src/server.ts', awaited))).toEqual([]);
+    const checked = EXPRESS_TAGGER.replace(
+      "app.get('/health', (_req, res) => res.json({ status: 'ok' }));",
+      "app.get('/health', (_req, res) => {\n  res.status(model ? 200 : 503).json({ status: model ? 'ok' : 'loading' });\n});",
+    );
+    expect(checked).not.toBe(EXPRESS_TAGGER);
+    expect(hitsOn(addedFile('services/tagger/src/server.ts', checked))).toEqual([]);
+  });
+
   it('on a constant /healthz when the model loads at import or in a startup hook', () => {
     const text = src`
       import joblib

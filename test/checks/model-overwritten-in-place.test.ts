@@ -139,6 +139,34 @@ describe('model-overwritten-in-place fires', () => {
     expect(hit.title).toBe('Serving model hot-swapped in `reload_model` (`/admin/reload`) with no validation or way back');
   });
 
+  it('on a Flask upload endpoint that unpickles the body into current_app.config["MODEL"], with only a duck-type check', () => {
+    const text = src`
+      import pickle
+
+      from flask import Blueprint, abort, current_app, jsonify, request
+
+      admin = Blueprint("admin", __name__)
+      CURRENT_MODEL_PATH = "models/current.pkl"
+
+
+      @admin.post("/model")
+      def replace_model():
+          raw = request.files["model"].read()
+          candidate = pickle.loads(raw)
+          if not hasattr(candidate, "predict"):
+              abort(400, "uploaded object has no predict()")
+          current_app.config["MODEL"] = candidate
+          with open(CURRENT_MODEL_PATH, "wb") as fh:
+              fh.write(raw)
+          return jsonify({"replaced": True})
+    `;
+    const hit = onlyHit(addedFile('serving/admin.py', text));
+    expect(hit.message).toContain('It also writes the new model over `CURRENT_MODEL_PATH`');
+    expect(hit.line).toBe(lineOf(text, 'current_app.config["MODEL"] = candidate'));
+    expect(hit.title).toBe('Serving model hot-swapped in `replace_model` (`/model`) with no validation or way back');
+    expect(hit.message).toContain('assigns `current_app.config["MODEL"]` from a freshly loaded artifact');
+  });
+
   it('on a CI step that copies the model over the prod object', () => {
     const text = src`
       name: retrain
@@ -230,6 +258,29 @@ describe('model-overwritten-in-place stays quiet', () => {
           app.state.previous_model = app.state.model
           app.state.model = candidate
           return {"status": "reloaded"}
+    `;
+    expect(hitsOn(addedFile('serving/admin.py', text))).toEqual([]);
+  });
+
+  it('on a Flask upload endpoint that smoke-tests the candidate and keeps the previous model in the config', () => {
+    const text = src`
+      import pickle
+
+      from flask import Blueprint, abort, current_app, jsonify, request
+
+      admin = Blueprint("admin", __name__)
+      SAMPLE = [[0.1, 0.2, 0.3]]
+
+
+      @admin.post("/model")
+      def replace_model():
+          candidate = pickle.loads(request.files["model"].read())
+          if not hasattr(candidate, "predict"):
+              abort(400, "uploaded object has no predict()")
+          candidate.predict(SAMPLE)
+          current_app.config["PREVIOUS_MODEL"] = current_app.config["MODEL"]
+          current_app.config["MODEL"] = candidate
+          return jsonify({"replaced": True})
     `;
     expect(hitsOn(addedFile('serving/admin.py', text))).toEqual([]);
   });

@@ -46,7 +46,43 @@ def predict_v2(req: ChurnRequest):
     return {"customer_id": req.customer_id, "churn": bool(label)}
 `;
 
+const EXPRESS_TAGGER = src`
+  import * as tf from '@tensorflow/tfjs-node';
+  import express from 'express';
+
+  const MODEL_URL = process.env.TAGGER_MODEL_URL ?? 'file://models/tagger-v5/model.json';
+
+  let model: tf.GraphModel | undefined;
+  tf.loadGraphModel(MODEL_URL).then((loaded) => {
+    model = loaded;
+  });
+
+  const app = express();
+  app.use(express.json({ limit: '1mb' }));
+
+  app.get('/health', (_req, res) => res.json({ status: 'ok' }));
+
+  app.post('/v1/tags', async (req, res) => {
+    if (!model) {
+      res.status(503).json({ error: 'model not loaded yet' });
+      return;
+    }
+    const input = tf.tensor2d([req.body.features as number[]]);
+    const scores = (model.predict(input) as tf.Tensor).dataSync();
+    res.json({ scores: Array.from(scores) });
+  });
+
+  app.listen(Number(process.env.PORT ?? 8080));
+`;
+
 describe('prediction-without-monitoring asks', () => {
+  it('on a new Express route that runs model.predict in a service with no metrics or prediction log', () => {
+    const hits = hitsOn(addedFile('services/tagger/src/server.ts', EXPRESS_TAGGER));
+    expect(hits.map((h) => h.line)).toEqual([lineOf(EXPRESS_TAGGER, "app.post('/v1/tags'")]);
+    expect(hits[0]?.title).toBe('New prediction endpoint `route handler` (`POST /v1/tags`) without prediction logging or metrics');
+    expect(hits[0]?.message).toContain('serves `model.predict(…)` results');
+  });
+
   it('on a new prediction endpoint in a new service with no logging of predictions or metrics', () => {
     const hits = hitsOn(addedFile('serving/app.py', SERVICE));
     expect(hits).toHaveLength(1);
@@ -68,6 +104,44 @@ describe('prediction-without-monitoring asks', () => {
 });
 
 describe('prediction-without-monitoring stays quiet', () => {
+  it('on new Express routes that run SQL and Cypher, not a model (`pool.execute`, a Neo4j `session.run`)', () => {
+    const text = src`
+      import express from 'express';
+      import mysql from 'mysql2/promise';
+      import neo4j from 'neo4j-driver';
+
+      const pool = mysql.createPool({ uri: process.env.DATABASE_URL });
+      const driver = neo4j.driver(process.env.NEO4J_URL ?? 'bolt://localhost');
+      const app = express();
+
+      app.get('/orders/:id', async (req, res) => {
+        const [rows] = await pool.execute('SELECT * FROM orders WHERE id = ?', [req.params.id]);
+        res.json(rows);
+      });
+
+      app.get('/friends/:id', async (req, res) => {
+        const session = driver.session();
+        const result = await session.run('MATCH (u:User {id: $id})-[:FRIEND]->(f) RETURN f', { id: req.params.id });
+        res.json(result.records.map((r) => r.get('f').properties));
+      });
+    `;
+    expect(hitsOn(addedFile('services/social/src/server.ts', text))).toEqual([]);
+  });
+
+  it('on the Express route when the service exports a prom-client histogram, or logs each prediction', () => {
+    const measured = EXPRESS_TAGGER.replace(
+      "import express from 'express';",
+      "import express from 'express';\nimport { Histogram } from 'prom-client';\n\nconst latency = new Histogram({ name: 'tagger_predict_seconds', help: 'predict latency' });",
+    );
+    expect(hitsOn(addedFile('services/tagger/src/server.ts', measured))).toEqual([]);
+    const logged = EXPRESS_TAGGER.replace(
+      '  res.json({ scores: Array.from(scores) });',
+      "  logger.info({ modelVersion: 'tagger-v5', scores: Array.from(scores) }, 'prediction');\n  res.json({ scores: Array.from(scores) });",
+    );
+    expect(logged).not.toBe(EXPRESS_TAGGER);
+    expect(hitsOn(addedFile('services/tagger/src/server.ts', logged))).toEqual([]);
+  });
+
   it('when the file exports Prometheus metrics at module level', () => {
     const instrumented = SERVICE.replace('from fastapi import FastAPI', 'from fastapi import FastAPI\nfrom prometheus_client import Histogram').replace(
       'log.info("model loaded")',

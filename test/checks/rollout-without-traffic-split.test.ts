@@ -32,6 +32,25 @@ const ISVC = src`
             memory: 4Gi
 `;
 
+
+const CHART_VALUES = src`
+  replicaCount: 4
+
+  image:
+    repository: registry.example.com/lead-scoring-server
+    tag: "2.3.1"
+    pullPolicy: IfNotPresent
+
+  model:
+    modelUri: "models:/lead-scoring/20"
+    warmupRequests: 20
+
+  canary:
+    enabled: false
+    weight: 0
+    modelUri: ""
+`;
+
 describe('rollout-without-traffic-split asks', () => {
   it('when an InferenceService moves to a new storageUri with no canary, naming it when the file was read whole', () => {
     const after = ISVC.replace('churn/v11/', 'churn/v12/');
@@ -105,9 +124,59 @@ describe('rollout-without-traffic-split asks', () => {
     const hits = hitsOn(changedFile({ path: 'infra/sagemaker/fraud-endpoint.yaml', before, after }));
     expect(hits.map((h) => h.line)).toEqual([lineOf(after, 'ModelName:')]);
   });
+  it('when Helm values bump the primary model and leave the chart\'s canary block off and untouched', () => {
+    const after = CHART_VALUES.replace('lead-scoring/20', 'lead-scoring/21');
+    const file = changedFile({ path: 'charts/lead-scoring/values.yaml', before: CHART_VALUES, after });
+    for (const seen of [file, { ...file, content: after }]) {
+      const hits = hitsOn(seen);
+      expect(hits.map((h) => h.line)).toEqual([lineOf(after, 'modelUri: "models:/lead-scoring/21"')]);
+      expect(hits[0]?.message).toContain('The file has a `canary:` block, but this change leaves it untouched');
+    }
+  });
 });
 
 describe('rollout-without-traffic-split stays quiet', () => {
+  it('on Helm values whose canary block this change switches on for the new model', () => {
+    const after = CHART_VALUES.replace('enabled: false', 'enabled: true').replace('weight: 0', 'weight: 10').replace('modelUri: ""', 'modelUri: "models:/lead-scoring/21"');
+    const file = changedFile({ path: 'charts/lead-scoring/values.yaml', before: CHART_VALUES, after });
+    expect(hitsOn(file)).toEqual([]);
+  });
+
+  it('on an Argo Rollout whose nested canary strategy is cut off by the hunk, diff only', () => {
+    const before = src`
+      apiVersion: argoproj.io/v1alpha1
+      kind: Rollout
+      metadata:
+        name: ranker
+      spec:
+        replicas: 4
+        template:
+          spec:
+            containers:
+              - name: ranker
+                image: ghcr.io/acme/ranker:1.4.0
+                env:
+                  - name: LOG_LEVEL
+                    value: info
+                  - name: MODEL_VERSION
+                    value: "41"
+        strategy:
+          # gradual, analysed by the ranking SLOs
+          canary:
+            steps:
+              - setWeight: 10
+              - pause: {duration: 10m}
+    `;
+    const file = changedFile({ path: 'deploy/ranker/rollout.yaml', before, after: before.replace('value: "41"', 'value: "42"') });
+    expect(hitsOn(file)).toEqual([]);
+  });
+
+  it('on a primary model bump in Helm values whose canary is already on, seen through the whole file', () => {
+    const running = CHART_VALUES.replace('enabled: false', 'enabled: true');
+    const after = running.replace('lead-scoring/20', 'lead-scoring/21');
+    const file = changedFile({ path: 'charts/lead-scoring/values.yaml', before: running, after });
+    expect(hitsOn({ ...file, content: after })).toEqual([]);
+  });
   it('on the fix: the new storageUri rolled out behind canaryTrafficPercent', () => {
     const before = ISVC;
     const after = ISVC.replace('churn/v11/', 'churn/v12/').replace('    timeout: 2\n', '    timeout: 2\n    canaryTrafficPercent: 10\n');

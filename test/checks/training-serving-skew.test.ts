@@ -34,6 +34,31 @@ const TRAINING_FEATURES = src`
       return add_tenure_features(frame.dropna(subset=["churned"]))
 `;
 
+
+const SERVING_INPUT_BEFORE = src`
+  from serving.schemas import Transaction
+
+
+  def to_model_input(txn: Transaction) -> dict:
+      return {
+          "amount": txn.amount,
+          "card_age_days": max(txn.card_age_days, 0),
+      }
+`;
+
+const TRAINING_FRAME_BEFORE = src`
+  import numpy as np
+  import pandas as pd
+
+  BASE_FEATURES = ["amount", "card_age_days"]
+
+
+  def build_training_frame(events: pd.DataFrame) -> pd.DataFrame:
+      frame = events[BASE_FEATURES].copy()
+      frame["card_age_days"] = frame["card_age_days"].clip(lower=0)
+      return frame
+`;
+
 describe('training-serving-skew fires', () => {
   it('on the same transform defined in the training pipeline and in the serving app, once, on the serving file', () => {
     const serving = src`
@@ -70,6 +95,33 @@ describe('training-serving-skew fires', () => {
     expect(hit?.title).toBe('Feature logic `add_tenure_features()` implemented in both training and serving');
     expect(hit?.message).toContain('`add_tenure_features()` in `serving/app.py` (line 10)');
     expect(hit?.message).toContain('`add_tenure_features()` in `training/features.py` (line 5)');
+  });
+
+  it('on features computed by name twice: a serving input dict and a training frame column, once, on the serving file', () => {
+    const serving = SERVING_INPUT_BEFORE.replace(
+      '        "card_age_days": max(txn.card_age_days, 0),\n',
+      '        "card_age_days": max(txn.card_age_days, 0),\n        "hour_of_day": datetime.now().hour,\n        "log_amount": math.log1p(txn.amount),\n',
+    );
+    const training = TRAINING_FRAME_BEFORE.replace(
+      '    return frame',
+      '    frame["hour_of_day"] = pd.to_datetime(events["event_ts"], utc=True).dt.hour\n    frame["log_amount"] = np.log1p(events["amount"])\n    return frame',
+    );
+    const changeSet = changeSetOf([
+      { path: 'serving/transform.py', before: SERVING_INPUT_BEFORE, after: serving },
+      { path: 'training/features.py', before: TRAINING_FRAME_BEFORE, after: training },
+    ]);
+    const hits = hitsIn(changeSet);
+    expect(Object.keys(hits)).toEqual(['serving/transform.py']);
+    const [hit] = hits['serving/transform.py'] ?? [];
+    expect(hits['serving/transform.py']).toHaveLength(1);
+    expect(hit?.line).toBe(lineOf(serving, '"hour_of_day"'));
+    expect(hit?.title).toBe('Features `hour_of_day`, `log_amount` computed separately in training and serving');
+    expect(hit?.message).toContain(
+      '`hour_of_day` as `datetime.now().hour` here (line 8) and as `pd.to_datetime(events["event_ts"], utc=True).dt.hour` in `training/features.py` (line 10)',
+    );    // The same when both files were read whole.
+    const contents: Record<string, string> = { 'serving/transform.py': serving, 'training/features.py': training };
+    const whole = { ...changeSet, files: changeSet.files.map((f) => ({ ...f, content: contents[f.path] ?? '' })) };
+    expect(Object.values(hitsIn(whole)).flat().map((h) => h.line)).toEqual([lineOf(serving, '"hour_of_day"')]);
   });
 
   it('on a near-copy under another name in predict.py', () => {
@@ -143,6 +195,42 @@ describe('training-serving-skew fires', () => {
 });
 
 describe('training-serving-skew stays quiet', () => {
+  it('on a serving input dict that passes fields through, or computes a feature training does not have', () => {
+    const serving = SERVING_INPUT_BEFORE.replace(
+      '        "card_age_days": max(txn.card_age_days, 0),\n',
+      '        "card_age_days": max(txn.card_age_days, 0),\n        "log_amount": float(txn.log_amount),\n        "is_weekend": int(txn.created_at.weekday() >= 5),\n',
+    );
+    const training = TRAINING_FRAME_BEFORE.replace('    return frame', '    frame["log_amount"] = np.log1p(events["amount"])\n    return frame');
+    const changeSet = changeSetOf([
+      { path: 'serving/transform.py', before: SERVING_INPUT_BEFORE, after: serving },
+      { path: 'training/features.py', before: TRAINING_FRAME_BEFORE, after: training },
+    ]);
+    expect(hitsIn(changeSet)).toEqual({});
+  });
+
+  it('on a response dict in a serving app that names a column the training frame computes', () => {
+    const serving = src`
+      from fastapi import FastAPI
+
+      from features.transforms import build_row
+
+      app = FastAPI()
+
+
+      @app.post("/score")
+      def score(payload: dict) -> dict:
+          row = build_row(payload)
+          return {
+              "log_amount": round(row["log_amount"], 3),
+          }
+    `;
+    const training = TRAINING_FRAME_BEFORE.replace('    return frame', '    frame["log_amount"] = np.log1p(events["amount"])\n    return frame');
+    const changeSet = changeSetOf([
+      { path: 'serving/app.py', after: serving },
+      { path: 'training/features.py', before: TRAINING_FRAME_BEFORE, after: training },
+    ]);
+    expect(hitsIn(changeSet)).toEqual({});
+  });
   it('on the fix: the serving copy replaced by an import of the shared module', () => {
     const before = src`
       import numpy as np

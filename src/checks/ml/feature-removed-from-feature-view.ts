@@ -124,10 +124,25 @@ function removals(file: ChangedFile, changeSet: ChangeSet): Removal[] {
   return out;
 }
 
+/**
+ * One removal per feature: a feature dropped from a view's schema is usually dropped from the services
+ * projecting it in the same change, and that is one problem to fix, reported once with every owner.
+ */
+function byFeature(found: readonly Removal[]): (Removal & { owners: string[] })[] {
+  const out = new Map<string, Removal & { owners: string[] }>();
+  for (const r of found) {
+    const key = `${r.kind}:${r.feature}`;
+    const seen = out.get(key);
+    if (!seen) out.set(key, { ...r, owners: r.owner ? [r.owner] : [] });
+    else if (r.owner && !seen.owners.includes(r.owner)) seen.owners.push(r.owner);
+  }
+  return [...out.values()];
+}
+
 function check(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
   if (file.language !== 'python' || file.status !== 'modified' || isTestOrNotebook(file.path) || !isFeatureRepo(file)) return [];
-  return removals(file, changeSet).map((r): RuleHit => {
-    const where = r.owner ? ` in ${code(r.owner)}` : '';
+  return byFeature(removals(file, changeSet)).map((r): RuleHit => {
+    const where = r.owners.length > 0 ? ` in ${r.owners.map(code).join(' and ')}` : '';
     return r.kind === 'removed'
       ? {
           line: r.line,

@@ -4,6 +4,7 @@ import { commentLine, headLines, type HeadLine } from '../lines.js';
 import { code } from '../../render/escape.js';
 import { startedBy } from './background.js';
 import { addsMention } from '../text.js';
+import { isScript, mayLoadScriptModel, scriptDeferredLoads, scriptRoutes, type ScriptRoute } from './script-serving.js';
 import {
   MAY_LOAD_PY,
   mayLoadModel,
@@ -93,7 +94,58 @@ function healthEndpoints(lines: readonly HeadLine[]): HealthEndpoint[] {
   return out;
 }
 
+/** Response helpers and constants a JS/TS health handler may call and still answer the same every time. */
+const SCRIPT_RESPONSE_CALLS = /^(?:(?:res|reply|response|ctx|c)\.\w+|JSON\.stringify|Date\.now|Date|toISOString|process\.uptime|String|Number)$/;
+
+/** Whether a JS/TS health route answers success whatever happens: no branch, no error status, nothing that checks. */
+function scriptUnconditional(route: ScriptRoute): boolean {
+  const [head, ...rest] = route.lines.map((l) => l.text.replace(/\/\/.*$/, ''));
+  // The route call itself (`app.get('/health', …`) is not a call the handler makes.
+  const body = [(head ?? '').replace(/^.*?\.\w+\s*\(\s*(['"`])[^'"`]*\1/, ''), ...rest].join('\n').replace(/(['"`])(?:\\.|(?!\1).)*\1/g, '""');
+  if (/\b(?:if|throw|await|while|for|try|switch|model|ready|loaded)\b|\?(?![.?:])|&&|\|\||\b50\d\b/i.test(body)) return false;
+  if (!/\b(?:res|reply|response|ctx|c)\.(?:json|send|end|sendStatus|status|code|text|body)\b/.test(body)) return false;
+  return [...body.matchAll(/(?<![\w.])([\w.]+)\s*\(/g)].every((m) => /^(?:async|function)$/.test(m[1] ?? '') || SCRIPT_RESPONSE_CALLS.test((m[1] ?? '').replace(/^new\s+/, '')));
+}
+
+/** JS/TS servers: a health route that answers at once while the model loads in the background. */
+function scriptHits(file: ChangedFile): RuleHit[] {
+  if (!mayLoadScriptModel(file)) return [];
+  const hits: RuleHit[] = [];
+  for (const lines of views(file)) {
+    const load = scriptDeferredLoads(lines)[0];
+    if (!load) continue;
+    const endpoints = scriptRoutes(lines).filter((r) => HEALTH_PATH.test(r.path));
+    const readiness = endpoints.filter((e) => READY_PATH.test(e.path));
+    const probes = readiness.length > 0 ? readiness : endpoints;
+    if (probes.some((e) => !scriptUnconditional(e))) continue;
+    for (const endpoint of probes) {
+      const changed = endpoint.lines.find((l) => l.added) ?? (load.line.added ? load.line : undefined);
+      if (!changed) continue;
+      const how = `in the background (${code(`${load.call}(…)`)} is handled with \`.then\`, not awaited before the server listens)`;
+      hits.push(hitFor(endpoint.handler, changed.line, how, '`if (!model) return res.status(503).json({ status: "loading" })`'));
+    }
+  }
+  return hits;
+}
+
+function hitFor(handler: Handler, line: number, how: string, notReady: string): RuleHit {
+  return {
+    line,
+    title: `Health endpoint ${describe(handler)} answers before the model is loaded`,
+    message:
+      `${describe(handler)} returns success unconditionally, but this server loads its model ${how}. ` +
+      'The orchestrator marks the instance ready and sends it traffic as soon as the process ' +
+      'answers, so after every deploy or scale-out the first requests wait for the load and time out; if the load fails, ' +
+      'the instance stays in rotation and fails every prediction.',
+    remedy:
+      `Make readiness reflect the model: ${notReady} until it is loaded and ` +
+      'warmed up; keep a constant `/healthz` only as the liveness probe, point the readiness probe at the model-aware ' +
+      'endpoint, and give a slow load a startupProbe instead of a readiness check that answers early.',
+  };
+}
+
 function check(file: ChangedFile): RuleHit[] {
+  if (isScript(file)) return scriptHits(file);
   // Nothing to say without a model load in view.
   if (!mayLoadModel(file)) return [];
   const all = views(file);
@@ -109,25 +161,17 @@ function check(file: ChangedFile): RuleHit[] {
   for (const endpoint of probes) {
     const changed = endpoint.answer?.added ? endpoint.answer : (endpoint.lines.find((l) => l.added) ?? loads.find((l) => l.line.added)?.line);
     if (!changed) continue;
-    hits.push({
-      line: changed.line,
-      title: `Health endpoint ${describe(endpoint.handler)} answers before the model is loaded`,
-      message:
-        `${describe(endpoint.handler)} returns success unconditionally, but this server loads its model ${load.how} ` +
-        `(${code(`${load.call}(…)`)}). The orchestrator marks the instance ready and sends it traffic as soon as the process ` +
-        'answers, so after every deploy or scale-out the first requests wait for the load and time out; if the load fails, ' +
-        'the instance stays in rotation and fails every prediction.',
-      remedy:
-        'Make readiness reflect the model: `if model is None: return Response(status_code=503)` until it is loaded and ' +
-        'warmed up; keep a constant `/healthz` only as the liveness probe, point the readiness probe at the model-aware ' +
-        'endpoint, and give a slow load a startupProbe instead of a readiness check that answers early.',
-    });
+    hits.push(hitFor(endpoint.handler, changed.line, `${load.how} (${code(`${load.call}(…)`)})`, '`if model is None: return Response(status_code=503)`'));
   }
   return hits;
 }
 
+const SCRIPT_HEALTH_ROUTE = /['"`]\/(?:health|healthz|healthcheck|ready|readyz|readiness|live|livez|ping)['"`]/;
+
 /** Whether an added health route or model load may have its counterpart elsewhere in the file. */
 function wantsContent(file: ChangedFile): boolean {
+  // A JS/TS health route or model load added; its counterpart may be anywhere in the file.
+  if (isScript(file)) return file.status !== 'added' && (addsMention(file, /loadGraphModel|loadLayersModel|loadSavedModel|InferenceSession/) || addsMention(file, SCRIPT_HEALTH_ROUTE));
   if (file.status === 'added' || (!addsMention(file, MAY_LOAD_PY) && !addsMention(file, /health|ready|live|ping/i))) return false;
   return file.hunks.some((hunk) =>
     headLines(hunk).some((l) => l.added && !commentLine(l.text, true) && (PY_LOADS.some((re) => re.test(l.text)) || HEALTH_PATH.test(routeOf(l.text)?.path ?? ''))),
@@ -141,8 +185,8 @@ export const healthBeforeModelReady: Rule = {
   remedy: 'Load and warm up at start-up and expose a readiness endpoint that returns 503 until the model is ready; keep a constant endpoint only for liveness.',
   severity: 'medium',
   kind: 'problem',
-  scope: 'Python files',
-  appliesTo: (file) => file.language === 'python',
+  scope: 'Python, TypeScript or JavaScript files',
+  appliesTo: (file) => file.language === 'python' || isScript(file),
   wantsContent,
   check,
 };

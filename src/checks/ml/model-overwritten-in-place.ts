@@ -17,9 +17,11 @@ const GATE = new RegExp(
 const KEPT =
   /\b(?:prev|previous|old|backup|bak|archive|archived|rollback|last_good)(?:_\w+)?\b|\b\w+_(?:prev|previous|old|backup|bak|archive)\b|set_registered_model_alias|\.(?:bak|prev|old)\b/i;
 const ROUTE = /^\s*@[\w.]*\.(?:get|post|put|patch|route|api_route)\s*\(\s*(?:["']([^"']*)["'])?/;
-const SWAP_NAME = /reload|swap|refresh|update|deploy|promot|switch|rollout|activate|load/i;
-const LOADS = /\b(?:joblib|pickle|cloudpickle|dill)\.load\s*\(|\btorch\.(?:jit\.)?load\s*\(|\bload_model\s*\(|\.from_pretrained\s*\(|InferenceSession\s*\(|tf\.saved_model\.load\s*\(|\bload_\w+\s*\(/;
-const MODEL_ASSIGN = /^\s*([\w.]*model\w*(?:\[[^\]]+\])?|[\w.]+\.(?:state|config)\w*(?:\.\w+|\[[^\]]+\])*model\w*)\s*=(?!=)\s*(.+)$/i;
+const SWAP_NAME = /reload|swap|refresh|update|replac|deploy|promot|switch|rollout|activate|load/i;
+const LOADS = /\b(?:joblib|pickle|cloudpickle|dill)\.loads?\s*\(|\btorch\.(?:jit\.)?load\s*\(|\bload_model\s*\(|\.from_pretrained\s*\(|InferenceSession\s*\(|tf\.saved_model\.load\s*\(|\bload_\w+\s*\(/;
+/** The serving model assigned: `MODEL = …`, `app.state.model = …`, or a registry entry keyed by a model name (`current_app.config["MODEL"] = …`). */
+const MODEL_ASSIGN =
+  /^\s*([\w.]*model\w*(?:\[[^\]]+\])?|[\w.]+\.(?:state|config)\w*(?:\.\w+|\[[^\]]+\])*model\w*|[\w.]+\[\s*["']\w*model\w*["']\s*\])\s*=(?!=)\s*(.+)$/i;
 
 /** The index of the enclosing `def` line, or -1 at module level. */
 function defOf(lines: readonly HeadLine[], index: number): number {
@@ -77,7 +79,14 @@ function writeHits(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
 const WANTS_CONTENT = /\.(?:dump|save\w*|upload_file|put_object|copy\w*|replace|move)\s*\(|model\w*\s*=.*load/i;
 
 /** What MODEL_ASSIGN needs on its line: a name ending in `model…` (maybe indexed) assigned with `=`. */
-const MAY_ASSIGN_MODEL = /model\w*(?:\[[^\]]+\])?\s*=(?!=)/i;
+const MAY_ASSIGN_MODEL = /model\w*(?:["']\s*\]|\[[^\]]+\])?\s*=(?!=)/i;
+
+/** `open(CURRENT_MODEL_PATH, "wb")`: the swapped-in bytes written to a file, for the message. */
+const PERSISTED = /\bopen\s*\(\s*([\w.]+|["'][^"']+["'])\s*,\s*["']wb["']/;
+const LIVE_WORD = /current|live|prod|latest|active|deployed|champion/i;
+
+/** Builtins that only look at an object's type or shape: `hasattr(model, "predict")` is a duck-type test, not a validation. */
+const NOT_A_CHECK = '(?<!\\b(?:hasattr|getattr|isinstance|callable|type|len|print|id|repr|str))';
 
 /** Hot-swap handlers: an endpoint or reload job that assigns the serving model from a freshly loaded artifact. */
 function swapHits(file: ChangedFile): RuleHit[] {
@@ -102,20 +111,22 @@ function swapHits(file: ChangedFile): RuleHit[] {
     const loaded = LOADS.test(rhs) || (/^\w+$/.test(rhs) && body.some((t) => new RegExp(`^\\s*${rhs}\\s*=.*`).test(t) && LOADS.test(t)));
     if (!loaded) return;
     // A smoke prediction on the candidate, a gate or a kept previous model before the swap: it can be undone or was checked.
-    const candidateUsed = /^\w+$/.test(rhs) && body.some((t) => new RegExp(`\\b${rhs}\\.(?:predict\\w*|forward|run)\\s*\\(|\\(\\s*${rhs}\\b`).test(t) && !LOADS.test(t));
+    const candidateUsed = /^\w+$/.test(rhs) && body.some((t) => new RegExp(`\\b${rhs}\\.(?:predict\\w*|forward|run)\\s*\\(|${NOT_A_CHECK}\\(\\s*${rhs}\\b`).test(t) && !LOADS.test(t));
     const scope = codeLines(lines, def + 1, scopeOf(lines, index).end);
     if (candidateUsed || body.some((t) => GATE.test(t)) || scope.some((t) => KEPT.test(t))) return;
     // Reloading whatever a registry alias or version points to: the registry keeps the versions, rollback is moving the alias.
     const source = resolvePath(callArgs(rhs)[0] ?? '', assignments(lines));
     if (scope.some((t) => /models:\/|get_model_version_by_alias/.test(t)) || (typeof source === 'string' && source.startsWith('models:/'))) return;
     const where = route?.[1] ? `${code(name)} (${code(route[1])})` : code(name);
+    const persisted = scope.map((t) => PERSISTED.exec(t)?.[1]).find((p) => p !== undefined && /model/i.test(p) && LIVE_WORD.test(p));
     hits.push({
       line: l.line,
       title: `Serving model hot-swapped in ${where} with no validation or way back`,
       message:
         `${where} assigns ${code(target)} from a freshly loaded artifact: the new model takes every request at once, nothing checks ` +
         'it first (a smoke prediction, the input schema, a metric threshold), and the previous model is dropped, so a corrupt or ' +
-        'worse artifact is served until someone finds and reloads an older one.',
+        'worse artifact is served until someone finds and reloads an older one.' +
+        (persisted ? ` It also writes the new model over ${code(persisted)}: the previous artifact is gone from disk too, and every restart loads the new one.` : ''),
       remedy:
         'Load the candidate into a local variable, validate it (a prediction on a known sample, schema and metric checks), keep the ' +
         'current model as `previous`, then swap; expose a rollback that restores `previous`. Better: swap by moving a registry alias.',

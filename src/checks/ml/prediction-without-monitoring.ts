@@ -5,6 +5,7 @@ import { code } from '../../render/escape.js';
 import { inferenceCall } from './inference-calls.js';
 import { describe, isRouteDecorator, MAY_ROUTE_PY, ownBody, PY_DEF, pythonHandler, views, type Handler } from './serving-util.js';
 import { addsMention } from '../text.js';
+import { isScript, scriptInference, scriptRoutes } from './script-serving.js';
 
 /** Metrics, tracing, prediction logging or data capture, by library or by name. */
 const INSTRUMENTED =
@@ -61,14 +62,44 @@ function importsVisible(file: ChangedFile, lines: readonly HeadLine[]): boolean 
   return file.status === 'added' || file.content !== undefined || lines[0]?.line === 1;
 }
 
-function check(file: ChangedFile): RuleHit[] {
-  // A new endpoint needs an added route decorator.
-  if (!addsMention(file, MAY_ROUTE_PY)) return [];
+/** JS/TS metrics clients and middleware, beside the names INSTRUMENTED knows. */
+const SCRIPT_INSTRUMENTED = /prom-client|promClient|express-prom-bundle|dd-trace|hot-shots|node-statsd|newrelic|\bnew\s+(?:\w+\.)?(?:Counter|Histogram|Summary|Gauge)\s*\(/;
+const SCRIPT_LOG_CALL = /\bconsole\.(?:log|info|debug|warn)\s*\(/;
+
+/** The JS/TS view of `instrumented`: the same libraries and names, the JS metric clients, and console logs of a prediction. */
+function scriptInstrumented(lines: readonly HeadLine[]): boolean {
+  return lines.some((l, i) => {
+    if (commentLine(l.text, false)) return false;
+    if (INSTRUMENTED.test(l.text) || SCRIPT_INSTRUMENTED.test(l.text)) return true;
+    const log = LOG_CALL.exec(l.text) ?? SCRIPT_LOG_CALL.exec(l.text);
+    return log !== null && PREDICTION_WORD.test(callText(lines, i, log.index).replace(/^[^(]*\(/, ''));
+  });
+}
+
+/** JS/TS route calls added whole by this change whose handler runs a model. */
+function newScriptPredictionEndpoints(lines: readonly HeadLine[]): Endpoint[] {
+  return scriptRoutes(lines).flatMap((route) => {
+    const call = route.lines[0]?.added ? scriptInference(route) : undefined;
+    return call && route.lines[0] ? [{ handler: route.handler, def: route.lines[0], call }] : [];
+  });
+}
+
+/** What a JS/TS route call needs on an added line: a cheap first test. */
+const MAY_ROUTE_SCRIPT = /\.(?:get|post|put|patch|all|route)\s*\(/;
+
+function newEndpoints(file: ChangedFile): Endpoint[] {
+  const script = isScript(file);
+  // A new endpoint needs an added route decorator or route call.
+  if (!addsMention(file, script ? MAY_ROUTE_SCRIPT : MAY_ROUTE_PY)) return [];
   const all = views(file);
   // Instrumentation anywhere in the file counts, so judge the file once over every view.
-  if (all.some(instrumented)) return [];
+  if (all.some(script ? scriptInstrumented : instrumented)) return [];
   if (!all.some((lines) => importsVisible(file, lines))) return [];
-  return all.flatMap(newPredictionEndpoints).map((endpoint) => ({
+  return all.flatMap(script ? newScriptPredictionEndpoints : newPredictionEndpoints);
+}
+
+function check(file: ChangedFile): RuleHit[] {
+  return newEndpoints(file).map((endpoint) => ({
     line: endpoint.def.line,
     title: `New prediction endpoint ${describe(endpoint.handler)} without prediction logging or metrics`,
     message:
@@ -86,6 +117,11 @@ function check(file: ChangedFile): RuleHit[] {
 
 /** Whether a new prediction endpoint's file may hold module-level instrumentation outside the hunks. */
 function wantsContent(file: ChangedFile): boolean {
+  if (isScript(file)) {
+    if (file.status === 'added' || !addsMention(file, MAY_ROUTE_SCRIPT)) return false;
+    const hunks = file.hunks.map(headLines);
+    return !hunks.some(scriptInstrumented) && hunks.some((lines) => newScriptPredictionEndpoints(lines).length > 0);
+  }
   if (file.status === 'added' || !addsMention(file, MAY_ROUTE_PY)) return false;
   const hunks = file.hunks.map(headLines);
   return !hunks.some(instrumented) && hunks.some((lines) => newPredictionEndpoints(lines).length > 0);
@@ -98,8 +134,8 @@ export const predictionWithoutMonitoring: Rule = {
   remedy: 'Log predictions with inputs, model version and request id; export score and latency metrics; feed them to drift detection with an owned alert.',
   severity: 'medium',
   kind: 'question',
-  scope: 'Python files',
-  appliesTo: (file) => file.language === 'python',
+  scope: 'Python, TypeScript or JavaScript files',
+  appliesTo: (file) => file.language === 'python' || isScript(file),
   wantsContent,
   check,
 };

@@ -3,6 +3,7 @@ import type { Rule, RuleHit } from '../types.js';
 import { code } from '../../render/escape.js';
 import { addedText } from '../text.js';
 import { at, isObj, isTestOrNotebook, MODEL_SERVER_IMAGE, visibleLines, yamlDocuments } from './lifecycle-util.js';
+import { indentOf, type HeadLine } from '../lines.js';
 
 /** Keys whose value is the model a deployment serves. */
 const MODEL_KEY = /^\s*-?\s*(storageUri|storage_uri|modelUri|model_uri|runtimeVersion|ModelName|ModelDataUrl|modelVersion|model_version|image)\s*:\s*["']?([^"'\s#]+)/;
@@ -64,6 +65,52 @@ function switches(hunk: Hunk): Switch[] {
   return out;
 }
 
+/** A chart's `canary:` block key, with an inline value when it has one. */
+const CANARY_KEY = /^(\s*)canary\s*:\s*(.*?)\s*(?:#.*)?$/;
+const CANARY_ON = /\benabled\s*:\s*["']?true\b/i;
+const CANARY_OFF = /\benabled\s*:\s*["']?false\b|\b(?:weight|traffic|percent)\w*\s*:\s*["']?0\b(?!\.)/i;
+/** An Argo Rollouts canary strategy: the rollout itself is gradual. */
+const CANARY_STEPS = /\b(?:steps|setWeight|analysis|trafficRouting)\s*:|-\s*setWeight\b/;
+
+/**
+ * Whether the `canary:` block at `index` is idle: present but not what this change rolls out with. A
+ * chart's canary is its own track (its own model, its own weight); bumping the primary model while the
+ * block is left untouched and not switched on moves every request at once. A block the change edits,
+ * or one switched on or given a weight (which WEIGHT sees), is a split.
+ */
+function idleCanary(lines: readonly HeadLine[], index: number): boolean {
+  const key = lines[index];
+  const m = key ? CANARY_KEY.exec(key.text) : null;
+  if (!key || !m || key.added) return false;
+  const inline = m[2] ?? '';
+  if (inline) return /^(?:false|null|~|\{\s*\})$/i.test(inline);
+  const indent = (m[1] ?? '').length;
+  let off = false;
+  for (let i = index + 1; i < lines.length; i++) {
+    const l = lines[i];
+    if (!l || l.line !== (lines[i - 1]?.line ?? 0) + 1) break; // the block continues past what is shown
+    if (l.text.trim() === '' || /^\s*#/.test(l.text)) continue;
+    if (indentOf(l.text) <= indent) break;
+    if (l.added || CANARY_ON.test(l.text) || CANARY_STEPS.test(l.text)) return false;
+    off ||= CANARY_OFF.test(l.text);
+  }
+  // A block shown switched off is idle; one not shown is idle only as a chart's top-level values key
+  // (a nested `canary:` may be an Argo Rollouts strategy whose steps lie outside the hunk).
+  return off || indent === 0;
+}
+
+/** The file's visible text without idle `canary:` keys, which split nothing. */
+function ownText(file: ChangedFile): { text: string; idle: boolean } {
+  const lines = visibleLines(file);
+  let idle = false;
+  const kept = lines.filter((l, i) => {
+    if (!l.text.includes('canary') || !idleCanary(lines, i)) return true;
+    idle = true;
+    return false;
+  });
+  return { text: kept.map((l) => l.text).join('\n'), idle };
+}
+
 function hasSplit(text: string): boolean {
   if (SPLIT.test(text)) return true;
   if ((text.match(/\bVariantName\s*:/g) ?? []).length >= 2) return true;
@@ -83,7 +130,7 @@ function check(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
   if (file.language !== 'yaml' || file.status === 'added' || isTestOrNotebook(file.path) || CI_FILE.test(file.path)) return [];
   const found = file.hunks.flatMap(switches);
   if (found.length === 0) return [];
-  const own = visibleLines(file).map((l) => l.text).join('\n');
+  const { text: own, idle } = ownText(file);
   if (TRAINING_KIND.test(own) && !SERVING_KIND.test(own)) return [];
   // A file adding nothing joins in as an empty line: the split patterns only ever span whitespace between lines.
   const elsewhere = changeSet.files
@@ -102,7 +149,9 @@ function check(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
       message:
         `This change moves ${changes}${where ? ` in ${where}` : ''}, and nothing in the change splits traffic (no ` +
         '`canaryTrafficPercent`, traffic weights, shadow or mirror): once applied, every request goes to the new model, so a ' +
-        'regression reaches all users before any metric can show it. Will this version take 100% of traffic at once, or is there ' +
+        'regression reaches all users before any metric can show it. ' +
+        (idle ? 'The file has a `canary:` block, but this change leaves it untouched: the new version goes to the primary track, not the canary. ' : '') +
+        'Will this version take 100% of traffic at once, or is there ' +
         'a canary/shadow phase with a success metric and a way back?',
       remedy:
         'Roll out gradually: KServe `canaryTrafficPercent: 10` on the predictor (the previous revision keeps the rest and is the ' +

@@ -6,6 +6,7 @@ import { code } from '../../render/escape.js';
 import type { HeadLine } from '../lines.js';
 import { sideOf, visibleLines } from './lifecycle-util.js';
 import { addsMention } from '../text.js';
+import { featureColumns, isFeatureFile, MAY_NAME_FEATURE, trainingColumns } from './feature-columns.js';
 
 interface Def {
   name: string;
@@ -185,7 +186,45 @@ function twinOf(def: Def, others: readonly SideDefs[], usable: (o: SideDef) => b
   return undefined;
 }
 
+/**
+ * Features a serving-side feature file newly computes by name (`"hour_of_day": …`) that a training-side
+ * feature file of the change computes too (`frame["hour_of_day"] = …`): one hit per file, on the first.
+ */
+function columnHits(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
+  if (sideOf(file.path) !== 'serving' || !addsMention(file, MAY_NAME_FEATURE) || !isFeatureFile(file)) return [];
+  const training = trainingColumns(changeSet);
+  if (training.size === 0) return [];
+  const pairs = featureColumns(file).flatMap((serving) => {
+    const twin = serving.added ? training.get(serving.name) : undefined;
+    return twin ? [{ serving, ...twin }] : [];
+  });
+  const first = pairs[0];
+  if (!first) return [];
+  const names = pairs.map((p) => code(p.serving.name)).join(', ');
+  const how = pairs
+    .map((p) => `${code(p.serving.name)} as ${code(p.serving.expr)} here (line ${p.serving.line}) and as ${code(p.column.expr)} in ${code(p.file.path)} (line ${p.column.line})`)
+    .join('; ');
+  return [
+    {
+      line: first.serving.line,
+      title: `${pairs.length === 1 ? 'Feature' : 'Features'} ${names} computed separately in training and serving`,
+      message:
+        `This change computes ${how}. Each feature is implemented twice, once for serving and once for training, and ` +
+        'two copies drift (a different clock, time zone, clipping or default): the model is then served features computed ' +
+        'differently from those it was trained on, and accuracy drops with no error anywhere.',
+      remedy:
+        `Compute each feature in one function both sides import (e.g. ${code('features/transforms.py')}, shipped in the serving ` +
+        'image), or once in a feature store; persist fitted values (a clip threshold, a vocabulary) with the model; add a test ' +
+        'that runs the same rows through both paths and compares the outputs.',
+    },
+  ];
+}
+
 function check(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
+  return [...defHits(file, changeSet), ...columnHits(file, changeSet)];
+}
+
+function defHits(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
   const side = sideOf(file.path);
   // Only an added top-level `def` can be reported.
   if (!side || !pythonSource(file) || !addsMention(file, /^def\s/m)) return [];
@@ -229,7 +268,7 @@ function check(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
 
 export const trainingServingSkew: Rule = {
   id: 'training-serving-skew',
-  summary: 'The same feature transformation defined in a training-side and a serving-side file of the change instead of one shared module',
+  summary: 'The same feature transformation (a function, or a feature computed by name) defined in a training-side and a serving-side file of the change instead of one shared module',
   why: 'The two copies drift: the model is served features computed differently from those it was trained on, and accuracy drops with no error anywhere.',
   remedy: 'One implementation in a shared module both sides import, or a feature store; a test that runs the same rows through both paths.',
   severity: 'medium',
