@@ -1,9 +1,39 @@
 import { describe, expect, it } from 'vitest';
 import { devServerInProduction } from '../../src/checks/system/dev-server-in-production.js';
 import { addedFile, changedFile, lineOf, src } from '../changeset/git-diff.js';
-import { hitsIfApplies } from './harness.js';
+import { hitsIfApplies, hitsOnChanges } from './harness.js';
 
 const hitsOn = hitsIfApplies(devServerInProduction);
+const hitsOnChange = hitsOnChanges(devServerInProduction);
+
+const PREDICT_DOCKERFILE = src`
+  FROM python:3.11-slim
+
+  WORKDIR /app
+  COPY requirements.txt .
+  RUN pip install --no-cache-dir -r requirements.txt
+  COPY predict.py .
+
+  EXPOSE 8080
+  CMD ["python", "predict.py"]
+`;
+
+const PREDICT_PY = src`
+  import os
+
+  from flask import Flask, jsonify, request
+
+  app = Flask(__name__)
+
+
+  @app.post("/predict")
+  def predict():
+      return jsonify(score=len(request.get_json()["items"]))
+
+
+  if __name__ == "__main__":
+      app.run(host="0.0.0.0", port=int(os.environ.get("PORT", "8080")))
+`;
 
 const FLASK_DOCKERFILE = src`
   FROM python:3.12-slim
@@ -139,6 +169,20 @@ describe('dev-server-in-production fires', () => {
     expect(hits.map((h) => [h.line, h.title])).toEqual([[lineOf(text, 'app.run('), 'Development server started with `debug=True`']]);
     expect(hits[0]?.message).toContain('at import time');
   });
+
+  it('on a CMD that runs a Flask script of the change whose __main__ calls app.run', () => {
+    const hits = hitsOnChange([
+      { path: 'elasticity/Dockerfile', after: PREDICT_DOCKERFILE },
+      { path: 'elasticity/predict.py', after: PREDICT_PY },
+    ]);
+    expect(hits).toHaveLength(1);
+    expect(hits[0]?.line).toBe(lineOf(PREDICT_DOCKERFILE, 'CMD ["python"'));
+    expect(hits[0]?.title).toBe('Development server in the production image: `CMD ["python", "predict.py"]`');
+    expect(hits[0]?.message).toContain('`app.run(host="0.0.0.0", port=int(os.environ.get("PORT", "8080")))`');
+    expect(hits[0]?.remedy).toContain('gunicorn');
+    const absolute = PREDICT_DOCKERFILE.replace('CMD ["python", "predict.py"]', 'CMD python3 -u /app/predict.py');
+    expect(hitsOnChange([{ path: 'elasticity/Dockerfile', after: absolute }, { path: 'elasticity/predict.py', after: PREDICT_PY }])).toHaveLength(1);
+  });
 });
 
 describe('dev-server-in-production stays quiet', () => {
@@ -210,6 +254,23 @@ describe('dev-server-in-production stays quiet', () => {
     expect(hitsOn(changedFile({ path: 'deploy/k8s/scoring-api.yaml', before: DEPLOYMENT, after }))).toEqual([]);
     const node = 'FROM node:20-alpine\nWORKDIR /app\nCOPY dist ./dist\nENV NODE_ENV=production\nCMD ["node", "dist/server.js"]\n';
     expect(hitsOn(addedFile('Dockerfile', node))).toEqual([]);
+  });
+
+
+  it('on a CMD running a script that serves with waitress, switches servers by env, or is not in the change', () => {
+    const waitress = PREDICT_PY.replace('from flask import', 'from waitress import serve\nfrom flask import').replace(
+      '    app.run(host="0.0.0.0", port=int(os.environ.get("PORT", "8080")))',
+      '    serve(app, host="0.0.0.0", port=8080, threads=8)',
+    );
+    const switched = PREDICT_PY.replace(
+      '    app.run(host="0.0.0.0", port=int(os.environ.get("PORT", "8080")))',
+      '    if os.environ.get("APP_ENV") == "local":\n        app.run(debug=True)\n    else:\n        serve(app, host="0.0.0.0", port=8080)',
+    );
+    for (const script of [waitress, switched]) {
+      expect(hitsOnChange([{ path: 'elasticity/Dockerfile', after: PREDICT_DOCKERFILE }, { path: 'elasticity/predict.py', after: script }])).toEqual([]);
+    }
+    expect(hitsOnChange([{ path: 'elasticity/Dockerfile', after: PREDICT_DOCKERFILE }, { path: 'other/predict.py', after: PREDICT_PY }])).toEqual([]);
+    expect(hitsOn(addedFile('elasticity/Dockerfile', PREDICT_DOCKERFILE))).toEqual([]);
   });
 
   it('on app.run(debug=True) under the __main__ guard on localhost', () => {

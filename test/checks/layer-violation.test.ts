@@ -121,6 +121,45 @@ describe('layer-violation fires', () => {
     expect(hits).toHaveLength(1);
     expect(hits[0]?.line).toBe(lineOf(text, 'gin-gonic'));
   });
+
+  it("on a Next.js server component reading another service's database pool", () => {
+    const text = src`
+      import { pool } from '../../../../services/billing/db/pool';
+      import { formatMoney } from '../../../lib/format';
+
+      export default async function InvoiceTable({ accountId }: { accountId: string }) {
+        const { rows } = await pool.query('SELECT id, total_cents, currency FROM invoices WHERE account_id = $1 LIMIT 50', [accountId]);
+        return <ul>{rows.map((r) => <li key={r.id}>{formatMoney(r.total_cents, r.currency)}</li>)}</ul>;
+      }
+    `;
+    const hits = hitsOn(addedFile('web/app/account/[accountId]/InvoiceTable.tsx', text));
+    expect(hits).toHaveLength(1);
+    expect(hits[0]?.line).toBe(1);
+    expect(hits[0]?.title).toBe(
+      'UI code (a server component) imports the database layer of `services/billing` (`../../../../services/billing/db/pool`)',
+    );
+    expect(hits[0]?.remedy).toContain("owning service's API");
+  });
+
+  it('once per boundary when domain code imports the ORM and the infrastructure db module together', () => {
+    const text = src`
+      from dataclasses import dataclass
+
+      from sqlalchemy import func, select
+
+      from shop.infrastructure.db import SessionLocal
+      from shop.infrastructure.models import OrderRecord
+
+
+      def order_count(customer_id: str) -> int:
+          with SessionLocal() as session:
+              return session.execute(select(func.count()).select_from(OrderRecord)).scalar_one()
+    `;
+    const hits = hitsOn(addedFile('shop/domain/pricing.py', text));
+    expect(hits).toHaveLength(1);
+    expect(hits[0]?.line).toBe(lineOf(text, 'from sqlalchemy'));
+    expect(hits[0]?.title).toBe('domain code imports the database layer (`sqlalchemy`, `shop.infrastructure.db`)');
+  });
 });
 
 describe('layer-violation stays quiet', () => {
@@ -150,6 +189,30 @@ describe('layer-violation stays quiet', () => {
     `;
     expect(hitsOn(addedFile('src/components/OrderRow.tsx', component))).toEqual([]);
     expect(hitsOn(addedFile('src/services/orders.ts', service))).toEqual([]);
+  });
+
+
+  it("on a server component importing its own app's db module or a shared package, and a server action", () => {
+    const own = src`
+      import { pool } from '../../../lib/db/pool';
+      import { db } from '../../../../../packages/db';
+
+      export default async function Invoices() {
+        const { rows } = await pool.query('SELECT id FROM invoices LIMIT 20');
+        return <ul>{rows.map((r) => <li key={r.id}>{r.id}</li>)}</ul>;
+      }
+    `;
+    const action = src`
+      'use server';
+      import { pool } from '../../../services/billing/db/pool';
+
+      export async function voidInvoice(id: string) {
+        await pool.query('UPDATE invoices SET status = $2 WHERE id = $1', [id, 'void']);
+      }
+    `;
+    expect(hitsOn(addedFile('apps/web/app/account/[id]/Invoices.tsx', own))).toEqual([]);
+    expect(hitsOn(addedFile('services/billing/app/invoices/page.tsx', own.replace('../../../lib/db/pool', '../../db/pool')))).toEqual([]);
+    expect(hitsOn(addedFile('web/app/account/actions.ts', action))).toEqual([]);
   });
 
   it('on a Next.js server component and a TypeORM entity', () => {

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { responseContractChanged } from '../../src/checks/system/response-contract-changed.js';
 import { changedFile, lineOf, src } from '../changeset/git-diff.js';
-import { hitsOf, onlyHitOf } from './harness.js';
+import { checkOf, hitsOf, onlyHitOf } from './harness.js';
 
 const hitsOn = hitsOf(responseContractChanged);
 const onlyHit = onlyHitOf(hitsOn);
+const checked = checkOf(responseContractChanged);
 
 const USER_SCHEMAS = src`
   from datetime import datetime
@@ -29,6 +30,32 @@ const USER_SCHEMAS = src`
       id: int
       created_at: datetime
       plan: str = "free"
+`;
+
+const USERS_ROUTE = src`
+  import { Router } from 'express';
+  import { requireAuth } from '../middleware/auth';
+  import { users } from '../services/users';
+
+  export const usersRouter = Router();
+
+  usersRouter.get('/api/users/:id', requireAuth, async (req, res, next) => {
+    try {
+      const user = await users.find(req.params.id);
+      if (!user) {
+        res.status(404).json({ error: 'not_found' });
+        return;
+      }
+      res.json({
+        id: user.id,
+        name: user.displayName,
+        email: user.email,
+        created: user.createdAt.toISOString(),
+      });
+    } catch (err) {
+      next(err);
+    }
+  });
 `;
 
 describe('response-contract-changed fires', () => {
@@ -71,6 +98,17 @@ describe('response-contract-changed fires', () => {
     expect(hit.title).toBe('Breaking change to API type `InvoiceResponse`');
     expect(hit.message).toContain('`total` changes type from `number` to `string` (number → string in JSON)');
     expect(hit.message).toContain('`taxTotal` is removed');
+  });
+
+  it("on fields renamed in an Express route's res.json literal, the route above the hunk", () => {
+    const after = USERS_ROUTE.replace('      id: user.id,\n      name: user.displayName,', '      userId: user.id,\n      displayName: user.displayName,').replace(
+      'created: user.createdAt',
+      'createdAt: user.createdAt',
+    );
+    const hit = onlyHit(changedFile({ path: 'src/routes/users.ts', before: USERS_ROUTE, after }));
+    expect(hit.line).toBe(lineOf(after, 'userId: user.id'));
+    expect(hit.title).toBe('Breaking change to the response of `GET /api/users/:id`: fields renamed');
+    expect(hit.message).toContain('renames `id` → `userId`, `name` → `displayName`, `created` → `createdAt` in place');
   });
 
   it('on a protobuf field renumbered', () => {
@@ -122,6 +160,42 @@ describe('response-contract-changed stays quiet', () => {
       '    plan_code: str = Field("free", alias="plan")\n',
     );
     expect(hitsOn(changedFile({ path: 'app/schemas/user.py', before: USER_SCHEMAS, after }))).toEqual([]);
+  });
+
+  it('on a response literal that adds a field beside the old, drops a field, or changes a value, and outside handlers', () => {
+    const added = USERS_ROUTE.replace('      id: user.id,', '      id: user.id,\n      userId: user.id,');
+    const dropped = USERS_ROUTE.replace('      email: user.email,\n', '');
+    const revalued = USERS_ROUTE.replace('name: user.displayName,', 'name: user.fullName,');
+    for (const after of [added, dropped, revalued]) expect(checked(changedFile({ path: 'src/routes/users.ts', before: USERS_ROUTE, after }))).toEqual([]);
+    const mapper = src`
+      export function toRow(user: User) {
+        return {
+          id: user.id,
+          name: user.displayName,
+        };
+      }
+    `;
+    const renamed = mapper.replace('id: user.id', 'userId: user.id');
+    expect(checked(changedFile({ path: 'src/reports/rows.ts', before: mapper, after: renamed }))).toEqual([]);
+    // A top-level helper in the hunk, below a route that git's hunk header names: the route is not where the literal is.
+    const helper = src`
+      app.get('/health', (req, res) => {
+        res.json({ ok: true });
+      });
+
+      // The status document the load balancer and the
+      // deploy tooling read: see docs/status.md for what
+      // each field means and who reads it.
+
+      export function writeStatus(res: Response) {
+        res.json({
+          version: process.env.VERSION,
+          region: process.env.REGION,
+        });
+      }
+    `;
+    const helperAfter = helper.replace('version: process', 'appVersion: process');
+    expect(checked(changedFile({ path: 'src/status.ts', before: helper, after: helperAfter }))).toEqual([]);
   });
 
   it('on a look-alike: a SQLAlchemy table in models/ changing a column', () => {

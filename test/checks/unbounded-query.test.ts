@@ -125,6 +125,52 @@ describe('unbounded-query fires', () => {
     expect(hit.line).toBe(lineOf(text, 'docs = list(events.find({}'));
     expect(hit.title).toBe('Unbounded query in `all_events` (`GET /events`)');
   });
+
+  it("on a SELECT that only scopes to a parent's key and lists its rows newest first (Go net/http)", () => {
+    const text = src`
+      package audit
+
+      import (
+      	"database/sql"
+      	"encoding/json"
+      	"net/http"
+      )
+
+      type Handler struct{ DB *sql.DB }
+
+      func (h *Handler) listEvents(w http.ResponseWriter, r *http.Request) {
+      	rows, err := h.DB.QueryContext(r.Context(),
+      		\`SELECT id, actor, action, created_at FROM audit_events WHERE org_id = $1 ORDER BY created_at DESC\`,
+      		r.PathValue("orgID"),
+      	)
+      	if err != nil {
+      		http.Error(w, "internal error", http.StatusInternalServerError)
+      		return
+      	}
+      	defer rows.Close()
+      	_ = json.NewEncoder(w).Encode(rows)
+      }
+    `;
+    const hit = onlyHit(addedFile('internal/audit/handler.go', text));
+    expect(hit.line).toBe(lineOf(text, 'SELECT id, actor'));
+    expect(hit.title).toBe('Unbounded query in `listEvents`');
+    expect(hit.message).toContain('every row of one `org_id`, ordered by `created_at DESC`');
+  });
+
+  it('on the same in a Next.js server component, with the parent key qualified', () => {
+    const text = src`
+      import { pool } from '../../lib/db';
+
+      export default async function InvoiceTable({ accountId }: { accountId: string }) {
+        const { rows } = await pool.query(
+          'SELECT i.id, i.total_cents FROM invoices i WHERE i.account_id = $1 ORDER BY i.issued_at DESC',
+          [accountId],
+        );
+        return <ul>{rows.map((r) => <li key={r.id}>{r.total_cents}</li>)}</ul>;
+      }
+    `;
+    expect(onlyHit(addedFile('web/app/account/InvoiceTable.tsx', text)).line).toBe(lineOf(text, "'SELECT i.id"));
+  });
 });
 
 describe('unbounded-query stays quiet', () => {
@@ -152,6 +198,31 @@ describe('unbounded-query stays quiet', () => {
       });
     `;
     expect(hitsOn(addedFile('src/routes/teams.ts', text))).toEqual([]);
+  });
+
+
+  it('on a scoped time-ordered SELECT that is bounded: a LIMIT, a time window, a status, a primary key, no time order', () => {
+    const text = src`
+      package audit
+
+      import (
+      	"database/sql"
+      	"net/http"
+      )
+
+      type Handler struct{ DB *sql.DB }
+
+      func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
+      	org := r.PathValue("orgID")
+      	_, _ = h.DB.QueryContext(r.Context(), \`SELECT id FROM audit_events WHERE org_id = $1 ORDER BY created_at DESC LIMIT 50\`, org)
+      	_, _ = h.DB.QueryContext(r.Context(), \`SELECT id FROM audit_events WHERE org_id = $1 AND created_at > $2 ORDER BY created_at\`, org, r.URL.Query().Get("since"))
+      	_, _ = h.DB.QueryContext(r.Context(), \`SELECT id FROM invoices WHERE account_id = $1 AND status = 'open' ORDER BY issued_at\`, org)
+      	_, _ = h.DB.QueryContext(r.Context(), \`SELECT id FROM audit_events WHERE id = $1 ORDER BY created_at\`, r.PathValue("eventID"))
+      	_, _ = h.DB.QueryContext(r.Context(), \`SELECT id FROM line_items WHERE order_id = $1 ORDER BY position\`, r.PathValue("orderID"))
+      	_, _ = h.DB.QueryContext(r.Context(), \`SELECT date_trunc('day', created_at), count(*) FROM audit_events WHERE org_id = $1 GROUP BY 1 ORDER BY 1\`, org)
+      }
+    `;
+    expect(hitsOn(addedFile('internal/audit/handler.go', text))).toEqual([]);
   });
 
   it('outside request handlers: a nightly export job', () => {

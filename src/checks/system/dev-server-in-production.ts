@@ -1,6 +1,7 @@
-import type { ChangedFile } from '../../changeset/types.js';
+import { posix } from 'node:path';
+import type { ChangeSet, ChangedFile } from '../../changeset/types.js';
 import type { Rule, RuleHit } from '../types.js';
-import { callText, enclosingOpeners, headLines, indentOf } from '../lines.js';
+import { callText, enclosingOpeners, headLines, headViews, indentOf } from '../lines.js';
 import { code } from '../../render/escape.js';
 import { dockerfileViews, dockerInstructions, isCompose, isDevPath, isDockerfile, isK8sYaml, isProdNamed } from './infra-files.js';
 import { blockEnd, inlineValue, keyIndent, keyOf, segmentsOf, structural, type YLine } from './yaml-lines.js';
@@ -66,19 +67,67 @@ function envHit(line: number, where: string, name: string, value: string): RuleH
 
 const DEV_STAGE = /^(?:dev|develop|development|local|debug|test|testing|watch)$/i;
 
-function dockerfileHits(file: ChangedFile): RuleHit[] {
+/** `python predict.py`, `python3 -u /app/serve.py`: 1 the script a CMD runs with the interpreter. */
+const PYTHON_SCRIPT = /^(?:\S*\/)?python[\d.]*(?:\s+-[uBOE]+)*\s+(\S+\.py)(?:\s|$)/;
+const FLASK_APP = /^(\w+)\s*=\s*Flask\s*\(/;
+
+/**
+ * The changed Python file a CMD runs (its path in the build context, the Dockerfile's folder, with the
+ * WORKDIR prefix dropped) when that file starts a Flask app with `app.run(…)` as `__main__`: the
+ * development server, debug or not. The file must be in the change: an unchanged script is not read.
+ */
+function flaskScriptRun(args: string, workdir: string, dockerfile: string, changeSet: ChangeSet): { script: string; call: string } | undefined {
+  const script = PYTHON_SCRIPT.exec(args.replace(/[[\]",]/g, ' ').replace(/\s+/g, ' ').trim())?.[1];
+  if (!script) return undefined;
+  const inContext = script.startsWith(`${workdir}/`) ? script.slice(workdir.length + 1) : script;
+  if (inContext.startsWith('/')) return undefined;
+  const path = posix.normalize(posix.join(posix.dirname(dockerfile), inContext));
+  const file = changeSet.files.find((f) => f.path === path && f.language === 'python' && f.status !== 'removed');
+  if (!file) return undefined;
+  for (const lines of headViews(file)) {
+    const app = lines.map((l) => FLASK_APP.exec(l.text)?.[1]).find((name) => name !== undefined);
+    if (!app) continue;
+    const run = new RegExp(`^\\s+${app}\\.run\\s*\\(`);
+    const index = lines.findIndex(
+      // Directly in the guard: one nested in an `if` may be the local branch of a switch to a real server.
+      (l, i) => run.test(l.text) && MAIN_GUARD.test(lines[enclosingOpeners(lines, i)[0] ?? -1]?.text ?? ''),
+    );
+    if (index >= 0) return { script, call: callText(lines, index, (lines[index]?.text ?? '').indexOf(`${app}.run`)).replace(/\s+/g, ' ').trim() };
+  }
+  return undefined;
+}
+
+function flaskScriptHit(line: number, shown: string, run: { script: string; call: string }): RuleHit {
+  return {
+    line,
+    title: `Development server in the production image: ${code(shown)}`,
+    message:
+      `${code(shown)} runs ${code(run.script)} directly, which starts the app with ${code(run.call)}: Flask's built-in ` +
+      'development server (Werkzeug), which Flask documents as not for production. It has no worker management and ' +
+      'is not hardened: under production traffic it stalls on slow clients and concurrent requests, and it does not ' +
+      'restart a crashed worker.',
+    remedy: `${GUNICORN} Keep the \`app.run(…)\` under \`__main__\` for local runs only.`,
+  };
+}
+
+function dockerfileHits(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
   const hits: RuleHit[] = [];
   for (const view of dockerfileViews(file)) {
     let stage: string | undefined;
+    let workdir = '';
     for (const ins of dockerInstructions(view.lines)) {
       if (ins.instruction === 'FROM') {
         stage = /\bAS\s+([\w.-]+)\s*$/i.exec(ins.args)?.[1] ?? '';
         continue;
       }
+      if (ins.instruction === 'WORKDIR') workdir = ins.args.replace(/\/+$/, '');
       if (ins.addedLine === undefined || (stage !== undefined && DEV_STAGE.test(stage))) continue;
       if (ins.instruction === 'CMD' || ins.instruction === 'ENTRYPOINT') {
+        const shown = `${ins.instruction} ${ins.args}`;
         const command = devCommand(ins.args);
-        if (command) hits.push(commandHit(ins.addedLine, 'the production image', command, `${ins.instruction} ${ins.args}`));
+        const run = command ? undefined : flaskScriptRun(ins.args, workdir, file.path, changeSet);
+        if (command) hits.push(commandHit(ins.addedLine, 'the production image', command, shown));
+        else if (run) hits.push(flaskScriptHit(ins.addedLine, shown, run));
       } else if (ins.instruction === 'ENV') {
         const pairs = ins.args.includes('=')
           ? [...ins.args.matchAll(/([\w.]+)=["']?([^\s"']*)/g)].map((m) => [m[1] ?? '', m[2] ?? ''] as const)
@@ -192,10 +241,10 @@ function judgedAs(file: ChangedFile): 'dockerfile' | 'python' | 'compose' | 'k8s
   return isK8sYaml(file) ? 'k8s' : undefined;
 }
 
-function check(file: ChangedFile): RuleHit[] {
+function check(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
   const judged = judgedAs(file);
   if (judged === undefined) return [];
-  if (judged === 'dockerfile') return dockerfileHits(file);
+  if (judged === 'dockerfile') return dockerfileHits(file, changeSet);
   if (judged === 'python') return pythonHits(file);
   const where = judged === 'compose' ? 'a production compose file' : 'a Kubernetes manifest';
   // Most manifests set no command and no mode variable: the file's text says so before any line is read.
@@ -226,5 +275,7 @@ export const devServerInProduction: Rule = {
         (i) => i.addedLine !== undefined && (i.instruction === 'ENV' || devCommand(i.args) !== undefined),
       );
     }),
+  // A Dockerfile's `CMD python app.py` is judged by the app.py of the change.
+  readsWholeChange: true,
   check,
 };

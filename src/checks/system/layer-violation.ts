@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import type { ChangedFile } from '../../changeset/types.js';
 import type { Rule, RuleHit } from '../types.js';
 import { enclosingOpeners, headLines, type HeadLine } from '../lines.js';
@@ -5,7 +6,8 @@ import { code } from '../../render/escape.js';
 import { familyOf, goImportOn, isTestPath, pythonImportOn, type Family } from './code-util.js';
 import { addsMention } from '../text.js';
 
-type Layer = 'ui' | 'domain' | 'entities';
+/** `server-component`: a Next.js server component, where data access is documented, but not another service's. */
+type Layer = 'ui' | 'server-component' | 'domain' | 'entities';
 
 /**
  * UI code, JS/TS only (Django's views/ are controllers). Next.js `app/` and `pages/` count only as
@@ -14,6 +16,11 @@ type Layer = 'ui' | 'domain' | 'entities';
  */
 const UI_PATH = /(?:^|\/)(?:components|ui|views|frontend|client)\//;
 const NEXT_PATH = /(?:^|\/)(?:app|pages)\//;
+/**
+ * Another service's data layer, as a relative import resolves it: `services/billing/db/pool` in a monorepo of
+ * services/ or apps/. 1 the service's root (the outermost). A shared package (packages/db, libs/) is meant to be imported.
+ */
+const SERVICE_DATA = /^((?:[^/]+\/)*?(?:services|apps)\/[^/]+\/)(?:.*\/)?(?:db|database|repositories|repository|dal)(?:\/|$)/;
 /** Domain code. `core/` is left out: FastAPI and Django templates keep db setup and config there. */
 const DOMAIN_PATH = /(?:^|\/)domain\//;
 /** `entities/` often holds ORM-mapped classes on purpose (TypeORM, `*.entity.ts`), so only web frameworks count there. */
@@ -80,8 +87,9 @@ function layerByPath(file: ChangedFile, family: Family): Layer | undefined {
   if (family !== 'script') return undefined;
   if (/(?:^|\/)pages\/api\/|(?:^|\/)route\.[jt]s$|(?:^|\/)(?:server|api)\//.test(file.path)) return undefined;
   if (UI_PATH.test(file.path)) return 'ui';
-  if (NEXT_PATH.test(file.path) && clientComponent(file)) return 'ui';
-  return undefined;
+  if (!NEXT_PATH.test(file.path)) return undefined;
+  if (clientComponent(file)) return 'ui';
+  return /\.[jt]sx$/.test(file.path) ? 'server-component' : undefined;
 }
 
 /** `'use client'` on the first line: shown by the first hunk, or by the whole file when fetched. */
@@ -90,7 +98,19 @@ function clientComponent(file: ChangedFile): boolean {
   return /^\s*['"]use client['"]/.test(first);
 }
 
-function crossing(layer: Layer, family: Family, module: string): string | undefined {
+/** The service whose data layer a relative import reaches into, when it is not the file's own service. */
+function otherServiceData(path: string, module: string): string | undefined {
+  if (!module.startsWith('.')) return undefined;
+  const target = posix.normalize(posix.join(posix.dirname(path), module));
+  const root = SERVICE_DATA.exec(target)?.[1];
+  return root !== undefined && !target.startsWith('../') && !path.startsWith(root) ? root.replace(/\/$/, '') : undefined;
+}
+
+function crossing(layer: Layer, family: Family, module: string, path: string): string | undefined {
+  if (layer === 'server-component') {
+    const service = otherServiceData(path, module);
+    return service === undefined ? undefined : `the database layer of ${code(service)}`;
+  }
   const db = family === 'python' ? PY_DB : family === 'go' ? GO_DB : JS_DB;
   const web = family === 'python' ? PY_WEB : family === 'go' ? GO_WEB : JS_WEB;
   if (layer === 'ui') return db.test(module) ? 'the database layer' : undefined;
@@ -101,45 +121,71 @@ function crossing(layer: Layer, family: Family, module: string): string | undefi
   return undefined;
 }
 
-const LAYER_NAMES: Record<Layer, string> = { ui: 'UI code', domain: 'domain code', entities: 'domain entities' };
+const LAYER_NAMES: Record<Layer, string> = { ui: 'UI code', 'server-component': 'UI code (a server component)', domain: 'domain code', entities: 'domain entities' };
+
+/** Why the crossing hurts and what to do instead, per layer. */
+function adviceFor(layer: Layer): { why: string; remedy: string } {
+  if (layer === 'ui') {
+    return {
+      why:
+        'Database access from UI code ships the driver (and often its credentials) toward the browser bundle, ' +
+        'couples screens to the schema, and bypasses the authorisation and validation of the API layer.',
+      remedy:
+        'Fetch the data through the API or service layer (an API route, a server action, a service module), and ' +
+        'pass plain data to the component; keep database clients in server-only modules.',
+    };
+  }
+  if (layer === 'server-component') {
+    return {
+      why:
+        "The page now reads that service's tables with its connection pool: it is coupled to a schema it does not own, " +
+        "bypasses the service's authorisation and business rules, and breaks when that service migrates its schema.",
+      remedy:
+        "Call the owning service's API (or a client or data-access module it publishes) from the server component, " +
+        'and keep its database pool private to it.',
+    };
+  }
+  return {
+    why:
+      'The business rules now depend on a delivery or storage technology: they cannot be tested without it, ' +
+      'and replacing the framework or the database means rewriting the domain.',
+    remedy:
+      'Keep the domain free of frameworks: define the interface it needs (a repository or port) in the domain, ' +
+      'implement it in an infrastructure/adapters module, and convert framework types at the edge.',
+  };
+}
+
+/** The added imports of the file that cross its layer's boundary, grouped by what they reach: one finding per boundary, at the first. */
+function crossingsOf(file: ChangedFile, layer: Layer, family: Family): Map<string, Import[]> {
+  const byTarget = new Map<string, Import[]>();
+  for (const hunk of file.hunks) {
+    const lines = headLines(hunk);
+    lines.forEach((l, i) => {
+      if (!l.added) return;
+      const module = family === 'python' ? pythonImport(lines, i) : family === 'go' ? goImportOn(l.text) : scriptImport(lines, i);
+      const target = module === undefined ? undefined : crossing(layer, family, module, file.path);
+      if (module === undefined || target === undefined) return;
+      byTarget.set(target, [...(byTarget.get(target) ?? []), { module, line: l.line }]);
+    });
+  }
+  return byTarget;
+}
 
 function check(file: ChangedFile): RuleHit[] {
   const family = familyOf(file);
   if (!family) return [];
   const layer = layerOf(file, family);
   if (!layer || !addsMention(file, MAY_CROSS[family])) return [];
-  const hits: RuleHit[] = [];
-  for (const hunk of file.hunks) {
-    const lines = headLines(hunk);
-    const imports: Import[] = [];
-    lines.forEach((l, i) => {
-      if (!l.added) return;
-      const module = family === 'python' ? pythonImport(lines, i) : family === 'go' ? goImportOn(l.text) : scriptImport(lines, i);
-      if (module) imports.push({ module, line: l.line });
-    });
-    for (const { module, line } of imports) {
-      const target = crossing(layer, family, module);
-      if (!target) continue;
-      const ui = layer === 'ui';
-      hits.push({
-        line,
-        title: `${LAYER_NAMES[layer]} imports ${target} (${code(module)})`,
-        message:
-          `${code(file.path)} is ${LAYER_NAMES[layer]}, and it now imports ${code(module)}, which belongs to ${target}. ` +
-          (ui
-            ? 'Database access from UI code ships the driver (and often its credentials) toward the browser bundle, ' +
-              'couples screens to the schema, and bypasses the authorisation and validation of the API layer.'
-            : 'The business rules now depend on a delivery or storage technology: they cannot be tested without it, ' +
-              'and replacing the framework or the database means rewriting the domain.'),
-        remedy: ui
-          ? 'Fetch the data through the API or service layer (an API route, a server action, a service module), and ' +
-            'pass plain data to the component; keep database clients in server-only modules.'
-          : 'Keep the domain free of frameworks: define the interface it needs (a repository or port) in the domain, ' +
-            'implement it in an infrastructure/adapters module, and convert framework types at the edge.',
-      });
-    }
-  }
-  return hits;
+  const { why, remedy } = adviceFor(layer);
+  return [...crossingsOf(file, layer, family)].map(([target, imports]) => {
+    const modules = imports.map((i) => code(i.module)).join(', ');
+    return {
+      ...(imports[0] ? { line: imports[0].line } : {}),
+      title: `${LAYER_NAMES[layer]} imports ${target} (${modules})`,
+      message: `${code(file.path)} is ${LAYER_NAMES[layer]}, and it now imports ${modules}, which belong${imports.length > 1 ? '' : 's'} to ${target}. ${why}`,
+      remedy,
+    };
+  });
 }
 
 export const layerViolation: Rule = {
@@ -149,7 +195,7 @@ export const layerViolation: Rule = {
   remedy: 'Go through the API/service layer from UI code; give the domain an interface (port) implemented in an infrastructure adapter.',
   severity: 'medium',
   kind: 'problem',
-  scope: 'UI (components/, ui/, views/, client components) or domain (domain/, entities/) files',
+  scope: 'UI (components/, ui/, views/, Next.js app/ and pages/ components) or domain (domain/, entities/) files',
   appliesTo: (file) => {
     const family = familyOf(file);
     return family !== undefined && layerOf(file, family) !== undefined;

@@ -8,11 +8,38 @@ import { addsMention } from '../text.js';
 interface Unbounded {
   /** What the finding calls it: the call or the SQL, shortened. */
   what: string;
+  /** A WHERE that only scopes the rows to one parent (`account_id = $1`) and the time order they grow in: why it is still unbounded. */
+  scoped?: { keys: string[]; order: string };
 }
 
 /** Anything that bounds or narrows the rows: a limit, a filter, a key lookup, a page. */
 const ORM_BOUND = /\.(?:limit|filter|filter_by|where|get|get_or_404|paginate|offset|slice|first|one|one_or_none|scalar|count|exists)\s*\(|\.all\(\)\s*\[/;
 const SQL_BOUND = /\b(?:LIMIT|WHERE|TOP\s+\d|FETCH\s+FIRST|OFFSET)\b|\b(?:COUNT|SUM|AVG|MIN|MAX)\s*\(/i;
+/** A bind parameter or a literal: what an equality in a scoping WHERE compares a column with. */
+const SQL_VALUE = String.raw`(?:\$\d+|\?|:\w+|%s|%\(\w+\)s|@\w+|'[^']*'|\d+|true|false)`;
+/** One `col = value` condition on a foreign key (`account_id`, `o.org_id`): it scopes the rows to a parent, it does not bound them. */
+const PARENT_KEY_EQUALS = new RegExp(String.raw`^(?:\w+\.)?(\w+_id)\s*=\s*${SQL_VALUE}$`, 'i');
+/** An ORDER BY on a time column (`created_at`, `issued_at DESC`): rows that accumulate, listed newest or oldest first. */
+const TIME_ORDER = /\bORDER\s+BY\s+((?:\w+\.)?\w*(?:_at|_on|date|time|timestamp|created|updated)\b(?:\s+(?:ASC|DESC))?)/i;
+
+/**
+ * A SELECT whose only WHERE scopes it to one parent by foreign key and which lists the rows in time order,
+ * with no LIMIT: every invoice of an account, every audit event of an org. The parent's rows grow without
+ * end, so the key is no bound. Any other condition (a range, IN, LIKE, a status) or a GROUP BY counts as one.
+ */
+function scopedToParent(sql: string): Unbounded['scoped'] {
+  const order = TIME_ORDER.exec(sql)?.[1];
+  const where = /\bWHERE\b([\s\S]*?)(?=\bORDER\s+BY\b)/i.exec(sql)?.[1];
+  if (!order || where === undefined || /\b(?:LIMIT|TOP\s+\d|FETCH\s+FIRST|OFFSET|GROUP\s+BY)\b|\b(?:COUNT|SUM|AVG|MIN|MAX)\s*\(/i.test(sql)) return undefined;
+  const keys: string[] = [];
+  for (const condition of where.trim().split(/\s+AND\s+/i)) {
+    const key = PARENT_KEY_EQUALS.exec(condition.trim())?.[1];
+    if (!key) return undefined;
+    keys.push(key);
+  }
+  return keys.length > 0 ? { keys, order: order.replace(/\s+/g, ' ') } : undefined;
+}
+
 /** What every branch of unboundedAt needs on the added line: a SELECT (in any case), `.all()`, read_sql_table, find/findMany/findAll/Find. */
 const MAY_QUERY = /select\s|\.all\(\)|read_sql_table|\.find(?:Many|All)?\s*\(/i;
 
@@ -83,8 +110,11 @@ function unboundedAt(lines: readonly HeadLine[], index: number, family: Family):
   const text = lines[index]?.text ?? '';
   const sql = sqlAt(lines, index);
   if (sql !== undefined) {
-    if (!/\bFROM\b/i.test(sql) || SQL_BOUND.test(sql)) return undefined;
-    return { what: sql.replace(/\s+/g, ' ').trim() };
+    if (!/\bFROM\b/i.test(sql)) return undefined;
+    const what = sql.replace(/\s+/g, ' ').trim();
+    if (!SQL_BOUND.test(sql)) return { what };
+    const scoped = scopedToParent(sql);
+    return scoped ? { what, scoped } : undefined;
   }
   if (family === 'python' && /\.all\(\)/.test(text)) {
     const statement = statementAround(lines, index);
@@ -117,6 +147,24 @@ function short(text: string): string {
   return text.length > 90 ? `${text.slice(0, 87)}…` : text;
 }
 
+function messageOf(found: Unbounded, where: string): string {
+  const head = `${code(short(found.what))} in request handler ${where}`;
+  if (!found.scoped) {
+    return (
+      `${head} reads every matching row with no limit, on every request. Response size, memory and latency grow with ` +
+      'the table: fine in staging, but at 10x data the endpoint times out, the worker is OOM-killed, and the database ' +
+      'does a full scan per call.'
+    );
+  }
+  const keys = found.scoped.keys.map((k) => code(k)).join(' and ');
+  return (
+    `${head} reads every row of one ${keys}, ordered by ${code(found.scoped.order)}, with no limit, on every request. ` +
+    'The key only scopes the rows to a parent; they keep accumulating under it, and a large tenant has years of them: ' +
+    'the response, memory and latency grow with its history until the endpoint times out or the worker is OOM-killed, ' +
+    'holding a database connection for the whole read.'
+  );
+}
+
 function check(file: ChangedFile): RuleHit[] {
   const family = familyOf(file);
   if (!family || isTestPath(file.path) || isScriptPath(file.path) || !addsTrigger(file, QUERY_WORDS) || !mayQuery(file)) return [];
@@ -132,10 +180,7 @@ function check(file: ChangedFile): RuleHit[] {
       hits.push({
         line: line.line,
         title: `Unbounded query in ${where}`,
-        message:
-          `${code(short(found.what))} in request handler ${where} reads every matching row with no limit, on every ` +
-          'request. Response size, memory and latency grow with the table: fine in staging, but at 10x data the endpoint ' +
-          'times out, the worker is OOM-killed, and the database does a full scan per call.',
+        message: messageOf(found, where),
         remedy:
           'Bound it: paginate with a capped page size (`.limit(page_size).offset(...)`, keyset/cursor pagination, Prisma ' +
           '`take`/`cursor`, Mongo `.limit()`), or narrow it with a `WHERE` on an indexed key; stream or export large ' +
