@@ -120,7 +120,7 @@ const PY_CALLS_WORTH_A_READ = [...PY_BLOCKING.map((b) => b.re), BOTO3_CALL];
 
 export const blockingCallInAsyncHandler: Rule = {
   id: 'blocking-call-in-async-handler',
-  summary: 'Blocking I/O (time.sleep, requests, urlopen, sync DB drivers, subprocess, readFileSync/execSync) inside an async request handler',
+  summary: 'Blocking I/O (time.sleep, requests, urlopen, sync DB drivers, boto3 S3/SQS/DynamoDB calls, subprocess, readFileSync/execSync) inside an async request handler',
   why: 'A blocking call on the event loop stops every other request in the worker while it waits; one slow upstream stalls them all.',
   remedy: 'Use the async client or driver, offload with `asyncio.to_thread`/`run_in_threadpool`, or make the handler a plain `def` (FastAPI runs it in a threadpool).',
   severity: 'medium',

@@ -101,7 +101,7 @@ function wantsContent(file: ChangedFile): boolean {
 
 export const clientPerRequest: Rule = {
   id: 'client-per-request',
-  summary: 'An expensive client or connection pool (HTTP session, boto3, DB engine/connection, Redis, Mongo, LLM SDK) built inside a request handler',
+  summary: 'An expensive client or connection pool (HTTP session, boto3, Google Cloud, DB engine/connection, Redis, Mongo, LLM SDK) built inside a request handler',
   why: "Each request pays for new connections (TCP, TLS, auth) and a fresh pool; at 10x traffic the service runs out of sockets or hits the database's connection limit.",
   remedy: 'Build the client once at start-up (module level, a lifespan hook, an `@lru_cache` dependency, a struct field in Go) and share it.',
   severity: 'medium',

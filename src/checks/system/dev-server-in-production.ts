@@ -256,7 +256,7 @@ function check(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
 
 export const devServerInProduction: Rule = {
   id: 'dev-server-in-production',
-  summary: 'A development server or mode (flask run, uvicorn --reload, runserver, npm run dev, NODE_ENV=development, debug=True) in a production image or deployment',
+  summary: 'A development server or mode (flask run, uvicorn --reload, runserver, npm run dev, NODE_ENV=development, debug=True, a Flask app.run() in the python script the image starts) in a production image or deployment',
   why: 'Development servers are single-process, reload on file changes and may expose a debugger: under production traffic they fall over, and debug mode can run attacker-supplied code.',
   remedy: 'Run a production server (gunicorn/uvicorn workers without --reload, next start, node on the build output) and keep dev settings in dev-only files.',
   severity: 'high',

@@ -190,7 +190,7 @@ function check(file: ChangedFile): RuleHit[] {
 
 export const layerViolation: Rule = {
   id: 'layer-violation',
-  summary: 'An import across a layer boundary: UI code importing the database layer, domain code importing a web framework or ORM',
+  summary: 'An import across a layer boundary: UI code importing the database layer (a server component: that of another service), domain code importing a web framework or ORM',
   why: "UI code that reaches the database bypasses the API's validation and authorisation and ties screens to the schema; a domain that imports a framework cannot be tested or moved without it.",
   remedy: 'Go through the API/service layer from UI code; give the domain an interface (port) implemented in an infrastructure adapter.',
   severity: 'medium',

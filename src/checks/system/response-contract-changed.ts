@@ -327,7 +327,7 @@ function check(file: ChangedFile): RuleHit[] {
 
 export const responseContractChanged: Rule = {
   id: 'response-contract-changed',
-  summary: 'A field removed, renamed or retyped in a public API schema (Pydantic models in API paths, exported TS types in api/types/contracts/dto, protobuf messages)',
+  summary: 'A field removed, renamed or retyped in a public API schema (Pydantic models in API paths, exported TS types in api/types/contracts/dto, protobuf messages, keys of the JSON response a JS/TS route handler sends)',
   why: 'Clients built against the current contract read a field that is gone or parse a value of the wrong type as soon as the change deploys.',
   remedy: 'Additive changes only: add the new field beside the old one, or publish a new version (`/v2`, a `V2` schema); for protobuf, never renumber and `reserved` removed numbers.',
   severity: 'medium',
