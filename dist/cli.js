@@ -2,7 +2,7 @@
 import * as fs$2 from 'node:fs/promises';
 import { readdir, stat, readFile, writeFile } from 'node:fs/promises';
 import * as path$1 from 'node:path';
-import path__default, { join, resolve } from 'node:path';
+import path__default, { posix, join, resolve } from 'node:path';
 import * as fssync from 'node:fs';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -25251,11 +25251,27 @@ function removals(file, changeSet) {
     }
     return out;
 }
+/**
+ * One removal per feature: a feature dropped from a view's schema is usually dropped from the services
+ * projecting it in the same change, and that is one problem to fix, reported once with every owner.
+ */
+function byFeature(found) {
+    const out = new Map();
+    for (const r of found) {
+        const key = `${r.kind}:${r.feature}`;
+        const seen = out.get(key);
+        if (!seen)
+            out.set(key, { ...r, owners: r.owner ? [r.owner] : [] });
+        else if (r.owner && !seen.owners.includes(r.owner))
+            seen.owners.push(r.owner);
+    }
+    return [...out.values()];
+}
 function check$q(file, changeSet) {
     if (file.language !== 'python' || file.status !== 'modified' || isTestOrNotebook(file.path) || !isFeatureRepo(file))
         return [];
-    return removals(file, changeSet).map((r) => {
-        const where = r.owner ? ` in ${code$1(r.owner)}` : '';
+    return byFeature(removals(file, changeSet)).map((r) => {
+        const where = r.owners.length > 0 ? ` in ${r.owners.map(code$1).join(' and ')}` : '';
         return r.kind === 'removed'
             ? {
                 line: r.line,
@@ -25723,9 +25739,10 @@ const GATE$1 = new RegExp(`^\\s*(?:if|elif|assert|while)\\b.*${METRIC$1}|\\b(?:v
 /** The previous model kept: a backup or archive copy, a `previous` reference, a registry alias moved instead. */
 const KEPT = /\b(?:prev|previous|old|backup|bak|archive|archived|rollback|last_good)(?:_\w+)?\b|\b\w+_(?:prev|previous|old|backup|bak|archive)\b|set_registered_model_alias|\.(?:bak|prev|old)\b/i;
 const ROUTE = /^\s*@[\w.]*\.(?:get|post|put|patch|route|api_route)\s*\(\s*(?:["']([^"']*)["'])?/;
-const SWAP_NAME = /reload|swap|refresh|update|deploy|promot|switch|rollout|activate|load/i;
-const LOADS = /\b(?:joblib|pickle|cloudpickle|dill)\.load\s*\(|\btorch\.(?:jit\.)?load\s*\(|\bload_model\s*\(|\.from_pretrained\s*\(|InferenceSession\s*\(|tf\.saved_model\.load\s*\(|\bload_\w+\s*\(/;
-const MODEL_ASSIGN = /^\s*([\w.]*model\w*(?:\[[^\]]+\])?|[\w.]+\.(?:state|config)\w*(?:\.\w+|\[[^\]]+\])*model\w*)\s*=(?!=)\s*(.+)$/i;
+const SWAP_NAME = /reload|swap|refresh|update|replac|deploy|promot|switch|rollout|activate|load/i;
+const LOADS = /\b(?:joblib|pickle|cloudpickle|dill)\.loads?\s*\(|\btorch\.(?:jit\.)?load\s*\(|\bload_model\s*\(|\.from_pretrained\s*\(|InferenceSession\s*\(|tf\.saved_model\.load\s*\(|\bload_\w+\s*\(/;
+/** The serving model assigned: `MODEL = …`, `app.state.model = …`, or a registry entry keyed by a model name (`current_app.config["MODEL"] = …`). */
+const MODEL_ASSIGN = /^\s*([\w.]*model\w*(?:\[[^\]]+\])?|[\w.]+\.(?:state|config)\w*(?:\.\w+|\[[^\]]+\])*model\w*|[\w.]+\[\s*["']\w*model\w*["']\s*\])\s*=(?!=)\s*(.+)$/i;
 /** The index of the enclosing `def` line, or -1 at module level. */
 function defOf(lines, index) {
     return enclosingDef(lines, index) ?? -1;
@@ -25781,7 +25798,12 @@ function writeHits$1(file, changeSet) {
 /** An added write or load whose scope (a gate above it, the serving path) is usually outside the hunk. */
 const WANTS_CONTENT = /\.(?:dump|save\w*|upload_file|put_object|copy\w*|replace|move)\s*\(|model\w*\s*=.*load/i;
 /** What MODEL_ASSIGN needs on its line: a name ending in `model…` (maybe indexed) assigned with `=`. */
-const MAY_ASSIGN_MODEL = /model\w*(?:\[[^\]]+\])?\s*=(?!=)/i;
+const MAY_ASSIGN_MODEL = /model\w*(?:["']\s*\]|\[[^\]]+\])?\s*=(?!=)/i;
+/** `open(CURRENT_MODEL_PATH, "wb")`: the swapped-in bytes written to a file, for the message. */
+const PERSISTED = /\bopen\s*\(\s*([\w.]+|["'][^"']+["'])\s*,\s*["']wb["']/;
+const LIVE_WORD = /current|live|prod|latest|active|deployed|champion/i;
+/** Builtins that only look at an object's type or shape: `hasattr(model, "predict")` is a duck-type test, not a validation. */
+const NOT_A_CHECK = '(?<!\\b(?:hasattr|getattr|isinstance|callable|type|len|print|id|repr|str))';
 /** Hot-swap handlers: an endpoint or reload job that assigns the serving model from a freshly loaded artifact. */
 function swapHits(file) {
     // MODEL_ASSIGN needs `model…=` on the added line.
@@ -25812,7 +25834,7 @@ function swapHits(file) {
         if (!loaded)
             return;
         // A smoke prediction on the candidate, a gate or a kept previous model before the swap: it can be undone or was checked.
-        const candidateUsed = /^\w+$/.test(rhs) && body.some((t) => new RegExp(`\\b${rhs}\\.(?:predict\\w*|forward|run)\\s*\\(|\\(\\s*${rhs}\\b`).test(t) && !LOADS.test(t));
+        const candidateUsed = /^\w+$/.test(rhs) && body.some((t) => new RegExp(`\\b${rhs}\\.(?:predict\\w*|forward|run)\\s*\\(|${NOT_A_CHECK}\\(\\s*${rhs}\\b`).test(t) && !LOADS.test(t));
         const scope = codeLines(lines, def + 1, scopeOf(lines, index).end);
         if (candidateUsed || body.some((t) => GATE$1.test(t)) || scope.some((t) => KEPT.test(t)))
             return;
@@ -25821,12 +25843,14 @@ function swapHits(file) {
         if (scope.some((t) => /models:\/|get_model_version_by_alias/.test(t)) || (typeof source === 'string' && source.startsWith('models:/')))
             return;
         const where = route?.[1] ? `${code$1(name)} (${code$1(route[1])})` : code$1(name);
+        const persisted = scope.map((t) => PERSISTED.exec(t)?.[1]).find((p) => p !== undefined && /model/i.test(p) && LIVE_WORD.test(p));
         hits.push({
             line: l.line,
             title: `Serving model hot-swapped in ${where} with no validation or way back`,
             message: `${where} assigns ${code$1(target)} from a freshly loaded artifact: the new model takes every request at once, nothing checks ` +
                 'it first (a smoke prediction, the input schema, a metric threshold), and the previous model is dropped, so a corrupt or ' +
-                'worse artifact is served until someone finds and reloads an older one.',
+                'worse artifact is served until someone finds and reloads an older one.' +
+                (persisted ? ` It also writes the new model over ${code$1(persisted)}: the previous artifact is gone from disk too, and every restart loads the new one.` : ''),
             remedy: 'Load the candidate into a local variable, validate it (a prediction on a known sample, schema and metric checks), keep the ' +
                 'current model as `previous`, then swap; expose a rollback that restores `previous`. Better: swap by moving a registry alias.',
         });
@@ -26011,6 +26035,56 @@ function switches(hunk) {
     });
     return out;
 }
+/** A chart's `canary:` block key, with an inline value when it has one. */
+const CANARY_KEY = /^(\s*)canary\s*:\s*(.*?)\s*(?:#.*)?$/;
+const CANARY_ON = /\benabled\s*:\s*["']?true\b/i;
+const CANARY_OFF = /\benabled\s*:\s*["']?false\b|\b(?:weight|traffic|percent)\w*\s*:\s*["']?0\b(?!\.)/i;
+/** An Argo Rollouts canary strategy: the rollout itself is gradual. */
+const CANARY_STEPS = /\b(?:steps|setWeight|analysis|trafficRouting)\s*:|-\s*setWeight\b/;
+/**
+ * Whether the `canary:` block at `index` is idle: present but not what this change rolls out with. A
+ * chart's canary is its own track (its own model, its own weight); bumping the primary model while the
+ * block is left untouched and not switched on moves every request at once. A block the change edits,
+ * or one switched on or given a weight (which WEIGHT sees), is a split.
+ */
+function idleCanary(lines, index) {
+    const key = lines[index];
+    const m = key ? CANARY_KEY.exec(key.text) : null;
+    if (!key || !m || key.added)
+        return false;
+    const inline = m[2] ?? '';
+    if (inline)
+        return /^(?:false|null|~|\{\s*\})$/i.test(inline);
+    const indent = (m[1] ?? '').length;
+    let off = false;
+    for (let i = index + 1; i < lines.length; i++) {
+        const l = lines[i];
+        if (!l || l.line !== (lines[i - 1]?.line ?? 0) + 1)
+            break; // the block continues past what is shown
+        if (l.text.trim() === '' || /^\s*#/.test(l.text))
+            continue;
+        if (indentOf(l.text) <= indent)
+            break;
+        if (l.added || CANARY_ON.test(l.text) || CANARY_STEPS.test(l.text))
+            return false;
+        off ||= CANARY_OFF.test(l.text);
+    }
+    // A block shown switched off is idle; one not shown is idle only as a chart's top-level values key
+    // (a nested `canary:` may be an Argo Rollouts strategy whose steps lie outside the hunk).
+    return off || indent === 0;
+}
+/** The file's visible text without idle `canary:` keys, which split nothing. */
+function ownText(file) {
+    const lines = visibleLines(file);
+    let idle = false;
+    const kept = lines.filter((l, i) => {
+        if (!l.text.includes('canary') || !idleCanary(lines, i))
+            return true;
+        idle = true;
+        return false;
+    });
+    return { text: kept.map((l) => l.text).join('\n'), idle };
+}
 function hasSplit(text) {
     if (SPLIT.test(text))
         return true;
@@ -26033,7 +26107,7 @@ function check$n(file, changeSet) {
     const found = file.hunks.flatMap(switches);
     if (found.length === 0)
         return [];
-    const own = visibleLines(file).map((l) => l.text).join('\n');
+    const { text: own, idle } = ownText(file);
     if (TRAINING_KIND.test(own) && !SERVING_KIND.test(own))
         return [];
     // A file adding nothing joins in as an empty line: the split patterns only ever span whitespace between lines.
@@ -26054,7 +26128,9 @@ function check$n(file, changeSet) {
             title: `New model version rolled out${where ? ` in ${where}` : ''} with no canary or shadow phase`,
             message: `This change moves ${changes}${where ? ` in ${where}` : ''}, and nothing in the change splits traffic (no ` +
                 '`canaryTrafficPercent`, traffic weights, shadow or mirror): once applied, every request goes to the new model, so a ' +
-                'regression reaches all users before any metric can show it. Will this version take 100% of traffic at once, or is there ' +
+                'regression reaches all users before any metric can show it. ' +
+                (idle ? 'The file has a `canary:` block, but this change leaves it untouched: the new version goes to the primary track, not the canary. ' : '') +
+                'Will this version take 100% of traffic at once, or is there ' +
                 'a canary/shadow phase with a success metric and a way back?',
             remedy: 'Roll out gradually: KServe `canaryTrafficPercent: 10` on the predictor (the previous revision keeps the rest and is the ' +
                 'rollback), a second Seldon predictor with `traffic: 10` or `shadow: true`, a second SageMaker production variant with a ' +
@@ -26085,10 +26161,14 @@ const JUDGED_KINDS = /InferenceService|Deployment|StatefulSet/;
 function hasResources(value) {
     return objectsIn(value).some((o) => isObj$1(o.resources) && (isObj$1(o.resources.requests) || isObj$1(o.resources.limits)));
 }
-/** A request timeout anywhere in the document: a `timeout` field, a timeout annotation, env var or flag (probe timeouts excluded). */
-function hasTimeout(value) {
+/**
+ * A latency bound anywhere in the document: a request timeout (a `timeout` field, annotation, env var
+ * or flag; probe timeouts excluded) or a concurrency target (KServe `containerConcurrency`, a
+ * `concurrency` scale metric). Resources size the pods but bound no request's latency.
+ */
+function hasLatencyBound(value) {
     const text = JSON.stringify(value, (key, v) => (key === 'readinessProbe' || key === 'livenessProbe' || key === 'startupProbe' ? undefined : v));
-    return /timeout/i.test(text ?? '');
+    return /timeout|concurrency/i.test(text ?? '');
 }
 function kindLine(file, doc) {
     return visibleLines(file).find((l) => l.line >= doc.startLine && l.line <= doc.endLine && /^kind\s*:/.test(l.text))?.line;
@@ -26119,9 +26199,10 @@ function yamlGaps(file) {
         }
         else
             continue;
-        if (subject === undefined || hasResources(subject) || hasTimeout(kind === 'SeldonDeployment' ? doc.data : subject))
+        if (subject === undefined || hasLatencyBound(kind === 'SeldonDeployment' ? doc.data : subject))
             continue;
-        gaps.push({ what: `New ${label}`, missing: 'sets no request timeout and no resource requests or limits', line: kindLine(file, doc) });
+        const missing = hasResources(subject) ? 'sets resources but no request timeout or concurrency target' : 'sets no request timeout and no resource requests or limits';
+        gaps.push({ what: `New ${label}`, missing, line: kindLine(file, doc) });
     }
     return gaps;
 }
@@ -26152,22 +26233,45 @@ function torchserveGaps(file) {
         return [];
     return [{ what: 'New TorchServe config', missing: 'sets no `default_response_timeout` and no `maxBatchDelay`/`batchSize`', line: lineOf$1(file, /\S/) }];
 }
-/** BentoML services: `@bentoml.service` with neither `traffic={"timeout": ...}` nor `resources=`. */
+/** BentoML services: `@bentoml.service` with no `traffic={"timeout": ...}`, and no API of the file bounding its batching delay (`max_latency_ms`). */
 function bentoGaps(file) {
     // A gap needs an added `@bentoml.service` line: one test over the text instead of one per line.
     if (!addsMention(file, /@bentoml\.service/))
         return [];
     const lines = visibleLines(file);
+    if (lines.some((l) => /\bmax_latency_ms\s*=/.test(l.text) && !commentLine$1(l.text, true)))
+        return [];
     const gaps = [];
     lines.forEach((l, i) => {
         if (!l.added || commentLine$1(l.text, true) || !/^\s*@bentoml\.service\b/.test(l.text))
             return;
         const decorator = lines.slice(i, i + 12).map((d) => d.text).join('\n');
         const upTo = decorator.split(/\n\s*class\s/)[0] ?? decorator;
-        if (/\btraffic\s*=|\bresources\s*=/.test(upTo))
+        if (/\btraffic\s*=/.test(upTo))
             return;
         const cls = lines.slice(i + 1, i + 12).map((d) => /^\s*class\s+(\w+)/.exec(d.text)?.[1]).find((n) => n !== undefined);
-        gaps.push({ what: `New BentoML service${cls ? ` ${code$1(cls)}` : ''}`, missing: 'sets no `traffic={"timeout": ...}` and no `resources=`', line: l.line });
+        const missing = /\bresources\s*=/.test(upTo) ? 'sets resources but no `traffic={"timeout": ...}`' : 'sets no `traffic={"timeout": ...}` and no `resources=`';
+        gaps.push({ what: `New BentoML service${cls ? ` ${code$1(cls)}` : ''}`, missing, line: l.line });
+    });
+    return gaps;
+}
+/** What bounds a Ray Serve deployment's latency: its concurrency or queue caps, or an HTTP request timeout. */
+const RAY_BOUND = /\b(?:max_ongoing_requests|max_concurrent_queries|max_queued_requests|request_timeout_s)\b/;
+/** Ray Serve: a new `@serve.deployment` that caps neither its concurrency nor its queue, in a file that sets no request timeout. */
+function rayGaps(file) {
+    if (!addsMention(file, /serve\.deployment/))
+        return [];
+    const lines = visibleLines(file);
+    if (!lines.some((l) => /^\s*(?:from\s+ray\b|import\s+ray\b)/.test(l.text)))
+        return [];
+    if (lines.some((l) => RAY_BOUND.test(l.text) && !commentLine$1(l.text, true)))
+        return [];
+    const gaps = [];
+    lines.forEach((l, i) => {
+        if (!l.added || !/^\s*@serve\.deployment\b/.test(l.text))
+            return;
+        const cls = lines.slice(i + 1, i + 12).map((d) => /^\s*(?:class|def)\s+(\w+)/.exec(d.text)?.[1]).find((n) => n !== undefined);
+        gaps.push({ what: `New Ray Serve deployment${cls ? ` ${code$1(cls)}` : ''}`, missing: 'sets no `max_ongoing_requests` and no request timeout', line: l.line });
     });
     return gaps;
 }
@@ -26178,7 +26282,7 @@ function check$m(file) {
     const gaps = file.language === 'yaml' ? yamlGaps(file)
         : name === 'config.pbtxt' ? tritonGaps(file)
             : name === 'config.properties' ? torchserveGaps(file)
-                : file.language === 'python' ? bentoGaps(file)
+                : file.language === 'python' ? [...bentoGaps(file), ...rayGaps(file)]
                     : [];
     return gaps.map((g) => ({
         line: g.line,
@@ -26187,21 +26291,71 @@ function check$m(file) {
             `inference holds requests until the client gives up, and nothing here says what "fast enough" is. ${QUESTION}`,
         remedy: 'Load-test the model at the expected request rate, then set what the results say: a request timeout just above the p99 ' +
             'target (KServe `spec.predictor.timeout`, Seldon `seldon.io/rest-timeout`, TorchServe `default_response_timeout`, BentoML ' +
-            '`traffic={"timeout": ...}`), CPU/GPU and memory requests and limits, and server-side batching with a bounded delay ' +
+            '`traffic={"timeout": ...}`, Ray Serve `max_ongoing_requests` and `request_timeout_s`), CPU/GPU and memory requests and limits, and server-side batching with a bounded delay ' +
             '(Triton `dynamic_batching { max_queue_delay_microseconds: ... }`, TorchServe `maxBatchDelay`); record the target in the PR.',
     }));
 }
 const servingWithoutLatencyBudget = {
     id: 'serving-without-latency-budget',
-    summary: 'A new model-serving config (KServe, Seldon, model-server Deployment, Triton, TorchServe, BentoML) with no timeout, resources or batching bounds',
+    summary: 'A new model-serving config (KServe, Seldon, model-server Deployment, Triton, TorchServe, BentoML, Ray Serve) with no request timeout, concurrency or batching bound',
     why: 'With no timeout, resources or batching bounds, latency under load is whatever the node gives: stuck inferences hold requests until clients give up.',
     remedy: 'Load-test at the expected rate, then set a request timeout above the p99 target, CPU/GPU and memory requests/limits, and bounded server-side batching.',
     severity: 'medium',
     kind: 'question',
-    scope: 'new serving configs: YAML manifests, Triton config.pbtxt, TorchServe config.properties, BentoML services',
+    scope: 'new serving configs: YAML manifests, Triton config.pbtxt, TorchServe config.properties, BentoML and Ray Serve services',
     appliesTo: (file) => (file.language === 'yaml' || file.language === 'python' || /(?:^|\/)config\.(?:pbtxt|properties)$/.test(file.path)) && !isTestOrNotebook(file.path),
     check: check$m,
 };
+
+/** `frame["hour_of_day"] = …`, `features['hour_of_day'] = …`. */
+const COLUMN_ASSIGN = /^\s*[\w.]+\[\s*["'](\w+)["']\s*\]\s*=(?!=)\s*(.+?)\s*$/;
+/** `"hour_of_day": …,` on a line of its own, as in a dict literal built for the model. */
+const DICT_ENTRY = /^\s*["'](\w+)["']\s*:\s*(.+?),?\s*$/;
+/** What either needs on an added line: a cheap first test. */
+const MAY_NAME_FEATURE = /["']\s*(?:\]\s*=|:)/;
+/** Words a feature module's name has: `features.py`, `transform.py`, `preprocessing/`. */
+const FEATURE_FILE = /feature|transform|preprocess|encod|normali[sz]|engineer|impute/i;
+/** A field read as it is (`txn.amount`, `row["amount"]`), maybe cast: a pass-through, not a computation. */
+const PASS_THROUGH = /^(?:(?:int|float|str|bool)\(\s*)?[\w.]+(?:\[\s*["']\w+["']\s*\])*\s*\)?$/;
+/** A call or arithmetic: the value is computed. */
+const COMPUTED = /[\w\])]\s*\(|[-+*/%]|\bif\b/;
+/** Whether the file is a feature module of one side: its name or its folder's name says so. */
+function isFeatureFile(file) {
+    return (file.language === 'python' &&
+        file.status !== 'removed' &&
+        kindOf$1(file.path) === 'source' &&
+        sideOf(file.path) !== undefined &&
+        FEATURE_FILE.test(file.path.split('/').slice(-2).join('/')));
+}
+function computed(expr) {
+    return COMPUTED.test(expr) && !PASS_THROUGH.test(expr);
+}
+/** The features the file's visible lines compute by name. Read once per file. */
+const featureColumns = memoByObject((file) => {
+    const out = [];
+    for (const l of visibleLines(file)) {
+        if (!l.text.includes('"') && !l.text.includes("'"))
+            continue;
+        if (commentLine$1(l.text, true))
+            continue;
+        const m = COLUMN_ASSIGN.exec(l.text) ?? DICT_ENTRY.exec(l.text);
+        if (m?.[1] && m[2] && computed(m[2]))
+            out.push({ name: m[1], expr: m[2], line: l.line, added: l.added });
+    }
+    return out;
+});
+/** Per feature name, where the change's training-side feature files compute it. Read once per change. */
+const trainingColumns = memoByObject((changeSet) => {
+    const byName = new Map();
+    for (const f of changeSet.files) {
+        if (f.language !== 'python' || sideOf(f.path) !== 'training' || !isFeatureFile(f))
+            continue;
+        for (const column of featureColumns(f))
+            if (!byName.has(column.name))
+                byName.set(column.name, { file: f, column });
+    }
+    return byName;
+});
 
 const TOP_DEF = /^def\s+(\w+)\s*\(/;
 const IMPORT_LINE = /^\s*(?:from\s+\S+\s+)?import\b/;
@@ -26363,7 +26517,44 @@ function twinOf(def, others, usable) {
     }
     return undefined;
 }
+/**
+ * Features a serving-side feature file newly computes by name (`"hour_of_day": …`) that a training-side
+ * feature file of the change computes too (`frame["hour_of_day"] = …`): one hit per file, on the first.
+ */
+function columnHits(file, changeSet) {
+    if (sideOf(file.path) !== 'serving' || !addsMention(file, MAY_NAME_FEATURE) || !isFeatureFile(file))
+        return [];
+    const training = trainingColumns(changeSet);
+    if (training.size === 0)
+        return [];
+    const pairs = featureColumns(file).flatMap((serving) => {
+        const twin = serving.added ? training.get(serving.name) : undefined;
+        return twin ? [{ serving, ...twin }] : [];
+    });
+    const first = pairs[0];
+    if (!first)
+        return [];
+    const names = pairs.map((p) => code$1(p.serving.name)).join(', ');
+    const how = pairs
+        .map((p) => `${code$1(p.serving.name)} as ${code$1(p.serving.expr)} here (line ${p.serving.line}) and as ${code$1(p.column.expr)} in ${code$1(p.file.path)} (line ${p.column.line})`)
+        .join('; ');
+    return [
+        {
+            line: first.serving.line,
+            title: `${pairs.length === 1 ? 'Feature' : 'Features'} ${names} computed separately in training and serving`,
+            message: `This change computes ${how}. Each feature is implemented twice, once for serving and once for training, and ` +
+                'two copies drift (a different clock, time zone, clipping or default): the model is then served features computed ' +
+                'differently from those it was trained on, and accuracy drops with no error anywhere.',
+            remedy: `Compute each feature in one function both sides import (e.g. ${code$1('features/transforms.py')}, shipped in the serving ` +
+                'image), or once in a feature store; persist fitted values (a clip threshold, a vocabulary) with the model; add a test ' +
+                'that runs the same rows through both paths and compares the outputs.',
+        },
+    ];
+}
 function check$l(file, changeSet) {
+    return [...defHits(file, changeSet), ...columnHits(file, changeSet)];
+}
+function defHits(file, changeSet) {
     const side = sideOf(file.path);
     // Only an added top-level `def` can be reported.
     if (!side || !pythonSource(file) || !addsMention(file, /^def\s/m))
@@ -26409,7 +26600,7 @@ function check$l(file, changeSet) {
 }
 const trainingServingSkew = {
     id: 'training-serving-skew',
-    summary: 'The same feature transformation defined in a training-side and a serving-side file of the change instead of one shared module',
+    summary: 'The same feature transformation (a function, or a feature computed by name) defined in a training-side and a serving-side file of the change instead of one shared module',
     why: 'The two copies drift: the model is served features computed differently from those it was trained on, and accuracy drops with no error anywhere.',
     remedy: 'One implementation in a shared module both sides import, or a feature store; a test that runs the same rows through both paths.',
     severity: 'medium',
@@ -27137,6 +27328,99 @@ const blockingInferenceInAsyncHandler = {
     check: (file) => (mentions(file, /async\s+def\s/) ? views(file).flatMap(hitsIn$2) : []),
 };
 
+function isScript(file) {
+    return file.language === 'typescript' || file.language === 'javascript';
+}
+/** How far a route call may run before it is taken as unbalanced (a cut hunk, a template literal). */
+const MAX_ROUTE_LINES = 200;
+/** The lines from `start` to the line that closes the parenthesis the route call opens, or undefined when they are not all shown. */
+function callLines(lines, start) {
+    let depth = 0;
+    let opened = false;
+    for (let i = start; i < lines.length && i < start + MAX_ROUTE_LINES; i++) {
+        const l = lines[i];
+        if (!l || (i > start && l.line !== (lines[i - 1]?.line ?? 0) + 1))
+            return undefined;
+        // Strings and comments can hold parentheses: drop them before counting.
+        const text = l.text.replace(/\/\/.*$/, '').replace(/(['"`])(?:\\.|(?!\1).)*\1/g, '""');
+        for (const ch of text) {
+            if (ch === '(') {
+                depth++;
+                opened = true;
+            }
+            else if (ch === ')')
+                depth--;
+        }
+        if (opened && depth <= 0)
+            return lines.slice(start, i + 1);
+    }
+    return undefined;
+}
+/** The route calls these lines show whole: each with its method and path and every line of its handler. */
+function scriptRoutes(lines) {
+    const out = [];
+    for (let i = 0; i < lines.length; i++) {
+        const text = lines[i]?.text ?? '';
+        if (!text.includes('(') || commentLine$1(text, false))
+            continue;
+        const handler = scriptHandlerAt(lines, i, SERVING_POLICY);
+        const path = handler?.route?.replace(/^\S+\s+/, '');
+        if (!handler || path === undefined)
+            continue;
+        const own = callLines(lines, i);
+        if (!own)
+            continue;
+        out.push({ handler, path, lines: own });
+        i += own.length - 1;
+    }
+    return out;
+}
+/** TensorFlow.js, ONNX Runtime and Transformers.js loads: each returns a promise. */
+const SCRIPT_LOAD = /\b(?:tf\.(?:loadLayersModel|loadGraphModel|node\.loadSavedModel)|(?:ort\.)?InferenceSession\.create|pipeline)\s*\(/;
+/** What SCRIPT_LOAD needs in the file: a cheap first test. */
+const MAY_LOAD_SCRIPT = /loadLayersModel|loadGraphModel|loadSavedModel|InferenceSession|pipeline/;
+/** Whether the file may load a model at all: a cheap test before its lines are read. */
+function mayLoadScriptModel(file) {
+    return mentions(file, MAY_LOAD_SCRIPT);
+}
+/**
+ * Model loads left to finish in the background at module level: a load whose promise is handled with
+ * `.then(…)` rather than awaited before the server listens. (`await` at top level, or inside a start-up
+ * function that `listen` waits for, is not deferred.)
+ */
+function scriptDeferredLoads(lines) {
+    const out = [];
+    lines.forEach((line) => {
+        const m = SCRIPT_LOAD.exec(line.text);
+        if (!m || commentLine$1(line.text, false) || /^\s/.test(line.text))
+            return;
+        const rest = line.text.slice(m.index);
+        if (/\bawait\b/.test(line.text.slice(0, m.index)) || !/\)\s*\.then\s*\(/.test(rest))
+            return;
+        out.push({ line, call: m[0].replace(/\s*\($/, '') });
+    });
+    return out;
+}
+/**
+ * In-process inference in JS/TS: `model.predict(…)` (also `model!.predict`), a model's `executeAsync`
+ * or `classify`, an ONNX Runtime session's `run`. The generic verbs need a model-named receiver:
+ * `pool.execute(sql)` and a Neo4j `session.run(cypher)` are not inference.
+ */
+const SCRIPT_INFERENCE = /[\w)\]!?]\.(?:predict|predictOnBatch)\s*\(|\b\w*(?:[mM]odel|[cC]lassifier|[dD]etector|[eE]mbedder)[!?]?\.(?:execute|executeAsync|classify|detect|embed)\s*\(|\b\w*(?:[oO]rt|[oO]nnx|[iI]nference|[mM]odel)\w*[sS]ession[!?]?\.run\s*\(/;
+/** The first inference call in a route's lines, as written up to its parenthesis. */
+function scriptInference(route) {
+    for (const l of route.lines) {
+        if (commentLine$1(l.text, false))
+            continue;
+        const m = SCRIPT_INFERENCE.exec(l.text);
+        if (!m)
+            continue;
+        const start = l.text.slice(0, m.index + 1).search(/[\w.!?]+$/);
+        return l.text.slice(start, m.index + m[0].length - 1).trim();
+    }
+    return undefined;
+}
+
 const READY_PATH = /(?:^|\/)(?:ready|readyz|readiness)\/?$/i;
 const HEALTH_PATH = /(?:^|\/)(?:health|healthz|healthcheck|health-check|ready|readyz|readiness|live|livez|liveness|ping)\/?$/i;
 /** Model loads that happen after the server starts answering: in a lazy, cached loader or in a background thread or task. */
@@ -27198,7 +27482,59 @@ function healthEndpoints(lines) {
     });
     return out;
 }
+/** Response helpers and constants a JS/TS health handler may call and still answer the same every time. */
+const SCRIPT_RESPONSE_CALLS = /^(?:(?:res|reply|response|ctx|c)\.\w+|JSON\.stringify|Date\.now|Date|toISOString|process\.uptime|String|Number)$/;
+/** Whether a JS/TS health route answers success whatever happens: no branch, no error status, nothing that checks. */
+function scriptUnconditional(route) {
+    const [head, ...rest] = route.lines.map((l) => l.text.replace(/\/\/.*$/, ''));
+    // The route call itself (`app.get('/health', …`) is not a call the handler makes.
+    const body = [(head ?? '').replace(/^.*?\.\w+\s*\(\s*(['"`])[^'"`]*\1/, ''), ...rest].join('\n').replace(/(['"`])(?:\\.|(?!\1).)*\1/g, '""');
+    if (/\b(?:if|throw|await|while|for|try|switch|model|ready|loaded)\b|\?(?![.?:])|&&|\|\||\b50\d\b/i.test(body))
+        return false;
+    if (!/\b(?:res|reply|response|ctx|c)\.(?:json|send|end|sendStatus|status|code|text|body)\b/.test(body))
+        return false;
+    return [...body.matchAll(/(?<![\w.])([\w.]+)\s*\(/g)].every((m) => /^(?:async|function)$/.test(m[1] ?? '') || SCRIPT_RESPONSE_CALLS.test((m[1] ?? '').replace(/^new\s+/, '')));
+}
+/** JS/TS servers: a health route that answers at once while the model loads in the background. */
+function scriptHits(file) {
+    if (!mayLoadScriptModel(file))
+        return [];
+    const hits = [];
+    for (const lines of views(file)) {
+        const load = scriptDeferredLoads(lines)[0];
+        if (!load)
+            continue;
+        const endpoints = scriptRoutes(lines).filter((r) => HEALTH_PATH.test(r.path));
+        const readiness = endpoints.filter((e) => READY_PATH.test(e.path));
+        const probes = readiness.length > 0 ? readiness : endpoints;
+        if (probes.some((e) => !scriptUnconditional(e)))
+            continue;
+        for (const endpoint of probes) {
+            const changed = endpoint.lines.find((l) => l.added) ?? (load.line.added ? load.line : undefined);
+            if (!changed)
+                continue;
+            const how = `in the background (${code$1(`${load.call}(…)`)} is handled with \`.then\`, not awaited before the server listens)`;
+            hits.push(hitFor(endpoint.handler, changed.line, how, '`if (!model) return res.status(503).json({ status: "loading" })`'));
+        }
+    }
+    return hits;
+}
+function hitFor(handler, line, how, notReady) {
+    return {
+        line,
+        title: `Health endpoint ${describeHandler(handler)} answers before the model is loaded`,
+        message: `${describeHandler(handler)} returns success unconditionally, but this server loads its model ${how}. ` +
+            'The orchestrator marks the instance ready and sends it traffic as soon as the process ' +
+            'answers, so after every deploy or scale-out the first requests wait for the load and time out; if the load fails, ' +
+            'the instance stays in rotation and fails every prediction.',
+        remedy: `Make readiness reflect the model: ${notReady} until it is loaded and ` +
+            'warmed up; keep a constant `/healthz` only as the liveness probe, point the readiness probe at the model-aware ' +
+            'endpoint, and give a slow load a startupProbe instead of a readiness check that answers early.',
+    };
+}
 function check$j(file) {
+    if (isScript(file))
+        return scriptHits(file);
     // Nothing to say without a model load in view.
     if (!mayLoadModel(file))
         return [];
@@ -27218,22 +27554,16 @@ function check$j(file) {
         const changed = endpoint.answer?.added ? endpoint.answer : (endpoint.lines.find((l) => l.added) ?? loads.find((l) => l.line.added)?.line);
         if (!changed)
             continue;
-        hits.push({
-            line: changed.line,
-            title: `Health endpoint ${describeHandler(endpoint.handler)} answers before the model is loaded`,
-            message: `${describeHandler(endpoint.handler)} returns success unconditionally, but this server loads its model ${load.how} ` +
-                `(${code$1(`${load.call}(…)`)}). The orchestrator marks the instance ready and sends it traffic as soon as the process ` +
-                'answers, so after every deploy or scale-out the first requests wait for the load and time out; if the load fails, ' +
-                'the instance stays in rotation and fails every prediction.',
-            remedy: 'Make readiness reflect the model: `if model is None: return Response(status_code=503)` until it is loaded and ' +
-                'warmed up; keep a constant `/healthz` only as the liveness probe, point the readiness probe at the model-aware ' +
-                'endpoint, and give a slow load a startupProbe instead of a readiness check that answers early.',
-        });
+        hits.push(hitFor(endpoint.handler, changed.line, `${load.how} (${code$1(`${load.call}(…)`)})`, '`if model is None: return Response(status_code=503)`'));
     }
     return hits;
 }
+const SCRIPT_HEALTH_ROUTE = /['"`]\/(?:health|healthz|healthcheck|ready|readyz|readiness|live|livez|ping)['"`]/;
 /** Whether an added health route or model load may have its counterpart elsewhere in the file. */
 function wantsContent$7(file) {
+    // A JS/TS health route or model load added; its counterpart may be anywhere in the file.
+    if (isScript(file))
+        return file.status !== 'added' && (addsMention(file, /loadGraphModel|loadLayersModel|loadSavedModel|InferenceSession/) || addsMention(file, SCRIPT_HEALTH_ROUTE));
     if (file.status === 'added' || (!addsMention(file, MAY_LOAD_PY) && !addsMention(file, /health|ready|live|ping/i)))
         return false;
     return file.hunks.some((hunk) => headLines(hunk).some((l) => l.added && !commentLine$1(l.text, true) && (PY_LOADS.some((re) => re.test(l.text)) || HEALTH_PATH.test(routeOf(l.text)?.path ?? ''))));
@@ -27245,8 +27575,8 @@ const healthBeforeModelReady = {
     remedy: 'Load and warm up at start-up and expose a readiness endpoint that returns 503 until the model is ready; keep a constant endpoint only for liveness.',
     severity: 'medium',
     kind: 'problem',
-    scope: 'Python files',
-    appliesTo: (file) => file.language === 'python',
+    scope: 'Python, TypeScript or JavaScript files',
+    appliesTo: (file) => file.language === 'python' || isScript(file),
     wantsContent: wantsContent$7,
     check: check$j,
 };
@@ -27487,17 +27817,44 @@ function newPredictionEndpoints(lines) {
 function importsVisible(file, lines) {
     return file.status === 'added' || file.content !== undefined || lines[0]?.line === 1;
 }
-function check$h(file) {
-    // A new endpoint needs an added route decorator.
-    if (!addsMention(file, MAY_ROUTE_PY))
+/** JS/TS metrics clients and middleware, beside the names INSTRUMENTED knows. */
+const SCRIPT_INSTRUMENTED = /prom-client|promClient|express-prom-bundle|dd-trace|hot-shots|node-statsd|newrelic|\bnew\s+(?:\w+\.)?(?:Counter|Histogram|Summary|Gauge)\s*\(/;
+const SCRIPT_LOG_CALL = /\bconsole\.(?:log|info|debug|warn)\s*\(/;
+/** The JS/TS view of `instrumented`: the same libraries and names, the JS metric clients, and console logs of a prediction. */
+function scriptInstrumented(lines) {
+    return lines.some((l, i) => {
+        if (commentLine$1(l.text, false))
+            return false;
+        if (INSTRUMENTED.test(l.text) || SCRIPT_INSTRUMENTED.test(l.text))
+            return true;
+        const log = LOG_CALL.exec(l.text) ?? SCRIPT_LOG_CALL.exec(l.text);
+        return log !== null && PREDICTION_WORD.test(callText(lines, i, log.index).replace(/^[^(]*\(/, ''));
+    });
+}
+/** JS/TS route calls added whole by this change whose handler runs a model. */
+function newScriptPredictionEndpoints(lines) {
+    return scriptRoutes(lines).flatMap((route) => {
+        const call = route.lines[0]?.added ? scriptInference(route) : undefined;
+        return call && route.lines[0] ? [{ handler: route.handler, def: route.lines[0], call }] : [];
+    });
+}
+/** What a JS/TS route call needs on an added line: a cheap first test. */
+const MAY_ROUTE_SCRIPT = /\.(?:get|post|put|patch|all|route)\s*\(/;
+function newEndpoints(file) {
+    const script = isScript(file);
+    // A new endpoint needs an added route decorator or route call.
+    if (!addsMention(file, script ? MAY_ROUTE_SCRIPT : MAY_ROUTE_PY))
         return [];
     const all = views(file);
     // Instrumentation anywhere in the file counts, so judge the file once over every view.
-    if (all.some(instrumented))
+    if (all.some(script ? scriptInstrumented : instrumented))
         return [];
     if (!all.some((lines) => importsVisible(file, lines)))
         return [];
-    return all.flatMap(newPredictionEndpoints).map((endpoint) => ({
+    return all.flatMap(script ? newScriptPredictionEndpoints : newPredictionEndpoints);
+}
+function check$h(file) {
+    return newEndpoints(file).map((endpoint) => ({
         line: endpoint.def.line,
         title: `New prediction endpoint ${describeHandler(endpoint.handler)} without prediction logging or metrics`,
         message: `${describeHandler(endpoint.handler)} serves ${code$1(`${endpoint.call}(…)`)} results, and nothing in this file logs the ` +
@@ -27512,6 +27869,12 @@ function check$h(file) {
 }
 /** Whether a new prediction endpoint's file may hold module-level instrumentation outside the hunks. */
 function wantsContent$4(file) {
+    if (isScript(file)) {
+        if (file.status === 'added' || !addsMention(file, MAY_ROUTE_SCRIPT))
+            return false;
+        const hunks = file.hunks.map(headLines);
+        return !hunks.some(scriptInstrumented) && hunks.some((lines) => newScriptPredictionEndpoints(lines).length > 0);
+    }
     if (file.status === 'added' || !addsMention(file, MAY_ROUTE_PY))
         return false;
     const hunks = file.hunks.map(headLines);
@@ -27524,8 +27887,8 @@ const predictionWithoutMonitoring = {
     remedy: 'Log predictions with inputs, model version and request id; export score and latency metrics; feed them to drift detection with an owned alert.',
     severity: 'medium',
     kind: 'question',
-    scope: 'Python files',
-    appliesTo: (file) => file.language === 'python',
+    scope: 'Python, TypeScript or JavaScript files',
+    appliesTo: (file) => file.language === 'python' || isScript(file),
     wantsContent: wantsContent$4,
     check: check$h,
 };
@@ -27795,9 +28158,10 @@ const TRIGGER_WORDS = {
     python: [
         // blocking-call-in-async-handler
         'sleep', 'requests.', 'httpx.', 'urlopen', '.connect', 'subprocess.', 'smtplib.', '_one', '_many', 'count_documents', 'aggregate',
+        '_object', 'upload_file', 'download_file', 'send_message', 'receive_message', '_item(',
         // client-per-request, redis-client-without-timeout
         'requests.Session', 'ClientSession', 'boto3.', 'create_engine', 'create_async_engine', 'create_pool', 'MongoClient', 'MotorClient',
-        'Redis', 'from_url', 'OpenAI', 'Anthropic', 'Elasticsearch', 'ConnectionPool',
+        'Redis', 'from_url', 'OpenAI', 'Anthropic', 'Elasticsearch', 'ConnectionPool', 'Client(',
         // unbounded-query
         '.all()', 'read_sql_table', '.find(',
     ],
@@ -27898,6 +28262,45 @@ function scriptOrGoRequestPath(lines, index, family) {
 function requestPath(lines, index, family, path) {
     return family === 'python' ? pythonRequestPath(lines, index, path) : scriptOrGoRequestPath(lines, index, family);
 }
+// ---- views that see a handler's `def` between two hunks ------------------------------------------
+/** git's default function-context lines: the lines that start with a letter, `_` or `$`. */
+const GIT_FUNCNAME = /^[A-Za-z_$]/;
+const TOP_LEVEL_DEF = /^(?:async\s+)?def\s+\w+\s*\(/;
+/**
+ * Whether the one unchanged line between hunks `a` and `b` is the top-level `def` git names in `b`'s
+ * header. git names the nearest function line before the hunk (of the base file): when `a` shows a
+ * function line of its own and it is not that `def`, the `def` can only be the line in between.
+ */
+function defBetween(a, b) {
+    const oneLineApart = b.newStart - (a.newStart + a.newLines) === 1 && b.oldStart - (a.oldStart + a.oldLines) === 1;
+    if (!oneLineApart || !TOP_LEVEL_DEF.test(b.header))
+        return false;
+    const base = a.lines.filter((l) => l.kind !== 'add').map((l) => l.text);
+    const lastFunctionLine = base.filter((t) => GIT_FUNCNAME.test(t)).at(-1);
+    return lastFunctionLine !== undefined && lastFunctionLine.trimEnd() !== b.header.trimEnd();
+}
+/**
+ * headViews, except that two hunks one line apart, where that line is the `def` of the second
+ * hunk's header, are one view with the `def` in place: a change to a handler's body whose decorator
+ * ends the hunk above then shows the handler it runs in. The whole file, when fetched, is left as is.
+ */
+const headViewsAcrossDefs = memoByObject((file) => {
+    const views = headViews(file);
+    if (file.content !== undefined || file.hunks.length < 2)
+        return views;
+    const joined = [];
+    file.hunks.forEach((hunk, i) => {
+        const view = views[i] ?? [];
+        const before = file.hunks[i - 1];
+        const last = joined.at(-1);
+        if (before && last && defBetween(before, hunk)) {
+            joined[joined.length - 1] = [...last, { text: hunk.header, line: hunk.newStart - 1, added: false }, ...view];
+        }
+        else
+            joined.push(view);
+    });
+    return joined;
+});
 
 const PY_BLOCKING = [
     { re: /(?<![\w.])time\.sleep\s*\(/, instead: '`await asyncio.sleep(...)`' },
@@ -27910,11 +28313,20 @@ const PY_BLOCKING = [
 /** pymongo's collection methods: blocking unless the file uses motor, whose calls are awaited. */
 const PYMONGO_CALL = /\.(?:find_one|insert_one|insert_many|update_one|update_many|delete_one|delete_many|replace_one|count_documents|aggregate)\s*\(/;
 /**
- * Words every pattern above (PYMONGO_CALL's methods included) needs on an added line: a cheap first
- * test, of a file and of a line. Every call of JS_BLOCKING ends in `Sync`.
+ * boto3's S3, SQS and DynamoDB calls: plain HTTP requests that block, unless the file uses aioboto3 or
+ * aiobotocore, whose calls are awaited. Local helpers (`generate_presigned_url`) are left out, and so
+ * are methods of `self` (Django REST framework's `self.get_object()`).
+ */
+const BOTO3_CALL = /(?<!\bself)\.(?:put_object|get_object|delete_object|head_object|copy_object|list_objects(?:_v2)?|upload_file(?:obj)?|download_file(?:obj)?|send_message(?:_batch)?|receive_message|put_item|get_item|update_item|delete_item|batch_write_item)\s*\(/;
+/**
+ * Words every pattern above (PYMONGO_CALL's and BOTO3_CALL's methods included) needs on an added line:
+ * a cheap first test, of a file and of a line. Every call of JS_BLOCKING ends in `Sync`.
  */
 const MAY_BLOCK = triggers({
-    python: ['sleep', 'requests.', 'httpx.', 'urlopen', '.connect', 'subprocess.', 'smtplib.', '_one', '_many', 'count_documents', 'aggregate'],
+    python: [
+        'sleep', 'requests.', 'httpx.', 'urlopen', '.connect', 'subprocess.', 'smtplib.', '_one', '_many', 'count_documents', 'aggregate',
+        '_object', 'upload_file', 'download_file', 'send_message', 'receive_message', '_item(',
+    ],
     script: ['Sync'],
 });
 /** The call is handed to a thread: `asyncio.to_thread(requests.get, url)`, `run_in_executor(None, lambda: ...)`. */
@@ -27924,9 +28336,29 @@ const JS_BLOCKING = [
     { re: /\b(?:child_process\.)?(?:execSync|execFileSync|spawnSync)\s*\(/, instead: '`execFile` with a promise (`util.promisify`) or a job queue' },
     { re: /\b(?:crypto\.)?(?:pbkdf2Sync|scryptSync)\s*\(/, instead: 'the callback/promise form (`crypto.scrypt`), which runs on the libuv threadpool' },
 ];
+function viewText(file, lines) {
+    return file.content ?? lines.map((l) => l.text).join('\n');
+}
 function usesPymongo(file, lines) {
-    const text = file.content ?? lines.map((l) => l.text).join('\n');
+    const text = viewText(file, lines);
     return /\bpymongo\b|\bMongoClient\b/.test(text) && !/\bmotor\b|AsyncIOMotorClient|AsyncMongoClient/.test(text);
+}
+/** Whether the view builds its AWS clients with boto3 (and not with the async aioboto3/aiobotocore). */
+function usesBoto3(file, lines) {
+    const text = viewText(file, lines);
+    return /\bimport boto3\b|\bboto3\.(?:client|resource|Session)\s*\(/.test(text) && !/\baioboto3\b|\baiobotocore\b/.test(text);
+}
+/** A call that blocks only because of the library behind it (pymongo, boto3), when the view uses that library and does not await it. */
+function libraryCall(file, lines, text, uses) {
+    if (/\bawait\b/.test(text))
+        return undefined;
+    if (PYMONGO_CALL.test(text) && (uses.pymongo ??= usesPymongo(file, lines))) {
+        return { re: PYMONGO_CALL, instead: "motor's `AsyncIOMotorClient` (or pymongo's `AsyncMongoClient`)" };
+    }
+    if (BOTO3_CALL.test(text) && (uses.boto3 ??= usesBoto3(file, lines))) {
+        return { re: BOTO3_CALL, instead: 'an async client (`aioboto3`)' };
+    }
+    return undefined;
 }
 function check$g(file) {
     const family = familyOf(file);
@@ -27936,16 +28368,15 @@ function check$g(file) {
         return [];
     const hits = [];
     const mayBlock = MAY_BLOCK[family];
-    for (const lines of headViews(file)) {
-        // Whether the view uses pymongo, read only once a line calls one of its methods.
-        let pymongo;
+    // A change to a handler's body often leaves its `def` between two hunks: read them as one view.
+    for (const lines of headViewsAcrossDefs(file)) {
+        // Whether the view uses pymongo or boto3, read only once a line calls one of their methods.
+        const uses = {};
         lines.forEach((line, index) => {
             if (!line.added || !mayBlock.test(line.text) || commentLine$1(line.text, family === 'python') || OFFLOADED.test(line.text))
                 return;
-            let found = (family === 'python' ? PY_BLOCKING : JS_BLOCKING).find((b) => b.re.test(line.text));
-            if (!found && family === 'python' && PYMONGO_CALL.test(line.text) && !/\bawait\b/.test(line.text) && (pymongo ??= usesPymongo(file, lines))) {
-                found = { re: PYMONGO_CALL, instead: "motor's `AsyncIOMotorClient` (or pymongo's `AsyncMongoClient`)" };
-            }
+            const found = (family === 'python' ? PY_BLOCKING : JS_BLOCKING).find((b) => b.re.test(line.text)) ??
+                (family === 'python' ? libraryCall(file, lines, line.text, uses) : undefined);
             if (!found)
                 return;
             const path = requestPath(lines, index, family, file.path);
@@ -27971,9 +28402,11 @@ function check$g(file) {
     }
     return hits;
 }
+/** Calls whose handler may be above the hunk: the file is worth reading whole (a boto3 call also needs its import). */
+const PY_CALLS_WORTH_A_READ = [...PY_BLOCKING.map((b) => b.re), BOTO3_CALL];
 const blockingCallInAsyncHandler = {
     id: 'blocking-call-in-async-handler',
-    summary: 'Blocking I/O (time.sleep, requests, urlopen, sync DB drivers, subprocess, readFileSync/execSync) inside an async request handler',
+    summary: 'Blocking I/O (time.sleep, requests, urlopen, sync DB drivers, boto3 S3/SQS/DynamoDB calls, subprocess, readFileSync/execSync) inside an async request handler',
     why: 'A blocking call on the event loop stops every other request in the worker while it waits; one slow upstream stalls them all.',
     remedy: 'Use the async client or driver, offload with `asyncio.to_thread`/`run_in_threadpool`, or make the handler a plain `def` (FastAPI runs it in a threadpool).',
     severity: 'medium',
@@ -27987,7 +28420,7 @@ const blockingCallInAsyncHandler = {
         file.content === undefined &&
         !isTestPath(file.path) &&
         addsTrigger(file, MAY_BLOCK) &&
-        file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && /^\s/.test(l.text) && PY_BLOCKING.some((b) => b.re.test(l.text)))),
+        file.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && /^\s/.test(l.text) && PY_CALLS_WORTH_A_READ.some((re) => re.test(l.text)))),
     check: check$g,
 };
 
@@ -28006,6 +28439,9 @@ const CLIENTS = {
         /(?<![\w.])(?:openai\.)?(?:Async)?(?:Azure)?OpenAI\s*\(/,
         /(?<![\w.])(?:anthropic\.)?(?:Async)?Anthropic\s*\(/,
         /(?<![\w.])(?:elasticsearch\.)?(?:Async)?Elasticsearch\s*\(/,
+        // Google Cloud clients (`from google.cloud import bigquery`): each holds its own credentials and gRPC/HTTP channels.
+        /(?<![\w.])(?:google\.cloud\.)?(?:bigquery|storage|firestore|spanner|bigtable|datastore)\.Client\s*\(/,
+        /(?<![\w.])(?:google\.cloud\.)?pubsub(?:_v1)?\.(?:Publisher|Subscriber)Client\s*\(/,
     ],
     script: [
         /\bnew\s+(?:PrismaClient|Pool|MongoClient|Redis|IORedis|OpenAI|Anthropic|Sequelize)\s*\(/,
@@ -28018,7 +28454,7 @@ const CLIENTS = {
 const BUILD_WORDS = triggers({
     python: [
         'requests.Session', 'ClientSession', 'httpx.', 'boto3.', 'create_engine', 'create_async_engine', 'create_pool', '.connect',
-        'MongoClient', 'MotorClient', 'Redis', 'from_url', 'OpenAI', 'Anthropic', 'Elasticsearch',
+        'MongoClient', 'MotorClient', 'Redis', 'from_url', 'OpenAI', 'Anthropic', 'Elasticsearch', 'Client(',
     ],
     script: ['Client', 'Pool', 'Redis', 'OpenAI', 'Anthropic', 'Sequelize', 'knex'],
     go: ['.Open', '.Connect', 'pgxpool.', 'NewClient'],
@@ -28080,7 +28516,7 @@ function wantsContent$2(file) {
 }
 const clientPerRequest = {
     id: 'client-per-request',
-    summary: 'An expensive client or connection pool (HTTP session, boto3, DB engine/connection, Redis, Mongo, LLM SDK) built inside a request handler',
+    summary: 'An expensive client or connection pool (HTTP session, boto3, Google Cloud, DB engine/connection, Redis, Mongo, LLM SDK) built inside a request handler',
     why: "Each request pays for new connections (TCP, TLS, auth) and a fresh pool; at 10x traffic the service runs out of sockets or hits the database's connection limit.",
     remedy: 'Build the client once at start-up (module level, a lifespan hook, an `@lru_cache` dependency, a struct field in Go) and share it.',
     severity: 'medium',
@@ -28128,7 +28564,7 @@ function related(a, b) {
  * Renames inside one block of removed lines followed by added lines: a removed read of OLD and an added
  * read of NEW feeding the same assignment, or the block's only removed and only added name when they share a word.
  */
-function renamesIn(hunk, family) {
+function renamesIn$1(hunk, family) {
     const out = [];
     const lines = hunk.lines;
     for (let i = 0; i < lines.length;) {
@@ -28175,7 +28611,7 @@ function check$e(file, changeSet) {
         return [];
     const hits = [];
     for (const hunk of file.hunks) {
-        for (const rename of renamesIn(hunk, family)) {
+        for (const rename of renamesIn$1(hunk, family)) {
             if (stillRead(rename.from, changeSet, file))
                 continue;
             const effect = rename.strict
@@ -28211,7 +28647,7 @@ const envVarRenamed = {
     // The old name could still be read elsewhere in the file, outside the hunks.
     wantsContent: (file) => {
         const family = familyOf(file);
-        return family !== undefined && file.content === undefined && !isTestPath(file.path) && mayRename(file, family) && file.hunks.some((h) => renamesIn(h, family).length > 0);
+        return family !== undefined && file.content === undefined && !isTestPath(file.path) && mayRename(file, family) && file.hunks.some((h) => renamesIn$1(h, family).length > 0);
     },
     readsWholeChange: true,
     check: check$e,
@@ -28499,6 +28935,11 @@ const httpCallWithoutTimeout = {
  */
 const UI_PATH = /(?:^|\/)(?:components|ui|views|frontend|client)\//;
 const NEXT_PATH = /(?:^|\/)(?:app|pages)\//;
+/**
+ * Another service's data layer, as a relative import resolves it: `services/billing/db/pool` in a monorepo of
+ * services/ or apps/. 1 the service's root (the outermost). A shared package (packages/db, libs/) is meant to be imported.
+ */
+const SERVICE_DATA = /^((?:[^/]+\/)*?(?:services|apps)\/[^/]+\/)(?:.*\/)?(?:db|database|repositories|repository|dal)(?:\/|$)/;
 /** Domain code. `core/` is left out: FastAPI and Django templates keep db setup and config there. */
 const DOMAIN_PATH = /(?:^|\/)domain\//;
 /** `entities/` often holds ORM-mapped classes on purpose (TypeORM, `*.entity.ts`), so only web frameworks count there. */
@@ -28563,16 +29004,30 @@ function layerByPath(file, family) {
         return undefined;
     if (UI_PATH.test(file.path))
         return 'ui';
-    if (NEXT_PATH.test(file.path) && clientComponent(file))
+    if (!NEXT_PATH.test(file.path))
+        return undefined;
+    if (clientComponent(file))
         return 'ui';
-    return undefined;
+    return /\.[jt]sx$/.test(file.path) ? 'server-component' : undefined;
 }
 /** `'use client'` on the first line: shown by the first hunk, or by the whole file when fetched. */
 function clientComponent(file) {
     const first = file.content?.split('\n')[0] ?? file.hunks[0]?.lines.find((l) => l.kind !== 'del' && l.newLine === 1)?.text ?? '';
     return /^\s*['"]use client['"]/.test(first);
 }
-function crossing(layer, family, module) {
+/** The service whose data layer a relative import reaches into, when it is not the file's own service. */
+function otherServiceData(path, module) {
+    if (!module.startsWith('.'))
+        return undefined;
+    const target = posix.normalize(posix.join(posix.dirname(path), module));
+    const root = SERVICE_DATA.exec(target)?.[1];
+    return root !== undefined && !target.startsWith('../') && !path.startsWith(root) ? root.replace(/\/$/, '') : undefined;
+}
+function crossing(layer, family, module, path) {
+    if (layer === 'server-component') {
+        const service = otherServiceData(path, module);
+        return service === undefined ? undefined : `the database layer of ${code$1(service)}`;
+    }
     const db = family === 'python' ? PY_DB : family === 'go' ? GO_DB : JS_DB;
     const web = family === 'python' ? PY_WEB : family === 'go' ? GO_WEB : JS_WEB;
     if (layer === 'ui')
@@ -28585,7 +29040,49 @@ function crossing(layer, family, module) {
         return 'the database layer';
     return undefined;
 }
-const LAYER_NAMES = { ui: 'UI code', domain: 'domain code', entities: 'domain entities' };
+const LAYER_NAMES = { ui: 'UI code', 'server-component': 'UI code (a server component)', domain: 'domain code', entities: 'domain entities' };
+/** Why the crossing hurts and what to do instead, per layer. */
+function adviceFor(layer) {
+    if (layer === 'ui') {
+        return {
+            why: 'Database access from UI code ships the driver (and often its credentials) toward the browser bundle, ' +
+                'couples screens to the schema, and bypasses the authorisation and validation of the API layer.',
+            remedy: 'Fetch the data through the API or service layer (an API route, a server action, a service module), and ' +
+                'pass plain data to the component; keep database clients in server-only modules.',
+        };
+    }
+    if (layer === 'server-component') {
+        return {
+            why: "The page now reads that service's tables with its connection pool: it is coupled to a schema it does not own, " +
+                "bypasses the service's authorisation and business rules, and breaks when that service migrates its schema.",
+            remedy: "Call the owning service's API (or a client or data-access module it publishes) from the server component, " +
+                'and keep its database pool private to it.',
+        };
+    }
+    return {
+        why: 'The business rules now depend on a delivery or storage technology: they cannot be tested without it, ' +
+            'and replacing the framework or the database means rewriting the domain.',
+        remedy: 'Keep the domain free of frameworks: define the interface it needs (a repository or port) in the domain, ' +
+            'implement it in an infrastructure/adapters module, and convert framework types at the edge.',
+    };
+}
+/** The added imports of the file that cross its layer's boundary, grouped by what they reach: one finding per boundary, at the first. */
+function crossingsOf(file, layer, family) {
+    const byTarget = new Map();
+    for (const hunk of file.hunks) {
+        const lines = headLines(hunk);
+        lines.forEach((l, i) => {
+            if (!l.added)
+                return;
+            const module = family === 'python' ? pythonImport(lines, i) : family === 'go' ? goImportOn(l.text) : scriptImport(lines, i);
+            const target = module === undefined ? undefined : crossing(layer, family, module, file.path);
+            if (module === undefined || target === undefined)
+                return;
+            byTarget.set(target, [...(byTarget.get(target) ?? []), { module, line: l.line }]);
+        });
+    }
+    return byTarget;
+}
 function check$b(file) {
     const family = familyOf(file);
     if (!family)
@@ -28593,49 +29090,25 @@ function check$b(file) {
     const layer = layerOf(file, family);
     if (!layer || !addsMention(file, MAY_CROSS[family]))
         return [];
-    const hits = [];
-    for (const hunk of file.hunks) {
-        const lines = headLines(hunk);
-        const imports = [];
-        lines.forEach((l, i) => {
-            if (!l.added)
-                return;
-            const module = family === 'python' ? pythonImport(lines, i) : family === 'go' ? goImportOn(l.text) : scriptImport(lines, i);
-            if (module)
-                imports.push({ module, line: l.line });
-        });
-        for (const { module, line } of imports) {
-            const target = crossing(layer, family, module);
-            if (!target)
-                continue;
-            const ui = layer === 'ui';
-            hits.push({
-                line,
-                title: `${LAYER_NAMES[layer]} imports ${target} (${code$1(module)})`,
-                message: `${code$1(file.path)} is ${LAYER_NAMES[layer]}, and it now imports ${code$1(module)}, which belongs to ${target}. ` +
-                    (ui
-                        ? 'Database access from UI code ships the driver (and often its credentials) toward the browser bundle, ' +
-                            'couples screens to the schema, and bypasses the authorisation and validation of the API layer.'
-                        : 'The business rules now depend on a delivery or storage technology: they cannot be tested without it, ' +
-                            'and replacing the framework or the database means rewriting the domain.'),
-                remedy: ui
-                    ? 'Fetch the data through the API or service layer (an API route, a server action, a service module), and ' +
-                        'pass plain data to the component; keep database clients in server-only modules.'
-                    : 'Keep the domain free of frameworks: define the interface it needs (a repository or port) in the domain, ' +
-                        'implement it in an infrastructure/adapters module, and convert framework types at the edge.',
-            });
-        }
-    }
-    return hits;
+    const { why, remedy } = adviceFor(layer);
+    return [...crossingsOf(file, layer, family)].map(([target, imports]) => {
+        const modules = imports.map((i) => code$1(i.module)).join(', ');
+        return {
+            ...(imports[0] ? { line: imports[0].line } : {}),
+            title: `${LAYER_NAMES[layer]} imports ${target} (${modules})`,
+            message: `${code$1(file.path)} is ${LAYER_NAMES[layer]}, and it now imports ${modules}, which belong${imports.length > 1 ? '' : 's'} to ${target}. ${why}`,
+            remedy,
+        };
+    });
 }
 const layerViolation = {
     id: 'layer-violation',
-    summary: 'An import across a layer boundary: UI code importing the database layer, domain code importing a web framework or ORM',
+    summary: 'An import across a layer boundary: UI code importing the database layer (a server component: that of another service), domain code importing a web framework or ORM',
     why: "UI code that reaches the database bypasses the API's validation and authorisation and ties screens to the schema; a domain that imports a framework cannot be tested or moved without it.",
     remedy: 'Go through the API/service layer from UI code; give the domain an interface (port) implemented in an infrastructure adapter.',
     severity: 'medium',
     kind: 'problem',
-    scope: 'UI (components/, ui/, views/, client components) or domain (domain/, entities/) files',
+    scope: 'UI (components/, ui/, views/, Next.js app/ and pages/ components) or domain (domain/, entities/) files',
     appliesTo: (file) => {
         const family = familyOf(file);
         return family !== undefined && layerOf(file, family) !== undefined;
@@ -28908,8 +29381,100 @@ function problemsOf(removed, added, dialect) {
     }
     return byOwner;
 }
+// ---- fields renamed in a handler's JSON response literal: `res.json({ id: user.id })` → `{ userId: user.id }` ----
+/** The line opening a response's object literal: `res.json({`, `res.status(200).send({`, `NextResponse.json({`, `ctx.body = {`. */
+const RESPONSE_OPENER = /\b(?:(?:res|response|reply|c)(?:\.status\([^)]*\))?\.(?:json|send)|(?:NextResponse|Response)\.json)\(\s*\{\s*$|\bctx\.body\s*=\s*\{\s*$/;
+/** What RESPONSE_OPENER needs in the file's text, in plain words: a cheap first test. */
+const MAY_RESPOND = /\.json\(|\.send\(|\.body/;
+/** `key: value,` on a line of its own: 1 the key, 2 the value. */
+const LITERAL_KEY = /^\s*['"]?([A-Za-z_$][\w$]*)['"]?\s*:\s*(.+?)\s*,?\s*(?:\/\/.*)?$/;
+/** Server code in JS/TS that a change edits: where a handler's response literal may lose a key. */
+function responseFile(file) {
+    if ((file.language !== 'typescript' && file.language !== 'javascript') || /\.[jt]sx$/.test(file.path))
+        return false;
+    return file.status !== 'added' && file.deletions > 0 && file.additions > 0 && !isTestPath(file.path);
+}
+/** The key on `lines[index]` when it sits directly in a response literal whose opener the change keeps. */
+function responseKey(lines, index, openerLine) {
+    const m = LITERAL_KEY.exec(lines[index]?.text ?? '');
+    const [opener] = m ? enclosingOpeners(lines, index) : [];
+    if (!m || opener === undefined || lines[opener]?.added || !RESPONSE_OPENER.test(lines[opener]?.text ?? ''))
+        return undefined;
+    const literal = openerLine(opener);
+    return literal === undefined ? undefined : { key: m[1] ?? '', value: m[2] ?? '', literal };
+}
+/** The request handler a kept response literal is in: an opener in the hunk, or git's hunk header when it is above. */
+function handlerOf(lines, opener, hunk) {
+    const path = scriptOrGoRequestPath(lines, opener, 'script');
+    if (path)
+        return lines[path.defIndex]?.added ? undefined : path.handler;
+    // The header names the top-level statement the hunk starts in: only when that statement's first line is above the hunk.
+    const outermost = enclosingOpeners(lines, opener).at(-1);
+    if (outermost !== undefined && indentOf(lines[outermost]?.text ?? '') === 0)
+        return undefined;
+    return scriptHandlerAt([{ text: hunk.header, line: 0, added: false }], 0, SYSTEM_POLICY);
+}
+/** Keys of one response literal that the change renames: removed, gone from the literal, and added under a new name with the same value. */
+function renamesIn(hunk) {
+    const base = baseLines(hunk);
+    const before = asLines(base);
+    const head = headLines(hunk);
+    const removed = [];
+    base.forEach((b, i) => {
+        const k = b.removed ? responseKey(before, i, (o) => base[o]?.near) : undefined;
+        if (k)
+            removed.push({ ...k, line: b.near });
+    });
+    if (removed.length === 0)
+        return undefined;
+    const kept = [];
+    head.forEach((h, i) => {
+        const k = responseKey(head, i, (o) => head[o]?.line);
+        if (k)
+            kept.push({ ...k, line: h.line });
+    });
+    const renames = [];
+    for (const old of removed) {
+        const inLiteral = kept.filter((k) => k.literal === old.literal);
+        if (inLiteral.some((k) => k.key === old.key))
+            continue;
+        const now = inLiteral.find((k) => k.value === old.value && !removed.some((r) => r.literal === old.literal && r.key === k.key));
+        if (now)
+            renames.push({ from: old.key, to: now.key, literal: old.literal, line: old.line });
+    }
+    const openerIndex = head.findIndex((h) => h.line === renames[0]?.literal);
+    const handler = openerIndex >= 0 ? handlerOf(head, openerIndex, hunk) : undefined;
+    return handler ? { handler, renames } : undefined;
+}
+function responseHits(file) {
+    if (!mentions(file, MAY_RESPOND))
+        return [];
+    const hits = [];
+    for (const hunk of file.hunks) {
+        // Only a hunk that removes a line and shows a response literal's opener: the keys' openers cost a walk up each.
+        const found = hunk.lines.some((l) => l.kind === 'del') && hunk.lines.some((l) => RESPONSE_OPENER.test(l.text)) ? renamesIn(hunk) : undefined;
+        if (!found)
+            continue;
+        const { handler, renames } = found;
+        const what = handler.route ? code$1(handler.route) : describeHandler(handler);
+        const list = renames.map((r) => `${code$1(r.from)} → ${code$1(r.to)}`).join(', ');
+        hits.push({
+            ...(renames[0]?.line !== undefined ? { line: renames[0].line } : {}),
+            title: `Breaking change to the response of ${what}: ${renames.length > 1 ? 'fields' : 'field'} renamed`,
+            message: `The JSON response of ${describeHandler(handler)} renames ${list} in place, under the same route and with no ` +
+                'new version. Every client that reads the old names (mobile apps that update slowly, partner integrations, ' +
+                'scripts, other services) gets `undefined` for them as soon as this deploys, even if the clients in this ' +
+                'repository are updated in the same change.',
+            remedy: 'Keep the contract additive: send the new names beside the old ones (mark the old ones deprecated and remove ' +
+                'them after a deprecation window), or serve the new shape under a new version (`/v2/...`) while the old one keeps working.',
+        });
+    }
+    return hits;
+}
 function check$9(file) {
     const dialect = dialectOf(file);
+    if (!dialect && responseFile(file))
+        return responseHits(file);
     if (!dialect || file.status === 'added' || file.deletions === 0)
         return [];
     if (dialect === 'pydantic' && !pydanticFile(file))
@@ -28936,13 +29501,13 @@ function check$9(file) {
 }
 const responseContractChanged = {
     id: 'response-contract-changed',
-    summary: 'A field removed, renamed or retyped in a public API schema (Pydantic models in API paths, exported TS types in api/types/contracts/dto, protobuf messages)',
+    summary: 'A field removed, renamed or retyped in a public API schema (Pydantic models in API paths, exported TS types in api/types/contracts/dto, protobuf messages, keys of the JSON response a JS/TS route handler sends)',
     why: 'Clients built against the current contract read a field that is gone or parse a value of the wrong type as soon as the change deploys.',
     remedy: 'Additive changes only: add the new field beside the old one, or publish a new version (`/v2`, a `V2` schema); for protobuf, never renumber and `reserved` removed numbers.',
     severity: 'medium',
     kind: 'problem',
-    scope: 'Pydantic schemas in API paths, TS contract types, .proto files',
-    appliesTo: (file) => dialectOf(file) !== undefined,
+    scope: 'Pydantic schemas in API paths, TS contract types, .proto files, JS/TS route handlers',
+    appliesTo: (file) => dialectOf(file) !== undefined || responseFile(file),
     wantsContent: (file) => dialectOf(file) === 'pydantic' && file.content === undefined && file.deletions > 0 && !pydanticFile(file),
     check: check$9,
 };
@@ -29104,6 +29669,31 @@ const routeRemoved = {
 /** Anything that bounds or narrows the rows: a limit, a filter, a key lookup, a page. */
 const ORM_BOUND = /\.(?:limit|filter|filter_by|where|get|get_or_404|paginate|offset|slice|first|one|one_or_none|scalar|count|exists)\s*\(|\.all\(\)\s*\[/;
 const SQL_BOUND = /\b(?:LIMIT|WHERE|TOP\s+\d|FETCH\s+FIRST|OFFSET)\b|\b(?:COUNT|SUM|AVG|MIN|MAX)\s*\(/i;
+/** A bind parameter or a literal: what an equality in a scoping WHERE compares a column with. */
+const SQL_VALUE = String.raw `(?:\$\d+|\?|:\w+|%s|%\(\w+\)s|@\w+|'[^']*'|\d+|true|false)`;
+/** One `col = value` condition on a foreign key (`account_id`, `o.org_id`): it scopes the rows to a parent, it does not bound them. */
+const PARENT_KEY_EQUALS = new RegExp(String.raw `^(?:\w+\.)?(\w+_id)\s*=\s*${SQL_VALUE}$`, 'i');
+/** An ORDER BY on a time column (`created_at`, `issued_at DESC`): rows that accumulate, listed newest or oldest first. */
+const TIME_ORDER = /\bORDER\s+BY\s+((?:\w+\.)?\w*(?:_at|_on|date|time|timestamp|created|updated)\b(?:\s+(?:ASC|DESC))?)/i;
+/**
+ * A SELECT whose only WHERE scopes it to one parent by foreign key and which lists the rows in time order,
+ * with no LIMIT: every invoice of an account, every audit event of an org. The parent's rows grow without
+ * end, so the key is no bound. Any other condition (a range, IN, LIKE, a status) or a GROUP BY counts as one.
+ */
+function scopedToParent(sql) {
+    const order = TIME_ORDER.exec(sql)?.[1];
+    const where = /\bWHERE\b([\s\S]*?)(?=\bORDER\s+BY\b)/i.exec(sql)?.[1];
+    if (!order || where === undefined || /\b(?:LIMIT|TOP\s+\d|FETCH\s+FIRST|OFFSET|GROUP\s+BY)\b|\b(?:COUNT|SUM|AVG|MIN|MAX)\s*\(/i.test(sql))
+        return undefined;
+    const keys = [];
+    for (const condition of where.trim().split(/\s+AND\s+/i)) {
+        const key = PARENT_KEY_EQUALS.exec(condition.trim())?.[1];
+        if (!key)
+            return undefined;
+        keys.push(key);
+    }
+    return keys.length > 0 ? { keys, order: order.replace(/\s+/g, ' ') } : undefined;
+}
 /** What every branch of unboundedAt needs on the added line: a SELECT (in any case), `.all()`, read_sql_table, find/findMany/findAll/Find. */
 const MAY_QUERY = /select\s|\.all\(\)|read_sql_table|\.find(?:Many|All)?\s*\(/i;
 /** MAY_QUERY in plain words first, for the many files without any: `.find(` only as FIND_ALL has it, with no argument or `{`. */
@@ -29173,9 +29763,13 @@ function unboundedAt(lines, index, family) {
     const text = lines[index]?.text ?? '';
     const sql = sqlAt(lines, index);
     if (sql !== undefined) {
-        if (!/\bFROM\b/i.test(sql) || SQL_BOUND.test(sql))
+        if (!/\bFROM\b/i.test(sql))
             return undefined;
-        return { what: sql.replace(/\s+/g, ' ').trim() };
+        const what = sql.replace(/\s+/g, ' ').trim();
+        if (!SQL_BOUND.test(sql))
+            return { what };
+        const scoped = scopedToParent(sql);
+        return scoped ? { what, scoped } : undefined;
     }
     if (family === 'python' && /\.all\(\)/.test(text)) {
         const statement = statementAround(lines, index);
@@ -29210,6 +29804,19 @@ function paginated(lines, path, index) {
 function short(text) {
     return text.length > 90 ? `${text.slice(0, 87)}…` : text;
 }
+function messageOf(found, where) {
+    const head = `${code$1(short(found.what))} in request handler ${where}`;
+    if (!found.scoped) {
+        return (`${head} reads every matching row with no limit, on every request. Response size, memory and latency grow with ` +
+            'the table: fine in staging, but at 10x data the endpoint times out, the worker is OOM-killed, and the database ' +
+            'does a full scan per call.');
+    }
+    const keys = found.scoped.keys.map((k) => code$1(k)).join(' and ');
+    return (`${head} reads every row of one ${keys}, ordered by ${code$1(found.scoped.order)}, with no limit, on every request. ` +
+        'The key only scopes the rows to a parent; they keep accumulating under it, and a large tenant has years of them: ' +
+        'the response, memory and latency grow with its history until the endpoint times out or the worker is OOM-killed, ' +
+        'holding a database connection for the whole read.');
+}
 function check$7(file) {
     const family = familyOf(file);
     if (!family || isTestPath(file.path) || isScriptPath(file.path) || !addsTrigger(file, QUERY_WORDS) || !mayQuery(file))
@@ -29229,9 +29836,7 @@ function check$7(file) {
             hits.push({
                 line: line.line,
                 title: `Unbounded query in ${where}`,
-                message: `${code$1(short(found.what))} in request handler ${where} reads every matching row with no limit, on every ` +
-                    'request. Response size, memory and latency grow with the table: fine in staging, but at 10x data the endpoint ' +
-                    'times out, the worker is OOM-killed, and the database does a full scan per call.',
+                message: messageOf(found, where),
                 remedy: 'Bound it: paginate with a capped page size (`.limit(page_size).offset(...)`, keyset/cursor pagination, Prisma ' +
                     '`take`/`cursor`, Mongo `.limit()`), or narrow it with a `WHERE` on an indexed key; stream or export large ' +
                     'result sets through a background job instead.',
@@ -29242,7 +29847,7 @@ function check$7(file) {
 }
 const unboundedQuery = {
     id: 'unbounded-query',
-    summary: 'A query with no bound in a request handler (ORM .all(), SELECT without LIMIT/WHERE, Mongo find({}), Prisma findMany() without take)',
+    summary: 'A query with no bound in a request handler (ORM .all(), SELECT without LIMIT/WHERE, Mongo find({}), Prisma findMany() without take, a list scoped to one parent and ordered by time with no limit)',
     why: 'Response size, memory and latency grow with the table; at 10x data the endpoint times out or the worker is OOM-killed.',
     remedy: 'Paginate with a capped page size (limit/offset or a cursor, Prisma `take`, Mongo `.limit()`) or narrow the query by an indexed key.',
     severity: 'medium',
@@ -29327,16 +29932,36 @@ function newVendors(file, family) {
 /** Source roots that say nothing about the module: `src/`, `app/`, `internal/`; below `packages/` the next folder is a package. */
 const ROOTS = new Set(['src', 'app', 'lib', 'internal', 'pkg', 'server', 'backend']);
 const PACKAGE_PARENTS = new Set(['packages', 'apps', 'services', 'modules']);
-/** The module a file belongs to: its path down to the first folder below the source roots (and package folders). */
-function moduleKey(path) {
-    const dirs = path.split('/').slice(0, -1);
+/** Folders whose every entry, folder or file, is a module of its own: `src/features/summary.ts` is the summary feature. */
+const MODULE_PARENTS = new Set(['features']);
+/**
+ * The module a file belongs to: its path down to the first folder below the source roots (and package
+ * folders), or down to the entry below a folder of modules. `root` is one more folder that says
+ * nothing: the project's own top package.
+ */
+function moduleKey(path, root) {
+    const entries = path.split('/');
+    const dirs = entries.slice(0, -1);
     for (let i = 0; i < dirs.length; i++) {
         const dir = dirs[i] ?? '';
-        if (ROOTS.has(dir) || PACKAGE_PARENTS.has(dir) || PACKAGE_PARENTS.has(dirs[i - 1] ?? ''))
+        if (MODULE_PARENTS.has(dir))
+            return entries.slice(0, i + 2).join('/');
+        if (ROOTS.has(dir) || dir === root || PACKAGE_PARENTS.has(dir) || PACKAGE_PARENTS.has(dirs[i - 1] ?? ''))
             continue;
         return dirs.slice(0, i + 1).join('/');
     }
     return dirs.join('/');
+}
+/**
+ * The file's first folder when the file imports its own project by that name (`from shop.orders.models
+ * import …` in `shop/finance/reconcile.py`): the distribution's top package, as telling as `src/`.
+ */
+function ownTopPackage(file, family) {
+    const [top, ...rest] = file.path.split('/');
+    if (family !== 'python' || !top || rest.length < 2)
+        return undefined;
+    const own = (text) => pythonImportOn(text)?.startsWith(`${top}.`) === true;
+    return file.hunks.some((h) => h.lines.some((l) => l.kind !== 'del' && own(l.text))) ? top : undefined;
 }
 const spreads = memoByObject((changeSet) => {
     const byVendor = new Map();
@@ -29346,29 +29971,31 @@ const spreads = memoByObject((changeSet) => {
         if (!family || !addsMention(file, MAY_IMPORT_VENDOR[family]) || isTestPath(file.path) || isScriptPath(file.path) || ADAPTER.test(file.path))
             continue;
         for (const [vendor, line] of newVendors(file, family)) {
-            byVendor.set(vendor, [...(byVendor.get(vendor) ?? []), { path: file.path, line }]);
+            const importer = { path: file.path, line, module: moduleKey(file.path, ownTopPackage(file, family)) };
+            byVendor.set(vendor, [...(byVendor.get(vendor) ?? []), importer]);
         }
     }
     const out = [];
     for (const [vendor, files] of byVendor) {
         // Three or more files in two or more top-level modules: files of one module (src/payments/**) are one place.
-        const modules = new Set(files.map((f) => moduleKey(f.path)));
+        const modules = new Set(files.map((f) => f.module));
         if (files.length >= 3 && modules.size >= 2)
             out.push({ vendor, files: files.sort((a, b) => compareText(a.path, b.path)) });
     }
     return out;
 });
+/** One finding per importing file, at its import: each is a place a reviewer asks to route through the adapter. */
 function check$6(file, changeSet) {
     const hits = [];
     for (const { vendor, files } of spreads(changeSet)) {
-        const [first] = files;
-        if (!first || first.path !== file.path)
-            continue; // one finding per vendor, on the first file
-        const others = files.slice(1).map((f) => code$1(f.path));
+        const own = files.find((f) => f.path === file.path);
+        if (!own)
+            continue;
+        const others = files.filter((f) => f !== own).map((f) => code$1(f.path));
         hits.push({
-            ...(first.line !== undefined ? { line: first.line } : {}),
+            ...(own.line !== undefined ? { line: own.line } : {}),
             title: `${vendor} imported directly in ${files.length} modules`,
-            message: `This change starts using the ${vendor} directly in ${code$1(first.path)} and also in ${others.join(', ')}. With ` +
+            message: `This change starts using the ${vendor} directly in ${code$1(own.path)} and also in ${others.join(', ')}. With ` +
                 "the vendor's types and calls spread across the code, swapping or upgrading it, mocking it in tests, or adding " +
                 'retries, metrics and cost controls in one place becomes a change to every one of these modules.',
             remedy: `Put the ${vendor} behind a small interface (port) that says what the application needs (e.g. ` +
@@ -29693,21 +30320,71 @@ function envHit(line, where, name, value) {
     };
 }
 const DEV_STAGE = /^(?:dev|develop|development|local|debug|test|testing|watch)$/i;
-function dockerfileHits$1(file) {
+/** `python predict.py`, `python3 -u /app/serve.py`: 1 the script a CMD runs with the interpreter. */
+const PYTHON_SCRIPT = /^(?:\S*\/)?python[\d.]*(?:\s+-[uBOE]+)*\s+(\S+\.py)(?:\s|$)/;
+const FLASK_APP = /^(\w+)\s*=\s*Flask\s*\(/;
+/**
+ * The changed Python file a CMD runs (its path in the build context, the Dockerfile's folder, with the
+ * WORKDIR prefix dropped) when that file starts a Flask app with `app.run(…)` as `__main__`: the
+ * development server, debug or not. The file must be in the change: an unchanged script is not read.
+ */
+function flaskScriptRun(args, workdir, dockerfile, changeSet) {
+    const script = PYTHON_SCRIPT.exec(args.replace(/[[\]",]/g, ' ').replace(/\s+/g, ' ').trim())?.[1];
+    if (!script)
+        return undefined;
+    const inContext = script.startsWith(`${workdir}/`) ? script.slice(workdir.length + 1) : script;
+    if (inContext.startsWith('/'))
+        return undefined;
+    const path = posix.normalize(posix.join(posix.dirname(dockerfile), inContext));
+    const file = changeSet.files.find((f) => f.path === path && f.language === 'python' && f.status !== 'removed');
+    if (!file)
+        return undefined;
+    for (const lines of headViews(file)) {
+        const app = lines.map((l) => FLASK_APP.exec(l.text)?.[1]).find((name) => name !== undefined);
+        if (!app)
+            continue;
+        const run = new RegExp(`^\\s+${app}\\.run\\s*\\(`);
+        const index = lines.findIndex(
+        // Directly in the guard: one nested in an `if` may be the local branch of a switch to a real server.
+        (l, i) => run.test(l.text) && MAIN_GUARD.test(lines[enclosingOpeners(lines, i)[0] ?? -1]?.text ?? ''));
+        if (index >= 0)
+            return { script, call: callText(lines, index, (lines[index]?.text ?? '').indexOf(`${app}.run`)).replace(/\s+/g, ' ').trim() };
+    }
+    return undefined;
+}
+function flaskScriptHit(line, shown, run) {
+    return {
+        line,
+        title: `Development server in the production image: ${code$1(shown)}`,
+        message: `${code$1(shown)} runs ${code$1(run.script)} directly, which starts the app with ${code$1(run.call)}: Flask's built-in ` +
+            'development server (Werkzeug), which Flask documents as not for production. It has no worker management and ' +
+            'is not hardened: under production traffic it stalls on slow clients and concurrent requests, and it does not ' +
+            'restart a crashed worker.',
+        remedy: `${GUNICORN} Keep the \`app.run(…)\` under \`__main__\` for local runs only.`,
+    };
+}
+function dockerfileHits$1(file, changeSet) {
     const hits = [];
     for (const view of dockerfileViews(file)) {
         let stage;
+        let workdir = '';
         for (const ins of dockerInstructions(view.lines)) {
             if (ins.instruction === 'FROM') {
                 stage = /\bAS\s+([\w.-]+)\s*$/i.exec(ins.args)?.[1] ?? '';
                 continue;
             }
+            if (ins.instruction === 'WORKDIR')
+                workdir = ins.args.replace(/\/+$/, '');
             if (ins.addedLine === undefined || (stage !== undefined && DEV_STAGE.test(stage)))
                 continue;
             if (ins.instruction === 'CMD' || ins.instruction === 'ENTRYPOINT') {
+                const shown = `${ins.instruction} ${ins.args}`;
                 const command = devCommand(ins.args);
+                const run = command ? undefined : flaskScriptRun(ins.args, workdir, file.path, changeSet);
                 if (command)
-                    hits.push(commandHit(ins.addedLine, 'the production image', command, `${ins.instruction} ${ins.args}`));
+                    hits.push(commandHit(ins.addedLine, 'the production image', command, shown));
+                else if (run)
+                    hits.push(flaskScriptHit(ins.addedLine, shown, run));
             }
             else if (ins.instruction === 'ENV') {
                 const pairs = ins.args.includes('=')
@@ -29833,12 +30510,12 @@ function judgedAs(file) {
         return isProdNamed(file.path) ? 'compose' : undefined;
     return isK8sYaml(file) ? 'k8s' : undefined;
 }
-function check$5(file) {
+function check$5(file, changeSet) {
     const judged = judgedAs(file);
     if (judged === undefined)
         return [];
     if (judged === 'dockerfile')
-        return dockerfileHits$1(file);
+        return dockerfileHits$1(file, changeSet);
     if (judged === 'python')
         return pythonHits(file);
     const where = judged === 'compose' ? 'a production compose file' : 'a Kubernetes manifest';
@@ -29851,7 +30528,7 @@ function check$5(file) {
 }
 const devServerInProduction = {
     id: 'dev-server-in-production',
-    summary: 'A development server or mode (flask run, uvicorn --reload, runserver, npm run dev, NODE_ENV=development, debug=True) in a production image or deployment',
+    summary: 'A development server or mode (flask run, uvicorn --reload, runserver, npm run dev, NODE_ENV=development, debug=True, a Flask app.run() in the python script the image starts) in a production image or deployment',
     why: 'Development servers are single-process, reload on file changes and may expose a debugger: under production traffic they fall over, and debug mode can run attacker-supplied code.',
     remedy: 'Run a production server (gunicorn/uvicorn workers without --reload, next start, node on the build output) and keep dev settings in dev-only files.',
     severity: 'high',
@@ -29867,6 +30544,8 @@ const devServerInProduction = {
             const firstFrom = instructions.findIndex((i) => i.instruction === 'FROM');
             return (firstFrom < 0 ? instructions : instructions.slice(0, firstFrom)).some((i) => i.addedLine !== undefined && (i.instruction === 'ENV' || devCommand(i.args) !== undefined));
         }),
+    // A Dockerfile's `CMD python app.py` is judged by the app.py of the change.
+    readsWholeChange: true,
     check: check$5,
 };
 
@@ -30101,6 +30780,23 @@ function fieldOf(path, kind, hook, pdbFile) {
         return JOB_TEMPLATE;
     return undefined;
 }
+/** A file named for a StatefulSet (`statefulset.yaml`, `kafka-sts.yaml`), by the usual layout of one object kind per file. */
+function namesStatefulSet(path) {
+    return /statefulset|(?:^|[-_.])sts(?:[-_.]|$)/i.test(path.slice(path.lastIndexOf('/') + 1));
+}
+/**
+ * A claim's size (`resources.requests.storage`) changed where neither the kind nor the path is in view,
+ * in a file named for a StatefulSet. Only a PersistentVolumeClaim spec asks for `storage`; in a
+ * StatefulSet its `resources:` sits at indent 6 or 8 inside `volumeClaimTemplates` (4 or 2 for a
+ * plain PVC, 14 and deeper for an ephemeral volume of the pod template, which may change).
+ */
+function claimTemplateOutOfView(path, stsFile) {
+    const { keys, indents, rooted } = path;
+    const n = keys.length;
+    if (!stsFile || rooted || n < 3 || keys.slice(n - 3).join('.') !== 'resources.requests.storage')
+        return false;
+    return [6, 8].includes(indents[n - 3] ?? 0);
+}
 const SELECTOR_HELPER = /define\s+"([^"]*(?:selectorLabels|selector-labels|matchLabels)[^"]*)"/i;
 /** The first changed line inside a selector-labels `define` (one finding per file). */
 function helperHits(file, content) {
@@ -30129,12 +30825,13 @@ function helperHits(file, content) {
 /** What a finding needs in view: an immutable field's key, a Job's `kind:`, or (helpers) a selector-labels `define`. */
 const MAY_TOUCH_IMMUTABLE = /selector|matchLabels|volumeClaimTemplates|serviceName|podManagementPolicy|^kind:\s*["']?Job\b/im;
 function check$4(file) {
-    if (file.status === 'added' || !mentions(file, MAY_TOUCH_IMMUTABLE))
+    if (file.status === 'added' || !(mentions(file, MAY_TOUCH_IMMUTABLE) || (namesStatefulSet(file.path) && mentions(file, /storage/))))
         return [];
     const content = file.content?.split('\n');
     if (/\.tpl$/.test(file.path))
         return helperHits(file, content);
     const pdbFile = /pdb|disruption/i.test(file.path);
+    const stsFile = namesStatefulSet(file.path);
     const hits = [];
     for (const hunk of file.hunks) {
         const { old, head } = sidesOf(content, hunk);
@@ -30147,7 +30844,9 @@ function check$4(file) {
                 const doc = docAt(side, k, docs);
                 if (doc.fresh)
                     return; // a new or renamed object is created, not updated
-                const field = fieldOf(pathOf(side, k), doc.kind, doc.hook, pdbFile);
+                const path = pathOf(side, k);
+                const claimSize = doc.kind === undefined && !l.text.includes('{{') && claimTemplateOutOfView(path, stsFile);
+                const field = claimSize ? STS_FIELD('volumeClaimTemplates') : fieldOf(path, doc.kind, doc.hook, pdbFile);
                 if (!field)
                     return;
                 const key = `${field.field}\u0000${doc.kind ?? ''}`;
@@ -30224,6 +30923,59 @@ function readWorkloadContainers(file) {
         }
     }
     return out;
+}
+/**
+ * Containers the change added to a list whose `containers:` line is above the hunk (diff only): a new
+ * sidecar appended after the last container. Read only where a workload's pod template puts its list
+ * (spec.template.spec: items indented 6 or more; a bare Pod's or a Tekton Task's steps sit shallower),
+ * and only an added item with an added `image:` whose end is in view. The list may be `initContainers`:
+ * those are sized too (the pod's request is the larger of them and the containers').
+ */
+function containersAddedBelowView(file) {
+    if (file.content !== undefined || file.status !== 'modified' || !mentions(file, /image:/))
+        return [];
+    const out = [];
+    for (const segment of segmentsOf(file)) {
+        const doc = segment.top ? undefined : documentsOf(segment)[0];
+        if (!doc || kindOf(doc) !== undefined)
+            continue;
+        const docEndsInView = segment.eof || documentsOf(segment).length > 1;
+        doc.lines.forEach((l, i) => {
+            if (!l.added || !/^\s*-\s+name:\s*\S/.test(l.text))
+                return;
+            const item = itemBelowView(doc, i, docEndsInView);
+            if (item)
+                out.push({ kind: undefined, name: undefined, container: item, lines: doc.lines, added: true });
+        });
+    }
+    return out;
+}
+/** The added list item at `start` as a container, if every line above it in view is deeper or a sibling item, and it is whole. */
+function itemBelowView(doc, start, docEndsInView) {
+    const lines = doc.lines;
+    const dash = indentOf(lines[start]?.text ?? '');
+    if (dash < 6)
+        return undefined;
+    const inList = lines.slice(0, start).every((l) => !structural(l.text) || indentOf(l.text) > dash || (indentOf(l.text) === dash && /^\s*-\s/.test(l.text)));
+    if (!inList)
+        return undefined;
+    const container = { name: inlineValue(lines[start]?.text ?? '').replace(/^["']|["']$/g, ''), start, end: start + 1, complete: docEndsInView, keys: new Map() };
+    const own = keyIndent(lines[start]?.text ?? '');
+    for (let j = start; j < lines.length; j++) {
+        const text = lines[j]?.text ?? '';
+        if (!structural(text))
+            continue;
+        if (j > start && indentOf(text) <= dash) {
+            container.complete = true;
+            break;
+        }
+        container.end = j + 1;
+        const key = keyIndent(text) === own ? keyOf(text) : undefined;
+        if (key !== undefined && !container.keys.has(key))
+            container.keys.set(key, j);
+    }
+    const image = container.keys.get('image');
+    return container.complete && image !== undefined && lines[image]?.added === true ? container : undefined;
 }
 /** What the finding calls it: "container `api` of Deployment `scoring-api`". */
 function describeContainer(w) {
@@ -30322,7 +31074,8 @@ function resourcesOf(w) {
 }
 function check$2(file) {
     const hits = [];
-    for (const w of workloadContainers(file)) {
+    // Without the file's content, a sidecar appended below the last container has its `containers:` line out of view.
+    for (const w of [...workloadContainers(file), ...containersAddedBelowView(file)]) {
         const { requests, memoryLimit } = resourcesOf(w);
         if (requests && memoryLimit)
             continue;
@@ -31313,14 +32066,14 @@ function enclosing(lines, i, side, above) {
             continue;
         const m = HEADER.exec(l.text);
         if (m)
-            return { type: m[1] ?? '', name: m[2] ?? '', fresh: l.kind !== 'context' };
+            return { type: m[1] ?? '', name: m[2] ?? '', fresh: l.kind !== 'context', indent: indentOf(l.text) };
         if (TOP_BLOCK.test(l.text))
             return undefined;
     }
     for (let j = above.length - 1; j >= 0; j--) {
         const m = HEADER.exec(above[j] ?? '');
         if (m)
-            return { type: m[1] ?? '', name: m[2] ?? '', fresh: false };
+            return { type: m[1] ?? '', name: m[2] ?? '', fresh: false, indent: indentOf(above[j] ?? '') };
         if (TOP_BLOCK.test(above[j] ?? ''))
             return undefined;
     }
@@ -31334,6 +32087,83 @@ const ATTRIBUTES = [
     { re: /^\s*prevent_destroy\s*=\s*true\b/, side: 'del', typed: false, what: (a) => `Removing ${code$1('prevent_destroy = true')} from ${code$1(a)} lets Terraform carry out plans that destroy it (a rename, a replacement forced by an attribute change) instead of refusing them.` },
     { re: /^\s*(?:count|for_each)\s*=/, side: 'add', typed: true, moves: true, what: (a) => `Adding ${code$1('count')}/${code$1('for_each')} to ${code$1(a)} changes its address (to ${code$1(`${a}[0]`)} or ${code$1(`${a}["key"]`)}): without a \`moved\` block Terraform plans to destroy the current one and create an empty one.` },
 ];
+/**
+ * Arguments the providers mark "forces new resource": a changed value makes `terraform apply` destroy
+ * the resource with its data and create an empty one. Only ones that are always so, per type.
+ */
+const AZURE_FORCES_NEW = ['name', 'resource_group_name', 'location'];
+const FORCES_NEW = {
+    aws_dynamodb_table: ['name', 'hash_key', 'range_key'],
+    aws_s3_bucket: ['bucket', 'bucket_prefix'],
+    aws_db_instance: ['identifier', 'storage_encrypted', 'kms_key_id', 'character_set_name'],
+    aws_rds_cluster: ['cluster_identifier', 'database_name', 'master_username', 'storage_encrypted', 'kms_key_id'],
+    aws_docdb_cluster: ['cluster_identifier', 'master_username', 'storage_encrypted', 'kms_key_id'],
+    aws_neptune_cluster: ['cluster_identifier', 'storage_encrypted', 'kms_key_id'],
+    aws_efs_file_system: ['creation_token', 'encrypted', 'kms_key_id', 'performance_mode'],
+    aws_ebs_volume: ['availability_zone', 'encrypted', 'kms_key_id', 'snapshot_id'],
+    aws_elasticache_cluster: ['cluster_id'],
+    aws_elasticache_replication_group: ['replication_group_id'],
+    aws_opensearch_domain: ['domain_name'],
+    aws_elasticsearch_domain: ['domain_name'],
+    google_sql_database_instance: ['name', 'region'],
+    google_sql_database: ['name', 'instance'],
+    google_storage_bucket: ['name', 'location'],
+    google_bigquery_dataset: ['dataset_id', 'location'],
+    google_bigquery_table: ['dataset_id', 'table_id'],
+};
+/** Every argument named above: most changed lines name none, and need no walk up to their resource. */
+const FORCES_NEW_ANY = new Set([...Object.values(FORCES_NEW).flat(), ...AZURE_FORCES_NEW]);
+function forcesNew(type, attribute) {
+    const args = FORCES_NEW[type] ?? (type.startsWith('azurerm_') && STATEFUL_TF.test(type) ? AZURE_FORCES_NEW : []);
+    return args.includes(attribute);
+}
+const ASSIGNMENT = /^\s*(\w+)\s*=\s*(.*?)\s*(?:#.*|\/\/.*)?$/;
+/**
+ * Whether two values are surely different: literals (strings, numbers, booleans) that differ, with the
+ * same interpolations in the same order. An expression (`local.name`, `var.key`) may evaluate to the old value.
+ */
+function surelyDiffers(before, after) {
+    const literal = /^(?:"(?:[^"\\]|\\.)*"|true|false|-?\d+(?:\.\d+)?)$/;
+    if (!literal.test(before) || !literal.test(after) || before === after)
+        return false;
+    const interpolations = (v) => (v.match(/\$\{[^}]*\}/g) ?? []).join('\u0000');
+    return interpolations(before) === interpolations(after);
+}
+/** An argument of an existing stateful resource whose value change forces its replacement (same hunk, same resource). */
+function replacementHits(lines, above) {
+    const before = new Map();
+    const after = new Map();
+    lines.forEach((l, i) => {
+        if (l.kind === 'context')
+            return;
+        const m = ASSIGNMENT.exec(l.text);
+        if (!m || !FORCES_NEW_ANY.has(m[1] ?? ''))
+            return;
+        const owner = enclosing(lines, i, l.kind, above);
+        // Only the resource's own arguments (terraform fmt indents them one step), not a nested block's (`attribute { name = ... }`).
+        if (!owner || owner.fresh || indentOf(l.text) !== owner.indent + 2 || !forcesNew(owner.type, m[1] ?? ''))
+            return;
+        const address = `${owner.type}.${owner.name}`;
+        const key = `${address}\u0000${m[1]}`;
+        if (l.kind === 'del')
+            before.set(key, m[2] ?? '');
+        else
+            after.set(key, { value: m[2] ?? '', line: l.head, address, attribute: m[1] ?? '' });
+    });
+    const hits = [];
+    for (const [key, now] of after) {
+        const was = before.get(key);
+        if (was === undefined || !surelyDiffers(was, now.value))
+            continue;
+        hits.push({
+            ...(now.line !== undefined ? { line: now.line } : {}),
+            title: `Changing ${code$1(now.attribute)} replaces stateful resource ${code$1(now.address)}`,
+            message: `${code$1(now.attribute)} of ${code$1(now.address)} cannot be changed in place (${code$1(was)} → ${code$1(now.value)}): Terraform plans to destroy it with all its data and create an empty one, and everything reading it sees nothing until it is refilled.`,
+            remedy: `Create the new resource alongside the old one under a new name, copy or backfill the data into it, move readers and writers over, then remove the old one in a later change; keep \`lifecycle { prevent_destroy = true }\` on stateful resources so a plan that replaces one fails instead.`,
+        });
+    }
+    return hits;
+}
 const REMEDY_FLAGS = 'Keep the protection on stateful resources (`deletion_protection = true`, `skip_final_snapshot = false` with a `final_snapshot_identifier`, `lifecycle { prevent_destroy = true }`); if this resource really must be destroyable, say why in the PR and take a backup first.';
 function terraformHits(file, changeSet) {
     const facts = factsOf(changeSet);
@@ -31387,6 +32217,8 @@ function terraformHits(file, changeSet) {
                 });
             }
         });
+        if (file.status === 'modified')
+            hits.push(...replacementHits(lines, above));
     }
     return hits;
 }
@@ -31435,7 +32267,7 @@ function cloudFormation(file) {
 }
 const statefulResourceDestroy = {
     id: 'stateful-resource-destroy',
-    summary: 'Infrastructure changes that destroy data: a stateful Terraform resource removed or renamed without `moved`, data-loss guards turned off, CloudFormation DeletionPolicy removed',
+    summary: 'Infrastructure changes that destroy data: a stateful Terraform resource removed or renamed without `moved`, or replaced by a change to an argument that forces a new resource (a DynamoDB `hash_key`, a bucket name), data-loss guards turned off, CloudFormation DeletionPolicy removed',
     why: 'Terraform destroys and recreates the resource, or the guard that would stop it is gone: the data is lost, often with no snapshot.',
     remedy: 'Add a moved block for a rename, keep prevent_destroy / deletion protection / final snapshots, and plan data migrations explicitly.',
     severity: 'high',
@@ -31443,7 +32275,9 @@ const statefulResourceDestroy = {
     scope: 'Terraform (.tf) files or CloudFormation templates',
     appliesTo: (file) => terraform(file) || cloudFormation(file),
     // Whether an attribute sits in a stateful resource depends on the header, often above the hunk.
-    wantsContent: (file) => terraform(file) && file.status === 'modified' && file.hunks.some((h) => h.lines.some((l) => l.kind !== 'context' && ATTRIBUTES.some((a) => a.re.test(l.text)))),
+    wantsContent: (file) => terraform(file) &&
+        file.status === 'modified' &&
+        file.hunks.some((h) => h.lines.some((l) => l.kind !== 'context' && (ATTRIBUTES.some((a) => a.re.test(l.text)) || FORCES_NEW_ANY.has(ASSIGNMENT.exec(l.text)?.[1] ?? '')))),
     readsWholeChange: true,
     check: (file, changeSet) => (terraform(file) ? terraformHits(file, changeSet) : cloudFormationHits(file)),
 };
