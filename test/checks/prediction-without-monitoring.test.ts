@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { predictionWithoutMonitoring as rule } from '../../src/checks/ml/prediction-without-monitoring.js';
 import { addedFile, changedFile, lineOf, src } from '../changeset/git-diff.js';
 import { hitsOf } from './harness.js';
+import { EXPRESS_TAGGER } from './express-fixtures.js';
 
 const hitsOn = hitsOf(rule);
 
@@ -44,35 +45,6 @@ def predict_v2(req: ChurnRequest):
     features = np.array([[req.tenure_months, req.monthly_charges, 1.0]])
     label = int(model.predict(features)[0])
     return {"customer_id": req.customer_id, "churn": bool(label)}
-`;
-
-const EXPRESS_TAGGER = src`
-  import * as tf from '@tensorflow/tfjs-node';
-  import express from 'express';
-
-  const MODEL_URL = process.env.TAGGER_MODEL_URL ?? 'file://models/tagger-v5/model.json';
-
-  let model: tf.GraphModel | undefined;
-  tf.loadGraphModel(MODEL_URL).then((loaded) => {
-    model = loaded;
-  });
-
-  const app = express();
-  app.use(express.json({ limit: '1mb' }));
-
-  app.get('/health', (_req, res) => res.json({ status: 'ok' }));
-
-  app.post('/v1/tags', async (req, res) => {
-    if (!model) {
-      res.status(503).json({ error: 'model not loaded yet' });
-      return;
-    }
-    const input = tf.tensor2d([req.body.features as number[]]);
-    const scores = (model.predict(input) as tf.Tensor).dataSync();
-    res.json({ scores: Array.from(scores) });
-  });
-
-  app.listen(Number(process.env.PORT ?? 8080));
 `;
 
 describe('prediction-without-monitoring asks', () => {
