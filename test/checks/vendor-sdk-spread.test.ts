@@ -91,7 +91,7 @@ describe('vendor-sdk-spread fires', () => {
     expect(hits.map((h) => h.title)).toEqual(Array(3).fill('AWS SDK imported directly in 3 modules'));
     const publish = hits.find((h) => h.message.includes('directly in `app/reports/publish.py`'));
     expect(publish?.line).toBe(lineOf(REPORTS, 'from botocore'));
-    expect(publish?.message).toContain('also in `app/routers/avatars.py`, `app/tasks/emails.py`');
+    expect(publish?.message).toContain('also in `app/routers/avatars.py`, `app/tasks/emails.py`. With');
   });
 
   it("on Stripe in two modules of the project's own top package (`shop/orders`, `shop/finance`)", () => {
@@ -101,7 +101,9 @@ describe('vendor-sdk-spread fires', () => {
       { path: 'shop/finance/reconcile.py', after: SHOP_RECONCILE },
     ]);
     expect(hits).toHaveLength(3);
-    expect(hits.every((h) => h.title === 'Stripe SDK imported directly in 3 modules' && h.line === 1)).toBe(true);
+    // Three files, two modules: the title counts modules, the message names both.
+    expect(hits.every((h) => h.title === 'Stripe SDK imported directly in 2 modules' && h.line === 1)).toBe(true);
+    expect(hits[0]?.message).toContain('3 files in 2 modules (`shop/finance`, `shop/orders`)');
   });
 
   it('on the OpenAI SDK in three feature modules of a `features/` folder', () => {
@@ -194,6 +196,33 @@ describe('vendor-sdk-spread stays quiet', () => {
       { path: 'src/features/billing/refund.ts', after: payment('refund') },
       { path: 'src/features/billing/dispute.ts', after: payment('dispute') },
       { path: 'src/features/billing/webhooks/events.ts', after: payment('onEvent') },
+    ])).toEqual([]);
+  });
+
+  it("when only one file of the package names the top package (`from shop.payments…`), the others import relatively", () => {
+    const relative = (text: string) => text.replace(/from shop\.\w+\.(\w+) import/, 'from .$1 import');
+    expect(hitsOn([
+      { path: 'shop/payments/views.py', after: SHOP_ADMIN.replace('shop.orders.models', 'shop.payments.models') },
+      { path: 'shop/payments/tasks.py', after: relative(SHOP_DISPUTES) },
+      { path: 'shop/payments/webhooks.py', after: relative(SHOP_RECONCILE) },
+    ])).toEqual([]);
+  });
+
+  it('on files of a Python `features/` package (feature engineering), which is one module', () => {
+    const query = (name: string, table: string) => src`
+      import pandas as pd
+      from google.cloud import bigquery
+
+      client = bigquery.Client()
+
+
+      def ${name}() -> pd.DataFrame:
+          return client.query("SELECT * FROM analytics.${table}").to_dataframe()
+    `;
+    expect(hitsOn([
+      { path: 'src/features/build_features.py', after: query('build_features', 'events') },
+      { path: 'src/features/user_features.py', after: query('user_features', 'users') },
+      { path: 'src/features/item_features.py', after: query('item_features', 'items') },
     ])).toEqual([]);
   });
 

@@ -44,17 +44,19 @@ function vendorOf(module: string, family: Family): string | undefined {
   return VENDORS.find((v) => v[family]?.test(module))?.vendor;
 }
 
-/** A file that newly imports a vendor: where, and the module it belongs to (see moduleKey). */
+/** A file that newly imports a vendor: where, and in which family of languages. */
 interface Importer {
   path: string;
+  family: Family;
   line: number | undefined;
-  module: string;
 }
 
 interface Spread {
   vendor: string;
   /** Files outside any adapter module that newly import the vendor, sorted, with their import line. */
   files: Importer[];
+  /** The modules of those files (see moduleKey), sorted: two or more. */
+  modules: string[];
 }
 
 /** The vendor a file starts using in this change: an added import, with no import of it already there (context) or moved (removed). */
@@ -78,35 +80,47 @@ function newVendors(file: ChangedFile, family: Family): Map<string, number | und
 /** Source roots that say nothing about the module: `src/`, `app/`, `internal/`; below `packages/` the next folder is a package. */
 const ROOTS = new Set(['src', 'app', 'lib', 'internal', 'pkg', 'server', 'backend']);
 const PACKAGE_PARENTS = new Set(['packages', 'apps', 'services', 'modules']);
-/** Folders whose every entry, folder or file, is a module of its own: `src/features/summary.ts` is the summary feature. */
+/**
+ * Folders of feature modules: `src/features/billing/**` is the billing feature. A file right below one
+ * is a feature of its own only in JS/TS (`src/features/summary.ts`), where each file is a module; a Go
+ * folder is one package, and a Python `features/` package is usually feature engineering
+ * (cookiecutter-data-science's `src/features/build_features.py`): one module.
+ */
 const MODULE_PARENTS = new Set(['features']);
 
 /**
  * The module a file belongs to: its path down to the first folder below the source roots (and package
- * folders), or down to the entry below a folder of modules. `root` is one more folder that says
- * nothing: the project's own top package.
+ * folders), or down to the entry below a folder of modules. `roots` are more folders that say nothing:
+ * the project's own top packages.
  */
-function moduleKey(path: string, root?: string): string {
+function moduleKey(path: string, family: Family, roots: ReadonlySet<string>): string {
   const entries = path.split('/');
   const dirs = entries.slice(0, -1);
   for (let i = 0; i < dirs.length; i++) {
     const dir = dirs[i] ?? '';
-    if (MODULE_PARENTS.has(dir)) return entries.slice(0, i + 2).join('/');
-    if (ROOTS.has(dir) || dir === root || PACKAGE_PARENTS.has(dir) || PACKAGE_PARENTS.has(dirs[i - 1] ?? '')) continue;
+    if (MODULE_PARENTS.has(dir) && (i + 1 < dirs.length || family === 'script')) return entries.slice(0, i + 2).join('/');
+    if (ROOTS.has(dir) || (i === 0 && roots.has(dir)) || PACKAGE_PARENTS.has(dir) || PACKAGE_PARENTS.has(dirs[i - 1] ?? '')) continue;
     return dirs.slice(0, i + 1).join('/');
   }
   return dirs.join('/');
 }
 
 /**
- * The file's first folder when the file imports its own project by that name (`from shop.orders.models
- * import …` in `shop/finance/reconcile.py`): the distribution's top package, as telling as `src/`.
+ * The first folders of `paths` that are the project's own top package: some Python file of the change
+ * below one imports the project by that name (`from shop.orders.models import …` in `shop/…`). Decided
+ * once per change, as the files of one package that import relatively (`from .models import …`) say
+ * nothing themselves, and as telling as `src/`.
  */
-function ownTopPackage(file: ChangedFile, family: Family): string | undefined {
-  const [top, ...rest] = file.path.split('/');
-  if (family !== 'python' || !top || rest.length < 2) return undefined;
-  const own = (text: string): boolean => pythonImportOn(text)?.startsWith(`${top}.`) === true;
-  return file.hunks.some((h) => h.lines.some((l) => l.kind !== 'del' && own(l.text))) ? top : undefined;
+function ownTopPackages(changeSet: ChangeSet, paths: string[]): Set<string> {
+  const tops = new Set(paths.filter((p) => p.split('/').length >= 3).map((p) => p.split('/', 1)[0] ?? ''));
+  const own = new Set<string>();
+  for (const file of changeSet.files) {
+    const top = file.path.split('/', 1)[0] ?? '';
+    if (!tops.has(top) || own.has(top) || familyOf(file) !== 'python') continue;
+    const importsTop = (text: string): boolean => text.includes(`${top}.`) && pythonImportOn(text)?.startsWith(`${top}.`) === true;
+    if (file.hunks.some((h) => h.lines.some((l) => l.kind !== 'del' && importsTop(l.text)))) own.add(top);
+  }
+  return own;
 }
 
 const spreads = memoByObject((changeSet: ChangeSet): Spread[] => {
@@ -116,15 +130,17 @@ const spreads = memoByObject((changeSet: ChangeSet): Spread[] => {
     // The text test before the path tests: it rejects nearly every file, and costs less.
     if (!family || !addsMention(file, MAY_IMPORT_VENDOR[family]) || isTestPath(file.path) || isScriptPath(file.path) || ADAPTER.test(file.path)) continue;
     for (const [vendor, line] of newVendors(file, family)) {
-      const importer = { path: file.path, line, module: moduleKey(file.path, ownTopPackage(file, family)) };
-      byVendor.set(vendor, [...(byVendor.get(vendor) ?? []), importer]);
+      byVendor.set(vendor, [...(byVendor.get(vendor) ?? []), { path: file.path, family, line }]);
     }
   }
+  // Three or more files in two or more top-level modules: files of one module (src/payments/**) are one place.
+  const candidates = [...byVendor].filter(([, files]) => files.length >= 3);
+  if (candidates.length === 0) return [];
+  const roots = ownTopPackages(changeSet, candidates.flatMap(([, files]) => files.map((f) => f.path)));
   const out: Spread[] = [];
-  for (const [vendor, files] of byVendor) {
-    // Three or more files in two or more top-level modules: files of one module (src/payments/**) are one place.
-    const modules = new Set(files.map((f) => f.module));
-    if (files.length >= 3 && modules.size >= 2) out.push({ vendor, files: files.sort((a, b) => compareText(a.path, b.path)) });
+  for (const [vendor, files] of candidates) {
+    const modules = [...new Set(files.map((f) => moduleKey(f.path, f.family, roots)))].sort(compareText);
+    if (modules.length >= 2) out.push({ vendor, files: files.sort((a, b) => compareText(a.path, b.path)), modules });
   }
   return out;
 });
@@ -132,15 +148,17 @@ const spreads = memoByObject((changeSet: ChangeSet): Spread[] => {
 /** One finding per importing file, at its import: each is a place a reviewer asks to route through the adapter. */
 function check(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
   const hits: RuleHit[] = [];
-  for (const { vendor, files } of spreads(changeSet)) {
+  for (const { vendor, files, modules } of spreads(changeSet)) {
     const own = files.find((f) => f.path === file.path);
     if (!own) continue;
     const others = files.filter((f) => f !== own).map((f) => code(f.path));
+    // The title counts modules, not files; when some module holds several of the files, the message says which.
+    const grouped = files.length > modules.length ? `: ${files.length} files in ${modules.length} modules (${modules.map(code).join(', ')})` : '';
     hits.push({
       ...(own.line !== undefined ? { line: own.line } : {}),
-      title: `${vendor} imported directly in ${files.length} modules`,
+      title: `${vendor} imported directly in ${modules.length} modules`,
       message:
-        `This change starts using the ${vendor} directly in ${code(own.path)} and also in ${others.join(', ')}. With ` +
+        `This change starts using the ${vendor} directly in ${code(own.path)} and also in ${others.join(', ')}${grouped}. With ` +
         "the vendor's types and calls spread across the code, swapping or upgrading it, mocking it in tests, or adding " +
         'retries, metrics and cost controls in one place becomes a change to every one of these modules.',
       remedy:
