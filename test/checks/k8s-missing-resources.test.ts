@@ -154,6 +154,16 @@ describe('k8s-missing-resources stays quiet', () => {
     expect(hitsOn(changedFile({ path: 'ci/tasks/build.yaml', before: task, after: withStep }))).toEqual([]);
   });
 
+  it('on an image volume appended below the pod\'s `volumes:` line (diff only): its `image:` is a mapping, not a container\'s', () => {
+    const before = `${DEPLOYMENT}      volumes:\n        - name: config\n          configMap:\n            name: scoring-api\n            defaultMode: 0444\n`;
+    const after = `${before}        - name: model\n          image:\n            reference: registry.acme.io/models/scoring:v12\n            pullPolicy: IfNotPresent\n`;
+    const file = changedFile({ path: 'k8s/scoring-api/deployment.yaml', before, after });
+    expect(file.hunks[0]?.lines.some((l) => /volumes:/.test(l.text))).toBe(false);
+    expect(hitsOn(file)).toEqual([]);
+    const inline = `${before}        - name: model\n          image: {reference: registry.acme.io/models/scoring:v12, pullPolicy: IfNotPresent}\n`;
+    expect(hitsOn(changedFile({ path: 'k8s/scoring-api/deployment.yaml', before, after: inline }))).toEqual([]);
+  });
+
   it('on a container with requests and a memory limit but no CPU limit', () => {
     expect(hitsOn(addedFile('k8s/scoring-api/deployment.yaml', DEPLOYMENT))).toEqual([]);
   });

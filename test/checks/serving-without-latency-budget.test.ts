@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { servingWithoutLatencyBudget } from '../../src/checks/ml/serving-without-latency-budget.js';
 import { addedFile, changedFile, lineOf, src } from '../changeset/git-diff.js';
-import { hitsOf } from './harness.js';
+import { hitsOf, hitsOnChanges } from './harness.js';
 
 const hitsOn = hitsOf(servingWithoutLatencyBudget);
+const hitsOnChange = hitsOnChanges(servingWithoutLatencyBudget);
 
 const QUESTION = /What is the latency target \(p50\/p99\) for this model, and which load test or benchmark are these settings sized from\?$/;
 
@@ -218,6 +219,9 @@ describe('serving-without-latency-budget stays quiet', () => {
   it('on latency bounds other than a timeout: a KServe concurrency target, BentoML max_latency_ms, Ray Serve caps', () => {
     const concurrent = BARE_ISVC.replace('    minReplicas: 1\n', '    minReplicas: 1\n    containerConcurrency: 8\n').concat('      resources:\n        requests: {cpu: "2", memory: 4Gi}\n');
     expect(hitsOn(addedFile('kserve/support-intents.yaml', concurrent))).toEqual([]);
+    const knative = BARE_ISVC.replace('  namespace: ml-serving\n', '  namespace: ml-serving\n  annotations:\n    autoscaling.knative.dev/target: "8"\n');
+    expect(knative).toContain('autoscaling.knative.dev/target');
+    expect(hitsOn(addedFile('kserve/support-intents.yaml', knative))).toEqual([]);
     const bento = src`
       import bentoml
 
@@ -241,6 +245,75 @@ describe('serving-without-latency-budget stays quiet', () => {
     expect(hitsOn(addedFile('serving/embeddings.py', ray))).toEqual([]);
     // Not Ray: a decorator of the same name from the project's own module.
     expect(hitsOn(addedFile('app/jobs.py', ray.replace('from ray import serve', 'from app import serve')))).toEqual([]);
+  });
+
+  it('on LLM servers that cap their concurrency by flag: TGI --max-concurrent-requests, vLLM --max-num-seqs', () => {
+    const tgi = src`
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata:
+        name: support-llm
+      spec:
+        replicas: 2
+        template:
+          spec:
+            containers:
+              - name: tgi
+                image: ghcr.io/huggingface/text-generation-inference:2.4.1
+                args:
+                  - --model-id=acme/support-llm-7b
+                  - --max-concurrent-requests=64
+                  - --max-input-tokens=2048
+                resources:
+                  limits: {nvidia.com/gpu: "1", memory: 40Gi}
+    `;
+    expect(hitsOn(addedFile('deploy/support-llm.yaml', tgi))).toEqual([]);
+    const vllm = tgi
+      .replace('ghcr.io/huggingface/text-generation-inference:2.4.1', 'vllm/vllm-openai:v0.6.3')
+      .replace('--model-id=acme/support-llm-7b', '--model=acme/support-llm-7b')
+      .replace('--max-concurrent-requests=64', '--max-num-seqs=32');
+    expect(hitsOn(addedFile('deploy/support-llm.yaml', vllm))).toEqual([]);
+    // A batch size alone is no bound (the Triton and BentoML checks say so too): the same server still asks.
+    const batchOnly = tgi.replace('--max-concurrent-requests=64', '--max-batch-size=32');
+    expect(hitsOn(addedFile('deploy/support-llm.yaml', batchOnly)).map((h) => h.title)).toEqual(['New Deployment `support-llm` with no latency budget']);
+  });
+
+  it('on a Ray Serve deployment whose caps are in the Serve config the same change adds', () => {
+    const deployment = src`
+      from ray import serve
+
+
+      @serve.deployment(num_replicas=2, ray_actor_options={"num_gpus": 0.5})
+      class Embedder:
+          def __call__(self, texts: list[str]):
+              return texts
+
+
+      app = Embedder.bind()
+    `;
+    const config = src`
+      proxy_location: EveryNode
+      http_options:
+        host: 0.0.0.0
+        port: 8000
+      applications:
+        - name: embeddings
+          route_prefix: /embed
+          import_path: serving.embeddings:app
+          deployments:
+            - name: Embedder
+              max_ongoing_requests: 16
+              max_queued_requests: 64
+    `;
+    const change = [{ path: 'serving/embeddings.py', after: deployment }, { path: 'deploy/serve-config.yaml', after: config }];
+    expect(hitsOnChange(change)).toEqual([]);
+    // A Serve config with no caps, or a YAML file that is not a Serve config, bounds nothing: the deployment still asks.
+    const unbounded = config.replace(/ +max_(?:ongoing|queued)_requests: \d+\n/g, '');
+    const gateway = 'gateway:\n  max_ongoing_requests: 16\n';
+    for (const [path, after] of [['deploy/serve-config.yaml', unbounded], ['deploy/values.yaml', gateway]] as const) {
+      const other = [{ path: 'serving/embeddings.py', after: deployment }, { path, after }];
+      expect(hitsOnChange(other).map((h) => h.title)).toEqual(['New Ray Serve deployment `Embedder` with no latency budget']);
+    }
   });
 
   it('on a Helm template it cannot parse', () => {

@@ -1,4 +1,4 @@
-import type { ChangedFile } from '../../changeset/types.js';
+import type { ChangeSet, ChangedFile } from '../../changeset/types.js';
 import type { Rule, RuleHit } from '../types.js';
 import { code } from '../../render/escape.js';
 import { commentLine } from '../lines.js';
@@ -21,13 +21,26 @@ function hasResources(value: unknown): boolean {
 }
 
 /**
- * A latency bound anywhere in the document: a request timeout (a `timeout` field, annotation, env var
- * or flag; probe timeouts excluded) or a concurrency target (KServe `containerConcurrency`, a
- * `concurrency` scale metric). Resources size the pods but bound no request's latency.
+ * What bounds a model server's latency, as a field, annotation, env var or flag spells it: a request
+ * timeout; a concurrency cap or target (KServe `containerConcurrency`, a `concurrency` scale metric,
+ * TGI `--max-concurrent-requests`, Knative `autoscaling.knative.dev/target`); an LLM server's cap on
+ * sequences or tokens in flight (vLLM `--max-num-seqs`, `--max-num-batched-tokens`, TGI
+ * `--max-batch-total-tokens`); a bounded queue (Triton `max_queue_delay_microseconds`, `max_queue_size`).
+ * A batch size alone is not one: it bounds no wait (the Triton and BentoML checks ask on it too).
  */
+const LATENCY_BOUND = /timeout|concurren|max[-_]num[-_]seqs|max[-_]num[-_]batched[-_]tokens|max[-_]batch[-_]total[-_]tokens|max[-_]queue|knative\.dev\/target(?![-\w])/i;
+
+/** A latency bound anywhere in the document, probe timeouts excluded. Resources size the pods but bound no request's latency. */
 function hasLatencyBound(value: unknown): boolean {
   const text = JSON.stringify(value, (key, v: unknown) => (key === 'readinessProbe' || key === 'livenessProbe' || key === 'startupProbe' ? undefined : v));
-  return /timeout|concurrency/i.test(text ?? '');
+  return LATENCY_BOUND.test(text ?? '');
+}
+
+/** Where a document's latency bounds live: its model servers, plus (KServe) the Knative autoscaling annotations, or (Seldon) anywhere. */
+function boundsOf(kind: string, doc: Obj, subject: unknown): unknown {
+  if (kind === 'SeldonDeployment') return doc;
+  if (kind === 'InferenceService') return [subject, at(doc, 'metadata', 'annotations')];
+  return subject;
 }
 
 function kindLine(file: ChangedFile, doc: YamlDoc): number | undefined {
@@ -52,7 +65,7 @@ function yamlGaps(file: ChangedFile): Gap[] {
       if (servers.length === 0) continue;
       subject = servers;
     } else continue;
-    if (subject === undefined || hasLatencyBound(kind === 'SeldonDeployment' ? doc.data : subject)) continue;
+    if (subject === undefined || hasLatencyBound(boundsOf(kind, doc.data, subject))) continue;
     const missing = hasResources(subject) ? 'sets resources but no request timeout or concurrency target' : 'sets no request timeout and no resource requests or limits';
     gaps.push({ what: `New ${label}`, missing, line: kindLine(file, doc) });
   }
@@ -108,12 +121,26 @@ function bentoGaps(file: ChangedFile): Gap[] {
 /** What bounds a Ray Serve deployment's latency: its concurrency or queue caps, or an HTTP request timeout. */
 const RAY_BOUND = /\b(?:max_ongoing_requests|max_concurrent_queries|max_queued_requests|request_timeout_s)\b/;
 
-/** Ray Serve: a new `@serve.deployment` that caps neither its concurrency nor its queue, in a file that sets no request timeout. */
-function rayGaps(file: ChangedFile): Gap[] {
+function setsRayBound(file: ChangedFile): boolean {
+  return visibleLines(file).some((l) => RAY_BOUND.test(l.text) && !commentLine(l.text, true));
+}
+
+/**
+ * A Serve config the change writes (the YAML `serve deploy` reads, or a RayService's `serveConfigV2`) that
+ * bounds its deployments: Ray recommends production settings go there rather than in the decorator.
+ */
+function serveConfigBounds(changeSet: ChangeSet): boolean {
+  return changeSet.files.some(
+    (f) => f.language === 'yaml' && f.status !== 'removed' && mentions(f, /\bimport_path\s*:/) && mentions(f, /\b(?:applications|deployments)\s*:/) && setsRayBound(f),
+  );
+}
+
+/** Ray Serve: a new `@serve.deployment` that caps neither its concurrency nor its queue, in a file or Serve config that sets no request timeout. */
+function rayGaps(file: ChangedFile, changeSet: ChangeSet): Gap[] {
   if (!addsMention(file, /serve\.deployment/)) return [];
   const lines = visibleLines(file);
   if (!lines.some((l) => /^\s*(?:from\s+ray\b|import\s+ray\b)/.test(l.text))) return [];
-  if (lines.some((l) => RAY_BOUND.test(l.text) && !commentLine(l.text, true))) return [];
+  if (setsRayBound(file) || serveConfigBounds(changeSet)) return [];
   const gaps: Gap[] = [];
   lines.forEach((l, i) => {
     if (!l.added || !/^\s*@serve\.deployment\b/.test(l.text)) return;
@@ -123,14 +150,14 @@ function rayGaps(file: ChangedFile): Gap[] {
   return gaps;
 }
 
-function check(file: ChangedFile): RuleHit[] {
+function check(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
   if (file.status !== 'added' || isTestOrNotebook(file.path)) return [];
   const name = file.path.slice(file.path.lastIndexOf('/') + 1);
   const gaps =
     file.language === 'yaml' ? yamlGaps(file)
     : name === 'config.pbtxt' ? tritonGaps(file)
     : name === 'config.properties' ? torchserveGaps(file)
-    : file.language === 'python' ? [...bentoGaps(file), ...rayGaps(file)]
+    : file.language === 'python' ? [...bentoGaps(file), ...rayGaps(file, changeSet)]
     : [];
   return gaps.map(
     (g): RuleHit => ({
@@ -158,5 +185,7 @@ export const servingWithoutLatencyBudget: Rule = {
   scope: 'new serving configs: YAML manifests, Triton config.pbtxt, TorchServe config.properties, BentoML and Ray Serve services',
   appliesTo: (file) =>
     (file.language === 'yaml' || file.language === 'python' || /(?:^|\/)config\.(?:pbtxt|properties)$/.test(file.path)) && !isTestOrNotebook(file.path),
+  // A Ray Serve deployment's bounds may be in a Serve config elsewhere in the change.
+  readsWholeChange: true,
   check,
 };

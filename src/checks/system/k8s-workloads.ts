@@ -102,7 +102,16 @@ function itemBelowView(doc: YDoc, start: number, docEndsInView: boolean): Contai
     if (key !== undefined && !container.keys.has(key)) container.keys.set(key, j);
   }
   const image = container.keys.get('image');
-  return container.complete && image !== undefined && lines[image]?.added === true ? container : undefined;
+  return container.complete && image !== undefined && lines[image]?.added === true && namesAnImage(lines[image]?.text ?? '') ? container : undefined;
+}
+
+/**
+ * An `image:` line whose value is the image's name, as a container's is; an image volume's `image:` is a
+ * mapping (`reference:`, `pullPolicy:`), on the lines below or inline. A Helm `{{ ... }}` is a name.
+ */
+function namesAnImage(text: string): boolean {
+  const value = inlineValue(text);
+  return value !== '' && !/^(?:\{(?!\{)|\[)/.test(value);
 }
 
 /** What the finding calls it: "container `api` of Deployment `scoring-api`". */
