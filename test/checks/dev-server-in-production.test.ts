@@ -273,6 +273,26 @@ describe('dev-server-in-production stays quiet', () => {
     expect(hitsOn(addedFile('elasticity/Dockerfile', PREDICT_DOCKERFILE))).toEqual([]);
   });
 
+  it('on a Flask script run by the CMD of a stage that the final stage replaces with gunicorn', () => {
+    const dockerfile = src`
+      FROM python:3.12-slim AS base
+      WORKDIR /app
+      COPY requirements.txt .
+      RUN pip install --no-cache-dir -r requirements.txt
+      COPY app.py .
+      CMD ["python", "app.py"]
+
+      FROM base AS prod
+      RUN pip install --no-cache-dir gunicorn
+      CMD ["gunicorn", "-w", "4", "-b", "0.0.0.0:8000", "app:app"]
+    `;
+    const app = PREDICT_PY.replace('port=int(os.environ.get("PORT", "8080"))', 'port=8000');
+    expect(hitsOnChange([{ path: 'api/Dockerfile', after: dockerfile }, { path: 'api/app.py', after: app }])).toEqual([]);
+    // The final stage inherits the CMD when it sets none: that one ships.
+    const inherited = dockerfile.replace('CMD ["gunicorn", "-w", "4", "-b", "0.0.0.0:8000", "app:app"]\n', '');
+    expect(hitsOnChange([{ path: 'api/Dockerfile', after: inherited }, { path: 'api/app.py', after: app }])).toHaveLength(1);
+  });
+
   it('on app.run(debug=True) under the __main__ guard on localhost', () => {
     const text = src`
       from flask import Flask

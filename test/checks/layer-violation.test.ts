@@ -215,6 +215,44 @@ describe('layer-violation stays quiet', () => {
     expect(hitsOn(addedFile('web/app/account/actions.ts', action))).toEqual([]);
   });
 
+  it("on a Next.js or Expo app importing its own services/ folder, and a Pages Router page loading data in getServerSideProps", () => {
+    const page = src`
+      import { notFound } from 'next/navigation';
+      import { getOrder } from '../../../services/orders/repository';
+
+      export default async function OrderPage({ params }: { params: { id: string } }) {
+        const order = await getOrder(params.id);
+        if (!order) notFound();
+        return <h1>Order {order.reference}</h1>;
+      }
+    `;
+    const pagesRouter = src`
+      import type { GetServerSideProps } from 'next';
+      import { listInvoices, type Invoice } from '../../services/billing/db/invoices';
+
+      export const getServerSideProps: GetServerSideProps<{ invoices: Invoice[] }> = async ({ params }) => ({
+        props: { invoices: await listInvoices(String(params?.account)) },
+      });
+
+      export default function AccountPage({ invoices }: { invoices: Invoice[] }) {
+        return <ul>{invoices.map((i) => <li key={i.id}>{i.number}</li>)}</ul>;
+      }
+    `;
+    const expo = src`
+      import { FlatList, Text } from 'react-native';
+      import { useOrders } from '../../services/orders/repository';
+
+      export default function OrdersTab() {
+        const orders = useOrders();
+        return <FlatList data={orders} renderItem={({ item }) => <Text>{item.reference}</Text>} />;
+      }
+    `;
+    expect(hitsOn(addedFile('src/app/orders/[id]/page.tsx', page))).toEqual([]);
+    expect(hitsOn(addedFile('web/pages/accounts/[account].tsx', pagesRouter))).toEqual([]);
+    expect(hitsOn(addedFile('app/(tabs)/orders.tsx', expo))).toEqual([]);
+    expect(hitsOn(addedFile('mobile/app/(tabs)/orders.tsx', expo))).toEqual([]);
+  });
+
   it('on a Next.js server component and a TypeORM entity', () => {
     const page = src`
       import { prisma } from '@/lib/prisma';

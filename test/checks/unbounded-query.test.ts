@@ -225,6 +225,61 @@ describe('unbounded-query stays quiet', () => {
     expect(hitsOn(addedFile('internal/audit/handler.go', text))).toEqual([]);
   });
 
+  it("on a scoped time-ordered SELECT of a small child set (one order's items) or fetched as a single row", () => {
+    const orders = src`
+      from fastapi import APIRouter, Depends, HTTPException
+
+      from shop.db import get_conn
+
+      router = APIRouter()
+
+
+      @router.get("/orders/{order_id}/items")
+      async def order_items(order_id: int, conn=Depends(get_conn)):
+          rows = await conn.fetch(
+              "SELECT id, sku, quantity, unit_price FROM order_items WHERE order_id = $1 ORDER BY created_at",
+              order_id,
+          )
+          return [dict(r) for r in rows]
+
+
+      @router.get("/users/{user_id}/last-order")
+      async def last_order(user_id: int, conn=Depends(get_conn)):
+          row = await conn.fetchrow("SELECT id, total, created_at FROM orders WHERE user_id = $1 ORDER BY created_at DESC")
+          if row is None:
+              raise HTTPException(status_code=404)
+          return dict(row)
+    `;
+    const latest = src`
+      package audit
+
+      import (
+      	"database/sql"
+      	"net/http"
+      )
+
+      type Handler struct{ DB *sql.DB }
+
+      func (h *Handler) latest(w http.ResponseWriter, r *http.Request) {
+      	var id string
+      	err := h.DB.QueryRowContext(r.Context(),
+      		\`SELECT id FROM audit_events WHERE org_id = $1 ORDER BY created_at DESC\`,
+      		r.PathValue("orgID"),
+      	).Scan(&id)
+      	if err != nil {
+      		http.Error(w, "not found", http.StatusNotFound)
+      		return
+      	}
+      	_, _ = w.Write([]byte(id))
+      }
+    `;
+    expect(hitsOn(addedFile('shop/routers/orders.py', orders))).toEqual([]);
+    expect(hitsOn(addedFile('internal/audit/latest.go', latest))).toEqual([]);
+    // Every order of the user, not the latest one, still fires.
+    const everyOrder = orders.replace('row = await conn.fetchrow(', 'row = await conn.fetch(');
+    expect(onlyHit(addedFile('shop/routers/orders.py', everyOrder)).message).toContain('every row of one `user_id`');
+  });
+
   it('outside request handlers: a nightly export job', () => {
     const text = src`
       import csv

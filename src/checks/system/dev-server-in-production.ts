@@ -3,7 +3,7 @@ import type { ChangeSet, ChangedFile } from '../../changeset/types.js';
 import type { Rule, RuleHit } from '../types.js';
 import { callText, enclosingOpeners, headLines, headViews, indentOf } from '../lines.js';
 import { code } from '../../render/escape.js';
-import { dockerfileViews, dockerInstructions, isCompose, isDevPath, isDockerfile, isK8sYaml, isProdNamed } from './infra-files.js';
+import { dockerfileViews, dockerInstructions, type DockerInstruction, isCompose, isDevPath, isDockerfile, isK8sYaml, isProdNamed } from './infra-files.js';
 import { blockEnd, inlineValue, keyIndent, keyOf, segmentsOf, structural, type YLine } from './yaml-lines.js';
 import { addsMention, mentions } from '../text.js';
 
@@ -71,13 +71,22 @@ const DEV_STAGE = /^(?:dev|develop|development|local|debug|test|testing|watch)$/
 const PYTHON_SCRIPT = /^(?:\S*\/)?python[\d.]*(?:\s+-[uBOE]+)*\s+(\S+\.py)(?:\s|$)/;
 const FLASK_APP = /^(\w+)\s*=\s*Flask\s*\(/;
 
+/** The script a CMD's arguments run with the interpreter, if any. */
+function pythonScriptOf(args: string): string | undefined {
+  return PYTHON_SCRIPT.exec(args.replace(/[[\]",]/g, ' ').replace(/\s+/g, ' ').trim())?.[1];
+}
+
+function runsPythonScript(args: string): boolean {
+  return pythonScriptOf(args) !== undefined;
+}
+
 /**
  * The changed Python file a CMD runs (its path in the build context, the Dockerfile's folder, with the
  * WORKDIR prefix dropped) when that file starts a Flask app with `app.run(…)` as `__main__`: the
  * development server, debug or not. The file must be in the change: an unchanged script is not read.
  */
 function flaskScriptRun(args: string, workdir: string, dockerfile: string, changeSet: ChangeSet): { script: string; call: string } | undefined {
-  const script = PYTHON_SCRIPT.exec(args.replace(/[[\]",]/g, ' ').replace(/\s+/g, ' ').trim())?.[1];
+  const script = pythonScriptOf(args);
   if (!script) return undefined;
   const inContext = script.startsWith(`${workdir}/`) ? script.slice(workdir.length + 1) : script;
   if (inContext.startsWith('/')) return undefined;
@@ -110,12 +119,60 @@ function flaskScriptHit(line: number, shown: string, run: { script: string; call
   };
 }
 
+interface Stage {
+  /** The `AS` name, lower-cased ('' when unnamed), and the image or stage it is built FROM. */
+  name: string;
+  base: string;
+  /** The CMD and the ENTRYPOINT it sets itself: the last of each. */
+  sets: Map<string, DockerInstruction>;
+}
+
+/** The stages of a run of instructions; those before any FROM (a hunk inside a stage) form one unnamed stage. */
+function stagesOf(instructions: readonly DockerInstruction[]): Stage[] {
+  const stages: Stage[] = [{ name: '', base: '', sets: new Map() }];
+  for (const ins of instructions) {
+    if (ins.instruction === 'FROM') {
+      const words = ins.args.split(/\s+/).filter((w) => !w.startsWith('--'));
+      const name = /^AS$/i.test(words[1] ?? '') ? (words[2] ?? '') : '';
+      stages.push({ name: name.toLowerCase(), base: (words[0] ?? '').toLowerCase(), sets: new Map() });
+    } else if (ins.instruction === 'CMD' || ins.instruction === 'ENTRYPOINT') {
+      stages[stages.length - 1]?.sets.set(ins.instruction, ins);
+    }
+  }
+  return stages;
+}
+
+/**
+ * The CMD and ENTRYPOINT the built image starts with: those the last stage sets, else those it inherits from
+ * the stage it is built FROM. A CMD of an earlier stage that the final one replaces never runs.
+ */
+function shippedCommands(instructions: readonly DockerInstruction[]): Set<DockerInstruction> {
+  const stages = stagesOf(instructions);
+  const shipped = new Set<DockerInstruction>();
+  for (const kind of ['CMD', 'ENTRYPOINT']) {
+    let index = stages.length - 1;
+    while (index >= 0) {
+      const stage = stages[index];
+      const set = stage?.sets.get(kind);
+      if (set) shipped.add(set);
+      // An ENTRYPOINT set in a stage clears the CMD it would inherit.
+      if (!stage || set || (kind === 'CMD' && stage.sets.has('ENTRYPOINT'))) break;
+      const base = stage.base;
+      index = base === '' ? -1 : stages.slice(0, index).map((s) => s.name).lastIndexOf(base);
+    }
+  }
+  return shipped;
+}
+
 function dockerfileHits(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
   const hits: RuleHit[] = [];
   for (const view of dockerfileViews(file)) {
     let stage: string | undefined;
     let workdir = '';
-    for (const ins of dockerInstructions(view.lines)) {
+    const instructions = dockerInstructions(view.lines);
+    // Read once, and only when a CMD may run a python script: most Dockerfiles start a server by name.
+    let shipped: Set<DockerInstruction> | undefined;
+    for (const ins of instructions) {
       if (ins.instruction === 'FROM') {
         stage = /\bAS\s+([\w.-]+)\s*$/i.exec(ins.args)?.[1] ?? '';
         continue;
@@ -125,7 +182,8 @@ function dockerfileHits(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
       if (ins.instruction === 'CMD' || ins.instruction === 'ENTRYPOINT') {
         const shown = `${ins.instruction} ${ins.args}`;
         const command = devCommand(ins.args);
-        const run = command ? undefined : flaskScriptRun(ins.args, workdir, file.path, changeSet);
+        const mayRunScript = !command && runsPythonScript(ins.args) && (shipped ??= shippedCommands(instructions)).has(ins);
+        const run = mayRunScript ? flaskScriptRun(ins.args, workdir, file.path, changeSet) : undefined;
         if (command) hits.push(commandHit(ins.addedLine, 'the production image', command, shown));
         else if (run) hits.push(flaskScriptHit(ins.addedLine, shown, run));
       } else if (ins.instruction === 'ENV') {
@@ -263,7 +321,8 @@ export const devServerInProduction: Rule = {
   kind: 'problem',
   scope: 'Dockerfiles, Kubernetes manifests, production compose files or Python entrypoints (dev-only files excluded)',
   appliesTo: (file) => judgedAs(file) !== undefined,
-  // The stage a CMD belongs to may be far above the hunk: `FROM node:20 AS dev` keeps it quiet.
+  // The stage a CMD belongs to may be far above the hunk: `FROM node:20 AS dev` keeps it quiet. Whether
+  // a `CMD python app.py` ships depends on the stages below it too.
   wantsContent: (file) =>
     isDockerfile(file) &&
     file.status !== 'added' &&
@@ -271,8 +330,10 @@ export const devServerInProduction: Rule = {
     file.hunks.some((h) => {
       const instructions = dockerInstructions(headLines(h));
       const firstFrom = instructions.findIndex((i) => i.instruction === 'FROM');
-      return (firstFrom < 0 ? instructions : instructions.slice(0, firstFrom)).some(
-        (i) => i.addedLine !== undefined && (i.instruction === 'ENV' || devCommand(i.args) !== undefined),
+      return (
+        (firstFrom < 0 ? instructions : instructions.slice(0, firstFrom)).some(
+          (i) => i.addedLine !== undefined && (i.instruction === 'ENV' || devCommand(i.args) !== undefined),
+        ) || instructions.some((i) => i.addedLine !== undefined && /^(?:CMD|ENTRYPOINT)$/.test(i.instruction) && runsPythonScript(i.args))
       );
     }),
   // A Dockerfile's `CMD python app.py` is judged by the app.py of the change.

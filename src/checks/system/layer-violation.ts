@@ -16,6 +16,8 @@ type Layer = 'ui' | 'server-component' | 'domain' | 'entities';
  */
 const UI_PATH = /(?:^|\/)(?:components|ui|views|frontend|client)\//;
 const NEXT_PATH = /(?:^|\/)(?:app|pages)\//;
+/** The App Router's folder, whose components are server components by default (the Pages Router's are not). 1 the app's folder. */
+const APP_ROUTER = /^((?:[^/]+\/)*?)(?:src\/)?app\//;
 /**
  * Another service's data layer, as a relative import resolves it: `services/billing/db/pool` in a monorepo of
  * services/ or apps/. 1 the service's root (the outermost). A shared package (packages/db, libs/) is meant to be imported.
@@ -89,7 +91,7 @@ function layerByPath(file: ChangedFile, family: Family): Layer | undefined {
   if (UI_PATH.test(file.path)) return 'ui';
   if (!NEXT_PATH.test(file.path)) return undefined;
   if (clientComponent(file)) return 'ui';
-  return /\.[jt]sx$/.test(file.path) ? 'server-component' : undefined;
+  return APP_ROUTER.test(file.path) && /\.[jt]sx$/.test(file.path) ? 'server-component' : undefined;
 }
 
 /** `'use client'` on the first line: shown by the first hunk, or by the whole file when fetched. */
@@ -98,12 +100,18 @@ function clientComponent(file: ChangedFile): boolean {
   return /^\s*['"]use client['"]/.test(first);
 }
 
-/** The service whose data layer a relative import reaches into, when it is not the file's own service. */
+/**
+ * The service whose data layer a relative import reaches into, when it is not the file's own service. A
+ * services/ folder inside the app's own folder (`src/services/orders` of a single Next.js or Expo app) is
+ * the app's own data-access code: only one outside it, beside the app in a monorepo, is another service's.
+ */
 function otherServiceData(path: string, module: string): string | undefined {
   if (!module.startsWith('.')) return undefined;
   const target = posix.normalize(posix.join(posix.dirname(path), module));
   const root = SERVICE_DATA.exec(target)?.[1];
-  return root !== undefined && !target.startsWith('../') && !path.startsWith(root) ? root.replace(/\/$/, '') : undefined;
+  if (root === undefined || target.startsWith('../') || path.startsWith(root)) return undefined;
+  const app = APP_ROUTER.exec(path)?.[1] ?? '';
+  return root.startsWith(app) ? undefined : root.replace(/\/$/, '');
 }
 
 function crossing(layer: Layer, family: Family, module: string, path: string): string | undefined {

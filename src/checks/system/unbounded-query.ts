@@ -17,15 +17,20 @@ const ORM_BOUND = /\.(?:limit|filter|filter_by|where|get|get_or_404|paginate|off
 const SQL_BOUND = /\b(?:LIMIT|WHERE|TOP\s+\d|FETCH\s+FIRST|OFFSET)\b|\b(?:COUNT|SUM|AVG|MIN|MAX)\s*\(/i;
 /** A bind parameter or a literal: what an equality in a scoping WHERE compares a column with. */
 const SQL_VALUE = String.raw`(?:\$\d+|\?|:\w+|%s|%\(\w+\)s|@\w+|'[^']*'|\d+|true|false)`;
-/** One `col = value` condition on a foreign key (`account_id`, `o.org_id`): it scopes the rows to a parent, it does not bound them. */
-const PARENT_KEY_EQUALS = new RegExp(String.raw`^(?:\w+\.)?(\w+_id)\s*=\s*${SQL_VALUE}$`, 'i');
+/**
+ * The key of an owner whose rows pile up over the years (`account_id`, `o.org_id`, `billing_account_id`). A
+ * key of any parent (`order_id`, `invoice_id`) scopes to a small set of children: that narrows the rows.
+ */
+const OWNER_KEY = String.raw`(?:\w+_)?(?:account|org|organization|organisation|tenant|user|customer|client|workspace|team|project|company|merchant|member|owner|author|actor|store|shop|seller|vendor|subscriber)_id`;
+/** One `col = value` condition on an owner's key: it scopes the rows to a parent, it does not bound them. */
+const PARENT_KEY_EQUALS = new RegExp(String.raw`^(?:\w+\.)?(${OWNER_KEY})\s*=\s*${SQL_VALUE}$`, 'i');
 /** An ORDER BY on a time column (`created_at`, `issued_at DESC`): rows that accumulate, listed newest or oldest first. */
 const TIME_ORDER = /\bORDER\s+BY\s+((?:\w+\.)?\w*(?:_at|_on|date|time|timestamp|created|updated)\b(?:\s+(?:ASC|DESC))?)/i;
 
 /**
- * A SELECT whose only WHERE scopes it to one parent by foreign key and which lists the rows in time order,
- * with no LIMIT: every invoice of an account, every audit event of an org. The parent's rows grow without
- * end, so the key is no bound. Any other condition (a range, IN, LIKE, a status) or a GROUP BY counts as one.
+ * A SELECT whose only WHERE scopes it to one owner (an account, an org, a user) by its key and which lists
+ * the rows in time order, with no LIMIT: every invoice of an account, every audit event of an org. The
+ * owner's rows grow without end, so the key is no bound. Any other condition (a range, IN, LIKE, a status) or a GROUP BY counts as one.
  */
 function scopedToParent(sql: string): Unbounded['scoped'] {
   const order = TIME_ORDER.exec(sql)?.[1];
@@ -83,8 +88,17 @@ function statementAround(lines: readonly HeadLine[], index: number): string {
   return out.replace(/^[\w.]+\s*(?::[^=]+)?=\s*(?:await\s+)?\(?(?=\S)/, '');
 }
 
+interface SqlLiteral {
+  sql: string;
+  /** The column on its first line where the SQL starts (after the quote). */
+  from: number;
+  /** The line where the literal closes, and the column after its closing quote. */
+  end: number;
+  endColumn: number;
+}
+
 /** The string literal holding a SELECT that starts on this line (or whose opening quote ends the line before), read to its closing quote. */
-function sqlAt(lines: readonly HeadLine[], index: number): string | undefined {
+function sqlAt(lines: readonly HeadLine[], index: number): SqlLiteral | undefined {
   const text = lines[index]?.text ?? '';
   let quote: string | undefined;
   let from = 0;
@@ -100,21 +114,45 @@ function sqlAt(lines: readonly HeadLine[], index: number): string | undefined {
   for (let i = index; i < lines.length && i < index + 15; i++) {
     const chunk = i === index ? text.slice(from) : (lines[i]?.text ?? '');
     const close = chunk.indexOf(quote);
-    if (close >= 0) return sql + chunk.slice(0, close);
+    if (close >= 0) return { sql: sql + chunk.slice(0, close), from, end: i, endColumn: close + quote.length + (i === index ? from : 0) };
     sql += `${chunk}\n`;
   }
-  return sql;
+  return { sql, from, end: Math.min(lines.length, index + 15) - 1, endColumn: Number.MAX_SAFE_INTEGER };
+}
+
+/** A call that returns one row, around the SQL it is given: asyncpg `fetchrow`, Go `QueryRow`, sqlx `Get`, `[row] =`. */
+const ONE_ROW_CALL = /\b(?:fetchrow|fetchval|fetch_one|fetch_val|QueryRow\w*|Get(?:Context)?|findFirst|findOne)\s*\(|(?:\brows\s*:\s*|^\s*(?:const|let|var)\s+)\[\s*\w+\s*\]/;
+/** What reads one row once the statement has run: `cur.fetchone()`, `.first()`, `rows[0]`. */
+const ONE_ROW_AFTER = /\.(?:fetchone|first|one|one_or_none|scalar|scalar_one|scalar_one_or_none)\s*\(|\b(?:rows|result|results|records)\[0\]/;
+
+/**
+ * Whether the SQL is fetched as one row: by the call it is passed to (read back to the statement's first
+ * line, at most 3 lines up) or on the line it closes and the 3 after. The query then returns, or is used
+ * for, a single row however many rows match.
+ */
+function fetchedAsOneRow(lines: readonly HeadLine[], index: number, literal: SqlLiteral): boolean {
+  let opening = (lines[index]?.text ?? '').slice(0, literal.from);
+  for (let i = index - 1; i >= 0 && i >= index - 3 && !opening.includes('('); i--) {
+    const prev = (lines[i]?.text ?? '').trimEnd();
+    if (!/[(,=]$|(?:"""|'''|`)$/.test(prev)) break;
+    opening = `${prev} ${opening}`;
+  }
+  if (ONE_ROW_CALL.test(opening)) return true;
+  const after = [(lines[literal.end]?.text ?? '').slice(literal.endColumn), ...lines.slice(literal.end + 1, literal.end + 4).map((l) => l.text)];
+  return after.some((text) => ONE_ROW_AFTER.test(text));
 }
 
 function unboundedAt(lines: readonly HeadLine[], index: number, family: Family): Unbounded | undefined {
   const text = lines[index]?.text ?? '';
-  const sql = sqlAt(lines, index);
-  if (sql !== undefined) {
+  const literal = sqlAt(lines, index);
+  if (literal !== undefined) {
+    const { sql } = literal;
     if (!/\bFROM\b/i.test(sql)) return undefined;
+    const bounded = SQL_BOUND.test(sql);
+    const scoped = bounded ? scopedToParent(sql) : undefined;
+    if ((bounded && !scoped) || fetchedAsOneRow(lines, index, literal)) return undefined;
     const what = sql.replace(/\s+/g, ' ').trim();
-    if (!SQL_BOUND.test(sql)) return { what };
-    const scoped = scopedToParent(sql);
-    return scoped ? { what, scoped } : undefined;
+    return scoped ? { what, scoped } : { what };
   }
   if (family === 'python' && /\.all\(\)/.test(text)) {
     const statement = statementAround(lines, index);
