@@ -172,6 +172,20 @@ describe('health-before-model-ready stays quiet', () => {
     expect(hitsOn(addedFile('services/tagger/src/server.ts', checked))).toEqual([]);
   });
 
+  it('on an Express server that only starts listening in the load\'s .then: nothing reaches /health before the model', () => {
+    const listensInThen = EXPRESS_TAGGER.replace('  model = loaded;\n});', '  model = loaded;\n  app.listen(Number(process.env.PORT ?? 8080));\n});').replace(
+      '\napp.listen(Number(process.env.PORT ?? 8080));',
+      '',
+    );
+    expect(listensInThen).not.toBe(EXPRESS_TAGGER);
+    expect(listensInThen.match(/\.listen\(/g)).toHaveLength(1);
+    expect(hitsOn(addedFile('services/tagger/src/server.ts', listensInThen))).toEqual([]);
+    // The same with the server started by a chained one-line `.then`.
+    const chained = listensInThen.replace('  model = loaded;\n  app.listen(Number(process.env.PORT ?? 8080));\n});', '  model = loaded;\n}).then(() => app.listen(8080));');
+    expect(chained).not.toBe(listensInThen);
+    expect(hitsOn(addedFile('services/tagger/src/server.ts', chained))).toEqual([]);
+  });
+
   it('on a constant /healthz when the model loads at import or in a startup hook', () => {
     const text = src`
       import joblib

@@ -332,6 +332,30 @@ describe('model-overwritten-in-place stays quiet', () => {
     expect(hitsOn(addedFile('serving/holder.py', text))).toEqual([]);
   });
 
+  it('on a refresh route that records the model version, not the model (`config["MODEL_VERSION"] = load_latest_version(…)`)', () => {
+    const text = src`
+      from flask import Flask, jsonify
+
+      from serving.registry import load_latest_version
+
+      app = Flask(__name__)
+      REGISTRY_URL = "https://registry.internal/fraud-detector"
+
+
+      @app.post("/admin/refresh")
+      def refresh_version():
+          app.config["MODEL_VERSION"] = load_latest_version(REGISTRY_URL)
+          return jsonify({"version": app.config["MODEL_VERSION"]})
+
+
+      @app.post("/admin/reload-meta")
+      def reload_metadata():
+          app.config.model_version = load_version_tag(REGISTRY_URL)
+          return jsonify({"version": app.config.model_version})
+    `;
+    expect(hitsOn(addedFile('serving/app.py', text))).toEqual([]);
+  });
+
   it('on a test writing to a current/ path, which it does not apply to', () => {
     const file = addedFile('tests/test_publish.py', 'import joblib\n\njoblib.dump(object(), "models/current/model.pkl")\n');
     expect(modelOverwrittenInPlace.appliesTo(file)).toBe(false);

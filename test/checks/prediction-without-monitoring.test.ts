@@ -114,6 +114,56 @@ describe('prediction-without-monitoring stays quiet', () => {
     expect(hitsOn(addedFile('services/tagger/src/server.ts', logged))).toEqual([]);
   });
 
+  it('on a new prediction route in an Express router or Fastify plugin file: the app, and its metrics middleware, are elsewhere', () => {
+    const before = src`
+      import { Router } from 'express';
+
+      export const predictRouter = Router();
+    `;
+    const after = src`
+      import * as tf from '@tensorflow/tfjs-node';
+      import { Router } from 'express';
+
+      import { loadModel } from '../model';
+
+      export const predictRouter = Router();
+
+      predictRouter.post('/predict', async (req, res) => {
+        const model = await loadModel();
+        const output = model.predict(tf.tensor2d([req.body.features])) as tf.Tensor;
+        res.json({ score: (await output.data())[0] });
+      });
+    `;
+    const file = changedFile({ path: 'src/routes/predict.ts', before, after });
+    expect(hitsOn({ ...file, content: after })).toEqual([]);
+    const plugin = src`
+      import type { FastifyInstance } from 'fastify';
+
+      import { model } from '../model.js';
+
+      export default async function predictRoutes(fastify: FastifyInstance) {
+        fastify.post('/predict', async (request) => {
+          const scores = model.predict(request.body.features);
+          return { scores };
+        });
+      }
+    `;
+    expect(hitsOn(addedFile('src/routes/predict.ts', plugin))).toEqual([]);
+    // A file that builds the app itself is still judged, however it builds it.
+    const app = src`
+      const fastify = require('fastify')({ logger: true });
+      const { model } = require('./model');
+
+      fastify.post('/predict', async (request) => {
+        const scores = model.predict(request.body.features);
+        return { scores };
+      });
+
+      fastify.listen({ port: 8080 });
+    `;
+    expect(hitsOn(addedFile('src/server.js', app))).toHaveLength(1);
+  });
+
   it('when the file exports Prometheus metrics at module level', () => {
     const instrumented = SERVICE.replace('from fastapi import FastAPI', 'from fastapi import FastAPI\nfrom prometheus_client import Histogram').replace(
       'log.info("model loaded")',

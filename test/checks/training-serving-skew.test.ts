@@ -124,6 +124,19 @@ describe('training-serving-skew fires', () => {
     expect(Object.values(hitsIn(whole)).flat().map((h) => h.line)).toEqual([lineOf(serving, '"hour_of_day"')]);
   });
 
+  it('on a feature both sides compute with the same library call but different arguments', () => {
+    const serving = SERVING_INPUT_BEFORE.replace('from serving.schemas import Transaction\n', 'import numpy as np\n\nfrom serving.schemas import Transaction\n').replace(
+      '        "card_age_days": max(txn.card_age_days, 0),\n',
+      '        "card_age_days": max(txn.card_age_days, 0),\n        "log_amount": np.log1p(txn.amount),\n',
+    );
+    const training = TRAINING_FRAME_BEFORE.replace('    return frame', '    frame["log_amount"] = np.log1p(events["amount"].clip(upper=events["amount"].quantile(0.99)))\n    return frame');
+    const changeSet = changeSetOf([
+      { path: 'serving/transform.py', before: SERVING_INPUT_BEFORE, after: serving },
+      { path: 'training/features.py', before: TRAINING_FRAME_BEFORE, after: training },
+    ]);
+    expect(Object.values(hitsIn(changeSet)).flat().map((h) => h.title)).toEqual(['Feature `log_amount` computed separately in training and serving']);
+  });
+
   it('on a near-copy under another name in predict.py', () => {
     const predict = src`
       import numpy as np
@@ -261,6 +274,25 @@ describe('training-serving-skew stays quiet', () => {
       { path: 'serving/features.py', before, after },
     ]);
     expect(hitsIn(changeSet)).toEqual({});
+  });
+
+  it('on the fix for inline features: both sides compute the feature with one function they both import', () => {
+    const serving = SERVING_INPUT_BEFORE.replace(
+      'from serving.schemas import Transaction\n',
+      'from features.shared import card_age_days\nfrom serving.schemas import Transaction\n',
+    ).replace('        "card_age_days": max(txn.card_age_days, 0),\n', '        "card_age_days": card_age_days(txn.card_created_at, txn.ts),\n');
+    const training = TRAINING_FRAME_BEFORE.replace('import pandas as pd\n', 'import pandas as pd\n\nfrom features.shared import card_age_days\n').replace(
+      '    frame["card_age_days"] = frame["card_age_days"].clip(lower=0)\n',
+      '    frame["card_age_days"] = card_age_days(events["card_created_at"], events["ts"])\n',
+    );
+    const changeSet = changeSetOf([
+      { path: 'serving/transform.py', before: SERVING_INPUT_BEFORE, after: serving },
+      { path: 'training/features.py', before: TRAINING_FRAME_BEFORE, after: training },
+    ]);
+    expect(hitsIn(changeSet)).toEqual({});
+    // The same when both files were read whole.
+    const contents: Record<string, string> = { 'serving/transform.py': serving, 'training/features.py': training };
+    expect(hitsIn({ ...changeSet, files: changeSet.files.map((f) => ({ ...f, content: contents[f.path] ?? '' })) })).toEqual({});
   });
 
   it('when only one side is touched', () => {

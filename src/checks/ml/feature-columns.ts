@@ -68,3 +68,87 @@ export const trainingColumns = memoByObject((changeSet: ChangeSet): Map<string, 
   }
   return byName;
 });
+
+/** `card_age_days(…)`, `shared.card_age_days(…)`: the callee of an expression that is one call as a whole. */
+const CALLEE = /^([A-Za-z_][\w.]*)\s*\(/;
+/** Libraries whose functions are building blocks, not a feature: both sides calling `np.log1p` may still clip differently. */
+const LIBRARY = /^(?:numpy|pandas|polars|math|cmath|statistics|datetime|time|decimal|scipy|sklearn|torch|tensorflow|builtins)$/;
+/** `from features.shared import card_age_days`, `from . import shared as s`, `import features.shared as shared`. */
+const FROM_IMPORT = /^from\s+([\w.]+)\s+import\s+\(?([^)#]*)/;
+const PLAIN_IMPORT = /^import\s+([^#]+)/;
+
+/** The callee of `expr` when the whole expression is that one call (its first `(` closes at the end). */
+function outermostCallee(expr: string): string | undefined {
+  const m = CALLEE.exec(expr);
+  if (!m?.[1]) return undefined;
+  let depth = 0;
+  for (let i = m[0].length - 1; i < expr.length; i++) {
+    const c = expr[i];
+    if (c === '(') depth++;
+    else if (c === ')' && --depth === 0) return i === expr.length - 1 ? m[1] : undefined;
+  }
+  return undefined;
+}
+
+/** `..shared` imported by `pkg/sub/mod.py` is `pkg.shared`: relative imports made comparable across files. */
+function absoluteModule(module: string, path: string): string {
+  const dots = /^\.*/.exec(module)?.[0].length ?? 0;
+  if (dots === 0) return module;
+  const dirs = path.split('/').slice(0, -1);
+  const base = dirs.slice(0, Math.max(0, dirs.length - (dots - 1)));
+  return [...base, module.slice(dots)].filter(Boolean).join('.');
+}
+
+/** Per name a file's imports bind, what it is bound to (`card_age_days` → `features.shared.card_age_days`). Read once per file. */
+const importedNames = memoByObject((file: ChangedFile): Map<string, string> => {
+  const names = new Map<string, string>();
+  const lines = visibleLines(file);
+  for (let i = 0; i < lines.length; i++) {
+    const text = lines[i]?.text ?? '';
+    if (!text.includes('import')) continue;
+    const from = FROM_IMPORT.exec(text);
+    if (from?.[1]) {
+      const module = absoluteModule(from[1], file.path);
+      let list = from[2] ?? '';
+      // `from m import (\n a,\n b,\n)`: the names run on to the closing parenthesis.
+      if (text.includes('(') && !text.includes(')')) {
+        for (let j = i + 1; j < lines.length && !list.includes(')'); j++) list += `,${lines[j]?.text ?? ''}`;
+      }
+      for (const item of list.split(')')[0]?.split(',') ?? []) {
+        const [name, alias] = item.trim().split(/\s+as\s+/);
+        if (name && /^\w+$/.test(name)) names.set(alias?.trim() || name, `${module}.${name}`);
+      }
+      continue;
+    }
+    const plain = PLAIN_IMPORT.exec(text);
+    for (const item of plain?.[1]?.split(',') ?? []) {
+      const [module, alias] = item.trim().split(/\s+as\s+/);
+      if (!module || !/^[\w.]+$/.test(module)) continue;
+      // `import a.b as x` binds `x` to `a.b`; `import a.b` binds `a` alone.
+      const root = module.split('.')[0] ?? module;
+      if (alias?.trim()) names.set(alias.trim(), module);
+      else names.set(root, root);
+    }
+  }
+  return names;
+});
+
+/** What `callee` names through the file's imports (`shared.card_age_days` → `features.shared.card_age_days`), if imported. */
+function resolvedCallee(callee: string, file: ChangedFile): string | undefined {
+  const [root, ...rest] = callee.split('.');
+  const origin = root === undefined ? undefined : importedNames(file).get(root);
+  return origin === undefined ? undefined : [origin, ...rest].join('.');
+}
+
+/**
+ * Whether a training column and a serving feature are one call of the same imported project function
+ * (`card_age_days(…)` from `features.shared` on both sides): the one shared implementation, not two copies.
+ */
+export function callsOneSharedFunction(a: { expr: string; file: ChangedFile }, b: { expr: string; file: ChangedFile }): boolean {
+  const calleeA = outermostCallee(a.expr);
+  const calleeB = outermostCallee(b.expr);
+  if (calleeA === undefined || calleeB === undefined) return false;
+  const origin = resolvedCallee(calleeA, a.file);
+  if (origin === undefined || LIBRARY.test(origin.split('.')[0] ?? '')) return false;
+  return origin === resolvedCallee(calleeB, b.file);
+}

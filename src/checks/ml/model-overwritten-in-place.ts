@@ -23,6 +23,16 @@ const LOADS = /\b(?:joblib|pickle|cloudpickle|dill)\.loads?\s*\(|\btorch\.(?:jit
 const MODEL_ASSIGN =
   /^\s*([\w.]*model\w*(?:\[[^\]]+\])?|[\w.]+\.(?:state|config)\w*(?:\.\w+|\[[^\]]+\])*model\w*|[\w.]+\[\s*["']\w*model\w*["']\s*\])\s*=(?!=)\s*(.+)$/i;
 
+/** A model-named word that names something about the model (`MODEL_VERSION`, `model_path`), not the model itself. */
+const MODEL_METADATA =
+  /model\w*?_(?:version|name|id|path|uri|url|dir|file|hash|sha|digest|tag|meta|metadata|info|config|settings|stage|alias|labels?|loaded_at|updated_at|timestamp|ts|date)$/i;
+
+/** Whether an assignment target holds the model itself: its last model-named word is not metadata about one. */
+function holdsModel(target: string): boolean {
+  const word = target.match(/\w*model\w*/gi)?.at(-1);
+  return word === undefined || !MODEL_METADATA.test(word);
+}
+
 /** The index of the enclosing `def` line, or -1 at module level. */
 function defOf(lines: readonly HeadLine[], index: number): number {
   return enclosingDef(lines, index) ?? -1;
@@ -97,7 +107,8 @@ function swapHits(file: ChangedFile): RuleHit[] {
   lines.forEach((l, index) => {
     if (!l.added || commentLine(l.text, true)) return;
     const m = MODEL_ASSIGN.exec(l.text);
-    if (!m?.[1] || !m[2]) return;
+    // `config["MODEL_VERSION"] = load_latest_version(…)` swaps a version string, not the model.
+    if (!m?.[1] || !m[2] || !holdsModel(m[1])) return;
     const def = defOf(lines, index);
     if (def < 0) return;
     const name = PY_DEF.exec(lines[def]?.text ?? '')?.[2] ?? '';

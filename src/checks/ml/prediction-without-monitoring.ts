@@ -84,6 +84,17 @@ function newScriptPredictionEndpoints(lines: readonly HeadLine[]): Endpoint[] {
   });
 }
 
+/** `express()`, `Fastify(…)`, `require('fastify')(…)`, `new Koa()`: the file builds the app, where app-wide metrics middleware goes. */
+const CREATES_SCRIPT_APP = /\bexpress\s*\(\s*\)|\b[fF]astify\s*\(|\brequire\s*\(\s*['"](?:express|fastify)['"]\s*\)\s*\(|\bnew\s+(?:Koa|Hono)\s*\(/;
+
+/**
+ * Whether these lines build the app itself. A router or plugin file (`Router()`, a Fastify plugin) is
+ * mounted on an app built elsewhere, whose middleware (`app.use(promBundle(…))`) may measure every route.
+ */
+function createsScriptApp(lines: readonly HeadLine[]): boolean {
+  return lines.some((l) => CREATES_SCRIPT_APP.test(l.text) && !commentLine(l.text, false));
+}
+
 /** What a JS/TS route call needs on an added line: a cheap first test. */
 const MAY_ROUTE_SCRIPT = /\.(?:get|post|put|patch|all|route)\s*\(/;
 
@@ -95,6 +106,7 @@ function newEndpoints(file: ChangedFile): Endpoint[] {
   // Instrumentation anywhere in the file counts, so judge the file once over every view.
   if (all.some(script ? scriptInstrumented : instrumented)) return [];
   if (!all.some((lines) => importsVisible(file, lines))) return [];
+  if (script && !all.some(createsScriptApp)) return [];
   return all.flatMap(script ? newScriptPredictionEndpoints : newPredictionEndpoints);
 }
 

@@ -75,21 +75,32 @@ export interface ScriptDeferredLoad {
   call: string;
 }
 
+/** `app.listen(…)`, `server.listen(…)`, `fastify.listen(…)`: the server starts taking requests. */
+const LISTEN = /\.listen\s*\(/;
+
 /**
  * Model loads left to finish in the background at module level: a load whose promise is handled with
- * `.then(…)` rather than awaited before the server listens. (`await` at top level, or inside a start-up
- * function that `listen` waits for, is not deferred.)
+ * `.then(…)` rather than awaited before the server listens. (`await` at top level, inside a start-up
+ * function that `listen` waits for, or a `.then` that itself starts the server, is not deferred.)
  */
 export function scriptDeferredLoads(lines: readonly HeadLine[]): ScriptDeferredLoad[] {
   const out: ScriptDeferredLoad[] = [];
-  lines.forEach((line) => {
+  lines.forEach((line, i) => {
     const m = SCRIPT_LOAD.exec(line.text);
     if (!m || commentLine(line.text, false) || /^\s/.test(line.text)) return;
     const rest = line.text.slice(m.index);
     if (/\bawait\b/.test(line.text.slice(0, m.index)) || !/\)\s*\.then\s*\(/.test(rest)) return;
+    if (listensOnceLoaded(lines, i)) return;
     out.push({ line, call: m[0].replace(/\s*\($/, '') });
   });
   return out;
+}
+
+/** Whether the load statement at `start` starts the server in its `.then(…)`: nothing is answered before the model is in. */
+function listensOnceLoaded(lines: readonly HeadLine[], start: number): boolean {
+  // A statement not shown whole may or may not listen: taken as deferred, as before.
+  const statement = callLines(lines, start);
+  return statement !== undefined && statement.some((l) => LISTEN.test(l.text) && !commentLine(l.text, false));
 }
 
 /**

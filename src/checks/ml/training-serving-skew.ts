@@ -6,7 +6,7 @@ import { code } from '../../render/escape.js';
 import type { HeadLine } from '../lines.js';
 import { sideOf, visibleLines } from './lifecycle-util.js';
 import { addsMention } from '../text.js';
-import { featureColumns, isFeatureFile, MAY_NAME_FEATURE, trainingColumns } from './feature-columns.js';
+import { callsOneSharedFunction, featureColumns, isFeatureFile, MAY_NAME_FEATURE, trainingColumns } from './feature-columns.js';
 
 interface Def {
   name: string;
@@ -196,7 +196,9 @@ function columnHits(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
   if (training.size === 0) return [];
   const pairs = featureColumns(file).flatMap((serving) => {
     const twin = serving.added ? training.get(serving.name) : undefined;
-    return twin ? [{ serving, ...twin }] : [];
+    // Both sides calling one imported function is the shared implementation the remedy asks for.
+    if (!twin || callsOneSharedFunction({ expr: serving.expr, file }, { expr: twin.column.expr, file: twin.file })) return [];
+    return [{ serving, ...twin }];
   });
   const first = pairs[0];
   if (!first) return [];
