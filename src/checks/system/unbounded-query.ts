@@ -231,7 +231,7 @@ function check(file: ChangedFile): RuleHit[] {
 
 export const unboundedQuery: Rule = {
   id: 'unbounded-query',
-  summary: 'A query with no bound in a request handler (ORM .all(), SELECT without LIMIT/WHERE, Mongo find({}), Prisma findMany() without take, a list scoped to one parent and ordered by time with no limit)',
+  summary: 'A query with no bound in a request handler (ORM .all(), SELECT without LIMIT/WHERE, Mongo find({}), Prisma findMany() without take, a list scoped to one owner (account, org, user...) and ordered by time with no limit)',
   why: 'Response size, memory and latency grow with the table; at 10x data the endpoint times out or the worker is OOM-killed.',
   remedy: 'Paginate with a capped page size (limit/offset or a cursor, Prisma `take`, Mongo `.limit()`) or narrow the query by an indexed key.',
   severity: 'medium',
