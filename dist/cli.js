@@ -25743,6 +25743,13 @@ const SWAP_NAME = /reload|swap|refresh|update|replac|deploy|promot|switch|rollou
 const LOADS = /\b(?:joblib|pickle|cloudpickle|dill)\.loads?\s*\(|\btorch\.(?:jit\.)?load\s*\(|\bload_model\s*\(|\.from_pretrained\s*\(|InferenceSession\s*\(|tf\.saved_model\.load\s*\(|\bload_\w+\s*\(/;
 /** The serving model assigned: `MODEL = …`, `app.state.model = …`, or a registry entry keyed by a model name (`current_app.config["MODEL"] = …`). */
 const MODEL_ASSIGN = /^\s*([\w.]*model\w*(?:\[[^\]]+\])?|[\w.]+\.(?:state|config)\w*(?:\.\w+|\[[^\]]+\])*model\w*|[\w.]+\[\s*["']\w*model\w*["']\s*\])\s*=(?!=)\s*(.+)$/i;
+/** A model-named word that names something about the model (`MODEL_VERSION`, `model_path`), not the model itself. */
+const MODEL_METADATA = /model\w*?_(?:version|name|id|path|uri|url|dir|file|hash|sha|digest|tag|meta|metadata|info|config|settings|stage|alias|labels?|loaded_at|updated_at|timestamp|ts|date)$/i;
+/** Whether an assignment target holds the model itself: its last model-named word is not metadata about one. */
+function holdsModel(target) {
+    const word = target.match(/\w*model\w*/gi)?.at(-1);
+    return word === undefined || !MODEL_METADATA.test(word);
+}
 /** The index of the enclosing `def` line, or -1 at module level. */
 function defOf(lines, index) {
     return enclosingDef(lines, index) ?? -1;
@@ -25815,7 +25822,8 @@ function swapHits(file) {
         if (!l.added || commentLine$1(l.text, true))
             return;
         const m = MODEL_ASSIGN.exec(l.text);
-        if (!m?.[1] || !m[2])
+        // `config["MODEL_VERSION"] = load_latest_version(…)` swaps a version string, not the model.
+        if (!m?.[1] || !m[2] || !holdsModel(m[1]))
             return;
         const def = defOf(lines, index);
         if (def < 0)
@@ -26162,13 +26170,26 @@ function hasResources(value) {
     return objectsIn(value).some((o) => isObj$1(o.resources) && (isObj$1(o.resources.requests) || isObj$1(o.resources.limits)));
 }
 /**
- * A latency bound anywhere in the document: a request timeout (a `timeout` field, annotation, env var
- * or flag; probe timeouts excluded) or a concurrency target (KServe `containerConcurrency`, a
- * `concurrency` scale metric). Resources size the pods but bound no request's latency.
+ * What bounds a model server's latency, as a field, annotation, env var or flag spells it: a request
+ * timeout; a concurrency cap or target (KServe `containerConcurrency`, a `concurrency` scale metric,
+ * TGI `--max-concurrent-requests`, Knative `autoscaling.knative.dev/target`); an LLM server's cap on
+ * sequences or tokens in flight (vLLM `--max-num-seqs`, `--max-num-batched-tokens`, TGI
+ * `--max-batch-total-tokens`); a bounded queue (Triton `max_queue_delay_microseconds`, `max_queue_size`).
+ * A batch size alone is not one: it bounds no wait (the Triton and BentoML checks ask on it too).
  */
+const LATENCY_BOUND = /timeout|concurren|max[-_]num[-_]seqs|max[-_]num[-_]batched[-_]tokens|max[-_]batch[-_]total[-_]tokens|max[-_]queue|knative\.dev\/target(?![-\w])/i;
+/** A latency bound anywhere in the document, probe timeouts excluded. Resources size the pods but bound no request's latency. */
 function hasLatencyBound(value) {
     const text = JSON.stringify(value, (key, v) => (key === 'readinessProbe' || key === 'livenessProbe' || key === 'startupProbe' ? undefined : v));
-    return /timeout|concurrency/i.test(text ?? '');
+    return LATENCY_BOUND.test(text ?? '');
+}
+/** Where a document's latency bounds live: its model servers, plus (KServe) the Knative autoscaling annotations, or (Seldon) anywhere. */
+function boundsOf(kind, doc, subject) {
+    if (kind === 'SeldonDeployment')
+        return doc;
+    if (kind === 'InferenceService')
+        return [subject, at(doc, 'metadata', 'annotations')];
+    return subject;
 }
 function kindLine(file, doc) {
     return visibleLines(file).find((l) => l.line >= doc.startLine && l.line <= doc.endLine && /^kind\s*:/.test(l.text))?.line;
@@ -26199,7 +26220,7 @@ function yamlGaps(file) {
         }
         else
             continue;
-        if (subject === undefined || hasLatencyBound(kind === 'SeldonDeployment' ? doc.data : subject))
+        if (subject === undefined || hasLatencyBound(boundsOf(kind, doc.data, subject)))
             continue;
         const missing = hasResources(subject) ? 'sets resources but no request timeout or concurrency target' : 'sets no request timeout and no resource requests or limits';
         gaps.push({ what: `New ${label}`, missing, line: kindLine(file, doc) });
@@ -26257,14 +26278,24 @@ function bentoGaps(file) {
 }
 /** What bounds a Ray Serve deployment's latency: its concurrency or queue caps, or an HTTP request timeout. */
 const RAY_BOUND = /\b(?:max_ongoing_requests|max_concurrent_queries|max_queued_requests|request_timeout_s)\b/;
-/** Ray Serve: a new `@serve.deployment` that caps neither its concurrency nor its queue, in a file that sets no request timeout. */
-function rayGaps(file) {
+function setsRayBound(file) {
+    return visibleLines(file).some((l) => RAY_BOUND.test(l.text) && !commentLine$1(l.text, true));
+}
+/**
+ * A Serve config the change writes (the YAML `serve deploy` reads, or a RayService's `serveConfigV2`) that
+ * bounds its deployments: Ray recommends production settings go there rather than in the decorator.
+ */
+function serveConfigBounds(changeSet) {
+    return changeSet.files.some((f) => f.language === 'yaml' && f.status !== 'removed' && mentions(f, /\bimport_path\s*:/) && mentions(f, /\b(?:applications|deployments)\s*:/) && setsRayBound(f));
+}
+/** Ray Serve: a new `@serve.deployment` that caps neither its concurrency nor its queue, in a file or Serve config that sets no request timeout. */
+function rayGaps(file, changeSet) {
     if (!addsMention(file, /serve\.deployment/))
         return [];
     const lines = visibleLines(file);
     if (!lines.some((l) => /^\s*(?:from\s+ray\b|import\s+ray\b)/.test(l.text)))
         return [];
-    if (lines.some((l) => RAY_BOUND.test(l.text) && !commentLine$1(l.text, true)))
+    if (setsRayBound(file) || serveConfigBounds(changeSet))
         return [];
     const gaps = [];
     lines.forEach((l, i) => {
@@ -26275,14 +26306,14 @@ function rayGaps(file) {
     });
     return gaps;
 }
-function check$m(file) {
+function check$m(file, changeSet) {
     if (file.status !== 'added' || isTestOrNotebook(file.path))
         return [];
     const name = file.path.slice(file.path.lastIndexOf('/') + 1);
     const gaps = file.language === 'yaml' ? yamlGaps(file)
         : name === 'config.pbtxt' ? tritonGaps(file)
             : name === 'config.properties' ? torchserveGaps(file)
-                : file.language === 'python' ? [...bentoGaps(file), ...rayGaps(file)]
+                : file.language === 'python' ? [...bentoGaps(file), ...rayGaps(file, changeSet)]
                     : [];
     return gaps.map((g) => ({
         line: g.line,
@@ -26304,6 +26335,8 @@ const servingWithoutLatencyBudget = {
     kind: 'question',
     scope: 'new serving configs: YAML manifests, Triton config.pbtxt, TorchServe config.properties, BentoML and Ray Serve services',
     appliesTo: (file) => (file.language === 'yaml' || file.language === 'python' || /(?:^|\/)config\.(?:pbtxt|properties)$/.test(file.path)) && !isTestOrNotebook(file.path),
+    // A Ray Serve deployment's bounds may be in a Serve config elsewhere in the change.
+    readsWholeChange: true,
     check: check$m,
 };
 
@@ -26356,6 +26389,96 @@ const trainingColumns = memoByObject((changeSet) => {
     }
     return byName;
 });
+/** `card_age_days(…)`, `shared.card_age_days(…)`: the callee of an expression that is one call as a whole. */
+const CALLEE = /^([A-Za-z_][\w.]*)\s*\(/;
+/** Libraries whose functions are building blocks, not a feature: both sides calling `np.log1p` may still clip differently. */
+const LIBRARY = /^(?:numpy|pandas|polars|math|cmath|statistics|datetime|time|decimal|scipy|sklearn|torch|tensorflow|builtins)$/;
+/** `from features.shared import card_age_days`, `from . import shared as s`, `import features.shared as shared`. */
+const FROM_IMPORT = /^from\s+([\w.]+)\s+import\s+\(?([^)#]*)/;
+const PLAIN_IMPORT = /^import\s+([^#]+)/;
+/** The callee of `expr` when the whole expression is that one call (its first `(` closes at the end). */
+function outermostCallee(expr) {
+    const m = CALLEE.exec(expr);
+    if (!m?.[1])
+        return undefined;
+    let depth = 0;
+    for (let i = m[0].length - 1; i < expr.length; i++) {
+        const c = expr[i];
+        if (c === '(')
+            depth++;
+        else if (c === ')' && --depth === 0)
+            return i === expr.length - 1 ? m[1] : undefined;
+    }
+    return undefined;
+}
+/** `..shared` imported by `pkg/sub/mod.py` is `pkg.shared`: relative imports made comparable across files. */
+function absoluteModule(module, path) {
+    const dots = /^\.*/.exec(module)?.[0].length ?? 0;
+    if (dots === 0)
+        return module;
+    const dirs = path.split('/').slice(0, -1);
+    const base = dirs.slice(0, Math.max(0, dirs.length - (dots - 1)));
+    return [...base, module.slice(dots)].filter(Boolean).join('.');
+}
+/** Per name a file's imports bind, what it is bound to (`card_age_days` → `features.shared.card_age_days`). Read once per file. */
+const importedNames = memoByObject((file) => {
+    const names = new Map();
+    const lines = visibleLines(file);
+    for (let i = 0; i < lines.length; i++) {
+        const text = lines[i]?.text ?? '';
+        if (!text.includes('import'))
+            continue;
+        const from = FROM_IMPORT.exec(text);
+        if (from?.[1]) {
+            const module = absoluteModule(from[1], file.path);
+            let list = from[2] ?? '';
+            // `from m import (\n a,\n b,\n)`: the names run on to the closing parenthesis.
+            if (text.includes('(') && !text.includes(')')) {
+                for (let j = i + 1; j < lines.length && !list.includes(')'); j++)
+                    list += `,${lines[j]?.text ?? ''}`;
+            }
+            for (const item of list.split(')')[0]?.split(',') ?? []) {
+                const [name, alias] = item.trim().split(/\s+as\s+/);
+                if (name && /^\w+$/.test(name))
+                    names.set(alias?.trim() || name, `${module}.${name}`);
+            }
+            continue;
+        }
+        const plain = PLAIN_IMPORT.exec(text);
+        for (const item of plain?.[1]?.split(',') ?? []) {
+            const [module, alias] = item.trim().split(/\s+as\s+/);
+            if (!module || !/^[\w.]+$/.test(module))
+                continue;
+            // `import a.b as x` binds `x` to `a.b`; `import a.b` binds `a` alone.
+            const root = module.split('.')[0] ?? module;
+            if (alias?.trim())
+                names.set(alias.trim(), module);
+            else
+                names.set(root, root);
+        }
+    }
+    return names;
+});
+/** What `callee` names through the file's imports (`shared.card_age_days` → `features.shared.card_age_days`), if imported. */
+function resolvedCallee(callee, file) {
+    const [root, ...rest] = callee.split('.');
+    const origin = root === undefined ? undefined : importedNames(file).get(root);
+    return origin === undefined ? undefined : [origin, ...rest].join('.');
+}
+/**
+ * Whether a training column and a serving feature are one call of the same imported project function
+ * (`card_age_days(…)` from `features.shared` on both sides): the one shared implementation, not two copies.
+ */
+function callsOneSharedFunction(a, b) {
+    const calleeA = outermostCallee(a.expr);
+    const calleeB = outermostCallee(b.expr);
+    if (calleeA === undefined || calleeB === undefined)
+        return false;
+    const origin = resolvedCallee(calleeA, a.file);
+    if (origin === undefined || LIBRARY.test(origin.split('.')[0] ?? ''))
+        return false;
+    return origin === resolvedCallee(calleeB, b.file);
+}
 
 const TOP_DEF = /^def\s+(\w+)\s*\(/;
 const IMPORT_LINE = /^\s*(?:from\s+\S+\s+)?import\b/;
@@ -26529,7 +26652,10 @@ function columnHits(file, changeSet) {
         return [];
     const pairs = featureColumns(file).flatMap((serving) => {
         const twin = serving.added ? training.get(serving.name) : undefined;
-        return twin ? [{ serving, ...twin }] : [];
+        // Both sides calling one imported function is the shared implementation the remedy asks for.
+        if (!twin || callsOneSharedFunction({ expr: serving.expr, file }, { expr: twin.column.expr, file: twin.file }))
+            return [];
+        return [{ serving, ...twin }];
     });
     const first = pairs[0];
     if (!first)
@@ -27383,23 +27509,33 @@ const MAY_LOAD_SCRIPT = /loadLayersModel|loadGraphModel|loadSavedModel|Inference
 function mayLoadScriptModel(file) {
     return mentions(file, MAY_LOAD_SCRIPT);
 }
+/** `app.listen(…)`, `server.listen(…)`, `fastify.listen(…)`: the server starts taking requests. */
+const LISTEN = /\.listen\s*\(/;
 /**
  * Model loads left to finish in the background at module level: a load whose promise is handled with
- * `.then(…)` rather than awaited before the server listens. (`await` at top level, or inside a start-up
- * function that `listen` waits for, is not deferred.)
+ * `.then(…)` rather than awaited before the server listens. (`await` at top level, inside a start-up
+ * function that `listen` waits for, or a `.then` that itself starts the server, is not deferred.)
  */
 function scriptDeferredLoads(lines) {
     const out = [];
-    lines.forEach((line) => {
+    lines.forEach((line, i) => {
         const m = SCRIPT_LOAD.exec(line.text);
         if (!m || commentLine$1(line.text, false) || /^\s/.test(line.text))
             return;
         const rest = line.text.slice(m.index);
         if (/\bawait\b/.test(line.text.slice(0, m.index)) || !/\)\s*\.then\s*\(/.test(rest))
             return;
+        if (listensOnceLoaded(lines, i))
+            return;
         out.push({ line, call: m[0].replace(/\s*\($/, '') });
     });
     return out;
+}
+/** Whether the load statement at `start` starts the server in its `.then(…)`: nothing is answered before the model is in. */
+function listensOnceLoaded(lines, start) {
+    // A statement not shown whole may or may not listen: taken as deferred, as before.
+    const statement = callLines(lines, start);
+    return statement !== undefined && statement.some((l) => LISTEN.test(l.text) && !commentLine$1(l.text, false));
 }
 /**
  * In-process inference in JS/TS: `model.predict(…)` (also `model!.predict`), a model's `executeAsync`
@@ -27838,6 +27974,15 @@ function newScriptPredictionEndpoints(lines) {
         return call && route.lines[0] ? [{ handler: route.handler, def: route.lines[0], call }] : [];
     });
 }
+/** `express()`, `Fastify(…)`, `require('fastify')(…)`, `new Koa()`: the file builds the app, where app-wide metrics middleware goes. */
+const CREATES_SCRIPT_APP = /\bexpress\s*\(\s*\)|\b[fF]astify\s*\(|\brequire\s*\(\s*['"](?:express|fastify)['"]\s*\)\s*\(|\bnew\s+(?:Koa|Hono)\s*\(/;
+/**
+ * Whether these lines build the app itself. A router or plugin file (`Router()`, a Fastify plugin) is
+ * mounted on an app built elsewhere, whose middleware (`app.use(promBundle(…))`) may measure every route.
+ */
+function createsScriptApp(lines) {
+    return lines.some((l) => CREATES_SCRIPT_APP.test(l.text) && !commentLine$1(l.text, false));
+}
 /** What a JS/TS route call needs on an added line: a cheap first test. */
 const MAY_ROUTE_SCRIPT = /\.(?:get|post|put|patch|all|route)\s*\(/;
 function newEndpoints(file) {
@@ -27850,6 +27995,8 @@ function newEndpoints(file) {
     if (all.some(script ? scriptInstrumented : instrumented))
         return [];
     if (!all.some((lines) => importsVisible(file, lines)))
+        return [];
+    if (script && !all.some(createsScriptApp))
         return [];
     return all.flatMap(script ? newScriptPredictionEndpoints : newPredictionEndpoints);
 }
@@ -28935,6 +29082,8 @@ const httpCallWithoutTimeout = {
  */
 const UI_PATH = /(?:^|\/)(?:components|ui|views|frontend|client)\//;
 const NEXT_PATH = /(?:^|\/)(?:app|pages)\//;
+/** The App Router's folder, whose components are server components by default (the Pages Router's are not). 1 the app's folder. */
+const APP_ROUTER = /^((?:[^/]+\/)*?)(?:src\/)?app\//;
 /**
  * Another service's data layer, as a relative import resolves it: `services/billing/db/pool` in a monorepo of
  * services/ or apps/. 1 the service's root (the outermost). A shared package (packages/db, libs/) is meant to be imported.
@@ -29008,20 +29157,27 @@ function layerByPath(file, family) {
         return undefined;
     if (clientComponent(file))
         return 'ui';
-    return /\.[jt]sx$/.test(file.path) ? 'server-component' : undefined;
+    return APP_ROUTER.test(file.path) && /\.[jt]sx$/.test(file.path) ? 'server-component' : undefined;
 }
 /** `'use client'` on the first line: shown by the first hunk, or by the whole file when fetched. */
 function clientComponent(file) {
     const first = file.content?.split('\n')[0] ?? file.hunks[0]?.lines.find((l) => l.kind !== 'del' && l.newLine === 1)?.text ?? '';
     return /^\s*['"]use client['"]/.test(first);
 }
-/** The service whose data layer a relative import reaches into, when it is not the file's own service. */
+/**
+ * The service whose data layer a relative import reaches into, when it is not the file's own service. A
+ * services/ folder inside the app's own folder (`src/services/orders` of a single Next.js or Expo app) is
+ * the app's own data-access code: only one outside it, beside the app in a monorepo, is another service's.
+ */
 function otherServiceData(path, module) {
     if (!module.startsWith('.'))
         return undefined;
     const target = posix.normalize(posix.join(posix.dirname(path), module));
     const root = SERVICE_DATA.exec(target)?.[1];
-    return root !== undefined && !target.startsWith('../') && !path.startsWith(root) ? root.replace(/\/$/, '') : undefined;
+    if (root === undefined || target.startsWith('../') || path.startsWith(root))
+        return undefined;
+    const app = APP_ROUTER.exec(path)?.[1] ?? '';
+    return root.startsWith(app) ? undefined : root.replace(/\/$/, '');
 }
 function crossing(layer, family, module, path) {
     if (layer === 'server-component') {
@@ -29179,6 +29335,96 @@ const redisClientWithoutTimeout = {
     appliesTo: (file) => file.language === 'python',
     check: check$a,
 };
+
+/** The line opening a response's object literal: `res.json({`, `res.status(200).send({`, `NextResponse.json({`, `ctx.body = {`. */
+const RESPONSE_OPENER = /\b(?:(?:res|response|reply|c)(?:\.status\([^)]*\))?\.(?:json|send)|(?:NextResponse|Response)\.json)\(\s*\{\s*$|\bctx\.body\s*=\s*\{\s*$/;
+/** What RESPONSE_OPENER needs in the file's text, in plain words: a cheap first test. */
+const MAY_RESPOND = /\.json\(|\.send\(|\.body/;
+/** `key: value,` on a line of its own: 1 the key, 2 the value. */
+const LITERAL_KEY = /^\s*['"]?([A-Za-z_$][\w$]*)['"]?\s*:\s*(.+?)\s*,?\s*(?:\/\/.*)?$/;
+/** Server code in JS/TS that a change edits: where a handler's response literal may lose a key. */
+function responseFile(file) {
+    if ((file.language !== 'typescript' && file.language !== 'javascript') || /\.[jt]sx$/.test(file.path))
+        return false;
+    return file.status !== 'added' && file.deletions > 0 && file.additions > 0 && !isTestPath(file.path);
+}
+/** The key on `lines[index]` when it sits directly in a response literal whose opener the change keeps. */
+function responseKey(lines, index, openerLine) {
+    const m = LITERAL_KEY.exec(lines[index]?.text ?? '');
+    const [opener] = m ? enclosingOpeners(lines, index) : [];
+    if (!m || opener === undefined || lines[opener]?.added || !RESPONSE_OPENER.test(lines[opener]?.text ?? ''))
+        return undefined;
+    const literal = openerLine(opener);
+    return literal === undefined ? undefined : { key: m[1] ?? '', value: m[2] ?? '', literal };
+}
+/** The request handler a kept response literal is in: an opener in the hunk, or git's hunk header when it is above. */
+function handlerOf(lines, opener, hunk) {
+    const path = scriptOrGoRequestPath(lines, opener, 'script');
+    if (path)
+        return lines[path.defIndex]?.added ? undefined : path.handler;
+    // The header names the top-level statement the hunk starts in: only when that statement's first line is above the hunk.
+    const outermost = enclosingOpeners(lines, opener).at(-1);
+    if (outermost !== undefined && indentOf(lines[outermost]?.text ?? '') === 0)
+        return undefined;
+    return scriptHandlerAt([{ text: hunk.header, line: 0, added: false }], 0, SYSTEM_POLICY);
+}
+/** Keys of one response literal that the change renames: removed, gone from the literal, and added under a new name with the same value. */
+function renamesIn(hunk) {
+    const base = baseLines(hunk);
+    const before = asLines(base);
+    const head = headLines(hunk);
+    const removed = [];
+    base.forEach((b, i) => {
+        const k = b.removed ? responseKey(before, i, (o) => base[o]?.near) : undefined;
+        if (k)
+            removed.push({ ...k, line: b.near });
+    });
+    if (removed.length === 0)
+        return undefined;
+    const kept = [];
+    head.forEach((h, i) => {
+        const k = responseKey(head, i, (o) => head[o]?.line);
+        if (k)
+            kept.push({ ...k, line: h.line });
+    });
+    const renames = [];
+    for (const old of removed) {
+        const inLiteral = kept.filter((k) => k.literal === old.literal);
+        if (inLiteral.some((k) => k.key === old.key))
+            continue;
+        const now = inLiteral.find((k) => k.value === old.value && !removed.some((r) => r.literal === old.literal && r.key === k.key));
+        if (now)
+            renames.push({ from: old.key, to: now.key, literal: old.literal, line: old.line });
+    }
+    const openerIndex = head.findIndex((h) => h.line === renames[0]?.literal);
+    const handler = openerIndex >= 0 ? handlerOf(head, openerIndex, hunk) : undefined;
+    return handler ? { handler, renames } : undefined;
+}
+function responseHits(file) {
+    if (!mentions(file, MAY_RESPOND))
+        return [];
+    const hits = [];
+    for (const hunk of file.hunks) {
+        // Only a hunk that removes a line and shows a response literal's opener: the keys' openers cost a walk up each.
+        const found = hunk.lines.some((l) => l.kind === 'del') && hunk.lines.some((l) => RESPONSE_OPENER.test(l.text)) ? renamesIn(hunk) : undefined;
+        if (!found)
+            continue;
+        const { handler, renames } = found;
+        const what = handler.route ? code$1(handler.route) : describeHandler(handler);
+        const list = renames.map((r) => `${code$1(r.from)} → ${code$1(r.to)}`).join(', ');
+        hits.push({
+            ...(renames[0]?.line !== undefined ? { line: renames[0].line } : {}),
+            title: `Breaking change to the response of ${what}: ${renames.length > 1 ? 'fields' : 'field'} renamed`,
+            message: `The JSON response of ${describeHandler(handler)} renames ${list} in place, under the same route and with no ` +
+                'new version. Every client that reads the old names (mobile apps that update slowly, partner integrations, ' +
+                'scripts, other services) gets `undefined` for them as soon as this deploys, even if the clients in this ' +
+                'repository are updated in the same change.',
+            remedy: 'Keep the contract additive: send the new names beside the old ones (mark the old ones deprecated and remove ' +
+                'them after a deprecation window), or serve the new shape under a new version (`/v2/...`) while the old one keeps working.',
+        });
+    }
+    return hits;
+}
 
 const PY_CONTRACT_PATH = /(?:^|\/)(?:api|apis|schemas?|models?|dtos?|contracts?|routers?|routes|endpoints|serializers?)(?:\/|\.py$)/;
 const TS_CONTRACT_PATH = /(?:^|\/)(?:api|types|contracts?|dtos?|schemas?)\/|\.dto\.ts$|(?:^|\/)(?:types|contracts?|api)\.d?\.ts$/;
@@ -29381,96 +29627,6 @@ function problemsOf(removed, added, dialect) {
     }
     return byOwner;
 }
-// ---- fields renamed in a handler's JSON response literal: `res.json({ id: user.id })` → `{ userId: user.id }` ----
-/** The line opening a response's object literal: `res.json({`, `res.status(200).send({`, `NextResponse.json({`, `ctx.body = {`. */
-const RESPONSE_OPENER = /\b(?:(?:res|response|reply|c)(?:\.status\([^)]*\))?\.(?:json|send)|(?:NextResponse|Response)\.json)\(\s*\{\s*$|\bctx\.body\s*=\s*\{\s*$/;
-/** What RESPONSE_OPENER needs in the file's text, in plain words: a cheap first test. */
-const MAY_RESPOND = /\.json\(|\.send\(|\.body/;
-/** `key: value,` on a line of its own: 1 the key, 2 the value. */
-const LITERAL_KEY = /^\s*['"]?([A-Za-z_$][\w$]*)['"]?\s*:\s*(.+?)\s*,?\s*(?:\/\/.*)?$/;
-/** Server code in JS/TS that a change edits: where a handler's response literal may lose a key. */
-function responseFile(file) {
-    if ((file.language !== 'typescript' && file.language !== 'javascript') || /\.[jt]sx$/.test(file.path))
-        return false;
-    return file.status !== 'added' && file.deletions > 0 && file.additions > 0 && !isTestPath(file.path);
-}
-/** The key on `lines[index]` when it sits directly in a response literal whose opener the change keeps. */
-function responseKey(lines, index, openerLine) {
-    const m = LITERAL_KEY.exec(lines[index]?.text ?? '');
-    const [opener] = m ? enclosingOpeners(lines, index) : [];
-    if (!m || opener === undefined || lines[opener]?.added || !RESPONSE_OPENER.test(lines[opener]?.text ?? ''))
-        return undefined;
-    const literal = openerLine(opener);
-    return literal === undefined ? undefined : { key: m[1] ?? '', value: m[2] ?? '', literal };
-}
-/** The request handler a kept response literal is in: an opener in the hunk, or git's hunk header when it is above. */
-function handlerOf(lines, opener, hunk) {
-    const path = scriptOrGoRequestPath(lines, opener, 'script');
-    if (path)
-        return lines[path.defIndex]?.added ? undefined : path.handler;
-    // The header names the top-level statement the hunk starts in: only when that statement's first line is above the hunk.
-    const outermost = enclosingOpeners(lines, opener).at(-1);
-    if (outermost !== undefined && indentOf(lines[outermost]?.text ?? '') === 0)
-        return undefined;
-    return scriptHandlerAt([{ text: hunk.header, line: 0, added: false }], 0, SYSTEM_POLICY);
-}
-/** Keys of one response literal that the change renames: removed, gone from the literal, and added under a new name with the same value. */
-function renamesIn(hunk) {
-    const base = baseLines(hunk);
-    const before = asLines(base);
-    const head = headLines(hunk);
-    const removed = [];
-    base.forEach((b, i) => {
-        const k = b.removed ? responseKey(before, i, (o) => base[o]?.near) : undefined;
-        if (k)
-            removed.push({ ...k, line: b.near });
-    });
-    if (removed.length === 0)
-        return undefined;
-    const kept = [];
-    head.forEach((h, i) => {
-        const k = responseKey(head, i, (o) => head[o]?.line);
-        if (k)
-            kept.push({ ...k, line: h.line });
-    });
-    const renames = [];
-    for (const old of removed) {
-        const inLiteral = kept.filter((k) => k.literal === old.literal);
-        if (inLiteral.some((k) => k.key === old.key))
-            continue;
-        const now = inLiteral.find((k) => k.value === old.value && !removed.some((r) => r.literal === old.literal && r.key === k.key));
-        if (now)
-            renames.push({ from: old.key, to: now.key, literal: old.literal, line: old.line });
-    }
-    const openerIndex = head.findIndex((h) => h.line === renames[0]?.literal);
-    const handler = openerIndex >= 0 ? handlerOf(head, openerIndex, hunk) : undefined;
-    return handler ? { handler, renames } : undefined;
-}
-function responseHits(file) {
-    if (!mentions(file, MAY_RESPOND))
-        return [];
-    const hits = [];
-    for (const hunk of file.hunks) {
-        // Only a hunk that removes a line and shows a response literal's opener: the keys' openers cost a walk up each.
-        const found = hunk.lines.some((l) => l.kind === 'del') && hunk.lines.some((l) => RESPONSE_OPENER.test(l.text)) ? renamesIn(hunk) : undefined;
-        if (!found)
-            continue;
-        const { handler, renames } = found;
-        const what = handler.route ? code$1(handler.route) : describeHandler(handler);
-        const list = renames.map((r) => `${code$1(r.from)} → ${code$1(r.to)}`).join(', ');
-        hits.push({
-            ...(renames[0]?.line !== undefined ? { line: renames[0].line } : {}),
-            title: `Breaking change to the response of ${what}: ${renames.length > 1 ? 'fields' : 'field'} renamed`,
-            message: `The JSON response of ${describeHandler(handler)} renames ${list} in place, under the same route and with no ` +
-                'new version. Every client that reads the old names (mobile apps that update slowly, partner integrations, ' +
-                'scripts, other services) gets `undefined` for them as soon as this deploys, even if the clients in this ' +
-                'repository are updated in the same change.',
-            remedy: 'Keep the contract additive: send the new names beside the old ones (mark the old ones deprecated and remove ' +
-                'them after a deprecation window), or serve the new shape under a new version (`/v2/...`) while the old one keeps working.',
-        });
-    }
-    return hits;
-}
 function check$9(file) {
     const dialect = dialectOf(file);
     if (!dialect && responseFile(file))
@@ -29671,14 +29827,19 @@ const ORM_BOUND = /\.(?:limit|filter|filter_by|where|get|get_or_404|paginate|off
 const SQL_BOUND = /\b(?:LIMIT|WHERE|TOP\s+\d|FETCH\s+FIRST|OFFSET)\b|\b(?:COUNT|SUM|AVG|MIN|MAX)\s*\(/i;
 /** A bind parameter or a literal: what an equality in a scoping WHERE compares a column with. */
 const SQL_VALUE = String.raw `(?:\$\d+|\?|:\w+|%s|%\(\w+\)s|@\w+|'[^']*'|\d+|true|false)`;
-/** One `col = value` condition on a foreign key (`account_id`, `o.org_id`): it scopes the rows to a parent, it does not bound them. */
-const PARENT_KEY_EQUALS = new RegExp(String.raw `^(?:\w+\.)?(\w+_id)\s*=\s*${SQL_VALUE}$`, 'i');
+/**
+ * The key of an owner whose rows pile up over the years (`account_id`, `o.org_id`, `billing_account_id`). A
+ * key of any parent (`order_id`, `invoice_id`) scopes to a small set of children: that narrows the rows.
+ */
+const OWNER_KEY = String.raw `(?:\w+_)?(?:account|org|organization|organisation|tenant|user|customer|client|workspace|team|project|company|merchant|member|owner|author|actor|store|shop|seller|vendor|subscriber)_id`;
+/** One `col = value` condition on an owner's key: it scopes the rows to a parent, it does not bound them. */
+const PARENT_KEY_EQUALS = new RegExp(String.raw `^(?:\w+\.)?(${OWNER_KEY})\s*=\s*${SQL_VALUE}$`, 'i');
 /** An ORDER BY on a time column (`created_at`, `issued_at DESC`): rows that accumulate, listed newest or oldest first. */
 const TIME_ORDER = /\bORDER\s+BY\s+((?:\w+\.)?\w*(?:_at|_on|date|time|timestamp|created|updated)\b(?:\s+(?:ASC|DESC))?)/i;
 /**
- * A SELECT whose only WHERE scopes it to one parent by foreign key and which lists the rows in time order,
- * with no LIMIT: every invoice of an account, every audit event of an org. The parent's rows grow without
- * end, so the key is no bound. Any other condition (a range, IN, LIKE, a status) or a GROUP BY counts as one.
+ * A SELECT whose only WHERE scopes it to one owner (an account, an org, a user) by its key and which lists
+ * the rows in time order, with no LIMIT: every invoice of an account, every audit event of an org. The
+ * owner's rows grow without end, so the key is no bound. Any other condition (a range, IN, LIKE, a status) or a GROUP BY counts as one.
  */
 function scopedToParent(sql) {
     const order = TIME_ORDER.exec(sql)?.[1];
@@ -29754,22 +29915,46 @@ function sqlAt(lines, index) {
         const chunk = i === index ? text.slice(from) : (lines[i]?.text ?? '');
         const close = chunk.indexOf(quote);
         if (close >= 0)
-            return sql + chunk.slice(0, close);
+            return { sql: sql + chunk.slice(0, close), from, end: i, endColumn: close + quote.length + (i === index ? from : 0) };
         sql += `${chunk}\n`;
     }
-    return sql;
+    return { sql, from, end: Math.min(lines.length, index + 15) - 1, endColumn: Number.MAX_SAFE_INTEGER };
+}
+/** A call that returns one row, around the SQL it is given: asyncpg `fetchrow`, Go `QueryRow`, sqlx `Get`, `[row] =`. */
+const ONE_ROW_CALL = /\b(?:fetchrow|fetchval|fetch_one|fetch_val|QueryRow\w*|Get(?:Context)?|findFirst|findOne)\s*\(|(?:\brows\s*:\s*|^\s*(?:const|let|var)\s+)\[\s*\w+\s*\]/;
+/** What reads one row once the statement has run: `cur.fetchone()`, `.first()`, `rows[0]`. */
+const ONE_ROW_AFTER = /\.(?:fetchone|first|one|one_or_none|scalar|scalar_one|scalar_one_or_none)\s*\(|\b(?:rows|result|results|records)\[0\]/;
+/**
+ * Whether the SQL is fetched as one row: by the call it is passed to (read back to the statement's first
+ * line, at most 3 lines up) or on the line it closes and the 3 after. The query then returns, or is used
+ * for, a single row however many rows match.
+ */
+function fetchedAsOneRow(lines, index, literal) {
+    let opening = (lines[index]?.text ?? '').slice(0, literal.from);
+    for (let i = index - 1; i >= 0 && i >= index - 3 && !opening.includes('('); i--) {
+        const prev = (lines[i]?.text ?? '').trimEnd();
+        if (!/[(,=]$|(?:"""|'''|`)$/.test(prev))
+            break;
+        opening = `${prev} ${opening}`;
+    }
+    if (ONE_ROW_CALL.test(opening))
+        return true;
+    const after = [(lines[literal.end]?.text ?? '').slice(literal.endColumn), ...lines.slice(literal.end + 1, literal.end + 4).map((l) => l.text)];
+    return after.some((text) => ONE_ROW_AFTER.test(text));
 }
 function unboundedAt(lines, index, family) {
     const text = lines[index]?.text ?? '';
-    const sql = sqlAt(lines, index);
-    if (sql !== undefined) {
+    const literal = sqlAt(lines, index);
+    if (literal !== undefined) {
+        const { sql } = literal;
         if (!/\bFROM\b/i.test(sql))
             return undefined;
+        const bounded = SQL_BOUND.test(sql);
+        const scoped = bounded ? scopedToParent(sql) : undefined;
+        if ((bounded && !scoped) || fetchedAsOneRow(lines, index, literal))
+            return undefined;
         const what = sql.replace(/\s+/g, ' ').trim();
-        if (!SQL_BOUND.test(sql))
-            return { what };
-        const scoped = scopedToParent(sql);
-        return scoped ? { what, scoped } : undefined;
+        return scoped ? { what, scoped } : { what };
     }
     if (family === 'python' && /\.all\(\)/.test(text)) {
         const statement = statementAround(lines, index);
@@ -29847,7 +30032,7 @@ function check$7(file) {
 }
 const unboundedQuery = {
     id: 'unbounded-query',
-    summary: 'A query with no bound in a request handler (ORM .all(), SELECT without LIMIT/WHERE, Mongo find({}), Prisma findMany() without take, a list scoped to one parent and ordered by time with no limit)',
+    summary: 'A query with no bound in a request handler (ORM .all(), SELECT without LIMIT/WHERE, Mongo find({}), Prisma findMany() without take, a list scoped to one owner (account, org, user...) and ordered by time with no limit)',
     why: 'Response size, memory and latency grow with the table; at 10x data the endpoint times out or the worker is OOM-killed.',
     remedy: 'Paginate with a capped page size (limit/offset or a cursor, Prisma `take`, Mongo `.limit()`) or narrow the query by an indexed key.',
     severity: 'medium',
@@ -29932,36 +30117,49 @@ function newVendors(file, family) {
 /** Source roots that say nothing about the module: `src/`, `app/`, `internal/`; below `packages/` the next folder is a package. */
 const ROOTS = new Set(['src', 'app', 'lib', 'internal', 'pkg', 'server', 'backend']);
 const PACKAGE_PARENTS = new Set(['packages', 'apps', 'services', 'modules']);
-/** Folders whose every entry, folder or file, is a module of its own: `src/features/summary.ts` is the summary feature. */
+/**
+ * Folders of feature modules: `src/features/billing/**` is the billing feature. A file right below one
+ * is a feature of its own only in JS/TS (`src/features/summary.ts`), where each file is a module; a Go
+ * folder is one package, and a Python `features/` package is usually feature engineering
+ * (cookiecutter-data-science's `src/features/build_features.py`): one module.
+ */
 const MODULE_PARENTS = new Set(['features']);
 /**
  * The module a file belongs to: its path down to the first folder below the source roots (and package
- * folders), or down to the entry below a folder of modules. `root` is one more folder that says
- * nothing: the project's own top package.
+ * folders), or down to the entry below a folder of modules. `roots` are more folders that say nothing:
+ * the project's own top packages.
  */
-function moduleKey(path, root) {
+function moduleKey(path, family, roots) {
     const entries = path.split('/');
     const dirs = entries.slice(0, -1);
     for (let i = 0; i < dirs.length; i++) {
         const dir = dirs[i] ?? '';
-        if (MODULE_PARENTS.has(dir))
+        if (MODULE_PARENTS.has(dir) && (i + 1 < dirs.length || family === 'script'))
             return entries.slice(0, i + 2).join('/');
-        if (ROOTS.has(dir) || dir === root || PACKAGE_PARENTS.has(dir) || PACKAGE_PARENTS.has(dirs[i - 1] ?? ''))
+        if (ROOTS.has(dir) || (i === 0 && roots.has(dir)) || PACKAGE_PARENTS.has(dir) || PACKAGE_PARENTS.has(dirs[i - 1] ?? ''))
             continue;
         return dirs.slice(0, i + 1).join('/');
     }
     return dirs.join('/');
 }
 /**
- * The file's first folder when the file imports its own project by that name (`from shop.orders.models
- * import …` in `shop/finance/reconcile.py`): the distribution's top package, as telling as `src/`.
+ * The first folders of `paths` that are the project's own top package: some Python file of the change
+ * below one imports the project by that name (`from shop.orders.models import …` in `shop/…`). Decided
+ * once per change, as the files of one package that import relatively (`from .models import …`) say
+ * nothing themselves, and as telling as `src/`.
  */
-function ownTopPackage(file, family) {
-    const [top, ...rest] = file.path.split('/');
-    if (family !== 'python' || !top || rest.length < 2)
-        return undefined;
-    const own = (text) => pythonImportOn(text)?.startsWith(`${top}.`) === true;
-    return file.hunks.some((h) => h.lines.some((l) => l.kind !== 'del' && own(l.text))) ? top : undefined;
+function ownTopPackages(changeSet, paths) {
+    const tops = new Set(paths.filter((p) => p.split('/').length >= 3).map((p) => p.split('/', 1)[0] ?? ''));
+    const own = new Set();
+    for (const file of changeSet.files) {
+        const top = file.path.split('/', 1)[0] ?? '';
+        if (!tops.has(top) || own.has(top) || familyOf(file) !== 'python')
+            continue;
+        const importsTop = (text) => text.includes(`${top}.`) && pythonImportOn(text)?.startsWith(`${top}.`) === true;
+        if (file.hunks.some((h) => h.lines.some((l) => l.kind !== 'del' && importsTop(l.text))))
+            own.add(top);
+    }
+    return own;
 }
 const spreads = memoByObject((changeSet) => {
     const byVendor = new Map();
@@ -29971,31 +30169,36 @@ const spreads = memoByObject((changeSet) => {
         if (!family || !addsMention(file, MAY_IMPORT_VENDOR[family]) || isTestPath(file.path) || isScriptPath(file.path) || ADAPTER.test(file.path))
             continue;
         for (const [vendor, line] of newVendors(file, family)) {
-            const importer = { path: file.path, line, module: moduleKey(file.path, ownTopPackage(file, family)) };
-            byVendor.set(vendor, [...(byVendor.get(vendor) ?? []), importer]);
+            byVendor.set(vendor, [...(byVendor.get(vendor) ?? []), { path: file.path, family, line }]);
         }
     }
+    // Three or more files in two or more top-level modules: files of one module (src/payments/**) are one place.
+    const candidates = [...byVendor].filter(([, files]) => files.length >= 3);
+    if (candidates.length === 0)
+        return [];
+    const roots = ownTopPackages(changeSet, candidates.flatMap(([, files]) => files.map((f) => f.path)));
     const out = [];
-    for (const [vendor, files] of byVendor) {
-        // Three or more files in two or more top-level modules: files of one module (src/payments/**) are one place.
-        const modules = new Set(files.map((f) => f.module));
-        if (files.length >= 3 && modules.size >= 2)
-            out.push({ vendor, files: files.sort((a, b) => compareText(a.path, b.path)) });
+    for (const [vendor, files] of candidates) {
+        const modules = [...new Set(files.map((f) => moduleKey(f.path, f.family, roots)))].sort(compareText);
+        if (modules.length >= 2)
+            out.push({ vendor, files: files.sort((a, b) => compareText(a.path, b.path)), modules });
     }
     return out;
 });
 /** One finding per importing file, at its import: each is a place a reviewer asks to route through the adapter. */
 function check$6(file, changeSet) {
     const hits = [];
-    for (const { vendor, files } of spreads(changeSet)) {
+    for (const { vendor, files, modules } of spreads(changeSet)) {
         const own = files.find((f) => f.path === file.path);
         if (!own)
             continue;
         const others = files.filter((f) => f !== own).map((f) => code$1(f.path));
+        // The title counts modules, not files; when some module holds several of the files, the message says which.
+        const grouped = files.length > modules.length ? `: ${files.length} files in ${modules.length} modules (${modules.map(code$1).join(', ')})` : '';
         hits.push({
             ...(own.line !== undefined ? { line: own.line } : {}),
-            title: `${vendor} imported directly in ${files.length} modules`,
-            message: `This change starts using the ${vendor} directly in ${code$1(own.path)} and also in ${others.join(', ')}. With ` +
+            title: `${vendor} imported directly in ${modules.length} modules`,
+            message: `This change starts using the ${vendor} directly in ${code$1(own.path)} and also in ${others.join(', ')}${grouped}. With ` +
                 "the vendor's types and calls spread across the code, swapping or upgrading it, mocking it in tests, or adding " +
                 'retries, metrics and cost controls in one place becomes a change to every one of these modules.',
             remedy: `Put the ${vendor} behind a small interface (port) that says what the application needs (e.g. ` +
@@ -30323,13 +30526,20 @@ const DEV_STAGE = /^(?:dev|develop|development|local|debug|test|testing|watch)$/
 /** `python predict.py`, `python3 -u /app/serve.py`: 1 the script a CMD runs with the interpreter. */
 const PYTHON_SCRIPT = /^(?:\S*\/)?python[\d.]*(?:\s+-[uBOE]+)*\s+(\S+\.py)(?:\s|$)/;
 const FLASK_APP = /^(\w+)\s*=\s*Flask\s*\(/;
+/** The script a CMD's arguments run with the interpreter, if any. */
+function pythonScriptOf(args) {
+    return PYTHON_SCRIPT.exec(args.replace(/[[\]",]/g, ' ').replace(/\s+/g, ' ').trim())?.[1];
+}
+function runsPythonScript(args) {
+    return pythonScriptOf(args) !== undefined;
+}
 /**
  * The changed Python file a CMD runs (its path in the build context, the Dockerfile's folder, with the
  * WORKDIR prefix dropped) when that file starts a Flask app with `app.run(…)` as `__main__`: the
  * development server, debug or not. The file must be in the change: an unchanged script is not read.
  */
 function flaskScriptRun(args, workdir, dockerfile, changeSet) {
-    const script = PYTHON_SCRIPT.exec(args.replace(/[[\]",]/g, ' ').replace(/\s+/g, ' ').trim())?.[1];
+    const script = pythonScriptOf(args);
     if (!script)
         return undefined;
     const inContext = script.startsWith(`${workdir}/`) ? script.slice(workdir.length + 1) : script;
@@ -30363,12 +30573,53 @@ function flaskScriptHit(line, shown, run) {
         remedy: `${GUNICORN} Keep the \`app.run(…)\` under \`__main__\` for local runs only.`,
     };
 }
+/** The stages of a run of instructions; those before any FROM (a hunk inside a stage) form one unnamed stage. */
+function stagesOf(instructions) {
+    const stages = [{ name: '', base: '', sets: new Map() }];
+    for (const ins of instructions) {
+        if (ins.instruction === 'FROM') {
+            const words = ins.args.split(/\s+/).filter((w) => !w.startsWith('--'));
+            const name = /^AS$/i.test(words[1] ?? '') ? (words[2] ?? '') : '';
+            stages.push({ name: name.toLowerCase(), base: (words[0] ?? '').toLowerCase(), sets: new Map() });
+        }
+        else if (ins.instruction === 'CMD' || ins.instruction === 'ENTRYPOINT') {
+            stages[stages.length - 1]?.sets.set(ins.instruction, ins);
+        }
+    }
+    return stages;
+}
+/**
+ * The CMD and ENTRYPOINT the built image starts with: those the last stage sets, else those it inherits from
+ * the stage it is built FROM. A CMD of an earlier stage that the final one replaces never runs.
+ */
+function shippedCommands(instructions) {
+    const stages = stagesOf(instructions);
+    const shipped = new Set();
+    for (const kind of ['CMD', 'ENTRYPOINT']) {
+        let index = stages.length - 1;
+        while (index >= 0) {
+            const stage = stages[index];
+            const set = stage?.sets.get(kind);
+            if (set)
+                shipped.add(set);
+            // An ENTRYPOINT set in a stage clears the CMD it would inherit.
+            if (!stage || set || (kind === 'CMD' && stage.sets.has('ENTRYPOINT')))
+                break;
+            const base = stage.base;
+            index = base === '' ? -1 : stages.slice(0, index).map((s) => s.name).lastIndexOf(base);
+        }
+    }
+    return shipped;
+}
 function dockerfileHits$1(file, changeSet) {
     const hits = [];
     for (const view of dockerfileViews(file)) {
         let stage;
         let workdir = '';
-        for (const ins of dockerInstructions(view.lines)) {
+        const instructions = dockerInstructions(view.lines);
+        // Read once, and only when a CMD may run a python script: most Dockerfiles start a server by name.
+        let shipped;
+        for (const ins of instructions) {
             if (ins.instruction === 'FROM') {
                 stage = /\bAS\s+([\w.-]+)\s*$/i.exec(ins.args)?.[1] ?? '';
                 continue;
@@ -30380,7 +30631,8 @@ function dockerfileHits$1(file, changeSet) {
             if (ins.instruction === 'CMD' || ins.instruction === 'ENTRYPOINT') {
                 const shown = `${ins.instruction} ${ins.args}`;
                 const command = devCommand(ins.args);
-                const run = command ? undefined : flaskScriptRun(ins.args, workdir, file.path, changeSet);
+                const mayRunScript = !command && runsPythonScript(ins.args) && (shipped ??= shippedCommands(instructions)).has(ins);
+                const run = mayRunScript ? flaskScriptRun(ins.args, workdir, file.path, changeSet) : undefined;
                 if (command)
                     hits.push(commandHit(ins.addedLine, 'the production image', command, shown));
                 else if (run)
@@ -30535,14 +30787,15 @@ const devServerInProduction = {
     kind: 'problem',
     scope: 'Dockerfiles, Kubernetes manifests, production compose files or Python entrypoints (dev-only files excluded)',
     appliesTo: (file) => judgedAs(file) !== undefined,
-    // The stage a CMD belongs to may be far above the hunk: `FROM node:20 AS dev` keeps it quiet.
+    // The stage a CMD belongs to may be far above the hunk: `FROM node:20 AS dev` keeps it quiet. Whether
+    // a `CMD python app.py` ships depends on the stages below it too.
     wantsContent: (file) => isDockerfile(file) &&
         file.status !== 'added' &&
         !isDevPath(file.path) &&
         file.hunks.some((h) => {
             const instructions = dockerInstructions(headLines(h));
             const firstFrom = instructions.findIndex((i) => i.instruction === 'FROM');
-            return (firstFrom < 0 ? instructions : instructions.slice(0, firstFrom)).some((i) => i.addedLine !== undefined && (i.instruction === 'ENV' || devCommand(i.args) !== undefined));
+            return ((firstFrom < 0 ? instructions : instructions.slice(0, firstFrom)).some((i) => i.addedLine !== undefined && (i.instruction === 'ENV' || devCommand(i.args) !== undefined)) || instructions.some((i) => i.addedLine !== undefined && /^(?:CMD|ENTRYPOINT)$/.test(i.instruction) && runsPythonScript(i.args)));
         }),
     // A Dockerfile's `CMD python app.py` is judged by the app.py of the change.
     readsWholeChange: true,
@@ -30975,7 +31228,15 @@ function itemBelowView(doc, start, docEndsInView) {
             container.keys.set(key, j);
     }
     const image = container.keys.get('image');
-    return container.complete && image !== undefined && lines[image]?.added === true ? container : undefined;
+    return container.complete && image !== undefined && lines[image]?.added === true && namesAnImage(lines[image]?.text ?? '') ? container : undefined;
+}
+/**
+ * An `image:` line whose value is the image's name, as a container's is; an image volume's `image:` is a
+ * mapping (`reference:`, `pullPolicy:`), on the lines below or inline. A Helm `{{ ... }}` is a name.
+ */
+function namesAnImage(text) {
+    const value = inlineValue(text);
+    return value !== '' && !/^(?:\{(?!\{)|\[)/.test(value);
 }
 /** What the finding calls it: "container `api` of Deployment `scoring-api`". */
 function describeContainer(w) {
