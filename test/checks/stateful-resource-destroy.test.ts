@@ -144,6 +144,35 @@ describe('stateful-resource-destroy fires', () => {
     const renamed = DATABASE_TF.replace('bucket = "acme-orders-exports-${var.env}"', 'bucket = "acme-order-exports-${var.env}"');
     expect(hitsOf([{ path: 'infra/database.tf', before: DATABASE_TF, after: renamed }]).map((h) => h.title)).toEqual(['Changing `bucket` replaces stateful resource `aws_s3_bucket.exports`']);
   });
+
+  it('on an Azure SQL database renamed in place', () => {
+    const before = src`
+      resource "azurerm_mssql_database" "orders" {
+        name      = "orders"
+        server_id = azurerm_mssql_server.main.id
+        sku_name  = "S1"
+      }
+    `;
+    const after = before.replace('name      = "orders"', 'name      = "orders-primary"');
+    expect(hitsOf([{ path: 'infra/sql.tf', before, after }]).map((h) => h.title)).toEqual(['Changing `name` replaces stateful resource `azurerm_mssql_database.orders`']);
+  });
+
+  it('on an ElastiCache cluster replaced, with a cold cache rather than lost data as the consequence', () => {
+    const before = src`
+      resource "aws_elasticache_replication_group" "catalog" {
+        replication_group_id = "catalog-cache"
+        description          = "Product catalog cache"
+        engine               = "redis"
+        node_type            = "cache.r6g.large"
+        num_cache_clusters   = 2
+      }
+    `;
+    const after = before.replace('"catalog-cache"', '"catalog-cache-v2"');
+    const hits = hitsOf([{ path: 'infra/cache.tf', before, after }]);
+    expect(hits.map((h) => h.title)).toEqual(['Changing `replication_group_id` replaces stateful resource `aws_elasticache_replication_group.catalog`']);
+    expect(hits[0]?.message).toContain('starts cold');
+    expect(hits[0]?.message).not.toContain('all its data');
+  });
 });
 
 describe('stateful-resource-destroy stays quiet', () => {
@@ -188,6 +217,38 @@ describe('stateful-resource-destroy stays quiet', () => {
     expect(hitsOf([{ path: 'infra/sessions.tf', before: TABLE_TF, after: attributeOnly }])).toEqual([]);
     const fresh = TABLE_TF.replace('"sessions" {', '"sessions_v2" {').replace('"user_id"', '"session_key"');
     expect(hitsOf([{ path: 'infra/sessions.tf', before: TABLE_TF, after: `${TABLE_TF}\n${fresh}` }])).toEqual([]);
+  });
+
+  it('on an RDS instance renamed through `identifier` (updated in place since AWS provider 5)', () => {
+    const after = DATABASE_TF.replace('identifier              = "orders-${var.env}"', 'identifier              = "orders-primary-${var.env}"');
+    expect(hitsOf([{ path: 'infra/database.tf', before: DATABASE_TF, after }], true)).toEqual([]);
+  });
+
+  it('on Azure resources that hold no data (a migration service renamed, a role assignment removed)', () => {
+    const before = src`
+      resource "azurerm_database_migration_service" "orders" {
+        name                = "dms-orders"
+        location            = azurerm_resource_group.main.location
+        resource_group_name = azurerm_resource_group.main.name
+        subnet_id           = azurerm_subnet.dms.id
+        sku_name            = "Standard_1vCores"
+      }
+
+      resource "azurerm_kusto_database_principal_assignment" "reader" {
+        name                = "analytics-reader"
+        resource_group_name = azurerm_resource_group.main.name
+        cluster_name        = azurerm_kusto_cluster.main.name
+        database_name       = azurerm_kusto_database.events.name
+        tenant_id           = data.azurerm_client_config.current.tenant_id
+        principal_id        = azuread_group.analysts.object_id
+        principal_type      = "Group"
+        role                = "Viewer"
+      }
+    `;
+    const renamed = before.replace('name                = "dms-orders"', 'name                = "dms-orders-migration"');
+    expect(hitsOf([{ path: 'infra/migration.tf', before, after: renamed }])).toEqual([]);
+    const removed = before.replace(/\nresource "azurerm_kusto_database_principal_assignment"[\s\S]*$/, '');
+    expect(hitsOf([{ path: 'infra/migration.tf', before, after: removed }])).toEqual([]);
   });
 
   it('on ordinary attribute changes of a stateful resource (instance class, retention)', () => {

@@ -5,8 +5,10 @@ import { indentOf } from '../lines.js';
 import { code } from '../../render/escape.js';
 import { mentions } from '../text.js';
 
+// Azure: the databases themselves (`azurerm_mssql_database`, `azurerm_cosmosdb_sql_database`, ...), not the
+// types that merely name one (`azurerm_database_migration_service`, `azurerm_kusto_database_principal_assignment`).
 const STATEFUL_TF =
-  /^(?:aws_db_instance|aws_rds_cluster|aws_s3_bucket|aws_dynamodb_table|aws_elasticache_(?:cluster|replication_group|serverless_cache)|aws_efs_file_system|aws_ebs_volume|aws_docdb_cluster|aws_neptune_cluster|aws_redshift_cluster|aws_opensearch_domain|aws_elasticsearch_domain|google_sql_database_instance|google_sql_database|google_storage_bucket|google_bigquery_dataset|google_bigquery_table|azurerm_\w*database\w*|azurerm_(?:postgresql|mysql|mssql|mariadb)\w*_server|azurerm_storage_account|azurerm_cosmosdb_account)$/;
+  /^(?:aws_db_instance|aws_rds_cluster|aws_s3_bucket|aws_dynamodb_table|aws_elasticache_(?:cluster|replication_group|serverless_cache)|aws_efs_file_system|aws_ebs_volume|aws_docdb_cluster|aws_neptune_cluster|aws_redshift_cluster|aws_opensearch_domain|aws_elasticsearch_domain|google_sql_database_instance|google_sql_database|google_storage_bucket|google_bigquery_dataset|google_bigquery_table|azurerm_\w*_database|azurerm_(?:postgresql|mysql|mssql|mariadb)\w*_server|azurerm_storage_account|azurerm_cosmosdb_account)$/;
 const HEADER = /^\s*resource\s+"([\w-]+)"\s+"([\w-]+)"\s*\{/;
 const TOP_BLOCK = /^[a-z_]+(?:\s+"[^"]*")*\s*\{/;
 
@@ -98,7 +100,8 @@ const AZURE_FORCES_NEW = ['name', 'resource_group_name', 'location'];
 const FORCES_NEW: Record<string, readonly string[]> = {
   aws_dynamodb_table: ['name', 'hash_key', 'range_key'],
   aws_s3_bucket: ['bucket', 'bucket_prefix'],
-  aws_db_instance: ['identifier', 'storage_encrypted', 'kms_key_id', 'character_set_name'],
+  // Not `identifier`: the AWS provider renames an instance in place since 5.x (terraform-provider-aws #32687).
+  aws_db_instance: ['storage_encrypted', 'kms_key_id', 'character_set_name'],
   aws_rds_cluster: ['cluster_identifier', 'database_name', 'master_username', 'storage_encrypted', 'kms_key_id'],
   aws_docdb_cluster: ['cluster_identifier', 'master_username', 'storage_encrypted', 'kms_key_id'],
   aws_neptune_cluster: ['cluster_identifier', 'storage_encrypted', 'kms_key_id'],
@@ -123,6 +126,15 @@ function forcesNew(type: string, attribute: string): boolean {
   return args.includes(attribute);
 }
 
+const CACHE_TF = /^aws_elasticache_/;
+
+/** What replacing a resource of `type` costs: a cache comes back cold, a store comes back empty. */
+function replacementCost(type: string): string {
+  return CACHE_TF.test(type)
+    ? 'Terraform plans to destroy it and create a new one that starts cold: every read misses and falls through to the database (a spike of load) until it refills, and anything kept only there, such as sessions, is gone.'
+    : 'Terraform plans to destroy it with all its data and create an empty one, and everything reading it sees nothing until it is refilled.';
+}
+
 const ASSIGNMENT = /^\s*(\w+)\s*=\s*(.*?)\s*(?:#.*|\/\/.*)?$/;
 
 /**
@@ -139,7 +151,7 @@ function surelyDiffers(before: string, after: string): boolean {
 /** An argument of an existing stateful resource whose value change forces its replacement (same hunk, same resource). */
 function replacementHits(lines: Located[], above: string[]): RuleHit[] {
   const before = new Map<string, string>();
-  const after = new Map<string, { value: string; line: number | undefined; address: string; attribute: string }>();
+  const after = new Map<string, { value: string; line: number | undefined; type: string; address: string; attribute: string }>();
   lines.forEach((l, i) => {
     if (l.kind === 'context') return;
     const m = ASSIGNMENT.exec(l.text);
@@ -150,7 +162,7 @@ function replacementHits(lines: Located[], above: string[]): RuleHit[] {
     const address = `${owner.type}.${owner.name}`;
     const key = `${address}\u0000${m[1]}`;
     if (l.kind === 'del') before.set(key, m[2] ?? '');
-    else after.set(key, { value: m[2] ?? '', line: l.head, address, attribute: m[1] ?? '' });
+    else after.set(key, { value: m[2] ?? '', line: l.head, type: owner.type, address, attribute: m[1] ?? '' });
   });
   const hits: RuleHit[] = [];
   for (const [key, now] of after) {
@@ -159,7 +171,7 @@ function replacementHits(lines: Located[], above: string[]): RuleHit[] {
     hits.push({
       ...(now.line !== undefined ? { line: now.line } : {}),
       title: `Changing ${code(now.attribute)} replaces stateful resource ${code(now.address)}`,
-      message: `${code(now.attribute)} of ${code(now.address)} cannot be changed in place (${code(was)} → ${code(now.value)}): Terraform plans to destroy it with all its data and create an empty one, and everything reading it sees nothing until it is refilled.`,
+      message: `${code(now.attribute)} of ${code(now.address)} cannot be changed in place (${code(was)} → ${code(now.value)}): ${replacementCost(now.type)}`,
       remedy: `Create the new resource alongside the old one under a new name, copy or backfill the data into it, move readers and writers over, then remove the old one in a later change; keep \`lifecycle { prevent_destroy = true }\` on stateful resources so a plan that replaces one fails instead.`,
     });
   }
