@@ -125,13 +125,52 @@ describe('rollout-without-traffic-split asks', () => {
     expect(hits.map((h) => h.line)).toEqual([lineOf(after, 'ModelName:')]);
   });
   it('when Helm values bump the primary model and leave the chart\'s canary block off and untouched', () => {
-    const after = CHART_VALUES.replace('lead-scoring/20', 'lead-scoring/21');
+    const after = CHART_VALUES.replace('lead-scoring/20', 'lead-scoring/21').replace('warmupRequests: 20', 'warmupRequests: 50');
     const file = changedFile({ path: 'charts/lead-scoring/values.yaml', before: CHART_VALUES, after });
+    // The hunk reaches `enabled: false`; read whole, the file shows it too.
     for (const seen of [file, { ...file, content: after }]) {
       const hits = hitsOn(seen);
       expect(hits.map((h) => h.line)).toEqual([lineOf(after, 'modelUri: "models:/lead-scoring/21"')]);
+      expect(hits[0]?.title).toBe('New model version rolled out with no canary or shadow phase');
       expect(hits[0]?.message).toContain('The file has a `canary:` block, but this change leaves it untouched');
     }
+  });
+
+  it('whether the canary is on, when the hunk ends on the `canary:` key and its settings are out of view', () => {
+    const before = src`
+      replicaCount: 4
+
+      model:
+        modelUri: "models:/lead-scoring/20"
+        warmupRequests: 20
+        timeoutSeconds: 2
+
+      canary:
+        enabled: true
+        weight: 10
+        modelUri: "models:/lead-scoring/21"
+
+      resources:
+        requests:
+          cpu: 500m
+    `;
+    const after = before.replace('lead-scoring/20', 'lead-scoring/21').replace('warmupRequests: 20', 'warmupRequests: 50');
+    const file = changedFile({ path: 'charts/lead-scoring/values.yaml', before, after });
+    const hits = hitsOn(file);
+    expect(hits.map((h) => h.line)).toEqual([lineOf(after, 'modelUri: "models:/lead-scoring/21"')]);
+    expect(hits[0]?.title).toBe('New model version rolled out: does it reach a canary share first?');
+    expect(hits[0]?.message).toContain('the diff does not show whether it is switched on');
+    expect(hits[0]?.message).toContain('If the canary is off, the new model takes every request at once');
+    expect(hits[0]?.message).not.toContain('leaves it untouched');
+    expect(hits[0]?.message).toMatch(/Can you confirm that the new version reaches a canary share first, .*\?$/);
+    // Read whole, the canary is seen switched on: a split.
+    expect(hitsOn({ ...file, content: after })).toEqual([]);
+    // The same shape with the canary off: still asked, in the same words (the diff cannot tell the two apart).
+    const off = before.replace('enabled: true', 'enabled: false').replace('weight: 10', 'weight: 0');
+    const offAfter = off.replace('lead-scoring/20', 'lead-scoring/21').replace('warmupRequests: 20', 'warmupRequests: 50');
+    const offFile = changedFile({ path: 'charts/lead-scoring/values.yaml', before: off, after: offAfter });
+    expect(hitsOn(offFile).map((h) => h.title)).toEqual(['New model version rolled out: does it reach a canary share first?']);
+    expect(hitsOn({ ...offFile, content: offAfter }).map((h) => h.title)).toEqual(['New model version rolled out with no canary or shadow phase']);
   });
 });
 

@@ -72,40 +72,59 @@ const CANARY_OFF = /\benabled\s*:\s*["']?false\b|\b(?:weight|traffic|percent)\w*
 /** An Argo Rollouts canary strategy: the rollout itself is gradual. */
 const CANARY_STEPS = /\b(?:steps|setWeight|analysis|trafficRouting)\s*:|-\s*setWeight\b/;
 
+/** A canary setting that says whether the block is on: its switch or its share. */
+const CANARY_SETTING = /^\s*(?:enabled|weight|traffic\w*|percent\w*)\s*:/i;
+
+/**
+ * How an idle `canary:` block is known: `off` when it is seen switched off (or seen whole with nothing
+ * turning it on), `unseen` when its settings lie outside what the diff shows.
+ */
+type Idle = 'off' | 'unseen';
+
 /**
  * Whether the `canary:` block at `index` is idle: present but not what this change rolls out with. A
  * chart's canary is its own track (its own model, its own weight); bumping the primary model while the
  * block is left untouched and not switched on moves every request at once. A block the change edits,
  * or one switched on or given a weight (which WEIGHT sees), is a split.
  */
-function idleCanary(lines: readonly HeadLine[], index: number): boolean {
+function idleCanary(lines: readonly HeadLine[], index: number, whole: boolean): Idle | undefined {
   const key = lines[index];
   const m = key ? CANARY_KEY.exec(key.text) : null;
-  if (!key || !m || key.added) return false;
+  if (!key || !m || key.added) return undefined;
   const inline = m[2] ?? '';
-  if (inline) return /^(?:false|null|~|\{\s*\})$/i.test(inline);
+  if (inline) return /^(?:false|null|~|\{\s*\})$/i.test(inline) ? 'off' : undefined;
   const indent = (m[1] ?? '').length;
   let off = false;
+  let setting = false;
+  let cut = !whole; // read whole, the file's end is the block's end
   for (let i = index + 1; i < lines.length; i++) {
     const l = lines[i];
     if (!l || l.line !== (lines[i - 1]?.line ?? 0) + 1) break; // the block continues past what is shown
     if (l.text.trim() === '' || /^\s*#/.test(l.text)) continue;
-    if (indentOf(l.text) <= indent) break;
-    if (l.added || CANARY_ON.test(l.text) || CANARY_STEPS.test(l.text)) return false;
+    if (indentOf(l.text) <= indent) {
+      cut = false;
+      break;
+    }
+    if (l.added || CANARY_ON.test(l.text) || CANARY_STEPS.test(l.text)) return undefined;
     off ||= CANARY_OFF.test(l.text);
+    setting ||= CANARY_SETTING.test(l.text);
   }
-  // A block shown switched off is idle; one not shown is idle only as a chart's top-level values key
-  // (a nested `canary:` may be an Argo Rollouts strategy whose steps lie outside the hunk).
-  return off || indent === 0;
+  if (off) return 'off';
+  // A block not shown is idle only as a chart's top-level values key (a nested `canary:` may be an Argo
+  // Rollouts strategy whose steps lie outside the hunk), and then only as far as the diff can tell.
+  if (indent !== 0) return undefined;
+  return cut && !setting ? 'unseen' : 'off';
 }
 
 /** The file's visible text without idle `canary:` keys, which split nothing. */
-function ownText(file: ChangedFile): { text: string; idle: boolean } {
+function ownText(file: ChangedFile): { text: string; idle: Idle | undefined } {
   const lines = visibleLines(file);
-  let idle = false;
+  let idle: Idle | undefined;
   const kept = lines.filter((l, i) => {
-    if (!l.text.includes('canary') || !idleCanary(lines, i)) return true;
-    idle = true;
+    const kind = l.text.includes('canary') ? idleCanary(lines, i, file.content !== undefined) : undefined;
+    if (!kind) return true;
+    // One block whose settings are out of view leaves the question open.
+    if (idle !== 'unseen') idle = kind;
     return false;
   });
   return { text: kept.map((l) => l.text).join('\n'), idle };
@@ -126,6 +145,29 @@ function deploymentOf(file: ChangedFile, line: number): string | undefined {
   return typeof kind === 'string' && typeof name === 'string' ? `${kind} ${code(name)}` : undefined;
 }
 
+const REMEDY =
+  'Roll out gradually: KServe `canaryTrafficPercent: 10` on the predictor (the previous revision keeps the rest and is the ' +
+  'rollback), a second Seldon predictor with `traffic: 10` or `shadow: true`, a second SageMaker production variant with a ' +
+  'small `InitialVariantWeight` or a shadow variant, or an Argo Rollouts/Flagger canary; name the metric (error rate, p99 ' +
+  'latency, a business KPI) that promotes or rolls back.';
+
+/**
+ * The question when the file's `canary:` block is in view but its switch and share are not: the canary
+ * may already carry the new version, or be off and let the primary take every request.
+ */
+function unseenCanary(line: number, changes: string, where: string | undefined): RuleHit {
+  return {
+    line,
+    title: `New model version rolled out${where ? ` in ${where}` : ''}: does it reach a canary share first?`,
+    message:
+      `This change moves ${changes}${where ? ` in ${where}` : ''}. The file has a \`canary:\` block, but the diff does not ` +
+      'show whether it is switched on: its `enabled` and `weight` settings lie outside the hunk. If the canary is off, the ' +
+      'new model takes every request at once, and a regression reaches all users before any metric can show it. Can you ' +
+      'confirm that the new version reaches a canary share first, with a success metric that promotes it and a way back?',
+    remedy: REMEDY,
+  };
+}
+
 function check(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
   if (file.language !== 'yaml' || file.status === 'added' || isTestOrNotebook(file.path) || CI_FILE.test(file.path)) return [];
   const found = file.hunks.flatMap(switches);
@@ -142,6 +184,7 @@ function check(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
   if (!first) return [];
   const where = deploymentOf(file, first.line);
   const changes = found.map((s) => `${code(s.key)} from ${code(s.from)} to ${code(s.to)}`).join(', ');
+  if (idle === 'unseen') return [unseenCanary(first.line, changes, where)];
   return [
     {
       line: first.line,
@@ -150,14 +193,10 @@ function check(file: ChangedFile, changeSet: ChangeSet): RuleHit[] {
         `This change moves ${changes}${where ? ` in ${where}` : ''}, and nothing in the change splits traffic (no ` +
         '`canaryTrafficPercent`, traffic weights, shadow or mirror): once applied, every request goes to the new model, so a ' +
         'regression reaches all users before any metric can show it. ' +
-        (idle ? 'The file has a `canary:` block, but this change leaves it untouched: the new version goes to the primary track, not the canary. ' : '') +
+        (idle === 'off' ? 'The file has a `canary:` block, but this change leaves it untouched: the new version goes to the primary track, not the canary. ' : '') +
         'Will this version take 100% of traffic at once, or is there ' +
         'a canary/shadow phase with a success metric and a way back?',
-      remedy:
-        'Roll out gradually: KServe `canaryTrafficPercent: 10` on the predictor (the previous revision keeps the rest and is the ' +
-        'rollback), a second Seldon predictor with `traffic: 10` or `shadow: true`, a second SageMaker production variant with a ' +
-        'small `InitialVariantWeight` or a shadow variant, or an Argo Rollouts/Flagger canary; name the metric (error rate, p99 ' +
-        'latency, a business KPI) that promotes or rolls back.',
+      remedy: REMEDY,
     },
   ];
 }
