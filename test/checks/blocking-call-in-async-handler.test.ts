@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { blockingCallInAsyncHandler } from '../../src/checks/system/blocking-call-in-async-handler.js';
+import { headViewsAcrossDefs } from '../../src/checks/system/code-util.js';
 import { addedFile, changedFile, lineOf, src } from '../changeset/git-diff.js';
 import { hitsOf, onlyHitOf } from './harness.js';
+
+/** The line of `text` containing `needle`. */
+const lineText = (text: string, needle: string): string => text.split('\n')[lineOf(text, needle) - 1] ?? '';
 
 const hitsOn = hitsOf(blockingCallInAsyncHandler);
 const onlyHit = onlyHitOf(hitsOn);
@@ -93,6 +97,32 @@ describe('blocking-call-in-async-handler fires', () => {
     const hit = onlyHit(file);
     expect(hit.line).toBe(lineOf(reportsAfter('@router.get("/weekly")\n'), 'requests.get('));
     expect(hit.title).toBe('Blocking `requests.get` in async handler `weekly_report` (`GET /weekly`)');
+  });
+
+  it('when an offload above has closed before the call (a block opener, or a call that ended)', () => {
+    const text = src`
+      import asyncio
+      import os
+
+      import requests
+      from fastapi import FastAPI
+      from starlette.concurrency import run_in_threadpool
+
+      app = FastAPI()
+
+
+      @app.post("/reports/{name}/publish")
+      async def publish(name: str):
+          path = f"/srv/reports/{name}.pdf"
+          if await asyncio.to_thread(os.path.exists, path):
+              requests.post("https://cdn.example/purge", json={"path": path}, timeout=5)
+          size = await run_in_threadpool(
+              os.path.getsize, path
+          )
+          requests.post("https://cdn.example/publish", json={"path": path, "size": size}, timeout=5)
+          return {"published": name}
+    `;
+    expect(hitsOn(addedFile('reports/app.py', text)).map((h) => h.line)).toEqual([lineOf(text, 'cdn.example/purge'), lineOf(text, 'cdn.example/publish')]);
   });
 
   it('on pymongo calls in an async handler', () => {
@@ -238,6 +268,76 @@ describe('blocking-call-in-async-handler stays quiet', () => {
           return {"rates": response.json(), "legacy": legacy.json()}
     `;
     expect(hitsOn(addedFile('fx/app.py', text))).toEqual([]);
+  });
+
+  it('when the offload opens on a line above the call (a lambda on the next line)', () => {
+    const text = src`
+      import asyncio
+
+      import boto3
+      from fastapi import APIRouter, UploadFile
+      from starlette.concurrency import run_in_threadpool
+
+      router = APIRouter()
+      s3 = boto3.client("s3")
+      table = boto3.resource("dynamodb").Table("avatars")
+
+
+      @router.put("/me/avatar")
+      async def upload_avatar(file: UploadFile) -> dict:
+          raw = await file.read()
+          key = f"avatars/{file.filename}"
+          await run_in_threadpool(
+              lambda: s3.put_object(Bucket="avatars-prod", Key=key, Body=raw)
+          )
+          return {"key": key}
+
+
+      @router.delete("/me/avatar/{key}")
+      async def delete_avatar(key: str) -> None:
+          loop = asyncio.get_running_loop()
+          await loop.run_in_executor(None,
+                                     lambda: table.delete_item(Key={"key": key}))
+    `;
+    expect(hitsOn(addedFile('api/routes/avatar.py', text))).toEqual([]);
+  });
+
+  it('when git cut the header of a long `def` shown in the hunk above: no second `def` between the hunks', () => {
+    // A Django async view whose sync helper is handed to a thread; two hunks one line apart, the line
+    // between being the helper's own `def`. The view's `def` is longer than git's 80-byte hunk header.
+    const before = src`
+      import boto3
+      from asgiref.sync import sync_to_async
+      from django.http import HttpRequest, JsonResponse
+
+      s3 = boto3.client("s3")
+
+
+      async def upload_tenant_document(request: HttpRequest, tenant_id: str, document_kind: str) -> JsonResponse:
+          upload = request.FILES["document"]
+          raw = upload.read()
+          key = f"{tenant_id}/{document_kind}/{upload.name}"
+          size = len(raw)
+
+          def store() -> None:
+              audit(request.user, "upload", key)
+              notify(tenant_id, key)
+              index(tenant_id, key)
+              s3.put_object(Bucket="documents", Key=key, Body=raw)
+
+          await sync_to_async(store)()
+          return JsonResponse({"key": key, "size": size})
+    `;
+    const after = before
+      .replace('    raw = upload.read()\n', '    raw = upload.read()\n    check_size(raw)\n')
+      .replace('Bucket="documents"', 'Bucket="documents-prod"');
+    const file = changedFile({ path: 'documents/views.py', before, after });
+    expect(file.hunks).toHaveLength(2);
+    const header = file.hunks[1]?.header ?? '';
+    expect(header.length).toBeLessThan(lineText(before, 'async def upload_tenant_document').length);
+    expect(lineText(before, 'async def upload_tenant_document').startsWith(header)).toBe(true);
+    expect(hitsOn(file)).toEqual([]);
+    expect(headViewsAcrossDefs(file)).toHaveLength(2);
   });
 
   it('on look-alikes: motor calls awaited, a worker loop sleeping, a template read at start-up', () => {

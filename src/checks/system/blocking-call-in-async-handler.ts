@@ -1,6 +1,6 @@
 import type { ChangedFile } from '../../changeset/types.js';
 import type { Rule, RuleHit } from '../types.js';
-import { commentLine, type HeadLine } from '../lines.js';
+import { balancedText, commentLine, enclosingOpeners, type HeadLine } from '../lines.js';
 import { code } from '../../render/escape.js';
 import { addsTrigger, describeHandler, familyOf, headViewsAcrossDefs, isTestPath, requestPath, triggers } from './code-util.js';
 
@@ -40,6 +40,21 @@ const MAY_BLOCK = triggers({
 });
 /** The call is handed to a thread: `asyncio.to_thread(requests.get, url)`, `run_in_executor(None, lambda: ...)`. */
 const OFFLOADED = /\b(?:to_thread|run_in_threadpool|run_in_executor|run_sync|sync_to_async)\s*\(/;
+
+/**
+ * Whether the line at `index` is handed to a thread: the offload is on the line, or on a line above
+ * whose parenthesis is still open there (`await run_in_threadpool(` then `lambda: s3.put_object(...)`
+ * on the next line). An offload that closes before the line, or a block opener, does not count.
+ */
+function offloaded(lines: readonly HeadLine[], index: number): boolean {
+  if (OFFLOADED.test(lines[index]?.text ?? '')) return true;
+  return enclosingOpeners(lines, index).some((opener) => {
+    const offload = OFFLOADED.exec(lines[opener]?.text ?? '');
+    if (!offload) return false;
+    // The call's text from the offload up to the line before `index`: unclosed there, it encloses the line.
+    return !balancedText(lines, opener, offload.index, index - opener, 'round').text.endsWith(')');
+  });
+}
 
 const JS_BLOCKING: Blocking[] = [
   { re: /\b(?:fs\.)?(?:readFileSync|writeFileSync|appendFileSync|readdirSync)\s*\(/, instead: '`await fs.promises.readFile(...)` (or read it once at start-up)' },
@@ -85,11 +100,11 @@ function check(file: ChangedFile): RuleHit[] {
     // Whether the view uses pymongo or boto3, read only once a line calls one of their methods.
     const uses: { pymongo?: boolean; boto3?: boolean } = {};
     lines.forEach((line, index) => {
-      if (!line.added || !mayBlock.test(line.text) || commentLine(line.text, family === 'python') || OFFLOADED.test(line.text)) return;
+      if (!line.added || !mayBlock.test(line.text) || commentLine(line.text, family === 'python')) return;
       const found =
         (family === 'python' ? PY_BLOCKING : JS_BLOCKING).find((b) => b.re.test(line.text)) ??
         (family === 'python' ? libraryCall(file, lines, line.text, uses) : undefined);
-      if (!found) return;
+      if (!found || offloaded(lines, index)) return;
       const path = requestPath(lines, index, family, file.path);
       // Python: only `async def` handlers run on the event loop (FastAPI runs plain `def` in a threadpool).
       // JS: every handler runs on the one event loop, async or not.

@@ -217,6 +217,11 @@ export function requestPath(lines: readonly HeadLine[], index: number, family: F
 const GIT_FUNCNAME = /^[A-Za-z_$]/;
 const TOP_LEVEL_DEF = /^(?:async\s+)?def\s+\w+\s*\(/;
 
+/** Whether git prints `line` as this hunk header: the line, or the start of it (git cuts a function line at 80 bytes). */
+function namedByHeader(line: string, header: string): boolean {
+  return line.trimEnd().startsWith(header.trim());
+}
+
 /**
  * Whether the one unchanged line between hunks `a` and `b` is the top-level `def` git names in `b`'s
  * header. git names the nearest function line before the hunk (of the base file): when `a` shows a
@@ -227,7 +232,7 @@ function defBetween(a: Hunk, b: Hunk): boolean {
   if (!oneLineApart || !TOP_LEVEL_DEF.test(b.header)) return false;
   const base = a.lines.filter((l) => l.kind !== 'add').map((l) => l.text);
   const lastFunctionLine = base.filter((t) => GIT_FUNCNAME.test(t)).at(-1);
-  return lastFunctionLine !== undefined && lastFunctionLine.trimEnd() !== b.header.trimEnd();
+  return lastFunctionLine !== undefined && !namedByHeader(lastFunctionLine, b.header);
 }
 
 /**
