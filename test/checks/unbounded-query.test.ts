@@ -280,6 +280,95 @@ describe('unbounded-query stays quiet', () => {
     expect(onlyHit(addedFile('shop/routers/orders.py', everyOrder)).message).toContain('every row of one `user_id`');
   });
 
+  it('on a scoped time-ordered SELECT that is streamed: a CSV export over a cursor, a piped query stream', () => {
+    const csvExport = src`
+      from fastapi import APIRouter, Depends
+      from fastapi.responses import StreamingResponse
+
+      from billing.db import get_conn
+
+      router = APIRouter()
+
+
+      @router.get("/accounts/{account_id}/invoices.csv")
+      async def export_invoices(account_id: int, conn=Depends(get_conn)):
+          async def rows():
+              yield "id,total_cents,issued_at\\n"
+              async with conn.transaction():
+                  async for r in conn.cursor("SELECT id, total_cents, issued_at FROM invoices WHERE account_id = $1 ORDER BY issued_at", account_id):
+                      yield f"{r['id']},{r['total_cents']},{r['issued_at'].isoformat()}\\n"
+
+          return StreamingResponse(rows(), media_type="text/csv")
+    `;
+    const piped = src`
+      import { Router } from 'express';
+      import QueryStream from 'pg-query-stream';
+      import { stringify } from 'csv-stringify';
+      import { pool } from '../db';
+
+      export const exportRouter = Router();
+
+      exportRouter.get('/orgs/:orgId/audit-events.csv', async (req, res) => {
+        const client = await pool.connect();
+        const query = new QueryStream(
+          'SELECT id, actor, action, created_at FROM audit_events WHERE org_id = $1 ORDER BY created_at',
+          [req.params.orgId],
+        );
+        res.setHeader('Content-Type', 'text/csv');
+        client.query(query).pipe(stringify({ header: true })).pipe(res).on('finish', () => client.release());
+      });
+    `;
+    expect(hitsOn(addedFile('billing/routers/exports.py', csvExport))).toEqual([]);
+    expect(hitsOn(addedFile('src/routes/exports.ts', piped))).toEqual([]);
+    // The same list fetched whole into memory still fires.
+    const fetched = csvExport.replace('async for r in conn.cursor(', 'for r in await conn.fetch(');
+    expect(onlyHit(addedFile('billing/routers/exports.py', fetched.replace('return StreamingResponse(rows(), media_type="text/csv")', 'return [r async for r in rows()]'))).title).toContain(
+      'Unbounded query in `export_invoices`',
+    );
+  });
+
+  it("on a scoped time-ordered SELECT of a table that stays small: a user's API keys, a team's members, a customer's payment methods", () => {
+    const text = src`
+      from fastapi import APIRouter, Depends
+
+      from app.auth import current_user
+      from app.db import get_conn
+
+      router = APIRouter()
+
+
+      @router.get("/me/api-keys")
+      async def list_api_keys(user=Depends(current_user), conn=Depends(get_conn)):
+          rows = await conn.fetch(
+              "SELECT id, label, last_used_at, created_at FROM api_keys WHERE user_id = $1 ORDER BY created_at DESC",
+              user.id,
+          )
+          return [dict(r) for r in rows]
+
+
+      @router.get("/teams/{team_id}/members")
+      async def list_members(team_id: int, conn=Depends(get_conn)):
+          rows = await conn.fetch("SELECT user_id, role, joined_at FROM team_members WHERE team_id = $1 ORDER BY joined_at", team_id)
+          return [dict(r) for r in rows]
+
+
+      @router.get("/projects/{project_id}/environments")
+      async def list_environments(project_id: int, conn=Depends(get_conn)):
+          rows = await conn.fetch("SELECT id, name, created_at FROM public.environments WHERE project_id = $1 ORDER BY created_at", project_id)
+          return [dict(r) for r in rows]
+
+
+      @router.get("/customers/{customer_id}/payment-methods")
+      async def list_payment_methods(customer_id: int, conn=Depends(get_conn)):
+          rows = await conn.fetch("SELECT id, brand, last4, created_at FROM payment_methods WHERE customer_id = $1 ORDER BY created_at", customer_id)
+          return [dict(r) for r in rows]
+    `;
+    expect(hitsOn(addedFile('app/routers/settings.py', text))).toEqual([]);
+    // A table that accumulates under the same key still fires.
+    const logins = text.replace('FROM api_keys WHERE', 'FROM login_history WHERE');
+    expect(onlyHit(addedFile('app/routers/settings.py', logins)).message).toContain('every row of one `user_id`');
+  });
+
   it('outside request handlers: a nightly export job', () => {
     const text = src`
       import csv

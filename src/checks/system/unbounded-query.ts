@@ -28,14 +28,37 @@ const PARENT_KEY_EQUALS = new RegExp(String.raw`^(?:\w+\.)?(${OWNER_KEY})\s*=\s*
 const TIME_ORDER = /\bORDER\s+BY\s+((?:\w+\.)?\w*(?:_at|_on|date|time|timestamp|created|updated)\b(?:\s+(?:ASC|DESC))?)/i;
 
 /**
+ * The last word of a table's name (`audit_events`, `login_history`, `PaymentAttempts` → `events`, `history`,
+ * `attempts`) when it names rows that accumulate over time, one per thing that happened: events, logs, messages,
+ * orders, payments, runs... Such a table keeps growing under each owner, year after year. Anything else
+ * (`api_keys`, `team_members`, `environments`, `payment_methods`, `cart_items`, `user_emails`) is a set the owner
+ * curates by hand and stays small, so a list of it is bounded in practice.
+ */
+const ACCUMULATING_TABLE =
+  /^(?:events?|logs?|audits?|messages?|notifications?|orders?|invoices?|receipts?|transactions?|payments?|charges?|refunds?|payouts?|transfers?|activit(?:y|ies)|histor(?:y|ies)|comments?|records?|entr(?:y|ies)|jobs?|runs?|executions?|tasks?|deliver(?:y|ies)|attempts?|requests?|visits?|clicks?|impressions?|sessions?|logins?|alerts?|incidents?|measurements?|readings?|samples?|snapshots?|revisions?|versions?|changes?|deployments?|builds?|tickets?|posts?|replies|uploads?|shipments?|sales?|bookings?|reservations?|calls?|traces?|spans?|ledgers?|journals?|statements?|usages?|results?|submissions?|responses?|reviews?|reactions?|votes?|conversations?|chats?|timelines?)$/i;
+
+/** The last word of the table the SELECT reads FROM (schema, quotes and alias dropped), in lower case. */
+function tableWord(sql: string): string | undefined {
+  const table = /\bFROM\s+(?:[`"[]?\w+[`"\]]?\.)*[`"[]?(\w+)/i.exec(sql)?.[1];
+  return table
+    ?.replace(/([a-z\d])([A-Z])/g, '$1_$2')
+    .split('_')
+    .filter((w) => w !== '')
+    .at(-1)
+    ?.toLowerCase();
+}
+
+/**
  * A SELECT whose only WHERE scopes it to one owner (an account, an org, a user) by its key and which lists
  * the rows in time order, with no LIMIT: every invoice of an account, every audit event of an org. The
- * owner's rows grow without end, so the key is no bound. Any other condition (a range, IN, LIKE, a status) or a GROUP BY counts as one.
+ * owner's rows grow without end, so the key is no bound. Any other condition (a range, IN, LIKE, a status) or a GROUP BY counts as one,
+ * and so does a table that does not accumulate (ACCUMULATING_TABLE).
  */
 function scopedToParent(sql: string): Unbounded['scoped'] {
   const order = TIME_ORDER.exec(sql)?.[1];
   const where = /\bWHERE\b([\s\S]*?)(?=\bORDER\s+BY\b)/i.exec(sql)?.[1];
-  if (!order || where === undefined || /\b(?:LIMIT|TOP\s+\d|FETCH\s+FIRST|OFFSET|GROUP\s+BY)\b|\b(?:COUNT|SUM|AVG|MIN|MAX)\s*\(/i.test(sql)) return undefined;
+  const word = tableWord(sql);
+  if (!order || where === undefined || !word || !ACCUMULATING_TABLE.test(word) || /\b(?:LIMIT|TOP\s+\d|FETCH\s+FIRST|OFFSET|GROUP\s+BY)\b|\b(?:COUNT|SUM|AVG|MIN|MAX)\s*\(/i.test(sql)) return undefined;
   const keys: string[] = [];
   for (const condition of where.trim().split(/\s+AND\s+/i)) {
     const key = PARENT_KEY_EQUALS.exec(condition.trim())?.[1];
@@ -125,21 +148,49 @@ const ONE_ROW_CALL = /\b(?:fetchrow|fetchval|fetch_one|fetch_val|QueryRow\w*|Get
 /** What reads one row once the statement has run: `cur.fetchone()`, `.first()`, `rows[0]`. */
 const ONE_ROW_AFTER = /\.(?:fetchone|first|one|one_or_none|scalar|scalar_one|scalar_one_or_none)\s*\(|\b(?:rows|result|results|records)\[0\]/;
 
-/**
- * Whether the SQL is fetched as one row: by the call it is passed to (read back to the statement's first
- * line, at most 3 lines up) or on the line it closes and the 3 after. The query then returns, or is used
- * for, a single row however many rows match.
- */
-function fetchedAsOneRow(lines: readonly HeadLine[], index: number, literal: SqlLiteral): boolean {
+/** The text of the call the SQL is passed to, read back to the statement's first line (at most 3 lines up). */
+function callOpening(lines: readonly HeadLine[], index: number, literal: SqlLiteral): string {
   let opening = (lines[index]?.text ?? '').slice(0, literal.from);
   for (let i = index - 1; i >= 0 && i >= index - 3 && !opening.includes('('); i--) {
     const prev = (lines[i]?.text ?? '').trimEnd();
     if (!/[(,=]$|(?:"""|'''|`)$/.test(prev)) break;
     opening = `${prev} ${opening}`;
   }
-  if (ONE_ROW_CALL.test(opening)) return true;
-  const after = [(lines[literal.end]?.text ?? '').slice(literal.endColumn), ...lines.slice(literal.end + 1, literal.end + 4).map((l) => l.text)];
-  return after.some((text) => ONE_ROW_AFTER.test(text));
+  return opening;
+}
+
+/** The rest of the line where the SQL closes and the `count` lines after it. */
+function linesAfter(lines: readonly HeadLine[], literal: SqlLiteral, count: number): string[] {
+  return [(lines[literal.end]?.text ?? '').slice(literal.endColumn), ...lines.slice(literal.end + 1, literal.end + 1 + count).map((l) => l.text)];
+}
+
+/**
+ * Whether the SQL is fetched as one row: by the call it is passed to or on the line it closes and the 3
+ * after. The query then returns, or is used for, a single row however many rows match.
+ */
+function fetchedAsOneRow(lines: readonly HeadLine[], index: number, literal: SqlLiteral): boolean {
+  return ONE_ROW_CALL.test(callOpening(lines, index, literal)) || linesAfter(lines, literal, 3).some((text) => ONE_ROW_AFTER.test(text));
+}
+
+/**
+ * A call that streams the rows instead of loading them, given the SQL: asyncpg/psycopg `cursor(`, SQLAlchemy
+ * `stream(` and `stream_results`, Django `server_side_cursors`, knex `.stream(`, pg-query-stream, pg-cursor.
+ */
+const STREAM_CALL = /\.(?:cursor|stream|iterate)\s*\(|\bnew\s+(?:QueryStream|Cursor)\s*\(|\b(?:yield_per|stream_results|server_side_cursors)\b/;
+/**
+ * The same once the statement has run (SQLAlchemy `yield_per`), or a response sent as the rows arrive:
+ * Starlette's `StreamingResponse`, Django's `StreamingHttpResponse`, a Node stream piped to `res`.
+ */
+const STREAM_AFTER = /\b(?:yield_per|stream_results)\b|\bStreaming(?:Http)?Response\s*\(|\.pipe\(\s*res\b|\bReadable\.from\s*\(|\bnew\s+Readable\b/;
+
+/**
+ * Whether the rows are streamed: by the call the SQL is passed to, or on the line it closes and the 6 after
+ * (an export's generator runs a few lines before its `return StreamingResponse(...)`). Memory then stays
+ * flat however many rows the owner has: streaming is the remedy the finding itself gives.
+ */
+function streamed(lines: readonly HeadLine[], index: number, literal: SqlLiteral): boolean {
+  const opening = callOpening(lines, index, literal);
+  return STREAM_CALL.test(opening) || STREAM_AFTER.test(opening) || linesAfter(lines, literal, 6).some((text) => STREAM_AFTER.test(text));
 }
 
 function unboundedAt(lines: readonly HeadLine[], index: number, family: Family): Unbounded | undefined {
@@ -150,7 +201,7 @@ function unboundedAt(lines: readonly HeadLine[], index: number, family: Family):
     if (!/\bFROM\b/i.test(sql)) return undefined;
     const bounded = SQL_BOUND.test(sql);
     const scoped = bounded ? scopedToParent(sql) : undefined;
-    if ((bounded && !scoped) || fetchedAsOneRow(lines, index, literal)) return undefined;
+    if ((bounded && !scoped) || fetchedAsOneRow(lines, index, literal) || (scoped && streamed(lines, index, literal))) return undefined;
     const what = sql.replace(/\s+/g, ' ').trim();
     return scoped ? { what, scoped } : { what };
   }
