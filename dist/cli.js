@@ -26049,46 +26049,60 @@ const CANARY_ON = /\benabled\s*:\s*["']?true\b/i;
 const CANARY_OFF = /\benabled\s*:\s*["']?false\b|\b(?:weight|traffic|percent)\w*\s*:\s*["']?0\b(?!\.)/i;
 /** An Argo Rollouts canary strategy: the rollout itself is gradual. */
 const CANARY_STEPS = /\b(?:steps|setWeight|analysis|trafficRouting)\s*:|-\s*setWeight\b/;
+/** A canary setting that says whether the block is on: its switch or its share. */
+const CANARY_SETTING = /^\s*(?:enabled|weight|traffic\w*|percent\w*)\s*:/i;
 /**
  * Whether the `canary:` block at `index` is idle: present but not what this change rolls out with. A
  * chart's canary is its own track (its own model, its own weight); bumping the primary model while the
  * block is left untouched and not switched on moves every request at once. A block the change edits,
  * or one switched on or given a weight (which WEIGHT sees), is a split.
  */
-function idleCanary(lines, index) {
+function idleCanary(lines, index, whole) {
     const key = lines[index];
     const m = key ? CANARY_KEY.exec(key.text) : null;
     if (!key || !m || key.added)
-        return false;
+        return undefined;
     const inline = m[2] ?? '';
     if (inline)
-        return /^(?:false|null|~|\{\s*\})$/i.test(inline);
+        return /^(?:false|null|~|\{\s*\})$/i.test(inline) ? 'off' : undefined;
     const indent = (m[1] ?? '').length;
     let off = false;
+    let setting = false;
+    let cut = !whole; // read whole, the file's end is the block's end
     for (let i = index + 1; i < lines.length; i++) {
         const l = lines[i];
         if (!l || l.line !== (lines[i - 1]?.line ?? 0) + 1)
             break; // the block continues past what is shown
         if (l.text.trim() === '' || /^\s*#/.test(l.text))
             continue;
-        if (indentOf(l.text) <= indent)
+        if (indentOf(l.text) <= indent) {
+            cut = false;
             break;
+        }
         if (l.added || CANARY_ON.test(l.text) || CANARY_STEPS.test(l.text))
-            return false;
+            return undefined;
         off ||= CANARY_OFF.test(l.text);
+        setting ||= CANARY_SETTING.test(l.text);
     }
-    // A block shown switched off is idle; one not shown is idle only as a chart's top-level values key
-    // (a nested `canary:` may be an Argo Rollouts strategy whose steps lie outside the hunk).
-    return off || indent === 0;
+    if (off)
+        return 'off';
+    // A block not shown is idle only as a chart's top-level values key (a nested `canary:` may be an Argo
+    // Rollouts strategy whose steps lie outside the hunk), and then only as far as the diff can tell.
+    if (indent !== 0)
+        return undefined;
+    return cut && !setting ? 'unseen' : 'off';
 }
 /** The file's visible text without idle `canary:` keys, which split nothing. */
 function ownText(file) {
     const lines = visibleLines(file);
-    let idle = false;
+    let idle;
     const kept = lines.filter((l, i) => {
-        if (!l.text.includes('canary') || !idleCanary(lines, i))
+        const kind = l.text.includes('canary') ? idleCanary(lines, i, file.content !== undefined) : undefined;
+        if (!kind)
             return true;
-        idle = true;
+        // One block whose settings are out of view leaves the question open.
+        if (idle !== 'unseen')
+            idle = kind;
         return false;
     });
     return { text: kept.map((l) => l.text).join('\n'), idle };
@@ -26108,6 +26122,25 @@ function deploymentOf(file, line) {
     const kind = at(doc.data, 'kind');
     const name = at(doc.data, 'metadata', 'name');
     return typeof kind === 'string' && typeof name === 'string' ? `${kind} ${code$1(name)}` : undefined;
+}
+const REMEDY$1 = 'Roll out gradually: KServe `canaryTrafficPercent: 10` on the predictor (the previous revision keeps the rest and is the ' +
+    'rollback), a second Seldon predictor with `traffic: 10` or `shadow: true`, a second SageMaker production variant with a ' +
+    'small `InitialVariantWeight` or a shadow variant, or an Argo Rollouts/Flagger canary; name the metric (error rate, p99 ' +
+    'latency, a business KPI) that promotes or rolls back.';
+/**
+ * The question when the file's `canary:` block is in view but its switch and share are not: the canary
+ * may already carry the new version, or be off and let the primary take every request.
+ */
+function unseenCanary(line, changes, where) {
+    return {
+        line,
+        title: `New model version rolled out${where ? ` in ${where}` : ''}: does it reach a canary share first?`,
+        message: `This change moves ${changes}${where ? ` in ${where}` : ''}. The file has a \`canary:\` block, but the diff does not ` +
+            'show whether it is switched on: its `enabled` and `weight` settings lie outside the hunk. If the canary is off, the ' +
+            'new model takes every request at once, and a regression reaches all users before any metric can show it. Can you ' +
+            'confirm that the new version reaches a canary share first, with a success metric that promotes it and a way back?',
+        remedy: REMEDY$1,
+    };
 }
 function check$n(file, changeSet) {
     if (file.language !== 'yaml' || file.status === 'added' || isTestOrNotebook(file.path) || CI_FILE.test(file.path))
@@ -26130,6 +26163,8 @@ function check$n(file, changeSet) {
         return [];
     const where = deploymentOf(file, first.line);
     const changes = found.map((s) => `${code$1(s.key)} from ${code$1(s.from)} to ${code$1(s.to)}`).join(', ');
+    if (idle === 'unseen')
+        return [unseenCanary(first.line, changes, where)];
     return [
         {
             line: first.line,
@@ -26137,13 +26172,10 @@ function check$n(file, changeSet) {
             message: `This change moves ${changes}${where ? ` in ${where}` : ''}, and nothing in the change splits traffic (no ` +
                 '`canaryTrafficPercent`, traffic weights, shadow or mirror): once applied, every request goes to the new model, so a ' +
                 'regression reaches all users before any metric can show it. ' +
-                (idle ? 'The file has a `canary:` block, but this change leaves it untouched: the new version goes to the primary track, not the canary. ' : '') +
+                (idle === 'off' ? 'The file has a `canary:` block, but this change leaves it untouched: the new version goes to the primary track, not the canary. ' : '') +
                 'Will this version take 100% of traffic at once, or is there ' +
                 'a canary/shadow phase with a success metric and a way back?',
-            remedy: 'Roll out gradually: KServe `canaryTrafficPercent: 10` on the predictor (the previous revision keeps the rest and is the ' +
-                'rollback), a second Seldon predictor with `traffic: 10` or `shadow: true`, a second SageMaker production variant with a ' +
-                'small `InitialVariantWeight` or a shadow variant, or an Argo Rollouts/Flagger canary; name the metric (error rate, p99 ' +
-                'latency, a business KPI) that promotes or rolls back.',
+            remedy: REMEDY$1,
         },
     ];
 }
@@ -28413,6 +28445,10 @@ function requestPath(lines, index, family, path) {
 /** git's default function-context lines: the lines that start with a letter, `_` or `$`. */
 const GIT_FUNCNAME = /^[A-Za-z_$]/;
 const TOP_LEVEL_DEF = /^(?:async\s+)?def\s+\w+\s*\(/;
+/** Whether git prints `line` as this hunk header: the line, or the start of it (git cuts a function line at 80 bytes). */
+function namedByHeader(line, header) {
+    return line.trimEnd().startsWith(header.trim());
+}
 /**
  * Whether the one unchanged line between hunks `a` and `b` is the top-level `def` git names in `b`'s
  * header. git names the nearest function line before the hunk (of the base file): when `a` shows a
@@ -28424,7 +28460,7 @@ function defBetween(a, b) {
         return false;
     const base = a.lines.filter((l) => l.kind !== 'add').map((l) => l.text);
     const lastFunctionLine = base.filter((t) => GIT_FUNCNAME.test(t)).at(-1);
-    return lastFunctionLine !== undefined && lastFunctionLine.trimEnd() !== b.header.trimEnd();
+    return lastFunctionLine !== undefined && !namedByHeader(lastFunctionLine, b.header);
 }
 /**
  * headViews, except that two hunks one line apart, where that line is the `def` of the second
@@ -28478,6 +28514,22 @@ const MAY_BLOCK = triggers({
 });
 /** The call is handed to a thread: `asyncio.to_thread(requests.get, url)`, `run_in_executor(None, lambda: ...)`. */
 const OFFLOADED = /\b(?:to_thread|run_in_threadpool|run_in_executor|run_sync|sync_to_async)\s*\(/;
+/**
+ * Whether the line at `index` is handed to a thread: the offload is on the line, or on a line above
+ * whose parenthesis is still open there (`await run_in_threadpool(` then `lambda: s3.put_object(...)`
+ * on the next line). An offload that closes before the line, or a block opener, does not count.
+ */
+function offloaded(lines, index) {
+    if (OFFLOADED.test(lines[index]?.text ?? ''))
+        return true;
+    return enclosingOpeners(lines, index).some((opener) => {
+        const offload = OFFLOADED.exec(lines[opener]?.text ?? '');
+        if (!offload)
+            return false;
+        // The call's text from the offload up to the line before `index`: unclosed there, it encloses the line.
+        return !balancedText(lines, opener, offload.index, index - opener, 'round').text.endsWith(')');
+    });
+}
 const JS_BLOCKING = [
     { re: /\b(?:fs\.)?(?:readFileSync|writeFileSync|appendFileSync|readdirSync)\s*\(/, instead: '`await fs.promises.readFile(...)` (or read it once at start-up)' },
     { re: /\b(?:child_process\.)?(?:execSync|execFileSync|spawnSync)\s*\(/, instead: '`execFile` with a promise (`util.promisify`) or a job queue' },
@@ -28520,11 +28572,11 @@ function check$g(file) {
         // Whether the view uses pymongo or boto3, read only once a line calls one of their methods.
         const uses = {};
         lines.forEach((line, index) => {
-            if (!line.added || !mayBlock.test(line.text) || commentLine$1(line.text, family === 'python') || OFFLOADED.test(line.text))
+            if (!line.added || !mayBlock.test(line.text) || commentLine$1(line.text, family === 'python'))
                 return;
             const found = (family === 'python' ? PY_BLOCKING : JS_BLOCKING).find((b) => b.re.test(line.text)) ??
                 (family === 'python' ? libraryCall(file, lines, line.text, uses) : undefined);
-            if (!found)
+            if (!found || offloaded(lines, index))
                 return;
             const path = requestPath(lines, index, family, file.path);
             // Python: only `async def` handlers run on the event loop (FastAPI runs plain `def` in a threadpool).
@@ -29837,14 +29889,34 @@ const PARENT_KEY_EQUALS = new RegExp(String.raw `^(?:\w+\.)?(${OWNER_KEY})\s*=\s
 /** An ORDER BY on a time column (`created_at`, `issued_at DESC`): rows that accumulate, listed newest or oldest first. */
 const TIME_ORDER = /\bORDER\s+BY\s+((?:\w+\.)?\w*(?:_at|_on|date|time|timestamp|created|updated)\b(?:\s+(?:ASC|DESC))?)/i;
 /**
+ * The last word of a table's name (`audit_events`, `login_history`, `PaymentAttempts` → `events`, `history`,
+ * `attempts`) when it names rows that accumulate over time, one per thing that happened: events, logs, messages,
+ * orders, payments, runs... Such a table keeps growing under each owner, year after year. Anything else
+ * (`api_keys`, `team_members`, `environments`, `payment_methods`, `cart_items`, `user_emails`) is a set the owner
+ * curates by hand and stays small, so a list of it is bounded in practice.
+ */
+const ACCUMULATING_TABLE = /^(?:events?|logs?|audits?|messages?|notifications?|orders?|invoices?|receipts?|transactions?|payments?|charges?|refunds?|payouts?|transfers?|activit(?:y|ies)|histor(?:y|ies)|comments?|records?|entr(?:y|ies)|jobs?|runs?|executions?|tasks?|deliver(?:y|ies)|attempts?|requests?|visits?|clicks?|impressions?|sessions?|logins?|alerts?|incidents?|measurements?|readings?|samples?|snapshots?|revisions?|versions?|changes?|deployments?|builds?|tickets?|posts?|replies|uploads?|shipments?|sales?|bookings?|reservations?|calls?|traces?|spans?|ledgers?|journals?|statements?|usages?|results?|submissions?|responses?|reviews?|reactions?|votes?|conversations?|chats?|timelines?)$/i;
+/** The last word of the table the SELECT reads FROM (schema, quotes and alias dropped), in lower case. */
+function tableWord(sql) {
+    const table = /\bFROM\s+(?:[`"[]?\w+[`"\]]?\.)*[`"[]?(\w+)/i.exec(sql)?.[1];
+    return table
+        ?.replace(/([a-z\d])([A-Z])/g, '$1_$2')
+        .split('_')
+        .filter((w) => w !== '')
+        .at(-1)
+        ?.toLowerCase();
+}
+/**
  * A SELECT whose only WHERE scopes it to one owner (an account, an org, a user) by its key and which lists
  * the rows in time order, with no LIMIT: every invoice of an account, every audit event of an org. The
- * owner's rows grow without end, so the key is no bound. Any other condition (a range, IN, LIKE, a status) or a GROUP BY counts as one.
+ * owner's rows grow without end, so the key is no bound. Any other condition (a range, IN, LIKE, a status) or a GROUP BY counts as one,
+ * and so does a table that does not accumulate (ACCUMULATING_TABLE).
  */
 function scopedToParent(sql) {
     const order = TIME_ORDER.exec(sql)?.[1];
     const where = /\bWHERE\b([\s\S]*?)(?=\bORDER\s+BY\b)/i.exec(sql)?.[1];
-    if (!order || where === undefined || /\b(?:LIMIT|TOP\s+\d|FETCH\s+FIRST|OFFSET|GROUP\s+BY)\b|\b(?:COUNT|SUM|AVG|MIN|MAX)\s*\(/i.test(sql))
+    const word = tableWord(sql);
+    if (!order || where === undefined || !word || !ACCUMULATING_TABLE.test(word) || /\b(?:LIMIT|TOP\s+\d|FETCH\s+FIRST|OFFSET|GROUP\s+BY)\b|\b(?:COUNT|SUM|AVG|MIN|MAX)\s*\(/i.test(sql))
         return undefined;
     const keys = [];
     for (const condition of where.trim().split(/\s+AND\s+/i)) {
@@ -29924,12 +29996,8 @@ function sqlAt(lines, index) {
 const ONE_ROW_CALL = /\b(?:fetchrow|fetchval|fetch_one|fetch_val|QueryRow\w*|Get(?:Context)?|findFirst|findOne)\s*\(|(?:\brows\s*:\s*|^\s*(?:const|let|var)\s+)\[\s*\w+\s*\]/;
 /** What reads one row once the statement has run: `cur.fetchone()`, `.first()`, `rows[0]`. */
 const ONE_ROW_AFTER = /\.(?:fetchone|first|one|one_or_none|scalar|scalar_one|scalar_one_or_none)\s*\(|\b(?:rows|result|results|records)\[0\]/;
-/**
- * Whether the SQL is fetched as one row: by the call it is passed to (read back to the statement's first
- * line, at most 3 lines up) or on the line it closes and the 3 after. The query then returns, or is used
- * for, a single row however many rows match.
- */
-function fetchedAsOneRow(lines, index, literal) {
+/** The text of the call the SQL is passed to, read back to the statement's first line (at most 3 lines up). */
+function callOpening(lines, index, literal) {
     let opening = (lines[index]?.text ?? '').slice(0, literal.from);
     for (let i = index - 1; i >= 0 && i >= index - 3 && !opening.includes('('); i--) {
         const prev = (lines[i]?.text ?? '').trimEnd();
@@ -29937,10 +30005,37 @@ function fetchedAsOneRow(lines, index, literal) {
             break;
         opening = `${prev} ${opening}`;
     }
-    if (ONE_ROW_CALL.test(opening))
-        return true;
-    const after = [(lines[literal.end]?.text ?? '').slice(literal.endColumn), ...lines.slice(literal.end + 1, literal.end + 4).map((l) => l.text)];
-    return after.some((text) => ONE_ROW_AFTER.test(text));
+    return opening;
+}
+/** The rest of the line where the SQL closes and the `count` lines after it. */
+function linesAfter(lines, literal, count) {
+    return [(lines[literal.end]?.text ?? '').slice(literal.endColumn), ...lines.slice(literal.end + 1, literal.end + 1 + count).map((l) => l.text)];
+}
+/**
+ * Whether the SQL is fetched as one row: by the call it is passed to or on the line it closes and the 3
+ * after. The query then returns, or is used for, a single row however many rows match.
+ */
+function fetchedAsOneRow(lines, index, literal) {
+    return ONE_ROW_CALL.test(callOpening(lines, index, literal)) || linesAfter(lines, literal, 3).some((text) => ONE_ROW_AFTER.test(text));
+}
+/**
+ * A call that streams the rows instead of loading them, given the SQL: asyncpg/psycopg `cursor(`, SQLAlchemy
+ * `stream(` and `stream_results`, Django `server_side_cursors`, knex `.stream(`, pg-query-stream, pg-cursor.
+ */
+const STREAM_CALL = /\.(?:cursor|stream|iterate)\s*\(|\bnew\s+(?:QueryStream|Cursor)\s*\(|\b(?:yield_per|stream_results|server_side_cursors)\b/;
+/**
+ * The same once the statement has run (SQLAlchemy `yield_per`), or a response sent as the rows arrive:
+ * Starlette's `StreamingResponse`, Django's `StreamingHttpResponse`, a Node stream piped to `res`.
+ */
+const STREAM_AFTER = /\b(?:yield_per|stream_results)\b|\bStreaming(?:Http)?Response\s*\(|\.pipe\(\s*res\b|\bReadable\.from\s*\(|\bnew\s+Readable\b/;
+/**
+ * Whether the rows are streamed: by the call the SQL is passed to, or on the line it closes and the 6 after
+ * (an export's generator runs a few lines before its `return StreamingResponse(...)`). Memory then stays
+ * flat however many rows the owner has: streaming is the remedy the finding itself gives.
+ */
+function streamed(lines, index, literal) {
+    const opening = callOpening(lines, index, literal);
+    return STREAM_CALL.test(opening) || STREAM_AFTER.test(opening) || linesAfter(lines, literal, 6).some((text) => STREAM_AFTER.test(text));
 }
 function unboundedAt(lines, index, family) {
     const text = lines[index]?.text ?? '';
@@ -29951,7 +30046,7 @@ function unboundedAt(lines, index, family) {
             return undefined;
         const bounded = SQL_BOUND.test(sql);
         const scoped = bounded ? scopedToParent(sql) : undefined;
-        if ((bounded && !scoped) || fetchedAsOneRow(lines, index, literal))
+        if ((bounded && !scoped) || fetchedAsOneRow(lines, index, literal) || (scoped && streamed(lines, index, literal)))
             return undefined;
         const what = sql.replace(/\s+/g, ' ').trim();
         return scoped ? { what, scoped } : { what };
@@ -32277,7 +32372,9 @@ const secretInSource = {
     check,
 };
 
-const STATEFUL_TF = /^(?:aws_db_instance|aws_rds_cluster|aws_s3_bucket|aws_dynamodb_table|aws_elasticache_(?:cluster|replication_group|serverless_cache)|aws_efs_file_system|aws_ebs_volume|aws_docdb_cluster|aws_neptune_cluster|aws_redshift_cluster|aws_opensearch_domain|aws_elasticsearch_domain|google_sql_database_instance|google_sql_database|google_storage_bucket|google_bigquery_dataset|google_bigquery_table|azurerm_\w*database\w*|azurerm_(?:postgresql|mysql|mssql|mariadb)\w*_server|azurerm_storage_account|azurerm_cosmosdb_account)$/;
+// Azure: the databases themselves (`azurerm_mssql_database`, `azurerm_cosmosdb_sql_database`, ...), not the
+// types that merely name one (`azurerm_database_migration_service`, `azurerm_kusto_database_principal_assignment`).
+const STATEFUL_TF = /^(?:aws_db_instance|aws_rds_cluster|aws_s3_bucket|aws_dynamodb_table|aws_elasticache_(?:cluster|replication_group|serverless_cache)|aws_efs_file_system|aws_ebs_volume|aws_docdb_cluster|aws_neptune_cluster|aws_redshift_cluster|aws_opensearch_domain|aws_elasticsearch_domain|google_sql_database_instance|google_sql_database|google_storage_bucket|google_bigquery_dataset|google_bigquery_table|azurerm_\w*_database|azurerm_(?:postgresql|mysql|mssql|mariadb)\w*_server|azurerm_storage_account|azurerm_cosmosdb_account)$/;
 const HEADER = /^\s*resource\s+"([\w-]+)"\s+"([\w-]+)"\s*\{/;
 const TOP_BLOCK = /^[a-z_]+(?:\s+"[^"]*")*\s*\{/;
 function dirOf(path) {
@@ -32356,7 +32453,8 @@ const AZURE_FORCES_NEW = ['name', 'resource_group_name', 'location'];
 const FORCES_NEW = {
     aws_dynamodb_table: ['name', 'hash_key', 'range_key'],
     aws_s3_bucket: ['bucket', 'bucket_prefix'],
-    aws_db_instance: ['identifier', 'storage_encrypted', 'kms_key_id', 'character_set_name'],
+    // Not `identifier`: the AWS provider renames an instance in place since 5.x (terraform-provider-aws #32687).
+    aws_db_instance: ['storage_encrypted', 'kms_key_id', 'character_set_name'],
     aws_rds_cluster: ['cluster_identifier', 'database_name', 'master_username', 'storage_encrypted', 'kms_key_id'],
     aws_docdb_cluster: ['cluster_identifier', 'master_username', 'storage_encrypted', 'kms_key_id'],
     aws_neptune_cluster: ['cluster_identifier', 'storage_encrypted', 'kms_key_id'],
@@ -32377,6 +32475,13 @@ const FORCES_NEW_ANY = new Set([...Object.values(FORCES_NEW).flat(), ...AZURE_FO
 function forcesNew(type, attribute) {
     const args = FORCES_NEW[type] ?? (type.startsWith('azurerm_') && STATEFUL_TF.test(type) ? AZURE_FORCES_NEW : []);
     return args.includes(attribute);
+}
+const CACHE_TF = /^aws_elasticache_/;
+/** What replacing a resource of `type` costs: a cache comes back cold, a store comes back empty. */
+function replacementCost(type) {
+    return CACHE_TF.test(type)
+        ? 'Terraform plans to destroy it and create a new one that starts cold: every read misses and falls through to the database (a spike of load) until it refills, and anything kept only there, such as sessions, is gone.'
+        : 'Terraform plans to destroy it with all its data and create an empty one, and everything reading it sees nothing until it is refilled.';
 }
 const ASSIGNMENT = /^\s*(\w+)\s*=\s*(.*?)\s*(?:#.*|\/\/.*)?$/;
 /**
@@ -32409,7 +32514,7 @@ function replacementHits(lines, above) {
         if (l.kind === 'del')
             before.set(key, m[2] ?? '');
         else
-            after.set(key, { value: m[2] ?? '', line: l.head, address, attribute: m[1] ?? '' });
+            after.set(key, { value: m[2] ?? '', line: l.head, type: owner.type, address, attribute: m[1] ?? '' });
     });
     const hits = [];
     for (const [key, now] of after) {
@@ -32419,7 +32524,7 @@ function replacementHits(lines, above) {
         hits.push({
             ...(now.line !== undefined ? { line: now.line } : {}),
             title: `Changing ${code$1(now.attribute)} replaces stateful resource ${code$1(now.address)}`,
-            message: `${code$1(now.attribute)} of ${code$1(now.address)} cannot be changed in place (${code$1(was)} → ${code$1(now.value)}): Terraform plans to destroy it with all its data and create an empty one, and everything reading it sees nothing until it is refilled.`,
+            message: `${code$1(now.attribute)} of ${code$1(now.address)} cannot be changed in place (${code$1(was)} → ${code$1(now.value)}): ${replacementCost(now.type)}`,
             remedy: `Create the new resource alongside the old one under a new name, copy or backfill the data into it, move readers and writers over, then remove the old one in a later change; keep \`lifecycle { prevent_destroy = true }\` on stateful resources so a plan that replaces one fails instead.`,
         });
     }
