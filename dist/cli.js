@@ -32665,12 +32665,21 @@ const RULES = new Map([...ML_SERVING_RULES, ...ML_LIFECYCLE_RULES, ...SYSTEM_COD
 
 /** The default folder of a repository's own agents. */
 const DEFAULT_AGENTS_PATH = '.github/architect-review/agents';
+/** The bundled agent files, read once per process: the action asks for them early (checkEarly's forecast) and again for the review. */
+let bundledRead;
+function bundledSources() {
+    bundledRead ??= readAgentDir(bundledAgentsDir(), 'bundled', { displayDir: 'agents' }).catch((error) => {
+        bundledRead = undefined; // a failed read is tried again next time, not remembered
+        throw error;
+    });
+    return bundledRead;
+}
 /**
  * The agents of a run: the bundled ones (unless turned off) and the repository's own, with rule ids
  * checked against the built-in rules. Problems are lines for the log and the report, never fatal.
  */
 async function assembleCatalog(own, builtin) {
-    const bundled = builtin ? await readAgentDir(bundledAgentsDir(), 'bundled', { displayDir: 'agents' }) : [];
+    const bundled = builtin ? await bundledSources() : [];
     const catalog = buildCatalog([...bundled, ...own], new Set(RULES.keys()));
     if (catalog.agents.length === 0) {
         catalog.problems.push('No agents loaded: turn the built-in agents back on, or add agent files to the agents folder; nothing was reviewed.');
